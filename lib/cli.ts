@@ -1,0 +1,149 @@
+// Arguments → options, usage, exit codes: main(argv, io) returns the exit code.
+import { parseArgs } from 'node:util'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { MrstreamError, codes, describeThrown } from './errors.js'
+import { Engine } from './engine.js'
+import { builtinReducers, resolveJobFile, type JobSource } from './job.js'
+import { defaults, parseChoice, parseCount, parseSize } from './options.js'
+import { formatCounters } from './counters.js'
+import { removeAllTmpDirs } from './tmp.js'
+
+export interface Io {
+  stdin: NodeJS.ReadableStream
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+  env?: Record<string, string | undefined>
+}
+
+const USAGE = `Usage: mrstream [run] --job FILE [options] [INPUT ...]
+       mrstream -m 'MAP_EXPR' -r 'REDUCE_EXPR|count|sum|min|max|first|last|list|uniq' [options] [INPUT ...]
+
+Runs a MapReduce job over INPUT files (or stdin; '-' is stdin; .gz is decompressed).
+
+Options:
+  --job FILE              the job module (.js .mjs .cjs .ts .mts .cts) exporting map and reduce
+  -m, --map EXPR          inline map, e.g. '(line, emit) => emit(line.split(" ")[6], 1)'
+  -r, --reduce EXPR|NAME  inline reduce, or one of: ${builtinReducers.join(', ')}
+  --format FORMAT         lines (default), ndjson, csv, file
+  -o, --output PATH       output file (default: stdout); with --reducers, a directory
+  --reducers N            write N part files (hash-partitioned by key) into -o DIR
+  --output-format FORMAT  tsv (default) or ndjson
+  --memory SIZE           budget for buffered pairs, e.g. 64MB, 2GiB (default 256MB)
+  --workers N             worker threads (default: number of CPUs)
+  --tmp-dir DIR           where the private temp directory goes (default: OS temp dir)
+  --max-bad-records N     skip up to N records whose map/reduce throws or that fail to parse
+  --max-line-bytes SIZE   longest line accepted (default 64MB)
+  --task-timeout SECONDS  retry a task silent this long (default 600; 0: never)
+  --stats FILE            write the counters (and skipped records) as JSON
+  -q, --quiet             no counters on stderr
+  --debug                 show the engine's stack traces
+  -h, --help              this help
+  -V, --version           the version
+
+Exit codes: 0 success, 1 job failed, 2 usage error, 130/143/129 interrupted.
+`
+
+function version (): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+export async function main (argv: string[], io: Io): Promise<number> {
+  let debug = argv.includes('--debug')
+  try {
+    if (argv[0] === 'run') argv = argv.slice(1)
+    if (argv[0] === 'map' || argv[0] === 'combine' || argv[0] === 'reduce') {
+      throw new MrstreamError('MRS_ERR_USAGE', `the Hadoop Streaming phase '${argv[0]}' is not available in this version`)
+    }
+    const { values: v, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        job: { type: 'string' },
+        map: { type: 'string', short: 'm' },
+        reduce: { type: 'string', short: 'r' },
+        combine: { type: 'string' },
+        format: { type: 'string', default: 'lines' },
+        output: { type: 'string', short: 'o' },
+        reducers: { type: 'string' },
+        'output-format': { type: 'string', default: 'tsv' },
+        memory: { type: 'string' },
+        workers: { type: 'string' },
+        'tmp-dir': { type: 'string' },
+        'max-bad-records': { type: 'string', default: '0' },
+        'max-line-bytes': { type: 'string' },
+        'task-timeout': { type: 'string' },
+        'fan-in': { type: 'string' },
+        'worker-heap-mb': { type: 'string' },
+        stats: { type: 'string' },
+        progress: { type: 'boolean' },
+        'no-progress': { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
+        debug: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    })
+    debug = v.debug === true
+    if (v.help) { io.stdout.write(USAGE); return 0 }
+    if (v.version) { io.stdout.write(`mrstream ${version()}\n`); return 0 }
+    let job: JobSource
+    if (v.job !== undefined) {
+      if (v.map !== undefined || v.reduce !== undefined) throw new MrstreamError('MRS_ERR_USAGE', 'give either --job or -m/-r, not both')
+      job = { file: resolveJobFile(v.job) }
+    } else if (v.map !== undefined && v.reduce !== undefined) {
+      job = v.combine === undefined ? { map: v.map, reduce: v.reduce } : { map: v.map, reduce: v.reduce, combine: v.combine }
+    } else {
+      throw new MrstreamError('MRS_ERR_USAGE', 'no job: give --job FILE, or both -m MAP and -r REDUCE (see --help)')
+    }
+    const memory = v.memory === undefined ? defaults.memory : parseSize(v.memory, '--memory')
+    if (memory < defaults.minMemory) throw new MrstreamError('MRS_ERR_USAGE', `--memory ${v.memory}: at least ${defaults.minMemory / 1024}KB`)
+    const engine = new Engine({
+      job,
+      inputs: positionals.length === 0 ? ['-'] : positionals,
+      format: parseChoice(v.format!, '--format', ['lines', 'ndjson', 'csv', 'file'] as const),
+      outputFormat: parseChoice(v['output-format']!, '--output-format', ['tsv', 'ndjson'] as const),
+      output: v.output,
+      reducers: v.reducers === undefined ? undefined : parseCount(v.reducers, '--reducers', 1),
+      memory,
+      workers: v.workers === undefined ? defaults.workers() : parseCount(v.workers, '--workers', 1),
+      tmpDir: v['tmp-dir'],
+      maxBadRecords: parseCount(v['max-bad-records']!, '--max-bad-records', 0),
+      maxLineBytes: v['max-line-bytes'] === undefined ? defaults.maxLineBytes : parseSize(v['max-line-bytes'], '--max-line-bytes'),
+      taskTimeoutMs: 1000 * (v['task-timeout'] === undefined ? defaults.taskTimeoutSec : Number(parseCount(v['task-timeout'], '--task-timeout', 0))),
+      fanIn: v['fan-in'] === undefined ? defaults.fanIn : parseCount(v['fan-in'], '--fan-in', 2),
+      heapMb: v['worker-heap-mb'] === undefined ? undefined : parseCount(v['worker-heap-mb'], '--worker-heap-mb', 16),
+      stdin: io.stdin,
+      stdout: io.stdout,
+    })
+    const result = await engine.run()
+    if (v.stats !== undefined) {
+      writeFileSync(v.stats, JSON.stringify({ counters: result.counters, user: result.user.toJSON(), badRecords: result.bad }, null, 2) + '\n')
+    }
+    if (!v.quiet && !result.stdoutClosed) {
+      io.stderr.write(formatCounters(result.counters, result.user))
+      if (result.bad.length > 0) io.stderr.write(`skipped ${result.bad.length} bad record(s); first: ${result.bad[0]!.error.split('\n')[0]}\n`)
+    }
+    return 0
+  } catch (e) {
+    return report(e, io, debug)
+  }
+}
+
+function report (e: unknown, io: Io, debug: boolean): number {
+  removeAllTmpDirs()
+  if (e instanceof MrstreamError) {
+    io.stderr.write(`mrstream: ${e.message}\n`)
+    if (e.code === 'MRS_ERR_USAGE') io.stderr.write('Try mrstream --help.\n')
+    if (debug) io.stderr.write(`${e.stack}\n`)
+    return codes[e.code].exit
+  }
+  const code = (e as { code?: string }).code
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    io.stderr.write(`mrstream: ${(e as Error).message}\nTry mrstream --help.\n`)
+    return 2
+  }
+  io.stderr.write(`mrstream: internal error: ${describeThrown(e)}\n`)
+  if (debug && e instanceof Error) io.stderr.write(`${e.stack}\n`)
+  return 1
+}

@@ -1,0 +1,230 @@
+// The one place that orders the phases: input → map tasks (collect, combine, spill) → merge
+// passes → reduce tasks over key ranges → output commit. Every task runs on the worker pool.
+import { join } from 'node:path'
+import { unlinkSync } from 'node:fs'
+import { MrstreamError } from './errors.js'
+import { checkInputs, chunksOf } from './input.js'
+import { loadJob, type JobSource } from './job.js'
+import { Pool, Task, type TaskResult } from './pool.js'
+import { addCounters, newCounters, UserCounters, type Counters } from './counters.js'
+import { makeTmpDir, removeTmpDir } from './tmp.js'
+import { commitOutput, checkOutput, type OutputTarget } from './output.js'
+import type { RunInfo } from './run-file.js'
+import type { BadRecord } from './map.js'
+import type { Format } from './records.js'
+import type { OutputFormat } from './format.js'
+import type { ToWorker, WorkerConfig } from './worker.js'
+
+export interface EngineOptions {
+  job: JobSource
+  inputs: string[]
+  format: Format
+  outputFormat: OutputFormat
+  output: string | undefined
+  reducers: number | undefined
+  memory: number
+  workers: number
+  tmpDir: string | undefined
+  maxBadRecords: number
+  maxLineBytes: number
+  taskTimeoutMs: number
+  fanIn: number
+  heapMb: number | undefined
+  stdin: NodeJS.ReadableStream
+  stdout: NodeJS.WritableStream
+  onProgress?: (p: Progress) => void
+}
+
+export interface Progress { phase: string, bytes: number, records: number, tasksDone: number, tasksTotal: number }
+
+export interface EngineResult {
+  counters: Counters
+  user: UserCounters
+  bad: BadRecord[]
+  /** stdout was closed by its reader before the output was written whole. */
+  stdoutClosed: boolean
+}
+
+/** How the budget is split: the collect buffers, and the map input held for retries. */
+export function plan (memory: number, workers: number): { budget: number, taskBytes: number, chunkBytes: number, bufferBytes: number } {
+  const budget = Math.max(16 * 1024, Math.floor((memory * 0.5) / workers))
+  const taskBytes = Math.min(16 << 20, Math.max(64 * 1024, Math.floor(memory / (4 * workers))))
+  const chunkBytes = Math.min(1 << 20, taskBytes)
+  const bufferBytes = Math.min(256 * 1024, Math.max(16 * 1024, Math.floor(memory / (64 * workers))))
+  return { budget, taskBytes, chunkBytes, bufferBytes }
+}
+
+export class Engine {
+  readonly counters = newCounters()
+  readonly user = new UserCounters()
+  readonly bad: BadRecord[] = []
+  tmp: string | undefined
+  private pool: Pool | undefined
+  private nextTask = 0
+  private aborted: unknown
+  private rejectAll: ((e: unknown) => void) | undefined
+  private readonly failed: Promise<never>
+
+  constructor (private readonly opts: EngineOptions) {
+    this.failed = new Promise<never>((_resolve, reject) => { this.rejectAll = reject })
+    this.failed.catch(() => {})
+  }
+
+  async run (): Promise<EngineResult> {
+    const o = this.opts
+    await loadJob(o.job) // fail fast (exit 2) before reading any input or starting workers
+    await checkInputs(o.inputs)
+    const target: OutputTarget = checkOutput(o.output, o.reducers)
+    const tmp = this.tmp = makeTmpDir(o.tmpDir)
+    try {
+      const p = plan(o.memory, o.workers)
+      const config: WorkerConfig = { job: o.job, format: o.format, budget: p.budget, maxBadRecords: o.maxBadRecords, bufferBytes: p.bufferBytes, tmpDir: tmp }
+      this.pool = new Pool({
+        size: o.workers,
+        config,
+        taskTimeoutMs: o.taskTimeoutMs,
+        maxAttempts: 3,
+        heapMb: o.heapMb,
+        onRetry: () => { this.counters.retries++ },
+      })
+      this.pool.onFatal(e => this.abort(e))
+      await this.pool.start()
+      let runs = await this.race(this.mapPhase(p.taskBytes, p.chunkBytes))
+      runs = await this.race(this.mergePhase(runs))
+      const fragments = await this.race(this.reducePhase(runs, target.partitions))
+      await this.pool.close()
+      const stdoutClosed = await commitOutput(target, fragments, o.stdout)
+      return { counters: this.counters, user: this.user, bad: this.bad, stdoutClosed }
+    } finally {
+      await this.pool?.close()
+      removeTmpDir(tmp)
+    }
+  }
+
+  /** Stops the job: the first error wins. */
+  abort (e: unknown): void {
+    if (this.aborted !== undefined) return
+    this.aborted = e
+    this.rejectAll?.(e)
+  }
+
+  private async race<T> (p: Promise<T>): Promise<T> {
+    return await Promise.race([p, this.failed])
+  }
+
+  private commit (r: TaskResult): void {
+    addCounters(this.counters, r.counters as Partial<Counters>)
+    this.user.merge(r.user)
+    this.bad.push(...r.bad)
+  }
+
+  private newTask (describe: () => string, start: (id: number) => (attempt: number) => ToWorker): Task {
+    const id = this.nextTask++
+    return new Task(id, describe, start(id))
+  }
+
+  /** Map: cut the inputs into tasks of about taskBytes; each task's runs keep input order. */
+  private async mapPhase (taskBytes: number, chunkBytes: number): Promise<string[]> {
+    const o = this.opts
+    const pool = this.pool!
+    const tasks: Task[] = []
+    let task: Task | undefined
+    let bytes = 0
+    let first: { file: string, line: number } | undefined
+    let last: { file: string, line: number } | undefined
+    const open = async (): Promise<Task> => {
+      await pool.free()
+      if (this.aborted !== undefined) throw this.aborted
+      const from = first!
+      const t = this.newTask(() => `map task ${t.id} (${from.file}:${from.line} to ${last!.file}:${last!.line})`, id => attempt => ({ type: 'map', task: id, attempt, badSoFar: this.counters.badRecords }))
+      tasks.push(pool.submit(t))
+      t.result.then(r => this.commit(r), () => {})
+      return t
+    }
+    for (const name of o.inputs) {
+      for await (const chunk of chunksOf(name, { format: o.format, chunkBytes, maxLineBytes: o.maxLineBytes, stdin: o.stdin })) {
+        if (this.aborted !== undefined) throw this.aborted
+        first ??= { file: chunk.file, line: chunk.firstLine }
+        last = { file: chunk.file, line: chunk.firstLine }
+        task ??= await open()
+        pool.chunk(task, chunk)
+        bytes += chunk.data.byteLength
+        if (bytes >= taskBytes) {
+          pool.end(task)
+          task = undefined
+          first = undefined
+          bytes = 0
+        }
+      }
+    }
+    if (task !== undefined) pool.end(task)
+    const results = await Promise.all(tasks.map(t => t.result))
+    return results.flatMap(r => r.runs.map(run => run.path))
+  }
+
+  /** Extra passes while there are more runs than the fan-in: merge consecutive groups. */
+  private async mergePhase (runs: string[]): Promise<RunInfo['path'][]> {
+    const fanIn = this.opts.fanIn
+    while (runs.length > fanIn) {
+      this.counters.mergePasses++
+      const groups: string[][] = []
+      for (let i = 0; i < runs.length; i += fanIn) groups.push(runs.slice(i, i + fanIn))
+      const pass = this.counters.mergePasses
+      const tasks = groups.map((group, g) => group.length === 1
+        ? undefined
+        : this.pool!.submit(this.newTask(() => `merge task (pass ${pass}, group ${g})`, id => attempt => ({ type: 'merge', task: id, attempt, runs: group, out: join(this.tmp!, `merge-${pass}-${g}-t${id}-a${attempt}.run`) }))))
+      const merged: string[] = []
+      for (let g = 0; g < groups.length; g++) {
+        const t = tasks[g]
+        if (t === undefined) { merged.push(groups[g]![0]!); continue }
+        const r = await t.result
+        this.commit(r)
+        merged.push(r.runs[0]!.path)
+        for (const old of groups[g]!) { try { unlinkSync(old) } catch {} }
+      }
+      runs = merged
+    }
+    return runs
+  }
+
+  /** Reduce: split the key space into ranges (from the runs' block indexes); one task each. */
+  private async reducePhase (runs: string[], partitions: number): Promise<string[][]> {
+    const { readFooter } = await import('./run-file.js')
+    const footers = runs.map(r => readFooter(r))
+    const splitters = chooseSplitters(footers.flatMap(f => f.blocks.map(b => b[1])), this.opts.workers * 2)
+    const bounds: Array<[string | null, string | null]> = []
+    for (let i = 0; i <= splitters.length; i++) bounds.push([i === 0 ? null : splitters[i - 1]!, i === splitters.length ? null : splitters[i]!])
+    const bufferBytes = plan(this.opts.memory, this.opts.workers).bufferBytes
+    const tasks = bounds.map(([lo, hi], r) => this.pool!.submit(this.newTask(
+      () => `reduce task ${r} (key range ${r + 1} of ${bounds.length})`,
+      id => attempt => ({
+        type: 'reduce',
+        task: id,
+        attempt,
+        badSoFar: this.counters.badRecords,
+        spec: { runs, lo, hi, fragments: Array.from({ length: partitions }, (_, p) => join(this.tmp!, `reduce-${r}-p${p}-a${attempt}.out`)), format: this.opts.outputFormat, bufferBytes },
+      }),
+    )))
+    const fragments: string[][] = []
+    for (let r = 0; r < tasks.length; r++) {
+      const res = await tasks[r]!.result
+      this.commit(res)
+      fragments.push(Array.from({ length: partitions }, (_, p) => join(this.tmp!, `reduce-${r}-p${p}-a${tasks[r]!.attempts}.out`)))
+    }
+    return fragments
+  }
+}
+
+/** Up to n-1 splitters: evenly spaced among the sorted distinct block keys. */
+export function chooseSplitters (keys: string[], n: number): string[] {
+  const sorted = [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  if (n <= 1 || sorted.length < 2) return []
+  const out: string[] = []
+  for (let i = 1; i < n; i++) {
+    const k = sorted[Math.floor((i * sorted.length) / n)]!
+    if (k !== out[out.length - 1] && k !== sorted[0]) out.push(k)
+  }
+  return out
+}
+
+export { MrstreamError }

@@ -1,0 +1,85 @@
+// One table of stable error codes. Codes are never reused; each maps to an exit code.
+export const codes = {
+  MRS_ERR_USAGE: { exit: 2, what: 'bad option or argument' },
+  MRS_ERR_JOB_LOAD: { exit: 2, what: 'job file missing, unreadable or broken' },
+  MRS_ERR_JOB_SHAPE: { exit: 2, what: 'job module lacks map/reduce or exports the wrong types' },
+  MRS_ERR_KEY: { exit: 2, what: 'a key of an unsupported type was emitted' },
+  MRS_ERR_VALUE: { exit: 1, what: 'a value the engine cannot carry unchanged was emitted' },
+  MRS_ERR_INPUT: { exit: 1, what: 'an input is missing, unreadable or a directory' },
+  MRS_ERR_PARSE: { exit: 1, what: 'a record could not be parsed (ndjson, csv)' },
+  MRS_ERR_LINE_TOO_LONG: { exit: 1, what: 'a line is longer than --max-line-bytes' },
+  MRS_ERR_MAP: { exit: 1, what: 'the job\'s map threw' },
+  MRS_ERR_COMBINE: { exit: 1, what: 'the job\'s combine threw or emitted another key' },
+  MRS_ERR_REDUCE: { exit: 1, what: 'the job\'s reduce threw' },
+  MRS_ERR_RUN_CORRUPT: { exit: 1, what: 'a spilled run file is truncated or corrupted' },
+  MRS_ERR_IO: { exit: 1, what: 'reading or writing a file failed (disk full, permissions)' },
+  MRS_ERR_TASK_FAILED: { exit: 1, what: 'a task failed on every attempt (worker crash, out of memory, timeout)' },
+  MRS_ERR_TOO_MANY_BAD_RECORDS: { exit: 1, what: 'more bad records than --max-bad-records allows' },
+  MRS_ERR_INTERRUPTED: { exit: 130, what: 'interrupted by a signal' },
+} as const
+
+export type ErrorCode = keyof typeof codes
+
+export interface ErrorPlace {
+  phase?: 'input' | 'map' | 'combine' | 'spill' | 'merge' | 'reduce' | 'output' | 'job'
+  file?: string
+  line?: number
+  column?: number
+  key?: unknown
+}
+
+export class MrstreamError extends Error {
+  readonly code: ErrorCode
+  readonly place: ErrorPlace
+  constructor (code: ErrorCode, message: string, place: ErrorPlace = {}, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause })
+    this.name = 'MrstreamError'
+    this.code = code
+    this.place = place
+  }
+
+  get exitCode (): number { return codes[this.code].exit }
+}
+
+export function isMrstreamError (e: unknown): e is MrstreamError {
+  return e instanceof MrstreamError
+}
+
+/** A readable one-line description of anything thrown, never `[object Object]`. */
+export function describeThrown (e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`
+  if (typeof e === 'string') return e
+  try {
+    const json = JSON.stringify(e)
+    if (json !== undefined && json !== '{}') return `thrown ${typeof e}: ${json}`
+  } catch {}
+  const s = String(e)
+  return s === '[object Object]' ? `thrown object ${Object.prototype.toString.call(e)} with keys [${Object.keys(e as object).join(', ')}]` : `thrown ${typeof e}: ${s}`
+}
+
+const engineDir = new URL('.', import.meta.url).pathname
+
+/** What a job threw, with the job's own stack frames (never the engine's) indented below. */
+export function describeUserError (e: unknown): string {
+  const frames = userFrames(e)
+  return describeThrown(e) + (frames.length > 0 ? '\n    ' + frames.slice(0, 8).join('\n    ') : '')
+}
+
+/** The job's own stack frames: lines of `stack` that are not the engine's nor Node's internals. */
+export function userFrames (e: unknown): string[] {
+  if (!(e instanceof Error) || typeof e.stack !== 'string') return []
+  return e.stack.split('\n').slice(1)
+    .map(l => l.trim())
+    .filter(l => l.startsWith('at ') && !l.includes(engineDir) && !l.includes('node:internal') && !l.includes('node_modules/tsx') && !/\bat (new Promise|Generator\.next|Array\.forEach) \(<anonymous>\)/.test(l))
+}
+
+/** Serializable form for crossing a worker boundary. */
+export interface ErrorData { code: ErrorCode, message: string, place: ErrorPlace }
+
+export function toErrorData (e: MrstreamError): ErrorData {
+  return { code: e.code, message: e.message, place: e.place }
+}
+
+export function fromErrorData (d: ErrorData): MrstreamError {
+  return new MrstreamError(d.code, d.message, d.place)
+}

@@ -1,0 +1,33 @@
+// Output lines: tsv (`key<TAB>value`, strings as is with \\ \t \r \n escaped, the rest JSON)
+// or ndjson (`[key, value]`). Values JSON cannot express are rendered so the line stays valid:
+// undefined and NaN/Infinity as null (JSON's rule), bigint as a decimal string, Map as an
+// object, Set as an array, Uint8Array as an array of bytes.
+
+export type OutputFormat = 'tsv' | 'ndjson'
+
+const NEEDS_ESCAPE = /[\\\t\r\n]/
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\r': '\\r', '\n': '\\n' }
+
+function escapeTsv (s: string): string {
+  return NEEDS_ESCAPE.test(s) ? s.replace(/[\\\t\r\n]/g, c => ESCAPES[c]!) : s
+}
+
+function replacer (_k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString()
+  if (v instanceof Map) return Object.fromEntries(v)
+  if (v instanceof Set) return [...v]
+  if (v instanceof Uint8Array && !Buffer.isBuffer(v)) return [...v]
+  return v
+}
+
+export function toJson (v: unknown): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v === 0 ? 0 : v) : 'null'
+  return JSON.stringify(v, replacer) ?? 'null'
+}
+
+export function formatPair (format: OutputFormat, key: unknown, value: unknown): string {
+  if (format === 'ndjson') return toJson([key, value]) + '\n'
+  const k = typeof key === 'string' ? escapeTsv(key) : toJson(key)
+  const v = typeof value === 'string' ? escapeTsv(value) : toJson(value)
+  return k + '\t' + v + '\n'
+}

@@ -1,0 +1,130 @@
+// Load and check a job module (ESM, CommonJS or TypeScript), or build one from inline
+// expressions (-m/-r). Runs in the main thread (to fail fast, exit 2) and in every worker.
+import { existsSync, statSync } from 'node:fs'
+import { extname, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { MrstreamError, describeThrown } from './errors.js'
+
+export interface Context {
+  /** The input file as given on the command line (`-` for stdin). */
+  file: string
+  /** 1-based line number of the record within its file (its first line, for multi-line records). */
+  line: number
+  /** Adds n to a user counter, summed across the job. */
+  count (name: string, n?: number): void
+}
+
+export type Emit = (key: unknown, value: unknown) => void
+export type MapFn = (record: any, emit: Emit, ctx: Context) => unknown
+export type ReduceFn = (key: any, values: Iterable<any>, emit: Emit, ctx: Context) => unknown
+
+export interface Job {
+  map: MapFn
+  reduce: ReduceFn
+  combine?: ReduceFn
+  partition?: (key: any, n: number) => number
+}
+
+/** Where a worker finds the job: a module file, or inline expressions. */
+export type JobSource = { file: string } | { map: string, reduce: string, combine?: string }
+
+/** Identity helper that gives a job types. */
+export function defineJob<J extends Job> (job: J): J { return job }
+
+export async function loadJob (source: JobSource): Promise<Job> {
+  if ('file' in source) return checkShape(await importJob(source.file), source.file)
+  return inlineJob(source)
+}
+
+export function resolveJobFile (file: string): string {
+  const path = resolve(file)
+  if (!existsSync(path)) throw new MrstreamError('MRS_ERR_JOB_LOAD', `job file not found: ${file}`, { phase: 'job', file })
+  if (statSync(path).isDirectory()) throw new MrstreamError('MRS_ERR_JOB_LOAD', `job file is a directory: ${file}`, { phase: 'job', file })
+  return path
+}
+
+async function importJob (file: string): Promise<Record<string, unknown>> {
+  const path = resolveJobFile(file)
+  try {
+    if (/^\.[mc]?ts$/.test(extname(path))) {
+      const { tsImport } = await import('tsx/esm/api')
+      return await tsImport(pathToFileURL(path).href, import.meta.url)
+    }
+    return await import(pathToFileURL(path).href)
+  } catch (e) {
+    throw new MrstreamError('MRS_ERR_JOB_LOAD', `cannot load job ${file}: ${describeLoadError(e, path)}`, { phase: 'job', file }, e)
+  }
+}
+
+function describeLoadError (e: unknown, path: string): string {
+  const msg = describeThrown(e)
+  if (!(e instanceof Error) || typeof e.stack !== 'string') return msg
+  // Node puts the place of a syntax error first in the stack: "file:///x.mjs:3".
+  const url = pathToFileURL(path).href
+  const first = e.stack.split('\n')[0] ?? ''
+  const at = first.startsWith(url) || first.startsWith(path) ? first.replace(url, path) : (e.stack.split('\n').find(l => l.includes(url) || l.includes(path)) ?? '').trim().replace(url, path)
+  return at ? `${msg} (${at.replace(/^at /, '')})` : msg
+}
+
+function checkShape (ns: Record<string, unknown>, file: string): Job {
+  const candidates = [ns, ns.default, (ns.default as Record<string, unknown> | undefined)?.default]
+  const mod = candidates.find(c => c !== null && typeof c === 'object' && typeof (c as Record<string, unknown>).map === 'function') as Record<string, unknown> | undefined
+  if (mod === undefined) {
+    const steps = candidates.some(c => c !== null && typeof c === 'object' && Array.isArray((c as Record<string, unknown>).steps))
+    const why = steps ? 'multi-step jobs (`steps`) are not supported yet' : 'it exports no `map` function'
+    throw new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${file}: ${why}; export map(record, emit, ctx) and reduce(key, values, emit, ctx)`, { phase: 'job', file })
+  }
+  for (const name of ['reduce', 'combine', 'partition'] as const) {
+    const fn = mod[name]
+    if (name === 'reduce' ? typeof fn !== 'function' : fn !== undefined && typeof fn !== 'function') {
+      throw new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${file}: \`${name}\` must be a function${name === 'reduce' ? ' (every job needs one)' : ''}`, { phase: 'job', file })
+    }
+  }
+  return mod as unknown as Job
+}
+
+// Reducers by name for -r, with a combiner where one is correct.
+const builtins: Record<string, { reduce: ReduceFn, combine?: ReduceFn }> = {
+  count: { reduce: (_k, vs) => { let n = 0; for (const _ of vs) n++; return n } },
+  sum: { reduce: sum, combine: sum },
+  min: { reduce: (_k, vs) => fold(vs, (a, b) => (b < a ? b : a)), combine: (_k, vs) => fold(vs, (a, b) => (b < a ? b : a)) },
+  max: { reduce: (_k, vs) => fold(vs, (a, b) => (b > a ? b : a)), combine: (_k, vs) => fold(vs, (a, b) => (b > a ? b : a)) },
+  first: { reduce: (_k, vs) => { for (const v of vs) return v } },
+  last: { reduce: (_k, vs) => { let last; for (const v of vs) last = v; return last } },
+  list: { reduce: (_k, vs) => [...vs] },
+  uniq: { reduce: (_k, vs) => { const seen = new Set<string>(); const out = []; for (const v of vs) { const j = JSON.stringify(v); if (!seen.has(j)) { seen.add(j); out.push(v) } } return out } },
+}
+
+function sum (_k: unknown, vs: Iterable<any>): unknown {
+  let n = 0
+  for (const v of vs) n += v
+  return n
+}
+
+function fold (vs: Iterable<any>, f: (a: any, b: any) => any): unknown {
+  let acc: any
+  let first = true
+  for (const v of vs) { acc = first ? v : f(acc, v); first = false }
+  return acc
+}
+
+export const builtinReducers = Object.keys(builtins)
+
+function inlineJob (source: { map: string, reduce: string, combine?: string }): Job {
+  const map = evalFunction(source.map, '--map')
+  const named = builtins[source.reduce]
+  const reduce = named?.reduce ?? evalFunction(source.reduce, '--reduce')
+  const combine = named?.combine ?? (source.combine === undefined ? undefined : evalFunction(source.combine, '--combine'))
+  return combine === undefined ? { map: map as unknown as MapFn, reduce } : { map: map as unknown as MapFn, reduce, combine }
+}
+
+function evalFunction (expr: string, option: string): ReduceFn {
+  let fn: unknown
+  try {
+    fn = (0, eval)(`(${expr}\n)`)
+  } catch (e) {
+    throw new MrstreamError('MRS_ERR_JOB_LOAD', `${option} ${JSON.stringify(expr)} is not a valid expression: ${describeThrown(e)}`, { phase: 'job' }, e)
+  }
+  if (typeof fn !== 'function') throw new MrstreamError('MRS_ERR_JOB_SHAPE', `${option} must be a function expression, e.g. '(line, emit) => emit(line, 1)'`, { phase: 'job' })
+  return fn as ReduceFn
+}

@@ -1,0 +1,110 @@
+// A map task: records of its chunks through the job's map into a Collector; each task ends
+// with a spill, so its runs are its whole output and a retried task starts from nothing.
+import { Collector, CombineError, type SpillCounters } from './collect.js'
+import { MrstreamError, describeUserError } from './errors.js'
+import { KeyError } from './keys.js'
+import { recordsOf, type Chunk, type Format } from './records.js'
+import type { RunInfo } from './run-file.js'
+import { ValueError } from './values.js'
+import type { Context, Job } from './job.js'
+import { UserCounters } from './counters.js'
+
+export interface MapCounters extends SpillCounters {
+  records: number
+  bytes: number
+  pairs: number
+  badRecords: number
+  invalidUtf8: number
+}
+
+export interface BadRecord { file: string, line: number, phase: string, error: string, record: string }
+
+export interface MapTaskOptions {
+  job: Job
+  format: Format
+  budget: number
+  maxBadRecords: number
+  /** Bad records skipped before this task (the limit is for the whole job). */
+  badSoFar: number
+  nextRunPath: () => string
+}
+
+export class MapTask {
+  readonly counters: MapCounters = { records: 0, bytes: 0, pairs: 0, badRecords: 0, invalidUtf8: 0, spills: 0, spilledBytes: 0, spilledPairs: 0 }
+  readonly user = new UserCounters()
+  readonly bad: BadRecord[] = []
+  private readonly ctx: Context
+  private readonly collector: Collector
+  private readonly opts: MapTaskOptions
+  private pending: Array<[unknown, unknown]> = []
+
+  constructor (opts: MapTaskOptions) {
+    this.opts = opts
+    const user = this.user
+    this.ctx = { file: '', line: 0, count: (name: string, n = 1) => user.add(name, n) }
+    this.collector = new Collector({ budget: opts.budget, combine: opts.job.combine, ctx: this.ctx, nextRunPath: opts.nextRunPath, counters: this.counters })
+  }
+
+  async chunk (chunk: Chunk): Promise<void> {
+    const { records, lines, invalidUtf8, errors } = recordsOf(chunk, this.opts.format)
+    const c = this.counters
+    c.bytes += chunk.data.byteLength
+    c.invalidUtf8 += invalidUtf8
+    for (const err of errors) {
+      this.badRecord(new MrstreamError('MRS_ERR_PARSE', `${chunk.file}:${err.line}${err.column ? `:${err.column}` : ''}: ${err.message}`, { phase: 'input', file: chunk.file, line: err.line, ...(err.column ? { column: err.column } : {}) }), chunk.file, err.line, '')
+    }
+    const ctx = this.ctx
+    ctx.file = chunk.file
+    const map = this.opts.job.map
+    const collector = this.collector
+    // With --max-bad-records a failing record's pairs must not count: stage them until map returns.
+    const staged = this.opts.maxBadRecords > 0
+    const emit = staged
+      ? (k: unknown, v: unknown) => { this.pending.push([k, v]) }
+      : (k: unknown, v: unknown) => { c.pairs++; collector.add(k, v) }
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]
+      ctx.line = lines[i]!
+      c.records++
+      try {
+        const r = map(record, emit, ctx) as Promise<unknown> | undefined
+        if (r !== undefined && r !== null && typeof r.then === 'function') await r
+        if (staged) {
+          for (const [k, v] of this.pending) { c.pairs++; collector.add(k, v) }
+          this.pending.length = 0
+        }
+      } catch (e) {
+        this.pending.length = 0
+        const err = this.classify(e, chunk.file, ctx.line)
+        if (err.code !== 'MRS_ERR_MAP') throw err
+        this.badRecord(err, chunk.file, ctx.line, typeof record === 'string' ? record : JSON.stringify(record) ?? '')
+      }
+    }
+  }
+
+  finish (): RunInfo[] {
+    try {
+      return this.collector.finish()
+    } catch (e) {
+      throw this.classify(e, this.ctx.file, this.ctx.line)
+    }
+  }
+
+  private classify (e: unknown, file: string, line: number): MrstreamError {
+    const place = { phase: 'map' as const, file, line }
+    if (e instanceof MrstreamError) return e
+    if (e instanceof KeyError) return new MrstreamError('MRS_ERR_KEY', `map at ${file}:${line}: ${e.message}`, place)
+    if (e instanceof ValueError) return new MrstreamError('MRS_ERR_VALUE', `map at ${file}:${line}: ${e.message}`, place)
+    if (e instanceof CombineError) return new MrstreamError('MRS_ERR_COMBINE', `combine failed (map side, at ${file}:${line}): ${e.message}`, { ...place, phase: 'combine' })
+    return new MrstreamError('MRS_ERR_MAP', `map failed at ${file}:${line}: ${describeUserError(e)}`, place, e)
+  }
+
+  private badRecord (err: MrstreamError, file: string, line: number, record: string): void {
+    this.counters.badRecords++
+    if (this.opts.badSoFar + this.counters.badRecords > this.opts.maxBadRecords) {
+      if (this.opts.maxBadRecords === 0) throw err
+      throw new MrstreamError('MRS_ERR_TOO_MANY_BAD_RECORDS', `more than --max-bad-records ${this.opts.maxBadRecords} bad records; the last: ${err.message}`, err.place)
+    }
+    this.bad.push({ file, line, phase: err.place.phase ?? 'map', error: err.message, record: record.length > 200 ? record.slice(0, 200) + '...' : record })
+  }
+}

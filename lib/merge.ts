@@ -1,0 +1,166 @@
+// k-way merge of runs by encoded key. Readers are given in run order (input order), and ties
+// between equal keys go to the earlier run, so a key's values come out in input order.
+// Runs are merged at most `fanIn` at a time (like GNU sort's --batch-size); more runs take
+// extra passes over consecutive groups of runs, which keeps run order.
+import { combineValues, CombineError } from './collect.js'
+import { MrstreamError } from './errors.js'
+import { KeyError, decodeKey } from './keys.js'
+import { RunReader, RunWriter, readFooter, type RunInfo } from './run-file.js'
+import { ValueError } from './values.js'
+import type { Context, ReduceFn } from './job.js'
+
+/** Where a reader starts for a key range: the last block whose first key is <= lo. */
+export function startBlock (blocks: Array<[number, string, number, number]>, lo: string | null): number {
+  if (lo === null) return 0
+  let b = 0
+  for (let i = 0; i < blocks.length; i++) if (blocks[i]![1] <= lo) b = i; else break
+  return b
+}
+
+/**
+ * Merges runs over keys in [lo, hi). Invariant: `heap` holds the index of every reader that
+ * has a current group with key < hi, ordered by (key, index).
+ */
+export class Merger {
+  /** The current key (encoded). */
+  key = ''
+  /** Readers holding the current key, in run order. */
+  members: RunReader[] = []
+  private readonly readers: RunReader[]
+  private readonly heap: number[] = []
+  private readonly hi: string | null
+  private started = false
+  private readonly lo: string | null
+
+  constructor (runs: string[], opts: { lo?: string | null, hi?: string | null, bufferBytes?: number } = {}) {
+    this.lo = opts.lo ?? null
+    this.hi = opts.hi ?? null
+    this.readers = []
+    try {
+      for (const path of runs) {
+        const footer = readFooter(path)
+        this.readers.push(new RunReader(path, footer, startBlock(footer.blocks, this.lo), opts.bufferBytes))
+      }
+    } catch (e) {
+      this.close()
+      throw e
+    }
+  }
+
+  /** Moves to the next key; false when the range is done. */
+  next (): boolean {
+    if (!this.started) {
+      this.started = true
+      for (let i = 0; i < this.readers.length; i++) this.advance(i)
+    } else {
+      for (const r of this.members) this.advance(this.readers.indexOf(r))
+    }
+    this.members = []
+    if (this.heap.length === 0) return false
+    const first = this.pop()
+    this.key = this.readers[first]!.key
+    this.members.push(this.readers[first]!)
+    while (this.heap.length > 0 && this.readers[this.heap[0]!]!.key === this.key) this.members.push(this.readers[this.pop()]!)
+    return true
+  }
+
+  /** The current key's values, decoded, streamed from the runs (one pass). */
+  * values (): Generator<unknown> {
+    for (const r of this.members) while (r.left > 0) yield r.nextValue()
+  }
+
+  /** How many values the current key has in all runs. */
+  count (): number {
+    let n = 0
+    for (const r of this.members) n += r.left
+    return n
+  }
+
+  close (): void {
+    for (const r of this.readers) r.close()
+  }
+
+  private advance (i: number): void {
+    const r = this.readers[i]!
+    for (;;) {
+      if (!r.nextGroup()) return
+      if (this.lo !== null && r.key < this.lo) continue
+      if (this.hi !== null && r.key >= this.hi) return
+      this.push(i)
+      return
+    }
+  }
+
+  private less (a: number, b: number): boolean {
+    const ka = this.readers[a]!.key
+    const kb = this.readers[b]!.key
+    return ka < kb || (ka === kb && a < b)
+  }
+
+  private push (i: number): void {
+    const h = this.heap
+    let c = h.length
+    h.push(i)
+    while (c > 0) {
+      const p = (c - 1) >> 1
+      if (!this.less(h[c]!, h[p]!)) break
+      h[c] = h[p]!
+      h[p] = i
+      c = p
+    }
+  }
+
+  private pop (): number {
+    const h = this.heap
+    const top = h[0]!
+    const last = h.pop()!
+    if (h.length > 0) {
+      h[0] = last
+      let p = 0
+      for (;;) {
+        const l = 2 * p + 1
+        if (l >= h.length) break
+        const c = l + 1 < h.length && this.less(h[l + 1]!, h[l]!) ? l + 1 : l
+        if (!this.less(h[c]!, h[p]!)) break
+        const t = h[c]!
+        h[c] = h[p]!
+        h[p] = t
+        p = c
+      }
+    }
+    return top
+  }
+}
+
+/** One merge pass over consecutive runs into one run, combining when the job has a combiner. */
+export function mergeRuns (runs: string[], out: string, combine: ReduceFn | undefined, ctx: Context, bufferBytes?: number): RunInfo {
+  const merger = new Merger(runs, { bufferBytes })
+  const writer = new RunWriter(out, 'merge')
+  try {
+    while (merger.next()) {
+      if (combine !== undefined && (merger.members.length > 1 || merger.count() > 1)) {
+        const key = decodeKey(merger.key)
+        let values: unknown[]
+        try {
+          values = combineValues(combine, key, merger.key, merger.values(), ctx)
+        } catch (e) {
+          if (e instanceof CombineError) throw new MrstreamError('MRS_ERR_COMBINE', `combine failed (merge): ${e.message}`, { phase: 'combine', key })
+          if (e instanceof KeyError) throw new MrstreamError('MRS_ERR_KEY', `combine (merge): ${e.message}`, { phase: 'combine', key })
+          if (e instanceof ValueError) throw new MrstreamError('MRS_ERR_VALUE', `combine (merge): ${e.message}`, { phase: 'combine', key })
+          throw e
+        }
+        writer.startGroup(merger.key, values.length)
+        for (const v of values) writer.value(v)
+      } else {
+        writer.startGroup(merger.key, merger.count())
+        for (const r of merger.members) while (r.left > 0) writer.valueBytes(r.nextValueBytes())
+      }
+    }
+    return writer.close()
+  } catch (e) {
+    writer.abort()
+    throw e
+  } finally {
+    merger.close()
+  }
+}

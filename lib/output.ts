@@ -1,0 +1,92 @@
+// Output: the reduce tasks' fragments, concatenated in key-range order, to stdout, to a file
+// (written beside it and renamed into place), or to a directory of part files ending with
+// _SUCCESS (built beside it and renamed into place). A reader closing stdout early (`| head`)
+// is a clean stop.
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { MrstreamError } from './errors.js'
+
+export type OutputTarget =
+  | { kind: 'stdout', partitions: 1 }
+  | { kind: 'file', path: string, partitions: 1 }
+  | { kind: 'dir', path: string, partitions: number }
+
+/** Checks the output before the job starts (usage errors, exit 2). */
+export function checkOutput (output: string | undefined, reducers: number | undefined): OutputTarget {
+  if (output === undefined || output === '-') {
+    if (reducers !== undefined && reducers > 1) throw new MrstreamError('MRS_ERR_USAGE', '--reducers needs -o DIR: part files go to a directory', { phase: 'output' })
+    return { kind: 'stdout', partitions: 1 }
+  }
+  const path = resolve(output)
+  const parent = dirname(path)
+  if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new MrstreamError('MRS_ERR_USAGE', `output ${output}: directory ${parent} does not exist`, { phase: 'output', file: output })
+  if (reducers !== undefined) {
+    if (existsSync(path)) throw new MrstreamError('MRS_ERR_USAGE', `output directory ${output} already exists (remove it, or choose another -o)`, { phase: 'output', file: output })
+    return { kind: 'dir', path, partitions: reducers }
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) throw new MrstreamError('MRS_ERR_USAGE', `output ${output} is a directory; give --reducers N to write part files into a new directory`, { phase: 'output', file: output })
+  return { kind: 'file', path, partitions: 1 }
+}
+
+function writeError (e: unknown, path: string): MrstreamError {
+  const err = e as NodeJS.ErrnoException
+  return new MrstreamError('MRS_ERR_IO', `output: cannot write ${path}: ${err.code === 'ENOSPC' ? 'No space left on device' : err.message}${err.code ? ` (${err.code})` : ''}`, { phase: 'output', file: path }, e)
+}
+
+async function * readAll (parts: string[]): AsyncGenerator<Buffer> {
+  for (const part of parts) yield * createReadStream(part, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>
+}
+
+async function concatInto (parts: string[], dest: NodeJS.WritableStream): Promise<void> {
+  await pipeline(Readable.from(readAll(parts), { objectMode: false }), dest, { end: false })
+}
+
+async function concatToFile (parts: string[], path: string): Promise<void> {
+  const out = createWriteStream(path, { flags: 'wx' })
+  try {
+    await concatInto(parts, out)
+    await new Promise<void>((resolve, reject) => { out.once('error', reject); out.end(resolve) })
+  } catch (e) {
+    out.destroy()
+    throw writeError(e, path)
+  }
+}
+
+/** Returns true when stdout was closed by its reader before everything was written. */
+export async function commitOutput (target: OutputTarget, fragments: string[][], stdout: NodeJS.WritableStream): Promise<boolean> {
+  if (target.kind === 'stdout') {
+    try {
+      await concatInto(fragments.map(f => f[0]!), stdout)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE' || (e as NodeJS.ErrnoException).code === 'ERR_STREAM_DESTROYED') return true
+      throw writeError(e, 'stdout')
+    }
+    return false
+  }
+  const parent = dirname(target.path)
+  if (target.kind === 'file') {
+    const tmp = join(parent, `.${basename(target.path)}.mrstream-${process.pid}-${Date.now()}`)
+    try {
+      await concatToFile(fragments.map(f => f[0]!), tmp)
+      renameSync(tmp, target.path)
+    } catch (e) {
+      rmSync(tmp, { force: true })
+      throw e instanceof MrstreamError ? e : writeError(e, target.path)
+    }
+    return false
+  }
+  const tmpDir = mkdtempSync(join(parent, `.${basename(target.path)}.mrstream-`))
+  try {
+    for (let p = 0; p < target.partitions; p++) {
+      await concatToFile(fragments.map(f => f[p]!), join(tmpDir, `part-${String(p).padStart(5, '0')}`))
+    }
+    writeFileSync(join(tmpDir, '_SUCCESS'), '')
+    renameSync(tmpDir, target.path)
+  } catch (e) {
+    rmSync(tmpDir, { recursive: true, force: true })
+    throw e instanceof MrstreamError ? e : writeError(e, target.path)
+  }
+  return false
+}

@@ -1,0 +1,200 @@
+// The worker pool: runs tasks on worker threads, one task per worker at a time, and retries a
+// task on a fresh worker when its worker dies (crash, process.exit, out of memory) or goes
+// silent for the task timeout. An attempt's results count only once it reports done, so a
+// failed attempt leaves nothing behind but files the engine ignores (exactly-once).
+// A job error inside a task (map threw, bad key) is not retried: it fails the job.
+import { Worker } from 'node:worker_threads'
+import { MrstreamError, fromErrorData, type ErrorData } from './errors.js'
+import type { Chunk } from './records.js'
+import type { RunInfo } from './run-file.js'
+import type { BadRecord } from './map.js'
+import type { ToWorker, WorkerConfig } from './worker.js'
+
+export interface TaskResult {
+  runs: RunInfo[]
+  counters: Record<string, number>
+  user: Array<[string, number]>
+  bad: BadRecord[]
+}
+
+type FromWorker =
+  | { type: 'ready' }
+  | { type: 'progress', task: number }
+  | ({ type: 'done', task: number } & TaskResult)
+  | { type: 'failed', task: number, error: ErrorData }
+
+/** A task: for map tasks, the chunks sent so far are kept until the task is done (for retries). */
+export class Task {
+  attempts = 0
+  chunks: Chunk[] = []
+  ended = false
+  slot: Slot | undefined
+  readonly result: Promise<TaskResult>
+  resolve!: (r: TaskResult) => void
+  reject!: (e: unknown) => void
+  constructor (readonly id: number, readonly describe: () => string, readonly start: (attempt: number) => ToWorker) {
+    this.result = new Promise((resolve, reject) => { this.resolve = resolve; this.reject = reject })
+    this.result.catch(() => {}) // the engine awaits it; a rejection before that is not unhandled
+  }
+}
+
+interface Slot {
+  worker: Worker
+  task: Task | undefined
+  lastProgress: number
+  cause: string | undefined
+  ready: boolean
+}
+
+export interface PoolOptions {
+  size: number
+  config: WorkerConfig
+  taskTimeoutMs: number
+  maxAttempts: number
+  heapMb: number | undefined
+  onRetry: (task: Task, cause: string) => void
+}
+
+export class Pool {
+  private slots: Slot[] = []
+  private queue: Task[] = []
+  private waiters: Array<() => void> = []
+  private fatal: ((e: unknown) => void) | undefined
+  private closed = false
+  private watchdog: NodeJS.Timeout | undefined
+  private readonly opts: PoolOptions
+
+  constructor (opts: PoolOptions) {
+    this.opts = opts
+  }
+
+  /** Starts the workers; rejects when the job cannot load in a worker. */
+  async start (): Promise<void> {
+    await Promise.all(Array.from({ length: this.opts.size }, () => this.spawn()))
+    if (this.opts.taskTimeoutMs > 0) {
+      this.watchdog = setInterval(() => this.checkTimeouts(), Math.min(1000, this.opts.taskTimeoutMs / 4))
+      this.watchdog.unref()
+    }
+  }
+
+  /** Calls fn with the first job error any task reports after this. */
+  onFatal (fn: (e: unknown) => void): void { this.fatal = fn }
+
+  /** Resolves when a worker is free for a new task (backpressure for the reader). */
+  async free (): Promise<void> {
+    while (this.busy() + this.queue.length >= this.slots.length) await new Promise<void>(resolve => this.waiters.push(resolve))
+  }
+
+  submit (task: Task): Task {
+    this.queue.push(task)
+    this.dispatch()
+    return task
+  }
+
+  /** Sends one more chunk of a streaming map task (now, or when it is dispatched). */
+  chunk (task: Task, chunk: Chunk): void {
+    task.chunks.push(chunk)
+    if (task.slot !== undefined) task.slot.worker.postMessage({ type: 'chunk', task: task.id, chunk } satisfies ToWorker)
+  }
+
+  end (task: Task): void {
+    task.ended = true
+    if (task.slot !== undefined) task.slot.worker.postMessage({ type: 'end', task: task.id } satisfies ToWorker)
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    if (this.watchdog) clearInterval(this.watchdog)
+    await Promise.all(this.slots.map(s => s.worker.terminate()))
+    this.slots = []
+  }
+
+  private busy (): number {
+    return this.slots.filter(s => s.task !== undefined).length
+  }
+
+  private spawn (): Promise<void> {
+    const resourceLimits = this.opts.heapMb ? { maxOldGenerationSizeMb: this.opts.heapMb } : undefined
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: this.opts.config, ...(resourceLimits ? { resourceLimits } : {}), stdout: false, stderr: false })
+    const slot: Slot = { worker, task: undefined, lastProgress: Date.now(), cause: undefined, ready: false }
+    this.slots.push(slot)
+    return new Promise((resolve, reject) => {
+      worker.on('message', (msg: FromWorker) => {
+        slot.lastProgress = Date.now()
+        if (msg.type === 'ready') { slot.ready = true; resolve(); this.dispatch(); this.wake(); return }
+        if (msg.type === 'progress') return
+        if (msg.task === -1 && msg.type === 'failed') { reject(fromErrorData(msg.error)); return }
+        const task = slot.task
+        if (task === undefined || task.id !== msg.task) return
+        if (msg.type === 'done') {
+          slot.task = undefined
+          task.slot = undefined
+          task.chunks = []
+          task.resolve({ runs: msg.runs, counters: msg.counters, user: msg.user, bad: msg.bad })
+          this.wake()
+          this.dispatch()
+        } else {
+          const err = fromErrorData(msg.error)
+          task.reject(err)
+          this.fatal?.(err)
+        }
+      })
+      worker.on('error', (e: Error & { code?: string }) => {
+        slot.cause = e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'worker ran out of memory' : `worker crashed: ${e.message}`
+      })
+      worker.on('exit', (code) => {
+        this.slots = this.slots.filter(s => s !== slot)
+        if (!slot.ready) { reject(new MrstreamError('MRS_ERR_JOB_LOAD', `a worker failed to start: ${slot.cause ?? `exit code ${code}`}`, { phase: 'job' })); return }
+        if (this.closed) return
+        const task = slot.task
+        if (task !== undefined) this.retry(task, slot.cause ?? `worker exited with code ${code} (process.exit called?)`)
+        this.spawn().catch(e => this.fatal?.(e))
+      })
+    })
+  }
+
+  private retry (task: Task, cause: string): void {
+    task.slot = undefined
+    if (task.attempts >= this.opts.maxAttempts) {
+      const err = new MrstreamError('MRS_ERR_TASK_FAILED', `${task.describe()} failed ${task.attempts} times; last cause: ${cause}`)
+      task.reject(err)
+      this.fatal?.(err)
+      return
+    }
+    this.opts.onRetry(task, cause)
+    this.queue.unshift(task)
+  }
+
+  private dispatch (): void {
+    if (this.closed) return
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return
+      if (!slot.ready || slot.task !== undefined) continue
+      const task = this.queue.shift()!
+      task.attempts++
+      task.slot = slot
+      slot.task = task
+      slot.lastProgress = Date.now()
+      slot.cause = undefined
+      slot.worker.postMessage(task.start(task.attempts))
+      for (const chunk of task.chunks) slot.worker.postMessage({ type: 'chunk', task: task.id, chunk } satisfies ToWorker)
+      if (task.ended) slot.worker.postMessage({ type: 'end', task: task.id } satisfies ToWorker)
+    }
+  }
+
+  private wake (): void {
+    const w = this.waiters.splice(0)
+    for (const fn of w) fn()
+  }
+
+  private checkTimeouts (): void {
+    const now = Date.now()
+    for (const slot of this.slots) {
+      if (slot.task !== undefined && now - slot.lastProgress > this.opts.taskTimeoutMs) {
+        slot.cause = `no progress for ${this.opts.taskTimeoutMs / 1000} s (--task-timeout)`
+        slot.lastProgress = now
+        void slot.worker.terminate()
+      }
+    }
+  }
+}

@@ -1,0 +1,101 @@
+// Records from one chunk of input bytes (line-aligned, or a whole file for --format file),
+// by format. Works on the chunk as one string: split once, no per-record stream events.
+import { isUtf8 } from 'node:buffer'
+import { parse as parseCsv } from 'csv-parse/sync'
+
+export type Format = 'lines' | 'ndjson' | 'csv' | 'file'
+
+/** A chunk of one input file, as sent from the reader to a map task. */
+export interface Chunk {
+  file: string
+  /** Line number (1-based) of the chunk's first byte within its file. */
+  firstLine: number
+  data: Uint8Array
+  /** csv: the file's header row. */
+  columns?: string[]
+}
+
+export class RecordError extends Error {
+  constructor (message: string, readonly line: number, readonly column?: number) { super(message) }
+}
+
+export interface ChunkRecords {
+  /** Records in order, with each one's line number. */
+  records: unknown[]
+  lines: number[]
+  /** Records that held invalid UTF-8 (decoded with U+FFFD). */
+  invalidUtf8: number
+  /** Records that failed to parse (ndjson/csv); each also in `errors`. */
+  errors: RecordError[]
+}
+
+export function recordsOf (chunk: Chunk, format: Format): ChunkRecords {
+  const buf = Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength)
+  const out: ChunkRecords = { records: [], lines: [], invalidUtf8: 0, errors: [] }
+  if (format === 'file') {
+    if (!isUtf8(buf)) out.invalidUtf8 = 1
+    out.records.push(buf.toString('utf8'))
+    out.lines.push(1)
+    return out
+  }
+  if (format === 'csv') return csvRecords(buf, chunk, out)
+  const text = buf.toString('utf8')
+  const lines = text.split('\n')
+  if (lines[lines.length - 1] === '') lines.pop() // the chunk ends with a newline (or is empty)
+  if (!isUtf8(buf)) out.invalidUtf8 = countInvalidLines(buf)
+  let line = chunk.firstLine
+  for (let i = 0; i < lines.length; i++, line++) {
+    let l = lines[i]!
+    if (l.charCodeAt(l.length - 1) === 13) l = l.slice(0, -1)
+    if (format === 'lines') {
+      out.records.push(l)
+      out.lines.push(line)
+    } else if (l.trim() !== '') {
+      try {
+        out.records.push(JSON.parse(l))
+        out.lines.push(line)
+      } catch (e) {
+        const m = /position (\d+)/.exec((e as Error).message)
+        out.errors.push(new RecordError(`invalid JSON: ${(e as Error).message}`, line, m ? Number(m[1]) + 1 : undefined))
+      }
+    }
+  }
+  return out
+}
+
+function countInvalidLines (buf: Buffer): number {
+  let n = 0
+  let from = 0
+  while (from < buf.length) {
+    let nl = buf.indexOf(10, from)
+    if (nl === -1) nl = buf.length
+    if (!isUtf8(buf.subarray(from, nl))) n++
+    from = nl + 1
+  }
+  return n
+}
+
+function csvRecords (buf: Buffer, chunk: Chunk, out: ChunkRecords): ChunkRecords {
+  if (!isUtf8(buf)) out.invalidUtf8 = countInvalidLines(buf)
+  try {
+    const rows = parseCsv(buf.toString('utf8'), {
+      columns: chunk.columns,
+      info: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      on_skip: (err: (Error & { lines?: number }) | undefined) => {
+        if (err) out.errors.push(new RecordError(`invalid CSV: ${err.message}`, chunk.firstLine - 1 + (err.lines ?? 1)))
+      },
+    }) as unknown as Array<{ record: Record<string, string>, info: { lines: number, raw?: string } }>
+    let prevEnd = chunk.firstLine - 1
+    for (const r of rows) {
+      out.records.push(r.record)
+      out.lines.push(prevEnd + 1)
+      prevEnd = chunk.firstLine - 1 + r.info.lines
+    }
+  } catch (e) {
+    const err = e as Error & { lines?: number, column?: number | string }
+    out.errors.push(new RecordError(`invalid CSV: ${err.message}`, chunk.firstLine - 1 + (err.lines ?? 1)))
+  }
+  return out
+}

@@ -1,0 +1,115 @@
+// A reduce task: merge the runs over one key range [lo, hi), call the job's reduce once per
+// key with its values streamed from the runs, and write output lines to this task's fragment
+// files (one per output partition). Fragments of consecutive ranges concatenate into one
+// sorted output.
+import { closeSync, openSync, writeSync } from 'node:fs'
+import { MrstreamError, describeUserError } from './errors.js'
+import { KeyError, decodeKey, encodeKey, hashEkey, showKey } from './keys.js'
+import { formatPair, type OutputFormat } from './format.js'
+import { Merger } from './merge.js'
+import type { Context, Job } from './job.js'
+import type { BadRecord } from './map.js'
+
+export interface ReduceSpec {
+  runs: string[]
+  lo: string | null
+  hi: string | null
+  /** One fragment file per output partition. */
+  fragments: string[]
+  format: OutputFormat
+  bufferBytes: number
+}
+
+export interface ReduceCounters { keys: number, written: number, badRecords: number }
+
+const FLUSH_CHARS = 1 << 20
+
+class Fragment {
+  private fd: number
+  private pending = ''
+  constructor (readonly path: string) {
+    this.fd = openSync(path, 'w', 0o600)
+  }
+
+  write (line: string): void {
+    this.pending += line
+    if (this.pending.length >= FLUSH_CHARS) this.flush()
+  }
+
+  flush (): void {
+    if (this.pending === '') return
+    try {
+      writeSync(this.fd, this.pending)
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException
+      throw new MrstreamError('MRS_ERR_IO', `reduce: cannot write ${this.path}: ${err.code === 'ENOSPC' ? 'No space left on device' : err.message}`, { phase: 'reduce', file: this.path }, e)
+    }
+    this.pending = ''
+  }
+
+  close (): void {
+    this.flush()
+    closeSync(this.fd)
+  }
+}
+
+export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts: { maxBadRecords: number, badSoFar: number }): Promise<{ counters: ReduceCounters, bad: BadRecord[] }> {
+  const counters: ReduceCounters = { keys: 0, written: 0, badRecords: 0 }
+  const bad: BadRecord[] = []
+  const fragments = spec.fragments.map(p => new Fragment(p))
+  const n = fragments.length
+  const merger = new Merger(spec.runs, { lo: spec.lo, hi: spec.hi, bufferBytes: spec.bufferBytes })
+  const staged = opts.maxBadRecords > 0
+  const lines: Array<[number, string]> = []
+  let key: unknown
+  const route = (k: unknown, ekey: string | undefined): number => {
+    if (n === 1) return 0
+    if (job.partition !== undefined) {
+      const p = job.partition(k, n)
+      if (!Number.isInteger(p) || p < 0 || p >= n) throw new MrstreamError('MRS_ERR_REDUCE', `partition(${showKey(k)}, ${n}) returned ${String(p)}; it must be an integer in [0, ${n})`, { phase: 'reduce', key: k })
+      return p
+    }
+    return hashEkey(ekey ?? encodeKey(k)) % n
+  }
+  const emit = (k: unknown, v: unknown): void => {
+    const ekey = k === key ? merger.key : undefined
+    if (ekey === undefined) encodeKey(k) // refuses unsupported keys
+    const line = formatPair(spec.format, k, v)
+    const p = route(k, ekey)
+    if (staged) lines.push([p, line])
+    else { fragments[p]!.write(line); counters.written++ }
+  }
+  ctx.file = ''
+  ctx.line = 0
+  try {
+    while (merger.next()) {
+      key = decodeKey(merger.key)
+      counters.keys++
+      try {
+        let ret = job.reduce(key, merger.values(), emit, ctx)
+        if (ret !== null && typeof ret === 'object' && typeof (ret as Promise<unknown>).then === 'function') ret = await ret
+        if (ret !== undefined) emit(key, ret)
+        if (staged) {
+          for (const [p, line] of lines) { fragments[p]!.write(line); counters.written++ }
+          lines.length = 0
+        }
+      } catch (e) {
+        lines.length = 0
+        if (e instanceof MrstreamError) throw e
+        const err = e instanceof KeyError
+          ? new MrstreamError('MRS_ERR_KEY', `reduce for key ${showKey(key)}: ${e.message}`, { phase: 'reduce', key })
+          : new MrstreamError('MRS_ERR_REDUCE', `reduce failed for key ${showKey(key)}: ${describeUserError(e)}`, { phase: 'reduce', key }, e)
+        counters.badRecords++
+        if (err.code !== 'MRS_ERR_REDUCE' || opts.badSoFar + counters.badRecords > opts.maxBadRecords) {
+          if (opts.maxBadRecords === 0 || err.code !== 'MRS_ERR_REDUCE') throw err
+          throw new MrstreamError('MRS_ERR_TOO_MANY_BAD_RECORDS', `more than --max-bad-records ${opts.maxBadRecords} bad records; the last: ${err.message}`, err.place)
+        }
+        bad.push({ file: '', line: 0, phase: 'reduce', error: err.message, record: showKey(key) })
+      }
+    }
+    for (const f of fragments) f.close()
+  } finally {
+    merger.close()
+  }
+  return { counters, bad }
+}

@@ -1,0 +1,304 @@
+// One run: a sorted sequence of groups, each a key and its values, as written by a spill or a
+// merge pass. Layout:
+//   body:    group*   group = varint keyLen, ekey bytes, varint valueCount, (varint len, msgpack)*
+//   footer:  msgpack { groups, values, blocks: [offset, firstEkey, length, crc32][] }
+//   trailer: u32 footer length, magic "MRSRUN01"
+// Blocks (about BLOCK_BYTES each, always starting at a group) index the run for range reads
+// and carry a CRC each, so a reader notices truncation or corruption in what it reads.
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs'
+import { crc32 } from 'node:zlib'
+import { pack, unpack } from 'msgpackr'
+import { MrstreamError } from './errors.js'
+import { packValue, unpackValue } from './values.js'
+
+const MAGIC = 'MRSRUN01'
+const TRAILER = 12
+const BLOCK_BYTES = 64 * 1024
+const WRITE_BUFFER = 1 << 20
+
+export type Block = [offset: number, firstEkey: string, length: number, crc: number]
+
+export interface RunInfo {
+  path: string
+  groups: number
+  values: number
+  bytes: number
+  blocks: Block[]
+}
+
+function ioError (e: unknown, path: string, phase: 'spill' | 'merge' | 'reduce' | 'output'): MrstreamError {
+  const err = e as NodeJS.ErrnoException
+  const why = err.code === 'ENOSPC' ? 'No space left on device' : err.message
+  return new MrstreamError('MRS_ERR_IO', `${phase}: cannot write ${path}: ${why}${err.code ? ` (${err.code})` : ''}`, { phase, file: path }, e)
+}
+
+export class RunWriter {
+  readonly path: string
+  private readonly phase: 'spill' | 'merge'
+  private fd: number
+  private buf = Buffer.allocUnsafe(WRITE_BUFFER)
+  private pos = 0
+  private flushed = 0 // file offset of buf[0]
+  private crcFrom = 0 // buf index up to which the current block's crc is computed
+  private crc = 0
+  private blocks: Block[] = []
+  private groups = 0
+  private values = 0
+
+  constructor (path: string, phase: 'spill' | 'merge') {
+    this.path = path
+    this.phase = phase
+    try { this.fd = openSync(path, 'wx', 0o600) } catch (e) { throw ioError(e, path, phase) }
+  }
+
+  startGroup (ekey: string, count: number): void {
+    const at = this.flushed + this.pos
+    const current = this.blocks[this.blocks.length - 1]
+    if (current === undefined || at - current[0] >= BLOCK_BYTES) {
+      if (current !== undefined) this.closeBlock(current, at)
+      this.blocks.push([at, ekey, 0, 0])
+    }
+    this.room(ekey.length + 20)
+    this.varint(ekey.length)
+    this.pos += this.buf.write(ekey, this.pos, 'latin1')
+    this.varint(count)
+    this.groups++
+  }
+
+  /** A value as the job gave it. */
+  value (v: unknown): void {
+    this.valueBytes(packValue(v))
+  }
+
+  valueBytes (bytes: Uint8Array): void {
+    this.room(bytes.length + 5)
+    this.varint(bytes.length)
+    if (bytes.length > this.buf.length - this.pos) {
+      this.flush()
+      this.write(bytes)
+      this.flushed += bytes.length
+      this.crc = crc32(bytes, this.crc)
+    } else {
+      this.buf.set(bytes, this.pos)
+      this.pos += bytes.length
+    }
+    this.values++
+  }
+
+  close (): RunInfo {
+    const end = this.flushed + this.pos
+    const last = this.blocks[this.blocks.length - 1]
+    if (last !== undefined) this.closeBlock(last, end)
+    this.flush()
+    const footer = pack({ groups: this.groups, values: this.values, blocks: this.blocks })
+    const trailer = Buffer.alloc(TRAILER)
+    trailer.writeUInt32BE(footer.length, 0)
+    trailer.write(MAGIC, 4, 'latin1')
+    this.write(footer)
+    this.write(trailer)
+    try { closeSync(this.fd) } catch (e) { throw ioError(e, this.path, this.phase) }
+    return { path: this.path, groups: this.groups, values: this.values, bytes: end + footer.length + TRAILER, blocks: this.blocks }
+  }
+
+  /** Closes the file after a failure; the caller removes it. */
+  abort (): void {
+    try { closeSync(this.fd) } catch {}
+  }
+
+  private closeBlock (block: Block, end: number): void {
+    this.crc = crc32(this.buf.subarray(this.crcFrom, this.pos), this.crc)
+    this.crcFrom = this.pos
+    block[2] = end - block[0]
+    block[3] = this.crc
+    this.crc = 0
+  }
+
+  private room (n: number): void {
+    if (this.pos + n > this.buf.length) this.flush()
+  }
+
+  private flush (): void {
+    if (this.pos === 0) return
+    this.crc = crc32(this.buf.subarray(this.crcFrom, this.pos), this.crc)
+    this.write(this.buf.subarray(0, this.pos))
+    this.flushed += this.pos
+    this.pos = 0
+    this.crcFrom = 0
+  }
+
+  private write (bytes: Uint8Array): void {
+    let off = 0
+    try {
+      while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off)
+    } catch (e) { throw ioError(e, this.path, this.phase) }
+  }
+
+  private varint (n: number): void {
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n & 0x7f) | 0x80
+      n = Math.floor(n / 128)
+    }
+    this.buf[this.pos++] = n
+  }
+}
+
+export interface RunFooter { groups: number, values: number, blocks: Block[], bodyEnd: number }
+
+export function readFooter (path: string): RunFooter {
+  const fd = openRead(path)
+  try {
+    const size = fstatSync(fd).size
+    const corrupt = (why: string): MrstreamError => new MrstreamError('MRS_ERR_RUN_CORRUPT', `run file ${path} is corrupted: ${why}`, { phase: 'merge', file: path })
+    if (size < TRAILER) throw corrupt('shorter than its trailer (truncated)')
+    const trailer = Buffer.alloc(TRAILER)
+    readSync(fd, trailer, 0, TRAILER, size - TRAILER)
+    if (trailer.toString('latin1', 4) !== MAGIC) throw corrupt('no trailer (truncated or not a run)')
+    const len = trailer.readUInt32BE(0)
+    if (len > size - TRAILER) throw corrupt('footer length out of range')
+    const footer = Buffer.alloc(len)
+    readSync(fd, footer, 0, len, size - TRAILER - len)
+    let f: Omit<RunFooter, 'bodyEnd'>
+    try { f = unpack(footer) } catch { throw corrupt('unreadable footer') }
+    const bodyEnd = size - TRAILER - len
+    const last = f.blocks[f.blocks.length - 1]
+    if ((last === undefined ? 0 : last[0] + last[2]) !== bodyEnd) throw corrupt('blocks do not cover the body')
+    return { ...f, bodyEnd }
+  } finally { closeSync(fd) }
+}
+
+function openRead (path: string): number {
+  try { return openSync(path, 'r') } catch (e) {
+    throw new MrstreamError('MRS_ERR_RUN_CORRUPT', `run file ${path} is missing: ${(e as Error).message}`, { phase: 'merge', file: path }, e)
+  }
+}
+
+/**
+ * Reads a run's groups in order, synchronously (reduce's values are a sync Iterable), from
+ * block `fromBlock` on. Invariant: bytes [fileOff + start, fileOff + end) of the file are in
+ * buf[start, end); every byte read is checked against its block's CRC once its block is whole.
+ */
+export class RunReader {
+  readonly path: string
+  /** The current group's ekey (valid after nextGroup() returned true). */
+  key = ''
+  /** Values of the current group not yet read. */
+  left = 0
+  private fd: number
+  private buf: Buffer
+  private start = 0
+  private end = 0
+  private fileOff: number
+  private readAt: number
+  private readonly bodyEnd: number
+  private readonly blocks: Block[]
+  private bi: number
+  private bcrc = 0
+
+  constructor (path: string, footer: RunFooter, fromBlock = 0, bufferBytes = 256 * 1024) {
+    this.path = path
+    this.fd = openRead(path)
+    this.blocks = footer.blocks
+    this.bodyEnd = footer.bodyEnd
+    this.bi = fromBlock
+    this.fileOff = this.readAt = fromBlock < this.blocks.length ? this.blocks[fromBlock]![0] : this.bodyEnd
+    this.buf = Buffer.allocUnsafe(bufferBytes)
+  }
+
+  /** Moves to the next group (skipping unread values of this one); false at the end of the run. */
+  nextGroup (): boolean {
+    while (this.left > 0) this.skipValue()
+    if (this.fileOff + this.start >= this.bodyEnd) { this.key = ''; return false }
+    const klen = this.varint()
+    this.ensure(klen)
+    this.key = this.buf.toString('latin1', this.start, this.start + klen)
+    this.start += klen
+    this.left = this.varint()
+    return true
+  }
+
+  /** The next value's packed bytes; valid until the reader moves on. */
+  nextValueBytes (): Buffer {
+    if (this.left <= 0) throw this.corrupt('read past the values of a group')
+    this.left--
+    const len = this.varint()
+    this.ensure(len)
+    const bytes = this.buf.subarray(this.start, this.start + len)
+    this.start += len
+    return bytes
+  }
+
+  nextValue (): unknown {
+    return unpackValue(this.nextValueBytes())
+  }
+
+  close (): void {
+    try { closeSync(this.fd) } catch {}
+  }
+
+  private skipValue (): void {
+    this.left--
+    const len = this.varint()
+    this.ensure(len)
+    this.start += len
+  }
+
+  private varint (): number {
+    this.ensure(Math.min(10, this.bodyEnd - this.fileOff - this.start))
+    let n = 0
+    let mul = 1
+    for (;;) {
+      if (this.start >= this.end) throw this.corrupt('group cut short')
+      const b = this.buf[this.start++]!
+      n += (b & 0x7f) * mul
+      if (b < 0x80) return n
+      mul *= 128
+      if (mul > 2 ** 49) throw this.corrupt('bad length')
+    }
+  }
+
+  private ensure (n: number): void {
+    if (this.end - this.start >= n) return
+    if (this.fileOff + this.start + n > this.bodyEnd) throw this.corrupt('group runs past the end of the body')
+    if (n > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(n, this.buf.length * 2))
+      this.buf.copy(bigger, 0, this.start, this.end)
+      this.buf = bigger
+    } else {
+      this.buf.copy(this.buf, 0, this.start, this.end)
+    }
+    this.fileOff += this.start
+    this.end -= this.start
+    this.start = 0
+    while (this.end < n) {
+      const want = Math.min(this.buf.length - this.end, this.bodyEnd - this.readAt)
+      const got = readSync(this.fd, this.buf, this.end, want, this.readAt)
+      if (got <= 0) throw this.corrupt('unexpected end of file')
+      this.check(this.buf.subarray(this.end, this.end + got))
+      this.end += got
+      this.readAt += got
+    }
+  }
+
+  private check (bytes: Buffer): void {
+    let at = this.readAt
+    let off = 0
+    while (off < bytes.length) {
+      const block = this.blocks[this.bi]
+      if (block === undefined) throw this.corrupt('bytes past the last block')
+      const blockEnd = block[0] + block[2]
+      const take = Math.min(bytes.length - off, blockEnd - at)
+      this.bcrc = crc32(bytes.subarray(off, off + take), this.bcrc)
+      off += take
+      at += take
+      if (at === blockEnd) {
+        if (this.bcrc !== block[3]) throw this.corrupt(`checksum mismatch in block at byte ${block[0]}`)
+        this.bi++
+        this.bcrc = 0
+      }
+    }
+  }
+
+  private corrupt (why: string): MrstreamError {
+    return new MrstreamError('MRS_ERR_RUN_CORRUPT', `run file ${this.path} is corrupted: ${why}`, { phase: 'merge', file: this.path })
+  }
+}

@@ -1,0 +1,98 @@
+// Values: msgpack (msgpackr) with the gaps closed so that a value read back from a spill is
+// indistinguishable from one that never left memory (SPEC §2). msgpackr alone turns -0 into 0,
+// renames an own `__proto__` key to `__proto_` and decodes a Map as an object; `toWire` swaps
+// those for boxes with extensions of their own. Anything msgpack cannot carry unchanged (class
+// instances, functions, symbols, lone surrogates, cycles) is refused, never silently changed.
+import { Packr, addExtension } from 'msgpackr'
+
+class NegZero {}
+class ProtoObject { constructor (readonly entries: Array<[string, unknown]>) {} }
+class MapBox { constructor (readonly entries: Array<[unknown, unknown]>) {} }
+const NEG_ZERO = new NegZero()
+
+addExtension({ Class: NegZero, type: 0x40, write: () => 0, read: () => -0 })
+addExtension({
+  Class: ProtoObject,
+  type: 0x41,
+  write: (p: ProtoObject) => p.entries,
+  read: (entries: Array<[string, unknown]>) => {
+    const o: Record<string, unknown> = {}
+    for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true })
+    return o
+  },
+})
+addExtension({ Class: MapBox, type: 0x42, write: (m: MapBox) => m.entries, read: (entries: Array<[unknown, unknown]>) => new Map(entries) })
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint', useBigIntExtension: true, moreTypes: true })
+
+/** Why a value was refused; the caller adds the record's place. */
+export class ValueError extends Error {}
+
+/** Packs a value; the returned bytes are valid only until the next call (copy them). */
+export function packValue (v: unknown): Buffer {
+  if (typeof v === 'number' && !Object.is(v, -0)) return packr.pack(v)
+  return packr.pack(toWire(v, 0))
+}
+
+export function unpackValue (bytes: Uint8Array): unknown {
+  return packr.unpack(bytes)
+}
+
+/** True for values kept as they are in the collect buffer; others are kept packed (a snapshot). */
+export function isPlain (v: unknown): boolean {
+  const t = typeof v
+  return t === 'number' || t === 'boolean' || t === 'undefined' || v === null || (t === 'string' && (v as string).isWellFormed()) || t === 'bigint'
+}
+
+function toWire (v: unknown, depth: number): unknown {
+  switch (typeof v) {
+    case 'number': return Object.is(v, -0) ? NEG_ZERO : v
+    case 'string':
+      if (!v.isWellFormed()) throw new ValueError(`string ${JSON.stringify(v.slice(0, 40))} has a lone UTF-16 surrogate, which msgpack (UTF-8) cannot carry`)
+      return v
+    case 'boolean': case 'undefined': case 'bigint': return v
+    case 'object': break
+    default: throw new ValueError(`a ${typeof v} cannot be carried through a spill`)
+  }
+  if (v === null) return v
+  if (depth > 1000) throw new ValueError('value nests more than 1000 deep (or is cyclic)')
+  if (Array.isArray(v)) {
+    let out: unknown[] = v
+    for (let i = 0; i < v.length; i++) {
+      const w = toWire(v[i], depth + 1)
+      if (w !== v[i]) {
+        if (out === v) out = v.slice()
+        out[i] = w
+      }
+    }
+    return out
+  }
+  if (v instanceof Date || v instanceof Uint8Array) {
+    if (v instanceof Uint8Array && v.constructor !== Uint8Array && !Buffer.isBuffer(v)) throw new ValueError(`a ${v.constructor.name} cannot be carried; use a Uint8Array or Buffer`)
+    return v
+  }
+  if (ArrayBuffer.isView(v)) throw new ValueError(`a ${v.constructor.name} cannot be carried; use a Uint8Array or Buffer`)
+  if (v instanceof Map) return new MapBox([...v].map(([k, x]) => [toWire(k, depth + 1), toWire(x, depth + 1)]))
+  if (v instanceof Set) {
+    let changed = false
+    const items = [...v].map(x => { const w = toWire(x, depth + 1); if (w !== x) changed = true; return w })
+    return changed ? new Set(items) : v
+  }
+  const proto = Object.getPrototypeOf(v)
+  if (proto !== Object.prototype && proto !== null) {
+    throw new ValueError(`an instance of ${proto?.constructor?.name ?? 'a class'} cannot be carried through a spill; emit plain objects, arrays, Map, Set, Date or Buffer`)
+  }
+  const obj = v as Record<string, unknown>
+  if (Object.hasOwn(obj, '__proto__')) {
+    return new ProtoObject(Object.keys(obj).map(k => [k, toWire(obj[k], depth + 1)]))
+  }
+  let out = obj
+  for (const k in obj) {
+    const w = toWire(obj[k], depth + 1)
+    if (w !== obj[k]) {
+      if (out === obj) out = { ...obj }
+      out[k] = w
+    }
+  }
+  return out
+}

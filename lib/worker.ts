@@ -1,0 +1,113 @@
+// A worker thread: loads the job once, then runs the tasks the pool sends it, one at a time.
+// Everything a task produces (runs, fragments, counters) is reported only when it is done, so
+// that the pool can drop a failed attempt whole.
+import { parentPort, workerData } from 'node:worker_threads'
+import { MrstreamError, describeUserError, toErrorData } from './errors.js'
+import { loadJob, type Context, type Job, type JobSource } from './job.js'
+import { MapTask } from './map.js'
+import { mergeRuns } from './merge.js'
+import { reduceTask, type ReduceSpec } from './reduce.js'
+import { UserCounters } from './counters.js'
+import type { Chunk, Format } from './records.js'
+
+export interface WorkerConfig {
+  job: JobSource
+  format: Format
+  budget: number
+  maxBadRecords: number
+  bufferBytes: number
+  tmpDir: string
+}
+
+export type ToWorker =
+  | { type: 'map', task: number, attempt: number, badSoFar: number }
+  | { type: 'chunk', task: number, chunk: Chunk }
+  | { type: 'end', task: number }
+  | { type: 'merge', task: number, attempt: number, runs: string[], out: string }
+  | { type: 'reduce', task: number, attempt: number, spec: ReduceSpec, badSoFar: number }
+
+const port = parentPort!
+const config = workerData as WorkerConfig
+let job: Job
+let current: { task: number, map: MapTask, queue: Promise<void>, failed: boolean } | undefined
+
+function fail (task: number, e: unknown): void {
+  const err = e instanceof MrstreamError ? e : new MrstreamError('MRS_ERR_TASK_FAILED', `internal error: ${describeUserError(e)}`)
+  port.postMessage({ type: 'failed', task, error: toErrorData(err) })
+}
+
+function mapStart (msg: Extract<ToWorker, { type: 'map' }>): void {
+  let spill = 0
+  const map = new MapTask({
+    job,
+    format: config.format,
+    budget: config.budget,
+    maxBadRecords: config.maxBadRecords,
+    badSoFar: msg.badSoFar,
+    nextRunPath: () => `${config.tmpDir}/map-${msg.task}-a${msg.attempt}-s${spill++}.run`,
+  })
+  current = { task: msg.task, map, queue: Promise.resolve(), failed: false }
+}
+
+function mapChunk (chunk: Chunk): void {
+  const c = current!
+  c.queue = c.queue.then(async () => {
+    if (c.failed) return
+    try {
+      await c.map.chunk(chunk)
+      port.postMessage({ type: 'progress', task: c.task })
+    } catch (e) {
+      c.failed = true
+      fail(c.task, e)
+    }
+  })
+}
+
+function mapEnd (): void {
+  const c = current!
+  c.queue = c.queue.then(() => {
+    if (c.failed) return
+    try {
+      const runs = c.map.finish()
+      port.postMessage({ type: 'done', task: c.task, runs, counters: c.map.counters, user: [...c.map.user.values], bad: c.map.bad })
+    } catch (e) {
+      fail(c.task, e)
+    }
+    current = undefined
+  })
+}
+
+function context (user: UserCounters): Context {
+  return { file: '', line: 0, count: (name: string, n = 1) => user.add(name, n) }
+}
+
+async function onMessage (msg: ToWorker): Promise<void> {
+  switch (msg.type) {
+    case 'map': return mapStart(msg)
+    case 'chunk': return mapChunk(msg.chunk)
+    case 'end': return mapEnd()
+    case 'merge': {
+      const user = new UserCounters()
+      try {
+        const run = mergeRuns(msg.runs, msg.out, job.combine, context(user), config.bufferBytes)
+        port.postMessage({ type: 'done', task: msg.task, runs: [run], counters: {}, user: [...user.values], bad: [] })
+      } catch (e) { fail(msg.task, e) }
+      return
+    }
+    case 'reduce': {
+      const user = new UserCounters()
+      try {
+        const { counters, bad } = await reduceTask(job, msg.spec, context(user), { maxBadRecords: config.maxBadRecords, badSoFar: msg.badSoFar })
+        port.postMessage({ type: 'done', task: msg.task, runs: [], counters, user: [...user.values], bad })
+      } catch (e) { fail(msg.task, e) }
+    }
+  }
+}
+
+try {
+  job = await loadJob(config.job)
+  port.on('message', (msg: ToWorker) => { void onMessage(msg) })
+  port.postMessage({ type: 'ready' })
+} catch (e) {
+  fail(-1, e)
+}

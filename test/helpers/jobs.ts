@@ -1,0 +1,228 @@
+// A small family of job modules, as source text (jobs run in worker threads, so they are files).
+// Every job here is deterministic and emits only JSON-safe values, so the oracle can predict the
+// engine's output bytes. `combine`, where present, is associative and commutative.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+export interface JobSource {
+  name: string
+  /** File extension: mjs (named exports), or cjs (module.exports). */
+  ext: 'mjs' | 'cjs'
+  source: string
+}
+
+const sum = `function sum (key, values) {
+  let n = 0
+  for (const v of values) n += v
+  return n
+}`
+
+export const jobs: Record<string, JobSource> = {
+  wordcount: {
+    name: 'wordcount',
+    ext: 'mjs',
+    source: `export function map (line, emit) {
+  for (const w of line.split(/\\s+/)) if (w) emit(w, 1)
+}
+export ${sum.replace('function sum', 'function reduce')}
+`,
+  },
+  wordcountCombine: {
+    name: 'wordcountCombine',
+    ext: 'mjs',
+    source: `export function map (line, emit) {
+  for (const w of line.split(/\\s+/)) if (w) emit(w, 1)
+}
+${sum}
+export const reduce = sum
+export const combine = sum
+`,
+  },
+  // A default export object, and a combine that differs from reduce (its output is reduce's input).
+  wordcountDefaultExport: {
+    name: 'wordcountDefaultExport',
+    ext: 'mjs',
+    source: `${sum}
+export default {
+  map (line, emit) { for (const w of line.split(/\\s+/)) if (w) emit(w, 1) },
+  combine: sum,
+  reduce (w, counts, emit) {
+    const n = sum(w, counts)
+    emit(w, 'n=' + n)
+    return n > 2 ? [n] : undefined
+  },
+}
+`,
+  },
+  wordcountCjs: {
+    name: 'wordcountCjs',
+    ext: 'cjs',
+    source: `${sum}
+module.exports = {
+  map (line, emit) { for (const w of line.split(/\\s+/)) if (w) emit(w, 1) },
+  reduce: sum,
+  combine: sum,
+}
+`,
+  },
+  // Per record: the first word (or null for a blank line) with the line's length in code points,
+  // and the word count with the line number: integer sums, so any combine order gives one result.
+  sumPerKey: {
+    name: 'sumPerKey',
+    ext: 'mjs',
+    source: `export function map (line, emit, ctx) {
+  const words = line.split(/\\s+/).filter(Boolean)
+  emit(words.length > 0 ? words[0] : null, [...line].length)
+  emit(words.length, ctx.line)
+}
+export ${sum.replace('function sum', 'function reduce')}
+`,
+  },
+  sumPerKeyCombine: {
+    name: 'sumPerKeyCombine',
+    ext: 'mjs',
+    source: `export function map (line, emit, ctx) {
+  const words = line.split(/\\s+/).filter(Boolean)
+  emit(words.length > 0 ? words[0] : null, [...line].length)
+  emit(words.length, ctx.line)
+}
+${sum}
+export { sum as reduce, sum as combine }
+`,
+  },
+  // The list of a word's places, in the order reduce sees them: tests input order
+  // (file order, then line order) and ctx.file / ctx.line.
+  collectList: {
+    name: 'collectList',
+    ext: 'mjs',
+    source: `export function map (line, emit, ctx) {
+  const words = line.split(/\\s+/)
+  const file = ctx.file.split('/').pop()
+  for (let i = 0; i < words.length; i++) if (words[i]) emit(words[i], file + ':' + ctx.line + ':' + i)
+}
+export function reduce (word, places) {
+  const out = []
+  for (const p of places) out.push(p)
+  return out
+}
+`,
+  },
+  // Composite keys [length in code points, word].
+  composite: {
+    name: 'composite',
+    ext: 'mjs',
+    source: `export function map (line, emit) {
+  for (const w of line.split(/\\s+/)) if (w) emit([[...w].length, w], 1)
+}
+${sum}
+export const reduce = sum
+export const combine = sum
+`,
+  },
+  // Keys of every type, parsed from the words: numbers (with -0, 0.0, 01 all equal to their
+  // number), null, booleans, strings, nested arrays; plus pairs of such keys.
+  mixedKeys: {
+    name: 'mixedKeys',
+    ext: 'mjs',
+    source: `function toKey (w) {
+  if (/^-?\\d+(\\.\\d+)?$/.test(w)) return Number(w)
+  if (w === 'null') return null
+  if (w === 'true') return true
+  if (w === 'false') return false
+  if (w.startsWith('[')) return [w.length % 3, w.slice(1), [w.length % 2 === 0, null]]
+  return w
+}
+export function map (line, emit, ctx) {
+  const words = line.split(/\\s+/).filter(Boolean)
+  for (const w of words) emit(toKey(w), ctx.line)
+  if (words.length >= 2) emit([toKey(words[0]), toKey(words[1])], words.length)
+  if (words.length === 0) emit([], 0)
+}
+export function reduce (key, values) {
+  return [...values]
+}
+`,
+  },
+  // Several pairs per record, values of several shapes (whole lines: with tabs and lone CRs to
+  // escape), and a reduce that emits more than once and sometimes returns a value too.
+  multiEmit: {
+    name: 'multiEmit',
+    ext: 'mjs',
+    source: `export function map (line, emit, ctx) {
+  emit(line.length % 7, line)
+  const first = line.split(/\\s+/).find(Boolean)
+  if (first !== undefined) emit(first, { n: ctx.line, last: line.slice(-1) === '\\r', words: line.split(/\\s+/).filter(Boolean).length })
+  emit(true, 1)
+  emit(ctx.line % 3 === 0 ? false : [ctx.line % 4, 'x'], ctx.line)
+}
+export function reduce (key, values, emit) {
+  let n = 0
+  let first
+  let last
+  for (const v of values) {
+    if (n === 0) first = v
+    last = v
+    n++
+  }
+  emit(key, n)
+  emit(key, first)
+  if (n > 1) emit(key, last)
+  return n % 2 === 0 ? 'even' : undefined
+}
+`,
+  },
+  // A reduce that reads only the first value: the engine must skip the rest of the key's values.
+  firstOnly: {
+    name: 'firstOnly',
+    ext: 'mjs',
+    source: `export function map (line, emit, ctx) {
+  for (const w of line.split(/\\s+/)) if (w) emit(w.toLowerCase(), ctx.line)
+}
+export function reduce (word, lines) {
+  for (const l of lines) return l
+}
+`,
+  },
+  // An async map: the engine awaits it before the next record.
+  asyncMap: {
+    name: 'asyncMap',
+    ext: 'mjs',
+    source: `export async function map (line, emit, ctx) {
+  await null
+  const words = line.split(/\\s+/).filter(Boolean)
+  for (let i = 0; i < words.length; i++) {
+    if ((ctx.line + i) % 13 === 0) await new Promise(resolve => setImmediate(resolve))
+    emit(words[i], ctx.line)
+  }
+}
+export function reduce (word, lines) {
+  let s = ''
+  for (const l of lines) s += l + ','
+  return s
+}
+`,
+  },
+  // One key per character: many unicode keys, astral and U+E000..U+FFFF side by side; TAB, CR
+  // and NUL keys to escape (or not) in TSV.
+  chars: {
+    name: 'chars',
+    ext: 'mjs',
+    source: `export function map (line, emit) {
+  for (const ch of line) emit(ch, 1)
+}
+${sum}
+export const reduce = sum
+export const combine = sum
+`,
+  },
+}
+
+export const jobNames = Object.keys(jobs)
+
+/** Writes a job's source into `dir` and returns the file's absolute path. */
+export function writeJob (dir: string, job: JobSource, name = job.name): string {
+  mkdirSync(dir, { recursive: true })
+  const path = join(dir, `${name}.${job.ext}`)
+  writeFileSync(path, job.source)
+  return path
+}
