@@ -81,8 +81,12 @@ export class Collector {
         this.bytes += ENTRY_BYTES + 3 * ekey.length
       }
     }
-    const v = isPlain(value) ? (typeof value === 'string' ? copyString(value) : value) : Buffer.from(packValue(value))
-    const size = valueBytes(v)
+    let v = value
+    let size = SLOT_BYTES
+    if (typeof value !== 'number') {
+      v = isPlain(value) ? (typeof value === 'string' ? copyString(value) : value) : Buffer.from(packValue(value))
+      size = valueBytes(v)
+    }
     e.values.push(v)
     e.bytes += size
     this.bytes += size
@@ -139,7 +143,9 @@ export class Collector {
     }
     this.bytes += bytes - e.bytes
     e.bytes = bytes
-    e.values = out
+    // refill the same array: a new one per combine is measurable GC churn on hot keys
+    e.values.length = 0
+    for (const v of out) e.values.push(v)
     e.combineAt = Math.max(COMBINE_AT, 2 * out.length)
   }
 }

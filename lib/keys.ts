@@ -26,7 +26,9 @@ const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 const ASCII_NO_NUL = /^[\x01-\x7f]*$/
 
 /** Why a key was refused; the caller adds the record's place. */
-export class KeyError extends Error {}
+export class KeyError extends Error {
+  override name = 'KeyError'
+}
 
 export function encodeKey (key: unknown): string {
   if (typeof key === 'string') return encodeStringKey(key)

@@ -5,15 +5,16 @@
 // instances, functions, symbols, lone surrogates, cycles) is refused, never silently changed.
 import { Packr, addExtension } from 'msgpackr'
 
+// Extension types 0x10-0x12 are ours; msgpackr uses 0x42 (bigint), 0x62, 0x65, 0x69, 0x70, 0x73, 0x74, 0x78, 0xff.
 class NegZero {}
 class ProtoObject { constructor (readonly entries: Array<[string, unknown]>) {} }
 class MapBox { constructor (readonly entries: Array<[unknown, unknown]>) {} }
 const NEG_ZERO = new NegZero()
 
-addExtension({ Class: NegZero, type: 0x40, write: () => 0, read: () => -0 })
+addExtension({ Class: NegZero, type: 0x10, write: () => 0, read: () => -0 })
 addExtension({
   Class: ProtoObject,
-  type: 0x41,
+  type: 0x11,
   write: (p: ProtoObject) => p.entries,
   read: (entries: Array<[string, unknown]>) => {
     const o: Record<string, unknown> = {}
@@ -21,12 +22,14 @@ addExtension({
     return o
   },
 })
-addExtension({ Class: MapBox, type: 0x42, write: (m: MapBox) => m.entries, read: (entries: Array<[unknown, unknown]>) => new Map(entries) })
+addExtension({ Class: MapBox, type: 0x12, write: (m: MapBox) => m.entries, read: (entries: Array<[unknown, unknown]>) => new Map(entries) })
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'bigint', useBigIntExtension: true, moreTypes: true })
 
 /** Why a value was refused; the caller adds the record's place. */
-export class ValueError extends Error {}
+export class ValueError extends Error {
+  override name = 'ValueError'
+}
 
 /** Packs a value; the returned bytes are valid only until the next call (copy them). */
 export function packValue (v: unknown): Buffer {
