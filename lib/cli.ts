@@ -115,6 +115,7 @@ export async function main (argv: string[], io: Io): Promise<number> {
       heapMb: v['worker-heap-mb'] === undefined ? undefined : parseCount(v['worker-heap-mb'], '--worker-heap-mb', 16),
       stdin: io.stdin,
       stdout: io.stdout,
+      warn: v.quiet ? undefined : (m: string) => { io.stderr.write(`mrstream: ${m}\n`) },
     })
     const result = await engine.run()
     if (v.stats !== undefined) {

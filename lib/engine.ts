@@ -1,13 +1,13 @@
 // The one place that orders the phases: input → map tasks (collect, combine, spill) → merge
 // passes → reduce tasks over key ranges → output commit. Every task runs on the worker pool.
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { unlinkSync } from 'node:fs'
 import { MrstreamError } from './errors.js'
 import { checkInputs, chunksOf } from './input.js'
 import { loadJob, type JobSource } from './job.js'
 import { Pool, Task, type TaskResult } from './pool.js'
 import { addCounters, newCounters, UserCounters, type Counters } from './counters.js'
-import { makeTmpDir, removeTmpDir } from './tmp.js'
+import { makeTmpDir, removeTmpDir, staleTmpDirs } from './tmp.js'
 import { commitOutput, checkOutput, type OutputTarget } from './output.js'
 import type { RunInfo } from './run-file.js'
 import type { BadRecord } from './map.js'
@@ -33,6 +33,7 @@ export interface EngineOptions {
   stdin: NodeJS.ReadableStream
   stdout: NodeJS.WritableStream
   onProgress?: (p: Progress) => void
+  warn?: (message: string) => void
 }
 
 export interface Progress { phase: string, bytes: number, records: number, tasksDone: number, tasksTotal: number }
@@ -47,8 +48,10 @@ export interface EngineResult {
 
 /** How the budget is split: the collect buffers, and the map input held for retries. */
 export function plan (memory: number, workers: number): { budget: number, taskBytes: number, chunkBytes: number, bufferBytes: number } {
-  const budget = Math.max(16 * 1024, Math.floor((memory * 0.5) / workers))
-  const taskBytes = Math.min(16 << 20, Math.max(64 * 1024, Math.floor(memory / (4 * workers))))
+  // 40% for the sort buffers; a task's input is held twice until it is done (the main thread's
+  // copy for retries, the worker's queue), and at most one task per worker is in flight: 25%.
+  const budget = Math.max(16 * 1024, Math.floor((memory * 0.4) / workers))
+  const taskBytes = Math.min(16 << 20, Math.max(64 * 1024, Math.floor(memory / (8 * workers))))
   const chunkBytes = Math.min(1 << 20, taskBytes)
   const bufferBytes = Math.min(256 * 1024, Math.max(16 * 1024, Math.floor(memory / (64 * workers))))
   return { budget, taskBytes, chunkBytes, bufferBytes }
@@ -76,6 +79,7 @@ export class Engine {
     await checkInputs(o.inputs)
     const target: OutputTarget = checkOutput(o.output, o.reducers)
     const tmp = this.tmp = makeTmpDir(o.tmpDir)
+    for (const stale of staleTmpDirs(dirname(tmp))) o.warn?.(`note: ${stale} was left by an mrstream run that was killed; remove it with rm -r`)
     try {
       const p = plan(o.memory, o.workers)
       const config: WorkerConfig = { job: o.job, format: o.format, budget: p.budget, maxBadRecords: o.maxBadRecords, bufferBytes: p.bufferBytes, tmpDir: tmp }

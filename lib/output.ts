@@ -7,6 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { MrstreamError } from './errors.js'
+import { trackTemp, untrackTemp } from './tmp.js'
 
 export type OutputTarget =
   | { kind: 'stdout', partitions: 1 }
@@ -68,23 +69,29 @@ export async function commitOutput (target: OutputTarget, fragments: string[][],
   const parent = dirname(target.path)
   if (target.kind === 'file') {
     const tmp = join(parent, `.${basename(target.path)}.mrstream-${process.pid}-${Date.now()}`)
+    trackTemp(tmp)
     try {
       await concatToFile(fragments.map(f => f[0]!), tmp)
       renameSync(tmp, target.path)
+      untrackTemp(tmp)
     } catch (e) {
+      untrackTemp(tmp)
       rmSync(tmp, { force: true })
       throw e instanceof MrstreamError ? e : writeError(e, target.path)
     }
     return false
   }
   const tmpDir = mkdtempSync(join(parent, `.${basename(target.path)}.mrstream-`))
+  trackTemp(tmpDir)
   try {
     for (let p = 0; p < target.partitions; p++) {
       await concatToFile(fragments.map(f => f[p]!), join(tmpDir, `part-${String(p).padStart(5, '0')}`))
     }
     writeFileSync(join(tmpDir, '_SUCCESS'), '')
     renameSync(tmpDir, target.path)
+    untrackTemp(tmpDir)
   } catch (e) {
+    untrackTemp(tmpDir)
     rmSync(tmpDir, { recursive: true, force: true })
     throw e instanceof MrstreamError ? e : writeError(e, target.path)
   }

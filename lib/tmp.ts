@@ -1,12 +1,26 @@
 // The job's private temp directory (mode 0700, made with mkdtemp) and its removal on every
 // exit path: success, failure, signals, and stdout closed early. Only the process that made
-// a directory removes it.
-import { mkdtempSync, rmSync, statSync, accessSync, constants } from 'node:fs'
+// a directory removes it; one left by a killed run (SIGKILL cannot be caught) is reported.
+import { mkdtempSync, readdirSync, rmSync, statSync, accessSync, constants } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MrstreamError } from './errors.js'
 
 const live = new Set<string>()
+
+function alive (pid: number): boolean {
+  try { process.kill(pid, 0); return true } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM' }
+}
+
+/** Temp directories under `base` left by mrstream runs whose process is gone. */
+export function staleTmpDirs (base: string): string[] {
+  let names: string[] = []
+  try { names = readdirSync(base) } catch { return [] }
+  return names.filter(n => {
+    const m = /^mrstream-(\d+)-/.exec(n)
+    return m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]))
+  }).map(n => join(base, n))
+}
 
 export function makeTmpDir (parent: string | undefined): string {
   const base = parent ?? tmpdir()
@@ -21,12 +35,22 @@ export function makeTmpDir (parent: string | undefined): string {
   return dir
 }
 
+/** A file or directory to remove if the process is interrupted before it is renamed into place. */
+export function trackTemp (path: string): void {
+  live.add(path)
+}
+
 export function removeTmpDir (dir: string): void {
   if (!live.delete(dir)) return
   try { rmSync(dir, { recursive: true, force: true, maxRetries: 3 }) } catch {}
 }
 
-/** For signal handlers: remove every temp directory this process still has. */
+/** Forgets a tracked temp path that was renamed into place. */
+export function untrackTemp (path: string): void {
+  live.delete(path)
+}
+
+/** For signal handlers and failures: remove every temp path this process still has. */
 export function removeAllTmpDirs (): void {
   for (const dir of [...live]) removeTmpDir(dir)
 }
