@@ -65,9 +65,54 @@ export class RunWriter {
     this.groups++
   }
 
-  /** A value as the job gave it. */
+  /**
+   * A value as the job gave it. Numbers, strings, null and booleans are written here as
+   * standard msgpack, without a call into msgpackr (a Buffer view per value: measured 0.98 s
+   * of 45 s on a 4M-pair sum); the rest goes through values.ts.
+   */
   value (v: unknown): void {
+    if (typeof v === 'number') {
+      if (Number.isInteger(v) && v >= -0x80000000 && v <= 0xffffffff && !Object.is(v, -0)) return this.int(v)
+      if (!Object.is(v, -0)) {
+        this.room(10)
+        this.buf[this.pos++] = 9
+        this.buf[this.pos++] = 0xcb
+        this.pos = this.buf.writeDoubleBE(v, this.pos)
+        this.values++
+        return
+      }
+    } else if (typeof v === 'string') {
+      const len = Buffer.byteLength(v, 'utf8')
+      if (len < 0x10000 && v.isWellFormed()) {
+        const head = len < 32 ? 1 : len < 256 ? 2 : 3
+        this.room(len + head + 3)
+        this.varint(len + head)
+        if (head === 1) this.buf[this.pos++] = 0xa0 | len
+        else if (head === 2) { this.buf[this.pos++] = 0xd9; this.buf[this.pos++] = len }
+        else { this.buf[this.pos++] = 0xda; this.pos = this.buf.writeUInt16BE(len, this.pos) }
+        this.pos += this.buf.write(v, this.pos, len, 'utf8')
+        this.values++
+        return
+      }
+    } else if (v === null || typeof v === 'boolean') {
+      this.room(2)
+      this.buf[this.pos++] = 1
+      this.buf[this.pos++] = v === null ? 0xc0 : v ? 0xc3 : 0xc2
+      this.values++
+      return
+    }
     this.valueBytes(packValue(v))
+  }
+
+  private int (n: number): void {
+    this.room(6)
+    const b = this.buf
+    if (n >= 0) {
+      if (n < 0x80) { b[this.pos++] = 1; b[this.pos++] = n } else if (n < 0x100) { b[this.pos++] = 2; b[this.pos++] = 0xcc; b[this.pos++] = n } else if (n < 0x10000) { b[this.pos++] = 3; b[this.pos++] = 0xcd; this.pos = b.writeUInt16BE(n, this.pos) } else { b[this.pos++] = 5; b[this.pos++] = 0xce; this.pos = b.writeUInt32BE(n, this.pos) }
+    } else {
+      if (n >= -32) { b[this.pos++] = 1; b[this.pos++] = n & 0xff } else if (n >= -0x80) { b[this.pos++] = 2; b[this.pos++] = 0xd0; this.pos = b.writeInt8(n, this.pos) } else if (n >= -0x8000) { b[this.pos++] = 3; b[this.pos++] = 0xd1; this.pos = b.writeInt16BE(n, this.pos) } else { b[this.pos++] = 5; b[this.pos++] = 0xd2; this.pos = b.writeInt32BE(n, this.pos) }
+    }
+    this.values++
   }
 
   valueBytes (bytes: Uint8Array): void {
@@ -227,8 +272,34 @@ export class RunReader {
     return bytes
   }
 
+  /** The next value, decoded: the common msgpack types here, the rest by msgpackr. */
   nextValue (): unknown {
-    return unpackValue(this.nextValueBytes())
+    if (this.left <= 0) throw this.corrupt('read past the values of a group')
+    this.left--
+    const len = this.varint()
+    this.ensure(len)
+    const b = this.buf
+    const at = this.start
+    this.start += len
+    const t = b[at]!
+    if (t < 0x80) return t
+    if (t >= 0xe0) return t - 256
+    if (t >= 0xa0 && t < 0xc0) return b.toString('utf8', at + 1, at + len)
+    switch (t) {
+      case 0xc0: return null
+      case 0xc2: return false
+      case 0xc3: return true
+      case 0xcb: return b.readDoubleBE(at + 1)
+      case 0xcc: return b[at + 1]
+      case 0xcd: return b.readUInt16BE(at + 1)
+      case 0xce: return b.readUInt32BE(at + 1)
+      case 0xd0: return b.readInt8(at + 1)
+      case 0xd1: return b.readInt16BE(at + 1)
+      case 0xd2: return b.readInt32BE(at + 1)
+      case 0xd9: return b.toString('utf8', at + 2, at + len)
+      case 0xda: return b.toString('utf8', at + 3, at + len)
+    }
+    return unpackValue(b.subarray(at, at + len))
   }
 
   close (): void {
