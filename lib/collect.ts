@@ -146,7 +146,7 @@ export class Collector {
     try {
       const end = firstArray === -1 ? others.length : firstArray
       for (let i = 0; i < end; i++) this.writeGroup(writer, others[i]!, this.others.get(others[i]!)!.key, this.others.get(others[i]!)!.slot)
-      for (const k of keys) this.writeGroup(writer, encodeStringKey(k), k, this.strings.get(k))
+      for (const k of keys) this.writeGroup(writer, undefined, k, this.strings.get(k))
       for (let i = end; i < others.length; i++) this.writeGroup(writer, others[i]!, this.others.get(others[i]!)!.key, this.others.get(others[i]!)!.slot)
       const run = writer.close()
       this.runs.push(run)
@@ -162,15 +162,18 @@ export class Collector {
     this.bytes = 0
   }
 
-  private writeGroup (writer: RunWriter, ekey: string, key: unknown, slot: unknown): void {
+  /** One key's group; `ekey` undefined means the key is a string (written without encoding). */
+  private writeGroup (writer: RunWriter, ekey: string | undefined, key: unknown, slot: unknown): void {
     if (!(slot instanceof Multi)) {
-      writer.startGroup(ekey, 1)
+      if (ekey === undefined) writer.startStringGroup(key as string, 1)
+      else writer.startGroup(ekey, 1)
       writeStored(writer, slot)
       this.counters.spilledPairs++
       return
     }
     if (this.combine !== undefined && slot.values.length > 1) this.combineMulti(key, slot)
-    writer.startGroup(ekey, slot.values.length)
+    if (ekey === undefined) writer.startStringGroup(key as string, slot.values.length)
+    else writer.startGroup(ekey, slot.values.length)
     for (const v of slot.values) writeStored(writer, v)
     this.counters.spilledPairs += slot.values.length
   }

@@ -51,7 +51,7 @@ export class MapTask {
     c.bytes += chunk.data.byteLength
     c.invalidUtf8 += invalidUtf8
     for (const err of errors) {
-      this.badRecord(new MrstreamError('MRS_ERR_PARSE', `${chunk.file}:${err.line}${err.column ? `:${err.column}` : ''}: ${err.message}`, { phase: 'input', file: chunk.file, line: err.line, ...(err.column ? { column: err.column } : {}) }), chunk.file, err.line, '')
+      this.badRecord(new MrstreamError('MRS_ERR_PARSE', `input: cannot parse ${chunk.file}:${err.line}${err.column ? `:${err.column}` : ''}: ${err.message}`, { phase: 'input', file: chunk.file, line: err.line, ...(err.column ? { column: err.column } : {}) }), chunk.file, err.line, '')
     }
     const ctx = this.ctx
     ctx.file = chunk.file
@@ -64,7 +64,7 @@ export class MapTask {
       : (k: unknown, v: unknown) => { c.pairs++; collector.add(k, v) }
     for (let i = 0; i < records.length; i++) {
       const record = records[i]
-      ctx.line = lines[i]!
+      ctx.line = lines === null ? chunk.firstLine + i : lines[i]!
       c.records++
       try {
         const r = map(record, emit, ctx) as Promise<unknown> | undefined

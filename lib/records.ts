@@ -20,9 +20,9 @@ export class RecordError extends Error {
 }
 
 export interface ChunkRecords {
-  /** Records in order, with each one's line number. */
+  /** Records in order, with each one's line number (null: record i is on line firstLine + i). */
   records: unknown[]
-  lines: number[]
+  lines: number[] | null
   /** Records that held invalid UTF-8 (decoded with U+FFFD). */
   invalidUtf8: number
   /** Records that failed to parse (ndjson/csv); each also in `errors`. */
@@ -35,10 +35,11 @@ export function recordsOf (chunk: Chunk, format: Format): ChunkRecords {
   if (format === 'file') {
     if (!isUtf8(buf)) out.invalidUtf8 = 1
     out.records.push(buf.toString('utf8'))
-    out.lines.push(1)
+    out.lines!.push(1)
     return out
   }
   if (format === 'csv') return csvRecords(buf, chunk, out)
+  if (format === 'lines') out.lines = null
   const text = buf.toString('utf8')
   const lines = text.split('\n')
   if (lines[lines.length - 1] === '') lines.pop() // the chunk ends with a newline (or is empty)
@@ -49,11 +50,10 @@ export function recordsOf (chunk: Chunk, format: Format): ChunkRecords {
     if (l.charCodeAt(l.length - 1) === 13) l = l.slice(0, -1)
     if (format === 'lines') {
       out.records.push(l)
-      out.lines.push(line)
     } else if (l.trim() !== '') {
       try {
         out.records.push(JSON.parse(l))
-        out.lines.push(line)
+        out.lines!.push(line)
       } catch (e) {
         const m = /position (\d+)/.exec((e as Error).message)
         out.errors.push(new RecordError(`invalid JSON: ${(e as Error).message}`, line, m ? Number(m[1]) + 1 : undefined))
@@ -90,7 +90,7 @@ function csvRecords (buf: Buffer, chunk: Chunk, out: ChunkRecords): ChunkRecords
     let prevEnd = chunk.firstLine - 1
     for (const r of rows) {
       out.records.push(r.record)
-      out.lines.push(prevEnd + 1)
+      out.lines!.push(prevEnd + 1)
       prevEnd = chunk.firstLine - 1 + r.info.lines
     }
   } catch (e) {

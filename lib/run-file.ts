@@ -10,6 +10,7 @@ import { crc32 } from 'node:zlib'
 import { pack, unpack } from 'msgpackr'
 import { MrstreamError } from './errors.js'
 import { packValue, unpackValue } from './values.js'
+import { encodeStringKey } from './keys.js'
 
 const MAGIC = 'MRSRUN01'
 const TRAILER = 12
@@ -61,6 +62,26 @@ export class RunWriter {
     this.room(ekey.length + 20)
     this.varint(ekey.length)
     this.pos += this.buf.write(ekey, this.pos, 'latin1')
+    this.varint(count)
+    this.groups++
+  }
+
+  /**
+   * A group whose key is a string: written as its encoding (05, UTF-8, 00 01) without building
+   * the encoded string, unless it holds a NUL (escaped) or starts a block (indexed).
+   */
+  startStringGroup (key: string, count: number): void {
+    const current = this.blocks[this.blocks.length - 1]
+    if (current === undefined || this.flushed + this.pos - current[0] >= BLOCK_BYTES || key.includes('\0')) {
+      return this.startGroup(encodeStringKey(key), count)
+    }
+    const len = Buffer.byteLength(key, 'utf8')
+    this.room(len + 30)
+    this.varint(len + 3)
+    this.buf[this.pos++] = 5
+    this.pos += this.buf.write(key, this.pos, len, 'utf8')
+    this.buf[this.pos++] = 0
+    this.buf[this.pos++] = 1
     this.varint(count)
     this.groups++
   }
