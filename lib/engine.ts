@@ -9,7 +9,7 @@ import { Pool, Task, type TaskResult } from './pool.js'
 import { addCounters, newCounters, UserCounters, type Counters } from './counters.js'
 import { makeTmpDir, removeTmpDir, staleTmpDirs } from './tmp.js'
 import { commitOutput, checkOutput, type OutputTarget } from './output.js'
-import type { RunInfo } from './run-file.js'
+import { readFooter, type RunInfo } from './run-file.js'
 import type { BadRecord } from './map.js'
 import type { Format } from './records.js'
 import type { OutputFormat } from './format.js'
@@ -134,13 +134,13 @@ export class Engine {
     const tasks: Task[] = []
     let task: Task | undefined
     let bytes = 0
-    let first: { file: string, line: number } | undefined
-    let last: { file: string, line: number } | undefined
+    // where each task's input starts and (so far) ends, for messages
+    let range = { from: '', to: '' }
     const open = async (): Promise<Task> => {
       await pool.free()
       if (this.aborted !== undefined) throw this.aborted
-      const from = first!
-      const t = this.newTask(() => `map task ${t.id} (${from.file}:${from.line} to ${last!.file}:${last!.line})`, id => attempt => ({ type: 'map', task: id, attempt, badSoFar: this.counters.badRecords }))
+      const r = range
+      const t = this.newTask(() => `map task ${t.id} (input ${r.from} to ${r.to})`, id => attempt => ({ type: 'map', task: id, attempt, badSoFar: this.counters.badRecords }))
       tasks.push(pool.submit(t))
       t.result.then(r => this.commit(r), () => {})
       return t
@@ -148,15 +148,14 @@ export class Engine {
     for (const name of o.inputs) {
       for await (const chunk of chunksOf(name, { format: o.format, chunkBytes, maxLineBytes: o.maxLineBytes, stdin: o.stdin })) {
         if (this.aborted !== undefined) throw this.aborted
-        first ??= { file: chunk.file, line: chunk.firstLine }
-        last = { file: chunk.file, line: chunk.firstLine }
+        if (task === undefined) range = { from: `${chunk.file}:${chunk.firstLine}`, to: '' }
+        range.to = `${chunk.file}:${chunk.firstLine}+`
         task ??= await open()
         pool.chunk(task, chunk)
         bytes += chunk.data.byteLength
         if (bytes >= taskBytes) {
           pool.end(task)
           task = undefined
-          first = undefined
           bytes = 0
         }
       }
@@ -193,7 +192,6 @@ export class Engine {
 
   /** Reduce: split the key space into ranges (from the runs' block indexes); one task each. */
   private async reducePhase (runs: string[], partitions: number): Promise<string[][]> {
-    const { readFooter } = await import('./run-file.js')
     const footers = runs.map(r => readFooter(r))
     const splitters = chooseSplitters(footers.flatMap(f => f.blocks.map(b => b[1])), this.opts.workers * 2)
     const bounds: Array<[string | null, string | null]> = []

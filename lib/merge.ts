@@ -7,6 +7,7 @@ import { MrstreamError } from './errors.js'
 import { KeyError, decodeKey } from './keys.js'
 import { RunReader, RunWriter, readFooter, type RunInfo } from './run-file.js'
 import { ValueError } from './values.js'
+import { tick } from './heartbeat.js'
 import type { Context, ReduceFn } from './job.js'
 
 /** Where a reader starts for a key range: the last block whose first key is <= lo. */
@@ -49,6 +50,7 @@ export class Merger {
 
   /** Moves to the next key; false when the range is done. */
   next (): boolean {
+    tick()
     if (!this.started) {
       this.started = true
       for (let i = 0; i < this.readers.length; i++) this.advance(i)
@@ -66,7 +68,13 @@ export class Merger {
 
   /** The current key's values, decoded, streamed from the runs (one pass). */
   * values (): Generator<unknown> {
-    for (const r of this.members) while (r.left > 0) yield r.nextValue()
+    let n = 0
+    for (const r of this.members) {
+      while (r.left > 0) {
+        if ((++n & 0xffff) === 0) tick() // a hot key's reduce can run long
+        yield r.nextValue()
+      }
+    }
   }
 
   /** How many values the current key has in all runs. */

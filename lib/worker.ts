@@ -8,6 +8,7 @@ import { MapTask } from './map.js'
 import { mergeRuns } from './merge.js'
 import { reduceTask, type ReduceSpec } from './reduce.js'
 import { UserCounters } from './counters.js'
+import { setHeartbeat } from './heartbeat.js'
 import type { Chunk, Format } from './records.js'
 
 export interface WorkerConfig {
@@ -82,6 +83,7 @@ function context (user: UserCounters): Context {
 }
 
 async function onMessage (msg: ToWorker): Promise<void> {
+  if (msg.type === 'merge' || msg.type === 'reduce') running = msg.task
   switch (msg.type) {
     case 'map': return mapStart(msg)
     case 'chunk': return mapChunk(msg.chunk)
@@ -103,6 +105,9 @@ async function onMessage (msg: ToWorker): Promise<void> {
     }
   }
 }
+
+let running = -1
+setHeartbeat(() => { if (running !== -1) port.postMessage({ type: 'progress', task: running }) })
 
 try {
   job = await loadJob(config.job)
