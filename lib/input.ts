@@ -35,8 +35,9 @@ export async function checkInputs (names: string[]): Promise<void> {
   }
 }
 
-async function * bytesOf (name: string, stdin: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
-  const raw = name === '-' ? stdin : createReadStream(name, { highWaterMark: 1 << 20 })
+async function * bytesOf (name: string, stdin: NodeJS.ReadableStream, readBytes: number): AsyncGenerator<Buffer> {
+  // reads no bigger than a chunk, so that a small --memory still gives several tasks
+  const raw = name === '-' ? stdin : createReadStream(name, { highWaterMark: readBytes })
   const it = (raw as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]()
   const first = await it.next()
   if (first.done === true) return
@@ -46,7 +47,7 @@ async function * bytesOf (name: string, stdin: NodeJS.ReadableStream): AsyncGene
     for (let r = await it.next(); r.done !== true; r = await it.next()) yield Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value)
   }
   if ((head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) || name.endsWith('.gz')) {
-    yield * Readable.from(rest()).pipe(createGunzip({ chunkSize: 1 << 20 })) as AsyncIterable<Buffer>
+    yield * Readable.from(rest()).pipe(createGunzip({ chunkSize: Math.max(64 * 1024, readBytes) })) as AsyncIterable<Buffer>
   } else {
     yield * rest()
   }
@@ -99,7 +100,7 @@ export async function * chunksOf (name: string, opts: InputOptions): AsyncGenera
     return buf.subarray(firstEnd)
   }
   try {
-    for await (let buf of bytesOf(name, opts.stdin)) {
+    for await (let buf of bytesOf(name, opts.stdin, opts.chunkBytes)) {
       if (atStart) {
         if (pendingLen + buf.length < 3 && opts.format !== 'file') { pending.push(buf); pendingLen += buf.length; continue }
         if (pendingLen > 0) { buf = Buffer.concat([...pending, buf]); pending = []; pendingLen = 0 }

@@ -1,5 +1,6 @@
 // Load and check a job module (ESM, CommonJS or TypeScript), or build one from inline
 // expressions (-m/-r). Runs in the main thread (to fail fast, exit 2) and in every worker.
+import { spawnSync } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -63,12 +64,22 @@ function describeLoadError (e: unknown, path: string): string {
   const url = pathToFileURL(path).href
   const first = e.stack.split('\n')[0] ?? ''
   const at = first.startsWith(url) || first.startsWith(path) ? first.replace(url, path) : (e.stack.split('\n').find(l => l.includes(url) || l.includes(path)) ?? '').trim().replace(url, path)
-  return at ? `${msg} (${at.replace(/^at /, '')})` : msg
+  if (at) return `${msg} (${at.replace(/^at /, '')})`
+  if (e instanceof SyntaxError) {
+    // Node keeps an ES module's syntax error position out of the stack; `node --check` prints it.
+    const check = spawnSync(process.execPath, ['--check', path], { encoding: 'utf8' })
+    const where = (check.stderr ?? '').split('\n')[0] ?? ''
+    if (where.startsWith(path + ':')) return `${msg} (${where})`
+  }
+  return msg
 }
 
 function checkShape (ns: Record<string, unknown>, file: string): Job {
+  // named exports, `export default {...}`, or `module.exports` (whose named exports Node may
+  // detect only in part, so prefer the candidate that has both functions)
   const candidates = [ns, ns.default, (ns.default as Record<string, unknown> | undefined)?.default]
-  const mod = candidates.find(c => c !== null && typeof c === 'object' && typeof (c as Record<string, unknown>).map === 'function') as Record<string, unknown> | undefined
+  const has = (c: unknown, name: string): boolean => c !== null && typeof c === 'object' && typeof (c as Record<string, unknown>)[name] === 'function'
+  const mod = (candidates.find(c => has(c, 'map') && has(c, 'reduce')) ?? candidates.find(c => has(c, 'map'))) as Record<string, unknown> | undefined
   if (mod === undefined) {
     const steps = candidates.some(c => c !== null && typeof c === 'object' && Array.isArray((c as Record<string, unknown>).steps))
     const why = steps ? 'multi-step jobs (`steps`) are not supported yet' : 'it exports no `map` function'

@@ -86,7 +86,8 @@ export class MapTask {
     try {
       return this.collector.finish()
     } catch (e) {
-      throw this.classify(e, this.ctx.file, this.ctx.line)
+      if (e instanceof KeyError || e instanceof ValueError || e instanceof CombineError || e instanceof MrstreamError) throw this.classify(e, this.ctx.file, this.ctx.line)
+      throw new MrstreamError('MRS_ERR_TASK_FAILED', `spill failed after ${this.ctx.file}:${this.ctx.line}: ${describeUserError(e)}`, { phase: 'spill', file: this.ctx.file, line: this.ctx.line }, e)
     }
   }
 

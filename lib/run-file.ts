@@ -181,6 +181,7 @@ export class RunWriter {
 
   private room (n: number): void {
     if (this.pos + n > this.buf.length) this.flush()
+    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n) // a key or value bigger than the buffer
   }
 
   private flush (): void {
@@ -320,7 +321,12 @@ export class RunReader {
       case 0xd9: return b.toString('utf8', at + 2, at + len)
       case 0xda: return b.toString('utf8', at + 3, at + len)
     }
-    return unpackValue(b.subarray(at, at + len))
+    try {
+      return unpackValue(b.subarray(at, at + len))
+    } catch (e) {
+      // a damaged value can be read before its block's CRC is checked (at the block's end)
+      throw this.corrupt(`undecodable value (${(e as Error).message})`)
+    }
   }
 
   close (): void {
