@@ -1,0 +1,41 @@
+// DuckDB through @duckdb/node-api, with the same memory budget as mrstream and sort.
+//   node duckdb.mjs <wordcount|paths|sum|hotkey|sort> <input> <output> <memory, e.g. 256MB> <temp dir>
+// Not a dependency of mrstream: add it with `npm install --no-save @duckdb/node-api`.
+import { DuckDBInstance } from '@duckdb/node-api'
+
+const [scenario, input, output, memory, tempDir] = process.argv.slice(2)
+
+const str = s => `'${s.replaceAll("'", "''")}'`
+
+// Every line as one VARCHAR column: no header, no quoting, a delimiter that never occurs.
+const lines = `read_csv(${str(input)}, columns = {'line': 'VARCHAR'}, header = false, delim = '\x01', quote = '', escape = '', auto_detect = false)`
+const pairs = `read_csv(${str(input)}, columns = {'k': 'VARCHAR', 'v': 'BIGINT'}, header = false, delim = '\t', quote = '', escape = '', auto_detect = false)`
+
+// Each query yields one column, the output line `key<TAB>value`.
+const queries = {
+  wordcount: `
+    SELECT word || chr(9) || count(*)
+    FROM (SELECT unnest(regexp_split_to_array(line, '\\s+')) AS word FROM ${lines})
+    WHERE word <> ''
+    GROUP BY word`,
+  paths: `
+    SELECT path || chr(9) || '[' || count(*) || ',' || sum(bytes) || ']'
+    FROM (
+      SELECT split_part(line, ' ', 7) AS path,
+             CASE split_part(line, ' ', 10) WHEN '-' THEN 0 ELSE CAST(split_part(line, ' ', 10) AS BIGINT) END AS bytes
+      FROM ${lines})
+    GROUP BY path`,
+  sum: `SELECT k || chr(9) || sum(v) FROM ${pairs} GROUP BY k`,
+  hotkey: `SELECT k || chr(9) || sum(v) FROM ${pairs} GROUP BY k`,
+  sort: `SELECT line FROM ${lines} ORDER BY line`,
+}
+
+const query = queries[scenario]
+if (query === undefined || tempDir === undefined) {
+  console.error(`usage: node duckdb.mjs <${Object.keys(queries).join('|')}> <input> <output> <memory> <temp dir>`)
+  process.exit(2)
+}
+const instance = await DuckDBInstance.create(':memory:', { memory_limit: memory, temp_directory: tempDir })
+const connection = await instance.connect()
+await connection.run(`COPY (${query}) TO ${str(output)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')`)
+connection.closeSync()

@@ -1,0 +1,425 @@
+// The command line as a user meets it (SPEC §4-5): options and usage errors, job files of every
+// form, job errors (map/reduce threw, bad keys, bad records), outputs (stdout closed early, -o
+// FILE, -o DIR --reducers N) and input formats. Every test spawns the built binary with a
+// fresh --tmp-dir and checks that it holds nothing afterwards.
+import t, { type Test } from 'tap'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+
+t.setTimeout(120_000)
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const bin = join(root, 'dist', 'bin', 'mrstream.js')
+const jobs = join(root, 'test', 'fixtures', 'jobs')
+const job = (name: string): string => join(jobs, name)
+
+interface Result { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, ms: number }
+
+/**
+ * argv that runs the built binary without tap's NODE_OPTIONS: tap re-adds its process-info
+ * loader to every child's NODE_OPTIONS (whatever env is given), which turns on source maps and
+ * slows every worker thread; `env -u` drops it after tap's hook ran. `vars` are set for the child.
+ */
+function cliArgv (args: string[], vars: Record<string, string> = {}): [string, string[]] {
+  return ['env', ['-u', 'NODE_OPTIONS', ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), process.execPath, bin, ...args]]
+}
+
+/** Spawns `node dist/bin/mrstream.js ...args` in cwd; stdin is `stdin` or empty. */
+function spawnCli (args: string[], cwd: string, stdin?: string | Buffer, vars?: Record<string, string>): Promise<Result> {
+  const started = Date.now()
+  return new Promise((resolve, reject) => {
+    const [cmd, argv] = cliArgv(args, vars)
+    const child = spawn(cmd, argv, { cwd, stdio: ['pipe', 'pipe', 'pipe'] })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (b: Buffer) => out.push(b))
+    child.stderr.on('data', (b: Buffer) => err.push(b))
+    child.stdin.on('error', () => {})
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started }))
+    child.stdin.end(stdin)
+  })
+}
+
+/**
+ * Runs mrstream in dir with a fresh --tmp-dir, and checks the temp dir is left empty.
+ * One worker unless args say otherwise: the machine is shared, and most tests are not about workers.
+ */
+async function mrs (t: Test, dir: string, args: string[], stdin?: string | Buffer, vars?: Record<string, string>): Promise<Result> {
+  const tmp = mkdtempSync(join(dir, 'tmp-'))
+  const workers = args.includes('--workers') ? [] : ['--workers', '1']
+  const r = await spawnCli([...args, ...workers, '--tmp-dir', tmp], dir, stdin, vars)
+  t.same(readdirSync(tmp), [], `--tmp-dir is empty after: mrstream ${args.join(' ')}`)
+  return r
+}
+
+const STACK_LINE = /^\s+at /m
+/** A stack frame in the engine's code: dist/lib/*.js, or lib/*.ts through source maps. */
+const ENGINE_FRAME = new RegExp(`${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(dist/)?(lib|bin)/|node:internal`)
+const words = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu'.split(' ')
+
+/** Deterministic text: `lines` lines of words. */
+function text (lines: number, seed = 1): string {
+  let x = seed
+  const next = (): number => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x >>> 8 }
+  const out: string[] = []
+  for (let i = 0; i < lines; i++) {
+    const n = 1 + (next() % 8)
+    const ws: string[] = []
+    for (let j = 0; j < n; j++) ws.push(words[next() % words.length]! + (next() % 5 === 0 ? String(next() % 50) : ''))
+    out.push(ws.join(' '))
+  }
+  return out.join('\n') + '\n'
+}
+
+/** Word counts as mrstream's tsv output should print them (string keys in code point order). */
+function wordCount (input: string): string {
+  const counts = new Map<string, number>()
+  for (const w of input.split(/\s+/)) if (w) counts.set(w, (counts.get(w) ?? 0) + 1)
+  return [...counts].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map(([w, n]) => `${w}\t${n}\n`).join('')
+}
+
+const ndjsonLines = (s: string): unknown[] => s.split('\n').filter(l => l !== '').map(l => JSON.parse(l) as unknown)
+
+t.test('--help and --version exit 0', async t => {
+  const dir = t.testdir()
+  for (const flag of ['--help', '-h']) {
+    const r = await spawnCli([flag], dir)
+    t.equal(r.code, 0, `${flag} exits 0`)
+    t.match(r.stdout, /Usage: mrstream/, `${flag} prints the usage`)
+    t.match(r.stdout, /--job/)
+  }
+  const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version
+  for (const flag of ['--version', '-V']) {
+    const r = await spawnCli([flag], dir)
+    t.equal(r.code, 0, `${flag} exits 0`)
+    t.match(r.stdout, version, `${flag} prints the package version`)
+  }
+})
+
+t.test('usage errors exit 2 and point at --help', async t => {
+  const dir = t.testdir({ 'in.txt': 'a b\n' })
+  const cases: Array<[string, string[], RegExp]> = [
+    ['unknown option', ['--job', job('wordcount-named.mjs'), '--no-such-option', 'in.txt'], /no-such-option/],
+    ['missing --job', ['in.txt'], /--job/],
+    ['bad --memory', ['--job', job('wordcount-named.mjs'), '--memory', '12zz', 'in.txt'], /--memory/],
+    ['--workers 0', ['--job', job('wordcount-named.mjs'), '--workers', '0', 'in.txt'], /--workers/],
+    ['bad --format', ['--job', job('wordcount-named.mjs'), '--format', 'xml', 'in.txt'], /--format/],
+  ]
+  for (const [name, args, names] of cases) {
+    const r = await mrs(t, dir, args)
+    t.equal(r.code, 2, `${name}: exit 2`)
+    t.match(r.stderr, /Try mrstream --help/, `${name}: points at --help`)
+    t.match(r.stderr, names, `${name}: names the option`)
+    t.equal(r.stdout, '', `${name}: nothing on stdout`)
+    t.notMatch(r.stderr, STACK_LINE, `${name}: no stack trace`)
+  }
+})
+
+t.test('a broken job fails with exit 2 before any input is read', async t => {
+  const dir = t.testdir()
+  // The input does not exist: an error about the job proves the job was checked first.
+  const input = 'no-such-input.txt'
+  const cases: Array<[string, string, RegExp]> = [
+    ['missing job file', 'no-such-job.mjs', /no-such-job\.mjs/],
+    ['job without map', job('no-map.mjs'), /no-map\.mjs[\s\S]*map/],
+    ['job without reduce', job('no-reduce.mjs'), /no-reduce\.mjs[\s\S]*reduce/],
+    ['CommonJS syntax error', job('syntax-error.cjs'), /syntax-error\.cjs:4\b/],
+    ['TypeScript syntax error', job('syntax-error.ts'), /syntax-error\.ts:4\b/],
+    // Node puts an ES module's syntax error place outside err.stack; the message must still name it.
+    ['ES module syntax error', job('syntax-error.mjs'), /syntax-error\.mjs:4\b/],
+  ]
+  for (const [name, file, expected] of cases) {
+    const r = await mrs(t, dir, ['--job', file, input])
+    t.equal(r.code, 2, `${name}: exit 2`)
+    t.match(r.stderr, expected, `${name}: names the job file (and line)`)
+    t.notMatch(r.stderr, input, `${name}: the error is about the job, not the input`)
+    t.notMatch(r.stderr, /no such file/i, `${name}: the input was not looked at`)
+    t.equal(r.stdout, '')
+  }
+})
+
+t.test('every job form gives the same word count', async t => {
+  const input = text(300)
+  const dir = t.testdir({ 'in.txt': input })
+  const expected = wordCount(input)
+  for (const form of ['wordcount-named.mjs', 'wordcount-default.mjs', 'wordcount.cjs', 'wordcount.ts']) {
+    const r = await mrs(t, dir, ['--job', job(form), '--workers', '2', '-q', 'in.txt'])
+    t.equal(r.code, 0, `${form}: exit 0`)
+    t.equal(r.stdout, expected, `${form}: word counts`)
+    t.equal(r.stderr, '', `${form}: -q prints nothing on stderr`)
+  }
+  const inline = await mrs(t, dir, ['-m', '(line, emit) => { for (const w of line.split(/\\s+/)) if (w) emit(w, 1) }', '-r', 'sum', '-q', 'in.txt'])
+  t.equal(inline.code, 0, 'inline -m/-r sum: exit 0')
+  t.equal(inline.stdout, expected, 'inline -m/-r sum: word counts')
+  const counted = await mrs(t, dir, ['-m', '(line, emit) => { for (const w of line.split(/\\s+/)) if (w) emit(w, null) }', '-r', 'count', '-q', 'in.txt'])
+  t.equal(counted.stdout, expected, 'inline -r count')
+})
+
+t.test('map throws: exit 1 naming file:line, the phase and the job frames', async t => {
+  const dir = t.testdir({ 'in.txt': 'one\ntwo\nthree\nfour\n' })
+  const r = await mrs(t, dir, ['--job', job('map-throws.mjs'), 'in.txt'])
+  t.equal(r.code, 1, 'exit 1')
+  t.match(r.stderr, /in\.txt:3\b/, 'names the record: file:line')
+  t.match(r.stderr, /\bmap\b/, 'names the phase')
+  t.match(r.stderr, /record rejected: three/, 'gives the error message')
+  t.match(r.stderr, /map-throws\.mjs:7\b/, 'shows the job frame that threw')
+  t.match(r.stderr, /checkRecord/, 'shows the job function that threw')
+  t.notMatch(r.stderr, ENGINE_FRAME, 'no engine frames without --debug')
+  t.equal(r.stdout, '', 'no output')
+  const debug = await mrs(t, dir, ['--job', job('map-throws.mjs'), '--debug', 'in.txt'])
+  t.equal(debug.code, 1, '--debug: exit 1')
+  t.match(debug.stderr, /in\.txt:3\b/)
+  t.match(debug.stderr, ENGINE_FRAME, '--debug shows engine frames')
+  // TypeScript users often run with source maps on: the engine's frames then point at lib/*.ts.
+  const mapped = await mrs(t, dir, ['--job', job('map-throws.mjs'), 'in.txt'], undefined, { NODE_OPTIONS: '--enable-source-maps' })
+  t.equal(mapped.code, 1, 'source maps on: exit 1')
+  t.match(mapped.stderr, /map-throws\.mjs:7\b/, 'source maps on: the job frame')
+  t.notMatch(mapped.stderr, ENGINE_FRAME, 'source maps on: still no engine frames')
+})
+
+t.test('reduce throws: exit 1 naming the key and the phase', async t => {
+  const dir = t.testdir({ 'in.txt': 'alpha beta\ngamma beta\n' })
+  const r = await mrs(t, dir, ['--job', job('reduce-throws.mjs'), 'in.txt'])
+  t.equal(r.code, 1, 'exit 1')
+  t.match(r.stderr, /\breduce\b/, 'names the phase')
+  t.match(r.stderr, /"beta"/, 'names the key')
+  t.match(r.stderr, /beta is out of range/, 'gives the error message')
+  t.match(r.stderr, /reduce-throws\.mjs:6\b/, 'shows the job frame')
+  t.notMatch(r.stderr, ENGINE_FRAME, 'no engine frames')
+  t.equal(r.stdout, '')
+})
+
+t.test('a non-Error thrown gives a useful message', async t => {
+  const cases: Array<[string, RegExp]> = [
+    ['string', /a plain string was thrown/],
+    ['empty', /\{\}|empty|no (own )?(enumerable )?(keys|properties)|keys \[\]/i],
+    ['object', /"a":\s*1|\ba\b/],
+    ['null', /null/],
+  ]
+  for (const [record, expected] of cases) {
+    const dir = t.testdir({ 'in.txt': `first\n${record}\n` })
+    const r = await mrs(t, dir, ['--job', job('throw-value.mjs'), 'in.txt'])
+    t.equal(r.code, 1, `${record}: exit 1`)
+    t.match(r.stderr, /in\.txt:2\b/, `${record}: names the record`)
+    t.match(r.stderr, expected, `${record}: describes what was thrown`)
+    t.notMatch(r.stderr, '[object Object]', `${record}: never [object Object]`)
+    t.notMatch(r.stderr, /internal error/, `${record}: a job error, not an engine one`)
+  }
+})
+
+t.test('unsupported keys are usage errors naming the record', async t => {
+  for (const kind of ['undefined', 'NaN', 'object', 'function', 'bigint']) {
+    const dir = t.testdir({ 'keys.txt': `ok\nfine\n${kind}\nlater\n` })
+    const r = await mrs(t, dir, ['--job', job('bad-key.mjs'), 'keys.txt'])
+    t.equal(r.code, 2, `${kind}: exit 2`)
+    t.match(r.stderr, /keys\.txt:3\b/, `${kind}: names file:line`)
+    t.match(r.stderr, /key/, `${kind}: says it is about the key`)
+    t.equal(r.stdout, '', `${kind}: no output`)
+  }
+})
+
+t.test('--max-bad-records skips and counts up to N throwing records', async t => {
+  const dir = t.testdir({
+    'two.txt': 'ok1\nbad1\nok2\nbad2\nok3\n',
+    'three.txt': 'ok1\nbad1\nok2\nbad2\nbad3\n',
+  })
+  const r = await mrs(t, dir, ['--job', job('bad-records.mjs'), '--max-bad-records', '2', '--stats', 'stats.json', 'two.txt'])
+  t.equal(r.code, 0, 'two bad records with --max-bad-records 2: exit 0')
+  // map emitted ('all', 1) and (line, ctx.line) before throwing: none of it may count.
+  t.equal(r.stdout, 'all\t3\nok1\t1\nok2\t3\nok3\t5\n', 'the bad records\' pairs are not in the output')
+  t.match(r.stderr, /bad records skipped\s+2\b/, 'the counters show 2 bad records skipped')
+  t.match(r.stderr, /job: good records\s+3\b/, 'the job\'s own counter')
+  const stats = JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as { counters: Record<string, number>, user: Record<string, number>, badRecords: Array<{ file: string, line: number, record: string }> }
+  t.equal(stats.counters.badRecords, 2, '--stats: counters.badRecords')
+  t.equal(stats.counters.records, 5, '--stats: counters.records')
+  t.equal(stats.counters.pairs, 6, '--stats: only the good records\' pairs were emitted')
+  t.same(stats.user, { 'good records': 3 }, '--stats: user counters')
+  t.same(stats.badRecords.map(b => [b.file, b.line, b.record]), [['two.txt', 2, 'bad1'], ['two.txt', 4, 'bad2']], '--stats: the skipped records')
+  const over = await mrs(t, dir, ['--job', job('bad-records.mjs'), '--max-bad-records', '2', 'three.txt'])
+  t.equal(over.code, 1, 'three bad records with --max-bad-records 2: exit 1')
+  t.match(over.stderr, /max-bad-records/, 'names the limit')
+  t.match(over.stderr, /three\.txt:5\b/, 'names the record over the limit')
+  t.equal(over.stdout, '', 'no output')
+  const none = await mrs(t, dir, ['--job', job('bad-records.mjs'), 'two.txt'])
+  t.equal(none.code, 1, 'without --max-bad-records the first bad record fails the job')
+  t.match(none.stderr, /two\.txt:2\b/)
+})
+
+t.test('stdout closed early (| head -1) is a clean stop', async t => {
+  const dir = t.testdir()
+  const lines: string[] = []
+  for (let i = 1; i <= 150_000; i++) lines.push(`w${i}`)
+  writeFileSync(join(dir, 'in.txt'), lines.join('\n') + '\n')
+  const tmp = mkdtempSync(join(dir, 'tmp-'))
+  const [cmd, argv] = cliArgv(['--job', job('wordcount-named.mjs'), '--memory', '1MB', '--tmp-dir', tmp, 'in.txt'])
+  const child = spawn(cmd, argv, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+  const err: Buffer[] = []
+  child.stderr.on('data', (b: Buffer) => err.push(b))
+  let first = ''
+  let got = ''
+  child.stdout.on('data', (b: Buffer) => {
+    got += b.toString('utf8')
+    const nl = got.indexOf('\n')
+    if (nl !== -1 && first === '') {
+      first = got.slice(0, nl)
+      child.stdout.destroy() // the reader goes away, as `head -1` does
+    }
+  })
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.on('close', (c, s) => resolve([c, s])))
+  const stderr = Buffer.concat(err).toString('utf8')
+  t.equal(first, 'w1\t1', 'the first line was read')
+  t.equal(signal, null, 'not killed by a signal (SIGPIPE)')
+  t.equal(code, 0, 'exit 0')
+  t.notMatch(stderr, STACK_LINE, 'no stack trace on stderr')
+  t.notMatch(stderr, /EPIPE|error/i, 'no error on stderr')
+  t.same(readdirSync(tmp), [], 'temp dir cleaned')
+})
+
+t.test('-o FILE: written on success, untouched on failure', async t => {
+  const input = text(200, 7)
+  const dir = t.testdir({ 'in.txt': input, 'bad.txt': 'one\ntwo\nthree\n' })
+  const r = await mrs(t, dir, ['--job', job('wordcount-named.mjs'), '-o', 'out.txt', '-q', 'in.txt'])
+  t.equal(r.code, 0, 'exit 0')
+  t.equal(r.stdout, '', 'nothing on stdout')
+  t.equal(readFileSync(join(dir, 'out.txt'), 'utf8'), wordCount(input), 'the file holds the output')
+  writeFileSync(join(dir, 'out.txt'), 'precious\n')
+  const failed = await mrs(t, dir, ['--job', job('map-throws.mjs'), '-o', 'out.txt', 'bad.txt'])
+  t.equal(failed.code, 1, 'map threw: exit 1')
+  t.equal(readFileSync(join(dir, 'out.txt'), 'utf8'), 'precious\n', 'the existing file is untouched')
+  const fresh = await mrs(t, dir, ['--job', job('map-throws.mjs'), '-o', 'new.txt', 'bad.txt'])
+  t.equal(fresh.code, 1)
+  t.notOk(existsSync(join(dir, 'new.txt')), 'no output file is created on failure')
+  t.same(readdirSync(dir).filter(f => !f.startsWith('tmp-')).sort(), ['bad.txt', 'in.txt', 'out.txt'], 'no stray files beside the output')
+})
+
+t.test('-o DIR --reducers 3: part files and _SUCCESS', async t => {
+  const input = text(3000, 11)
+  const dir = t.testdir({ 'in.txt': input })
+  const single = await mrs(t, dir, ['--job', job('wordcount-named.mjs'), '--memory', '64KB', '-q', 'in.txt'])
+  t.equal(single.code, 0)
+  const r = await mrs(t, dir, ['--job', job('wordcount-named.mjs'), '--memory', '64KB', '-o', 'out', '--reducers', '3', '-q', 'in.txt'])
+  t.equal(r.code, 0, 'exit 0')
+  t.equal(r.stdout, '', 'nothing on stdout')
+  t.same(readdirSync(join(dir, 'out')).sort(), ['_SUCCESS', 'part-00000', 'part-00001', 'part-00002'], 'three parts and _SUCCESS')
+  t.equal(readFileSync(join(dir, 'out', '_SUCCESS'), 'utf8'), '', '_SUCCESS is empty')
+  const all: string[] = []
+  for (const p of ['part-00000', 'part-00001', 'part-00002']) {
+    const lines = readFileSync(join(dir, 'out', p), 'utf8').split('\n')
+    t.equal(lines.pop(), '', `${p} ends with a newline`)
+    t.ok(lines.length > 0, `${p} is not empty`)
+    const keys = lines.map(l => Buffer.from(l.split('\t')[0]!))
+    t.ok(keys.every((k, i) => i === 0 || Buffer.compare(keys[i - 1]!, k) < 0), `${p} is sorted by key`)
+    all.push(...lines)
+  }
+  t.same(all.sort(), single.stdout.split('\n').filter(Boolean).sort(), 'the parts hold the single-output run\'s lines')
+  const again = await mrs(t, dir, ['--job', job('wordcount-named.mjs'), '-o', 'out', '--reducers', '3', 'in.txt'])
+  t.equal(again.code, 2, 'an existing DIR: exit 2')
+  t.match(again.stderr, /out/, 'names the directory')
+  t.equal(readFileSync(join(dir, 'out', '_SUCCESS'), 'utf8'), '', 'the existing directory is untouched')
+})
+
+t.test('--format ndjson', async t => {
+  const dir = t.testdir({
+    'n.ndjson': '{"a":1}\n\n   \n{"b":[1,2]}\n"s"\n',
+    'bad.ndjson': '{"a":1}\n{"b":1,}\n{"c":3}\n',
+  })
+  const r = await mrs(t, dir, ['--job', job('place.mjs'), '--format', 'ndjson', '--output-format', 'ndjson', '-q', 'n.ndjson'])
+  t.equal(r.code, 0)
+  t.same(ndjsonLines(r.stdout), [['n.ndjson:1', [{ a: 1 }]], ['n.ndjson:4', [{ b: [1, 2] }]], ['n.ndjson:5', ['s']]], 'parsed records; blank lines skipped')
+  const bad = await mrs(t, dir, ['--job', job('place.mjs'), '--format', 'ndjson', 'bad.ndjson'])
+  t.equal(bad.code, 1, 'a malformed line: exit 1')
+  t.match(bad.stderr, /bad\.ndjson:2:8\b/, 'names file:line:column')
+  t.equal(bad.stdout, '')
+  const skipped = await mrs(t, dir, ['--job', job('place.mjs'), '--format', 'ndjson', '--max-bad-records', '1', '--stats', 'stats.json', '--output-format', 'ndjson', 'bad.ndjson'])
+  t.equal(skipped.code, 0, 'with --max-bad-records 1: exit 0')
+  t.same(ndjsonLines(skipped.stdout), [['bad.ndjson:1', [{ a: 1 }]], ['bad.ndjson:3', [{ c: 3 }]]], 'the other records')
+  t.match(skipped.stderr, /bad records skipped\s+1\b/, 'counted')
+  const stats = JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as { counters: Record<string, number>, badRecords: Array<{ file: string, line: number }> }
+  t.equal(stats.counters.badRecords, 1)
+  t.same(stats.badRecords.map(b => [b.file, b.line]), [['bad.ndjson', 2]])
+})
+
+t.test('--format ndjson: the column of a JSON error V8 gives no position for', { todo: 'engine bug: Node 20\'s JSON.parse says "Unexpected token \'}\', ... is not valid JSON" without a position, and lib/records.ts then names only file:line' }, async t => {
+  const dir = t.testdir({ 'bad.ndjson': '{"a":1}\n{"b": tru}\n' })
+  const r = await mrs(t, dir, ['--job', job('place.mjs'), '--format', 'ndjson', 'bad.ndjson'])
+  t.equal(r.code, 1)
+  t.match(r.stderr, /bad\.ndjson:2:\d+\b/, 'names file:line:column')
+})
+
+t.test('--format csv', async t => {
+  const dir = t.testdir({ 'c.csv': 'name,note\nann,"hello, world"\nbob,"line1\nline2"\ncid,plain\n' })
+  const r = await mrs(t, dir, ['--job', job('place.mjs'), '--format', 'csv', '--output-format', 'ndjson', '-q', 'c.csv'])
+  t.equal(r.code, 0)
+  t.same(ndjsonLines(r.stdout), [
+    ['c.csv:2', [{ name: 'ann', note: 'hello, world' }]],
+    ['c.csv:3', [{ name: 'bob', note: 'line1\nline2' }]],
+    ['c.csv:5', [{ name: 'cid', note: 'plain' }]],
+  ], 'one object per row, keyed by the header; quoted comma and newline kept')
+})
+
+t.test('--format file', async t => {
+  const dir = t.testdir({ docs: { 'a.txt': 'doc one\nline two\n', 'b.txt': 'doc b, no newline' } })
+  const r = await mrs(t, dir, ['--job', job('place.mjs'), '--format', 'file', '--output-format', 'ndjson', '-q', 'docs/a.txt', 'docs/b.txt'])
+  t.equal(r.code, 0)
+  t.same(ndjsonLines(r.stdout), [['docs/a.txt:1', ['doc one\nline two\n']], ['docs/b.txt:1', ['doc b, no newline']]], 'one record per file; ctx.file is the name given')
+})
+
+t.test('gzip input by name and by magic bytes', async t => {
+  const plain = 'x y\nz\n'
+  const dir = t.testdir({ 'in.txt': plain })
+  writeFileSync(join(dir, 'in.txt.gz'), gzipSync(plain))
+  writeFileSync(join(dir, 'packed'), gzipSync(plain))
+  const base = await mrs(t, dir, ['--job', job('identity.mjs'), '-q', 'in.txt'])
+  const byName = await mrs(t, dir, ['--job', job('identity.mjs'), '-q', 'in.txt.gz'])
+  const byMagic = await mrs(t, dir, ['--job', job('identity.mjs'), '-q', 'packed'])
+  t.equal(base.stdout, 'x y\t[1]\nz\t[2]\n')
+  t.equal(byName.code, 0)
+  t.equal(byName.stdout, base.stdout, '.gz by name')
+  t.equal(byMagic.code, 0)
+  t.equal(byMagic.stdout, base.stdout, 'gzip by magic bytes')
+  const fromStdin = await mrs(t, dir, ['--job', job('identity.mjs'), '-q', '-'], gzipSync(plain))
+  t.equal(fromStdin.stdout, base.stdout, 'gzip on stdin')
+})
+
+t.test('stdin, and several inputs with ctx.file and ctx.line', async t => {
+  const dir = t.testdir({ 'a.txt': 'a1\na2\na3\n', sub: { 'b.txt': 'b1\nb2' } })
+  const dash = await mrs(t, dir, ['--job', job('place.mjs'), '-q', '-'], 'p\nq\n')
+  t.equal(dash.stdout, '-:1\t["p"]\n-:2\t["q"]\n', '- is stdin, named -')
+  const none = await mrs(t, dir, ['--job', job('place.mjs'), '-q'], 'p\nq\n')
+  t.equal(none.stdout, dash.stdout, 'no input means stdin')
+  const many = await mrs(t, dir, ['--job', job('place.mjs'), '--workers', '2', '-q', 'a.txt', '-', 'sub/b.txt'], 's1\ns2\n')
+  t.equal(many.code, 0)
+  t.equal(many.stdout, [
+    '-:1\t["s1"]', '-:2\t["s2"]',
+    'a.txt:1\t["a1"]', 'a.txt:2\t["a2"]', 'a.txt:3\t["a3"]',
+    'sub/b.txt:1\t["b1"]', 'sub/b.txt:2\t["b2"]',
+  ].join('\n') + '\n', 'every record tagged with its own file and line')
+})
+
+t.test('--output-format ndjson and tsv escapes', async t => {
+  const dir = t.testdir()
+  const lines = ['tab\there', 'back\\slash', 'cr\rinside', 'plain']
+  writeFileSync(join(dir, 'in.txt'), lines.join('\n') + '\n')
+  const tsv = await mrs(t, dir, ['-m', '(l, emit) => emit(l, l)', '-r', 'first', '-q', 'in.txt'])
+  t.equal(tsv.stdout, 'back\\\\slash\tback\\\\slash\ncr\\rinside\tcr\\rinside\nplain\tplain\ntab\\there\ttab\\there\n', 'tsv escapes \\, tab and CR')
+  const nd = await mrs(t, dir, ['-m', '(l, emit, ctx) => emit([ctx.line % 2 === 0, l], { l, n: ctx.line })', '-r', 'first', '--output-format', 'ndjson', '-q', 'in.txt'])
+  t.equal(nd.code, 0)
+  t.same(ndjsonLines(nd.stdout), [
+    [[false, 'cr\rinside'], { l: 'cr\rinside', n: 3 }],
+    [[false, 'tab\there'], { l: 'tab\there', n: 1 }],
+    [[true, 'back\\slash'], { l: 'back\\slash', n: 2 }],
+    [[true, 'plain'], { l: 'plain', n: 4 }],
+  ], '[key, value] lines, in key order')
+})
+
+t.test('an output directory argument checks', async t => {
+  const dir = t.testdir({ 'in.txt': 'a\n', existing: {} })
+  const r = await mrs(t, dir, ['--job', job('wordcount-named.mjs'), '-o', 'existing', 'in.txt'])
+  t.equal(r.code, 2, '-o DIR without --reducers: exit 2')
+  const noParent = await mrs(t, dir, ['--job', job('wordcount-named.mjs'), '-o', 'missing/out.txt', 'in.txt'])
+  t.equal(noParent.code, 2, '-o in a folder that does not exist: exit 2')
+})
