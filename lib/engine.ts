@@ -47,14 +47,17 @@ export interface EngineResult {
 }
 
 /** How the budget is split: the collect buffers, and the map input held for retries. */
-export function plan (memory: number, workers: number): { budget: number, taskBytes: number, chunkBytes: number, bufferBytes: number } {
+export function plan (memory: number, workers: number): { budget: number, taskBytes: number, chunkBytes: number, bufferBytes: number, heapMb: number } {
   // 40% for the sort buffers; a task's input is held twice until it is done (the main thread's
   // copy for retries, the worker's queue), and at most one task per worker is in flight: 25%.
   const budget = Math.max(16 * 1024, Math.floor((memory * 0.4) / workers))
   const taskBytes = Math.min(16 << 20, Math.max(64 * 1024, Math.floor(memory / (8 * workers))))
   const chunkBytes = Math.min(1 << 20, taskBytes)
   const bufferBytes = Math.min(256 * 1024, Math.max(16 * 1024, Math.floor(memory / (64 * workers))))
-  return { budget, taskBytes, chunkBytes, bufferBytes }
+  // V8 lets an unlimited heap grow far past what is live before it collects (measured: 525 MB
+  // RSS for --memory 256MB on a 1.3M-key sum, 300 MB with this limit, at the same speed).
+  const heapMb = Math.ceil((2 * budget) / 2 ** 20) + 64
+  return { budget, taskBytes, chunkBytes, bufferBytes, heapMb }
 }
 
 export class Engine {
@@ -88,7 +91,7 @@ export class Engine {
         config,
         taskTimeoutMs: o.taskTimeoutMs,
         maxAttempts: 3,
-        heapMb: o.heapMb,
+        heapMb: o.heapMb ?? p.heapMb,
         onRetry: () => { this.counters.retries++ },
       })
       this.pool.onFatal(e => this.abort(e))

@@ -140,7 +140,7 @@ export class Pool {
         }
       })
       worker.on('error', (e: Error & { code?: string }) => {
-        slot.cause = e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'worker ran out of memory' : `worker crashed: ${e.message}`
+        slot.cause = e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `worker ran out of memory (heap limit ${this.opts.heapMb} MB; raise it with --worker-heap-mb)` : `worker crashed: ${e.message}`
       })
       worker.on('exit', (code) => {
         this.slots = this.slots.filter(s => s !== slot)
