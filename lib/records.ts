@@ -1,6 +1,6 @@
 // Records from one chunk of input bytes (line-aligned, or a whole file for --format file),
 // by format. Works on the chunk as one string: split once, no per-record stream events.
-import { isUtf8 } from 'node:buffer'
+import { isAscii, isUtf8 } from 'node:buffer'
 import { parse as parseCsv } from 'csv-parse/sync'
 
 export type Format = 'lines' | 'ndjson' | 'csv' | 'file'
@@ -39,18 +39,25 @@ export function recordsOf (chunk: Chunk, format: Format): ChunkRecords {
     return out
   }
   if (format === 'csv') return csvRecords(buf, chunk, out)
-  if (format === 'lines') out.lines = null
-  const text = buf.toString('utf8')
+  // ASCII decodes as latin1, straight into a one-byte string (cheaper than UTF-8 decoding)
+  const ascii = isAscii(buf)
+  const text = ascii ? buf.toString('latin1') : buf.toString('utf8')
   const lines = text.split('\n')
   if (lines[lines.length - 1] === '') lines.pop() // the chunk ends with a newline (or is empty)
-  if (!isUtf8(buf)) out.invalidUtf8 = countInvalidLines(buf)
+  if (!ascii && !isUtf8(buf)) out.invalidUtf8 = countInvalidLines(buf)
+  const cr = text.includes('\r')
+  if (format === 'lines') {
+    // the split array is the records array: no copy, and no per-line work without CRs
+    if (cr) for (let i = 0; i < lines.length; i++) if (lines[i]!.charCodeAt(lines[i]!.length - 1) === 13) lines[i] = lines[i]!.slice(0, -1)
+    out.records = lines
+    out.lines = null
+    return out
+  }
   let line = chunk.firstLine
   for (let i = 0; i < lines.length; i++, line++) {
     let l = lines[i]!
-    if (l.charCodeAt(l.length - 1) === 13) l = l.slice(0, -1)
-    if (format === 'lines') {
-      out.records.push(l)
-    } else if (l.trim() !== '') {
+    if (cr && l.charCodeAt(l.length - 1) === 13) l = l.slice(0, -1)
+    if (l.trim() !== '') {
       try {
         out.records.push(JSON.parse(l))
         out.lines!.push(line)
