@@ -35,6 +35,9 @@ Options:
   --max-line-bytes SIZE   longest line accepted (default 64MB)
   --task-timeout SECONDS  retry a task silent this long (default 600; 0: never)
   --stats FILE            write the counters (and skipped records) as JSON
+  --progress, --no-progress  a status line on stderr (default: when stderr is a terminal)
+  --worker-heap-mb N      each worker's V8 heap limit (default: 2x its buffer share + 64)
+  --fan-in N              runs merged at once (default 16)
   -q, --quiet             no counters on stderr
   --debug                 show the engine's stack traces
   -h, --help              this help
@@ -96,6 +99,8 @@ export async function main (argv: string[], io: Io): Promise<number> {
     } else {
       throw new MrstreamError('MRS_ERR_USAGE', 'no job: give --job FILE, or both -m MAP and -r REDUCE (see --help)')
     }
+    // like other CLIs: a status line only where a person watches (stderr a terminal), unless asked
+    const showProgress = v['no-progress'] !== true && !v.quiet && (v.progress === true || (io.stderr as { isTTY?: boolean }).isTTY === true)
     const memory = v.memory === undefined ? defaults.memory : parseSize(v.memory, '--memory')
     if (memory < defaults.minMemory) throw new MrstreamError('MRS_ERR_USAGE', `--memory ${v.memory}: at least ${defaults.minMemory / 1024}KB`)
     const engine = new Engine({
@@ -116,8 +121,14 @@ export async function main (argv: string[], io: Io): Promise<number> {
       stdin: io.stdin,
       stdout: io.stdout,
       warn: v.quiet ? undefined : (m: string) => { io.stderr.write(`mrstream: ${m}\n`) },
+      ...(showProgress ? { progress: (line: string) => { io.stderr.write(`\r\x1b[K${line}`) } } : {}),
     })
-    const result = await engine.run()
+    let result
+    try {
+      result = await engine.run()
+    } finally {
+      if (showProgress) io.stderr.write('\r\x1b[K')
+    }
     if (v.stats !== undefined) {
       writeFileSync(v.stats, JSON.stringify({ counters: result.counters, user: result.user.toJSON(), badRecords: result.bad }, null, 2) + '\n')
     }

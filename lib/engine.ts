@@ -32,11 +32,13 @@ export interface EngineOptions {
   heapMb: number | undefined
   stdin: NodeJS.ReadableStream
   stdout: NodeJS.WritableStream
-  onProgress?: (p: Progress) => void
+  /** Called about once a second with a one-line status (--progress). */
+  progress?: (line: string) => void
   warn?: (message: string) => void
 }
 
-export interface Progress { phase: string, bytes: number, records: number, tasksDone: number, tasksTotal: number }
+/** What the job is doing now, for --progress. */
+interface Status { phase: string, bytesRead: number, done: number, total: number }
 
 export interface EngineResult {
   counters: Counters
@@ -70,6 +72,7 @@ export class Engine {
   private aborted: unknown
   private rejectAll: ((e: unknown) => void) | undefined
   private readonly failed: Promise<never>
+  private readonly status: Status = { phase: 'map', bytesRead: 0, done: 0, total: 0 }
 
   constructor (private readonly opts: EngineOptions) {
     this.failed = new Promise<never>((_resolve, reject) => { this.rejectAll = reject })
@@ -81,6 +84,7 @@ export class Engine {
     await loadJob(o.job) // fail fast (exit 2) before reading any input or starting workers
     await checkInputs(o.inputs)
     const target: OutputTarget = checkOutput(o.output, o.reducers)
+    let ticker: NodeJS.Timeout | undefined
     const tmp = this.tmp = makeTmpDir(o.tmpDir)
     for (const stale of staleTmpDirs(dirname(tmp))) o.warn?.(`note: ${stale} was left by an mrstream run that was killed; remove it with rm -r`)
     try {
@@ -95,6 +99,12 @@ export class Engine {
         onRetry: () => { this.counters.retries++ },
       })
       this.pool.onFatal(e => this.abort(e))
+      if (o.progress !== undefined) {
+        const show = o.progress
+        const started = Date.now()
+        ticker = setInterval(() => show(this.statusLine(started)), 1000)
+        ticker.unref()
+      }
       await this.pool.start()
       let runs = await this.race(this.mapPhase(p.taskBytes, p.chunkBytes))
       runs = await this.race(this.mergePhase(runs))
@@ -103,9 +113,23 @@ export class Engine {
       const stdoutClosed = await commitOutput(target, fragments, o.stdout)
       return { counters: this.counters, user: this.user, bad: this.bad, stdoutClosed }
     } finally {
+      if (ticker !== undefined) clearInterval(ticker)
       await this.pool?.close()
       removeTmpDir(tmp)
     }
+  }
+
+  private statusLine (started: number): string {
+    const st = this.status
+    const mb = (st.bytesRead / 2 ** 20).toFixed(1)
+    const secs = Math.round((Date.now() - started) / 1000)
+    return `mrstream: ${st.phase}: ${mb} MB read, ${st.done}/${st.total} tasks done, ${this.counters.spills} spills, ${this.counters.retries} retries, ${secs} s`
+  }
+
+  private phase (name: string, total: number): void {
+    this.status.phase = name
+    this.status.done = 0
+    this.status.total = total
   }
 
   /** Stops the job: the first error wins. */
@@ -145,7 +169,8 @@ export class Engine {
       const r = range
       const t = this.newTask(() => `map task ${t.id} (input ${r.from} to ${r.to})`, id => attempt => ({ type: 'map', task: id, attempt, badSoFar: this.counters.badRecords }))
       tasks.push(pool.submit(t))
-      t.result.then(r => this.commit(r), () => {})
+      this.status.total++
+      t.result.then(r => { this.commit(r); this.status.done++ }, () => {})
       return t
     }
     for (const name of o.inputs) {
@@ -156,6 +181,7 @@ export class Engine {
         task ??= await open()
         pool.chunk(task, chunk)
         bytes += chunk.data.byteLength
+        this.status.bytesRead += chunk.data.byteLength
         if (bytes >= taskBytes) {
           pool.end(task)
           task = undefined
@@ -176,6 +202,7 @@ export class Engine {
       const groups: string[][] = []
       for (let i = 0; i < runs.length; i += fanIn) groups.push(runs.slice(i, i + fanIn))
       const pass = this.counters.mergePasses
+      this.phase(`merge pass ${pass}`, groups.length)
       const tasks = groups.map((group, g) => group.length === 1
         ? undefined
         : this.pool!.submit(this.newTask(() => `merge task (pass ${pass}, group ${g})`, id => attempt => ({ type: 'merge', task: id, attempt, runs: group, out: join(this.tmp!, `merge-${pass}-${g}-t${id}-a${attempt}.run`) }))))
@@ -185,6 +212,7 @@ export class Engine {
         if (t === undefined) { merged.push(groups[g]![0]!); continue }
         const r = await t.result
         this.commit(r)
+        this.status.done++
         merged.push(r.runs[0]!.path)
         for (const old of groups[g]!) { try { unlinkSync(old) } catch {} }
       }
@@ -210,10 +238,12 @@ export class Engine {
         spec: { runs, lo, hi, fragments: Array.from({ length: partitions }, (_, p) => join(this.tmp!, `reduce-${r}-p${p}-a${attempt}.out`)), format: this.opts.outputFormat, bufferBytes },
       }),
     )))
+    this.phase('reduce', tasks.length)
     const fragments: string[][] = []
     for (let r = 0; r < tasks.length; r++) {
       const res = await tasks[r]!.result
       this.commit(res)
+      this.status.done++
       fragments.push(Array.from({ length: partitions }, (_, p) => join(this.tmp!, `reduce-${r}-p${p}-a${tasks[r]!.attempts}.out`)))
     }
     return fragments

@@ -86,6 +86,7 @@ function toWire (v: unknown, depth: number): unknown {
     throw new ValueError(`an instance of ${proto?.constructor?.name ?? 'a class'} cannot be carried through a spill; emit plain objects, arrays, Map, Set, Date or Buffer`)
   }
   const obj = v as Record<string, unknown>
+  if (Object.getOwnPropertySymbols(obj).length > 0) throw new ValueError('an object with symbol keys cannot be carried through a spill (msgpack has no symbols)')
   if (Object.hasOwn(obj, '__proto__')) {
     return new ProtoObject(Object.keys(obj).map(k => [k, toWire(obj[k], depth + 1)]))
   }

@@ -165,7 +165,10 @@ export function formatPairs (pairs: Array<[unknown, unknown]>, format: OutputFor
 /** Imports a job module as the engine would see its functions (named, default, or CJS exports). */
 export async function loadJob (path: string): Promise<Job> {
   const mod = await import(pathToFileURL(path).href) as Record<string, unknown>
-  const fns = (typeof mod.map === 'function' ? mod : mod.default) as Partial<Job> | undefined
+  // A CommonJS module's named exports are guessed by Node's lexer (it may find `map` but not
+  // `reduce` in `module.exports = { map () {}, reduce }`), so fall back to the default export.
+  const complete = (o: unknown): o is Job => !!o && typeof (o as Job).map === 'function' && typeof (o as Job).reduce === 'function'
+  const fns = (complete(mod) ? mod : mod.default) as Partial<Job> | undefined
   if (!fns || typeof fns.map !== 'function' || typeof fns.reduce !== 'function') {
     throw new Error(`oracle: ${path} exports no map/reduce`)
   }

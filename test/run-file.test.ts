@@ -3,14 +3,14 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { isDeepStrictEqual } from 'node:util'
-import { mkdtempSync, readFileSync, writeFileSync, truncateSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, truncateSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RunWriter, RunReader, readFooter } from '../dist/lib/run-file.js'
 import { encodeKey } from '../dist/lib/keys.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-run-'))
-t.teardown(() => { /* tap's testdir is not used: this dir is small and under the OS temp dir */ })
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 const path = (): string => join(dir, `r${n++}.run`)
 

@@ -3,9 +3,24 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Test } from 'tap'
 import { loadJob, oracle, type InputFile, type OutputFormat } from '../oracle.js'
 import { type JobSource, writeJob } from './jobs.js'
-import { runMain, type RunResult } from './run.js'
+import { cleanEnv, runCli, runMain, type RunResult } from './run.js'
+
+/**
+ * How to run the engine: `main` calls `main(argv, io)` in this process; `cli` spawns the built
+ * binary without tap's NODE_OPTIONS. Under tap, worker threads inherit the test process's loader
+ * hooks (ts-node, coverage), which made one tiny in-process run take 3.6-8.5 s against 0.2-0.3 s
+ * outside tap (measured with 1-3 workers); the property tests need the CLI's speed.
+ * MRS_RUNNER=main|cli overrides a test file's choice.
+ */
+export type Runner = 'main' | 'cli'
+
+export function pickRunner (fallback: Runner): Runner {
+  const r = process.env.MRS_RUNNER
+  return r === 'main' || r === 'cli' ? r : fallback
+}
 
 export interface Settings {
   memory: string
@@ -76,7 +91,7 @@ export async function expected (c: PreparedCase, format: OutputFormat = 'tsv'): 
 let runNo = 0
 
 /** Runs the engine on a prepared case; checks nothing, returns what happened. */
-export async function runCase (c: PreparedCase, s: Settings, extra: string[] = []): Promise<Outcome> {
+export async function runCase (c: PreparedCase, s: Settings, extra: string[] = [], runner: Runner = pickRunner('main')): Promise<Outcome> {
   const n = runNo++
   const tmp = join(c.dir, `tmp${n}`)
   mkdirSync(tmp)
@@ -85,7 +100,7 @@ export async function runCase (c: PreparedCase, s: Settings, extra: string[] = [
   const outFile = join(c.dir, `out${n}.txt`)
   if (s.toFile) argv.push('-o', outFile)
   argv.push(...extra, ...c.inputArgs)
-  const result = await runMain(argv, { stdin: c.stdin })
+  const result = runner === 'main' ? await runMain(argv, { stdin: c.stdin }) : await runCli(argv, { stdin: c.stdin, env: cleanEnv() })
   let output = result.stdout
   if (s.toFile && result.code === 0) {
     try { output = readFileSync(outFile) } catch (e) { output = Buffer.from(`<no output file: ${(e as Error).message}>`) }
@@ -117,4 +132,14 @@ export function check (o: Outcome, want: Buffer, what: string): void {
   if (o.result.code !== 0) throw new Error(`${head}\n  exit ${o.result.code}; stderr:\n${o.result.stderr.slice(0, 3000)}`)
   if (!o.output.equals(want)) throw new Error(`${head}\n  output differs from the oracle at ${firstDifference(o.output, want)}\n  stderr: ${o.result.stderr.slice(0, 1000)}`)
   if (o.tmpLeft.length > 0) throw new Error(`${head}\n  --tmp-dir not empty after success: ${o.tmpLeft.join(', ')}`)
+}
+
+/** Passes, or fails with the whole message of what `fn` threw. */
+export function expectOk (t: Test, fn: () => void, name: string): void {
+  try {
+    fn()
+    t.pass(name)
+  } catch (e) {
+    t.fail(`${name}\n${(e as Error).message}`)
+  }
 }

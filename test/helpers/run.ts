@@ -66,6 +66,13 @@ function emptyStdin (): NodeJS.ReadableStream {
   return s
 }
 
+/** This process's environment without NODE_OPTIONS (tap's loader hooks), for fast child runs. */
+export function cleanEnv (): Record<string, string | undefined> {
+  const env = { ...process.env }
+  delete env.NODE_OPTIONS
+  return env
+}
+
 /** Spawns `node dist/bin/mrstream.js ...args` and collects its exit code and output. */
 export function runCli (args: string[], opts: RunOptions & { cwd?: string } = {}): Promise<RunResult & { signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
