@@ -26,7 +26,7 @@ t.test('every SPEC §2 value type survives', async t => {
 
 t.test('values msgpack cannot carry are refused, not changed', async t => {
   class Point { x = 1 }
-  for (const bad of [() => 1, Symbol('s'), new Point(), '\ud800', [1, '\udc00'], new Float64Array(2), { f () {} }]) {
+  for (const bad of [() => 1, Symbol('s'), new Point(), '\ud800', [1, '\udc00'], new Float64Array(2), { f () {} }, { [Symbol('s')]: 1 }]) {
     t.throws(() => packValue(bad), { name: 'ValueError' }, String(typeof bad))
   }
   const cyclic: Record<string, unknown> = {}
