@@ -232,7 +232,7 @@ export class Collector {
    */
   private combinePair (key: string, cur: unknown, v: unknown): void {
     const emitted = this.emitted
-    emitted.length = 0
+    if (emitted.length !== 0) emitted.length = 0 // setting length is a runtime call: 1 s in 60 when unconditional
     let r: unknown
     try {
       r = this.combine!(key, [cur, v], this.collectEmit, this.ctx)
