@@ -312,4 +312,3 @@ function encodeKeySafe (k: unknown): string | undefined {
   try { return encodeKey(k) } catch { return undefined }
 }
 
-export { KeyError, ValueError }

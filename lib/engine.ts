@@ -2,7 +2,6 @@
 // passes → reduce tasks over key ranges → output commit. Every task runs on the worker pool.
 import { dirname, join } from 'node:path'
 import { unlinkSync } from 'node:fs'
-import { MrstreamError } from './errors.js'
 import { checkInputs, chunksOf } from './input.js'
 import { loadJob, type JobSource } from './job.js'
 import { Pool, Task, type TaskResult } from './pool.js'
@@ -262,4 +261,3 @@ export function chooseSplitters (keys: string[], n: number): string[] {
   return out
 }
 
-export { MrstreamError }
