@@ -41,12 +41,12 @@ run () { # name, command...
   local secs; secs=$(echo "$end - $start" | bc)
   local rss; rss=$(tail -n 1 benchmarks/out/larger.rss)
   printf '%-22s exit %-3s %8.1f s %7.1f MB/s  peak RSS %6d MB  md5 %s\n' "$name" "$status" "$secs" "$(echo "$bytes / 1048576 / $secs" | bc -l)" "$((rss / 1024))" \
-    "$(LC_ALL=C sort benchmarks/out/larger-$name.out | md5sum | cut -c1-12)"
+    "$(LC_ALL=C sort "benchmarks/out/larger-$name.out" | md5sum | cut -c1-12)"
   [ "$status" = 0 ] || head -c 300 "benchmarks/out/larger-$name.err"
 }
 
 echo "input: $input ($((bytes / 1048576)) MB)"
 run mrstream node dist/bin/mrstream.js --job benchmarks/jobs/sum.mjs --memory 256MB -q --tmp-dir benchmarks/out "$input"
-run "sort | mawk" bash -c "LC_ALL=C sort -S 256M -T benchmarks/out -t \$'\\t' -k1,1 '$input' | mawk -F'\\t' -f benchmarks/peers/awk/sum-grouped.awk"
-run "node Map" bash -c "node benchmarks/peers/node-map.mjs sum < '$input'"
+run sort-mawk bash -c "LC_ALL=C sort -S 256M -T benchmarks/out -t \$'\\t' -k1,1 '$input' | mawk -F'\\t' -f benchmarks/peers/awk/sum-grouped.awk"
+run node-map bash -c "node benchmarks/peers/node-map.mjs sum < '$input'"
 [ -n "$cg" ] && rmdir "$cg" 2>/dev/null || true
