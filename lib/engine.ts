@@ -57,7 +57,8 @@ export function plan (memory: number, workers: number): { budget: number, taskBy
   const bufferBytes = Math.min(256 * 1024, Math.max(16 * 1024, Math.floor(memory / (64 * workers))))
   // V8 lets an unlimited heap grow far past what is live before it collects (measured: 525 MB
   // RSS for --memory 256MB on a 1.3M-key sum, 300 MB with this limit, at the same speed).
-  const heapMb = Math.ceil((2 * budget) / 2 ** 20) + 64
+  // At least 256 MB, so that one big value (a 70 MB string) still fits under a small --memory.
+  const heapMb = Math.max(256, Math.ceil((2 * budget) / 2 ** 20) + 64)
   return { budget, taskBytes, chunkBytes, bufferBytes, heapMb }
 }
 
