@@ -36,7 +36,7 @@ Options:
   --task-timeout SECONDS  retry a task silent this long (default 600; 0: never)
   --stats FILE            write the counters (and skipped records) as JSON
   --progress, --no-progress  a status line on stderr (default: when stderr is a terminal)
-  --worker-heap-mb N      each worker's V8 heap limit (default: 2x its buffer share + 64)
+  --worker-heap-mb N      each worker's V8 heap limit (default: 2x its buffer share + 64, >= 256)
   --fan-in N              runs merged at once (default 16)
   -q, --quiet             no counters on stderr
   --debug                 show the engine's stack traces

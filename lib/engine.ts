@@ -227,7 +227,7 @@ export class Engine {
     const splitters = chooseSplitters(footers.flatMap(f => f.blocks.map(b => b[1])), this.opts.workers * 2)
     const bounds: Array<[string | null, string | null]> = []
     for (let i = 0; i <= splitters.length; i++) bounds.push([i === 0 ? null : splitters[i - 1]!, i === splitters.length ? null : splitters[i]!])
-    const bufferBytes = plan(this.opts.memory, this.opts.workers).bufferBytes
+    const { bufferBytes } = plan(this.opts.memory, this.opts.workers)
     const tasks = bounds.map(([lo, hi], r) => this.pool!.submit(this.newTask(
       () => `reduce task ${r} (key range ${r + 1} of ${bounds.length})`,
       id => attempt => ({
