@@ -3,7 +3,7 @@
 import { dirname, join } from 'node:path'
 import { unlinkSync } from 'node:fs'
 import { checkInputs, chunksOf } from './input.js'
-import { loadJob, type JobSource } from './job.js'
+import { loadSteps, type JobSource } from './job.js'
 import { Pool, Task, type TaskResult } from './pool.js'
 import { addCounters, newCounters, UserCounters, type Counters } from './counters.js'
 import { makeTmpDir, removeTmpDir, staleTmpDirs } from './tmp.js'
@@ -73,6 +73,7 @@ export class Engine {
   private rejectAll: ((e: unknown) => void) | undefined
   private readonly failed: Promise<never>
   private readonly status: Status = { phase: 'map', bytesRead: 0, done: 0, total: 0 }
+  private step!: { job: JobSource, inputs: string[], format: Format, outputFormat: OutputFormat, name: string }
 
   constructor (private readonly opts: EngineOptions) {
     this.failed = new Promise<never>((_resolve, reject) => { this.rejectAll = reject })
@@ -81,42 +82,62 @@ export class Engine {
 
   async run (): Promise<EngineResult> {
     const o = this.opts
-    await loadJob(o.job) // fail fast (exit 2) before reading any input or starting workers
+    const steps = await loadSteps(o.job) // fail fast (exit 2) before reading any input or starting workers
     await checkInputs(o.inputs)
     const target: OutputTarget = checkOutput(o.output, o.reducers)
     let ticker: NodeJS.Timeout | undefined
     const tmp = this.tmp = makeTmpDir(o.tmpDir)
     for (const stale of staleTmpDirs(dirname(tmp))) o.warn?.(`note: ${stale} was left by an mrstream run that was killed; remove it with rm -r`)
     try {
-      const p = plan(o.memory, o.workers)
-      const config: WorkerConfig = { job: o.job, format: o.format, budget: p.budget, maxBadRecords: o.maxBadRecords, bufferBytes: p.bufferBytes, tmpDir: tmp }
-      this.pool = new Pool({
-        size: o.workers,
-        config,
-        taskTimeoutMs: o.taskTimeoutMs,
-        maxAttempts: 3,
-        heapMb: o.heapMb ?? p.heapMb,
-        onRetry: () => { this.counters.retries++ },
-      })
-      this.pool.onFatal(e => this.abort(e))
       if (o.progress !== undefined) {
         const show = o.progress
         const started = Date.now()
         ticker = setInterval(() => show(this.statusLine(started)), 1000)
         ticker.unref()
       }
-      await this.pool.start()
-      let runs = await this.race(this.mapPhase(p.taskBytes, p.chunkBytes))
-      runs = await this.race(this.mergePhase(runs))
-      const fragments = await this.race(this.reducePhase(runs, target.partitions))
-      await this.pool.close()
-      const stdoutClosed = await commitOutput(target, fragments, o.stdout)
+      // A chain runs its steps one after another; each step's output, as [key, value] pairs
+      // (msgpack, lossless), is the next step's input.
+      let inputs = o.inputs
+      let format = o.format
+      let stdoutClosed = false
+      for (let i = 0; i < steps.length; i++) {
+        const last = i === steps.length - 1
+        const job: JobSource = 'file' in o.job ? { file: o.job.file, step: i } : o.job
+        const between = join(tmp, `step-${i + 1}.pairs`)
+        this.step = { job, inputs, format, outputFormat: last ? o.outputFormat : 'pairs', name: steps.length > 1 ? `step ${i + 1}: ` : '' }
+        stdoutClosed = await this.pass(last ? target : { kind: 'file', path: between, partitions: 1 })
+        inputs = [between]
+        format = 'pairs'
+      }
       return { counters: this.counters, user: this.user, bad: this.bad, stdoutClosed }
     } finally {
       if (ticker !== undefined) clearInterval(ticker)
       await this.pool?.close()
       removeTmpDir(tmp)
     }
+  }
+
+  /** One step: map, merge passes, reduce, output. */
+  private async pass (target: OutputTarget): Promise<boolean> {
+    const o = this.opts
+    const p = plan(o.memory, o.workers)
+    const config: WorkerConfig = { job: this.step.job, format: this.step.format, budget: p.budget, maxBadRecords: o.maxBadRecords, bufferBytes: p.bufferBytes, tmpDir: this.tmp! }
+    this.pool = new Pool({
+      size: o.workers,
+      config,
+      taskTimeoutMs: o.taskTimeoutMs,
+      maxAttempts: 3,
+      heapMb: o.heapMb ?? p.heapMb,
+      onRetry: () => { this.counters.retries++ },
+    })
+    this.pool.onFatal(e => this.abort(e))
+    this.phase('map', 0)
+    await this.pool.start()
+    let runs = await this.race(this.mapPhase(p.taskBytes, p.chunkBytes))
+    runs = await this.race(this.mergePhase(runs))
+    const fragments = await this.race(this.reducePhase(runs, target.partitions))
+    await this.pool.close()
+    return await commitOutput(target, fragments, o.stdout)
   }
 
   private statusLine (started: number): string {
@@ -127,7 +148,7 @@ export class Engine {
   }
 
   private phase (name: string, total: number): void {
-    this.status.phase = name
+    this.status.phase = this.step.name + name
     this.status.done = 0
     this.status.total = total
   }
@@ -173,8 +194,8 @@ export class Engine {
       t.result.then(r => { this.commit(r); this.status.done++ }, () => {})
       return t
     }
-    for (const name of o.inputs) {
-      for await (const chunk of chunksOf(name, { format: o.format, chunkBytes, maxLineBytes: o.maxLineBytes, stdin: o.stdin })) {
+    for (const name of this.step.inputs) {
+      for await (const chunk of chunksOf(name, { format: this.step.format, chunkBytes, maxLineBytes: o.maxLineBytes, stdin: o.stdin })) {
         if (this.aborted !== undefined) throw this.aborted
         if (task === undefined) range = { from: `${chunk.file}:${chunk.firstLine}`, to: '' }
         range.to = `${chunk.file}:${chunk.firstLine}+`
@@ -235,7 +256,7 @@ export class Engine {
         task: id,
         attempt,
         badSoFar: this.counters.badRecords,
-        spec: { runs, lo, hi, fragments: Array.from({ length: partitions }, (_, p) => join(this.tmp!, `reduce-${r}-p${p}-a${attempt}.out`)), format: this.opts.outputFormat, bufferBytes },
+        spec: { runs, lo, hi, fragments: Array.from({ length: partitions }, (_, p) => join(this.tmp!, `reduce-t${id}-p${p}-a${attempt}.out`)), format: this.step.outputFormat, bufferBytes },
       }),
     )))
     this.phase('reduce', tasks.length)
@@ -244,7 +265,7 @@ export class Engine {
       const res = await tasks[r]!.result
       this.commit(res)
       this.status.done++
-      fragments.push(Array.from({ length: partitions }, (_, p) => join(this.tmp!, `reduce-${r}-p${p}-a${tasks[r]!.attempts}.out`)))
+      fragments.push(Array.from({ length: partitions }, (_, p) => join(this.tmp!, `reduce-t${tasks[r]!.id}-p${p}-a${tasks[r]!.attempts}.out`)))
     }
     return fragments
   }

@@ -3,7 +3,10 @@
 // undefined and NaN/Infinity as null (JSON's rule), bigint as a decimal string, Map as an
 // object, Set as an array, Uint8Array as an array of bytes.
 
-export type OutputFormat = 'tsv' | 'ndjson'
+import { packValue } from './values.js'
+
+/** `pairs` (internal): one base64 msgpack [key, value] per line, between the steps of a chain. */
+export type OutputFormat = 'tsv' | 'ndjson' | 'pairs'
 
 const NEEDS_ESCAPE = /[\\\t\r\n]/
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\r': '\\r', '\n': '\\n' }
@@ -27,6 +30,7 @@ export function toJson (v: unknown): string {
 
 export function formatPair (format: OutputFormat, key: unknown, value: unknown): string {
   if (format === 'ndjson') return toJson([key, value]) + '\n'
+  if (format === 'pairs') return packValue([key, value]).toString('base64') + '\n'
   const k = typeof key === 'string' ? escapeTsv(key) : toJson(key)
   const v = typeof value === 'string' ? escapeTsv(value) : toJson(value)
   return k + '\t' + v + '\n'

@@ -26,15 +26,21 @@ export interface Job {
   partition?: (key: any, n: number) => number
 }
 
-/** Where a worker finds the job: a module file, or inline expressions. */
-export type JobSource = { file: string } | { map: string, reduce: string, combine?: string }
+/** Where a worker finds the job: a module file (and which of its `steps`), or inline expressions. */
+export type JobSource = { file: string, step?: number } | { map: string, reduce: string, combine?: string }
 
 /** Identity helper that gives a job types. */
 export function defineJob<J extends Job> (job: J): J { return job }
 
-export async function loadJob (source: JobSource): Promise<Job> {
+/** The job's steps: one for a plain job, several for `export const steps = [a, b]`. */
+export async function loadSteps (source: JobSource): Promise<Job[]> {
   if ('file' in source) return checkShape(await importJob(source.file), source.file)
-  return inlineJob(source)
+  return [inlineJob(source)]
+}
+
+export async function loadJob (source: JobSource): Promise<Job> {
+  const steps = await loadSteps(source)
+  return steps['file' in source ? source.step ?? 0 : 0]!
 }
 
 export function resolveJobFile (file: string): string {
@@ -74,21 +80,28 @@ function describeLoadError (e: unknown, path: string): string {
   return msg
 }
 
-function checkShape (ns: Record<string, unknown>, file: string): Job {
+function checkShape (ns: Record<string, unknown>, file: string): Job[] {
   // named exports, `export default {...}`, or `module.exports` (whose named exports Node may
   // detect only in part, so prefer the candidate that has both functions)
   const candidates = [ns, ns.default, (ns.default as Record<string, unknown> | undefined)?.default]
   const has = (c: unknown, name: string): boolean => c !== null && typeof c === 'object' && typeof (c as Record<string, unknown>)[name] === 'function'
-  const mod = (candidates.find(c => has(c, 'map') && has(c, 'reduce')) ?? candidates.find(c => has(c, 'map'))) as Record<string, unknown> | undefined
-  if (mod === undefined) {
-    const steps = candidates.some(c => c !== null && typeof c === 'object' && Array.isArray((c as Record<string, unknown>).steps))
-    const why = steps ? 'multi-step jobs (`steps`) are not supported yet' : 'it exports no `map` function'
-    throw new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${file}: ${why}; export map(record, emit, ctx) and reduce(key, values, emit, ctx)`, { phase: 'job', file })
+  const chain = candidates.find(c => c !== null && typeof c === 'object' && Array.isArray((c as Record<string, unknown>).steps)) as { steps: unknown[] } | undefined
+  if (chain !== undefined && !has(chain, 'map')) {
+    if (chain.steps.length === 0) throw new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${file}: \`steps\` is empty`, { phase: 'job', file })
+    return chain.steps.map((step, i) => checkStep(step as Record<string, unknown>, `${file} step ${i + 1}`, file))
   }
-  for (const name of ['reduce', 'combine', 'partition'] as const) {
-    const fn = mod[name]
-    if (name === 'reduce' ? typeof fn !== 'function' : fn !== undefined && typeof fn !== 'function') {
-      throw new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${file}: \`${name}\` must be a function${name === 'reduce' ? ' (every job needs one)' : ''}`, { phase: 'job', file })
+  const mod = (candidates.find(c => has(c, 'map') && has(c, 'reduce')) ?? candidates.find(c => has(c, 'map'))) as Record<string, unknown> | undefined
+  return [checkStep(mod, file, file)]
+}
+
+function checkStep (mod: Record<string, unknown> | undefined, name: string, file: string): Job {
+  if (mod === null || typeof mod !== 'object' || typeof mod.map !== 'function') {
+    throw new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${name}: it exports no \`map\` function; export map(record, emit, ctx) and reduce(key, values, emit, ctx)`, { phase: 'job', file })
+  }
+  for (const fn of ['reduce', 'combine', 'partition'] as const) {
+    const f = mod[fn]
+    if (fn === 'reduce' ? typeof f !== 'function' : f !== undefined && typeof f !== 'function') {
+      throw new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${name}: \`${fn}\` must be a function${fn === 'reduce' ? ' (every job needs one)' : ''}`, { phase: 'job', file })
     }
   }
   return mod as unknown as Job

@@ -2,8 +2,10 @@
 // by format. Works on the chunk as one string: split once, no per-record stream events.
 import { isAscii, isUtf8 } from 'node:buffer'
 import { parse as parseCsv } from 'csv-parse/sync'
+import { unpackValue } from './values.js'
 
-export type Format = 'lines' | 'ndjson' | 'csv' | 'file'
+/** `pairs` is internal: the [key, value] records a chain's step passes to the next. */
+export type Format = 'lines' | 'ndjson' | 'csv' | 'file' | 'pairs'
 
 /** A chunk of one input file, as sent from the reader to a map task. */
 export interface Chunk {
@@ -50,6 +52,11 @@ export function recordsOf (chunk: Chunk, format: Format): ChunkRecords {
     // the split array is the records array: no copy, and no per-line work without CRs
     if (cr) for (let i = 0; i < lines.length; i++) if (lines[i]!.charCodeAt(lines[i]!.length - 1) === 13) lines[i] = lines[i]!.slice(0, -1)
     out.records = lines
+    out.lines = null
+    return out
+  }
+  if (format === 'pairs') {
+    out.records = lines.map(l => unpackValue(Buffer.from(l, 'base64')))
     out.lines = null
     return out
   }

@@ -1,0 +1,57 @@
+// Multi-step jobs (`export const steps = [a, b]`): step N+1's map gets step N's [key, value]
+// pairs, losslessly, and the result does not depend on --memory or --workers.
+import t from 'tap'
+import { spawnSync } from 'node:child_process'
+import { readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const bin = fileURLToPath(new URL('../dist/bin/mrstream.js', import.meta.url))
+const corpus = fileURLToPath(new URL('./fixtures/gutenberg/', import.meta.url))
+const files = readdirSync(corpus).filter(f => f.endsWith('.txt')).map(f => join(corpus, f))
+const mrstream = (args: string[]): ReturnType<typeof spawnSync> => spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, bin, ...args], { maxBuffer: 1 << 28 })
+
+t.test('a histogram of word frequencies in two steps equals sort | uniq -c twice', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'chain.mjs')
+  writeFileSync(job, `
+const count = {
+  map (line, emit) { for (const w of line.split(/\\s+/)) if (w) emit(w, 1) },
+  reduce (w, ones) { let n = 0; for (const x of ones) n += x; return n },
+}
+count.combine = count.reduce
+const byCount = {
+  map ([word, n], emit) { emit(n, word) },
+  reduce (n, words) { let k = 0; for (const _ of words) k++; return k },
+}
+export const steps = [count, byCount]
+`)
+  const want = spawnSync('sh', ['-c', `cat ${files.map(f => `'${f}'`).join(' ')} | tr -s ' \\t\\r\\n\\f\\v' '\\n' | grep -v '^$' | LC_ALL=C sort | uniq -c | awk '{print $1}' | sort -n | uniq -c | awk '{print $2"\\t"$1}'`]).stdout.toString()
+  for (const args of [['--memory', '256MB', '--workers', '1'], ['--memory', '64KB', '--workers', '2']]) {
+    const r = mrstream(['--job', job, '-q', '--tmp-dir', dir, ...args, ...files])
+    t.equal(r.status, 0, String(r.stderr))
+    t.equal(String(r.stdout), want, args.join(' '))
+  }
+})
+
+t.test('values cross steps unchanged', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'values.mjs')
+  writeFileSync(job, `
+const make = () => ({ m: new Map([[1, -0]]), b: 2n ** 70n, u: undefined, d: new Date(5), s: new Set(['x']), p: JSON.parse('{"__proto__": 1}') })
+const first = { map (line, emit) { emit([line, 1], make()) }, reduce (k, vs) { for (const v of vs) return v } }
+const second = {
+  map ([key, v], emit) {
+    const ok = v.m instanceof Map && Object.is(v.m.get(1), -0) && v.b === 2n ** 70n && 'u' in v && v.u === undefined &&
+      v.d instanceof Date && v.d.getTime() === 5 && v.s.has('x') && Object.hasOwn(v.p, '__proto__') && Array.isArray(key)
+    emit(key[0], ok)
+  },
+  reduce (k, vs) { for (const v of vs) return v },
+}
+export const steps = [first, second]
+`)
+  const r = mrstream(['--job', job, '-q', '--tmp-dir', dir, '--memory', '64KB', '-'])
+  t.equal(r.status, 0, String(r.stderr))
+  const r2 = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, bin, '--job', job, '-q', '--tmp-dir', dir], { input: 'a\nb\n' })
+  t.equal(String(r2.stdout), 'a\ttrue\nb\ttrue\n')
+})
