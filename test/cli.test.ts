@@ -4,6 +4,7 @@
 // fresh --tmp-dir and checks that it holds nothing afterwards.
 import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
+import { cliArgv, spawnCli, type Result } from './helpers/cli.js'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,37 +13,9 @@ import { gzipSync } from 'node:zlib'
 t.setTimeout(120_000)
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const bin = join(root, 'dist', 'bin', 'mrstream.js')
 const jobs = join(root, 'test', 'fixtures', 'jobs')
 const job = (name: string): string => join(jobs, name)
 
-interface Result { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, ms: number }
-
-/**
- * argv that runs the built binary without tap's NODE_OPTIONS: tap re-adds its process-info
- * loader to every child's NODE_OPTIONS (whatever env is given), which turns on source maps and
- * slows every worker thread; `env -u` drops it after tap's hook ran. `vars` are set for the child.
- */
-function cliArgv (args: string[], vars: Record<string, string> = {}): [string, string[]] {
-  return ['env', ['-u', 'NODE_OPTIONS', ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), process.execPath, bin, ...args]]
-}
-
-/** Spawns `node dist/bin/mrstream.js ...args` in cwd; stdin is `stdin` or empty. */
-function spawnCli (args: string[], cwd: string, stdin?: string | Buffer, vars?: Record<string, string>): Promise<Result> {
-  const started = Date.now()
-  return new Promise((resolve, reject) => {
-    const [cmd, argv] = cliArgv(args, vars)
-    const child = spawn(cmd, argv, { cwd, stdio: ['pipe', 'pipe', 'pipe'] })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => out.push(b))
-    child.stderr.on('data', (b: Buffer) => err.push(b))
-    child.stdin.on('error', () => {})
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started }))
-    child.stdin.end(stdin)
-  })
-}
 
 /**
  * Runs mrstream in dir with a fresh --tmp-dir, and checks the temp dir is left empty.

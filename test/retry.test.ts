@@ -8,7 +8,7 @@
 // process.exit(1); on the retry the marker exists and the job goes on. So every crash point costs
 // exactly one retry, and "task retries" must equal the number of markers.
 import t, { type Test } from 'tap'
-import { spawn } from 'node:child_process'
+import { spawnCli, type Result } from './helpers/cli.js'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,30 +16,8 @@ import { fileURLToPath } from 'node:url'
 t.setTimeout(180_000)
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const bin = join(root, 'dist', 'bin', 'mrstream.js')
 const job = (name: string): string => join(root, 'test', 'fixtures', 'jobs', name)
 
-interface Result { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, ms: number }
-
-/**
- * argv that runs the built binary without tap's NODE_OPTIONS: tap re-adds its process-info
- * loader to every child's NODE_OPTIONS (whatever env is given), which turns on source maps and
- * slows every worker thread; `env -u` drops it after tap's hook ran.
- */
-function spawnCli (args: string[], cwd: string, stdin?: string | Buffer): Promise<Result> {
-  const started = Date.now()
-  return new Promise((resolve, reject) => {
-    const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, bin, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => out.push(b))
-    child.stderr.on('data', (b: Buffer) => err.push(b))
-    child.stdin.on('error', () => {})
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started }))
-    child.stdin.end(stdin)
-  })
-}
 
 /** Runs mrstream in dir with a fresh --tmp-dir, and checks the temp dir is left empty. */
 async function mrs (t: Test, dir: string, args: string[], stdin?: string | Buffer): Promise<Result> {
