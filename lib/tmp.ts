@@ -1,7 +1,7 @@
 // The job's private temp directory (mode 0700, made with mkdtemp) and its removal on every
 // exit path: success, failure, signals, and stdout closed early. Only the process that made
 // a directory removes it; one left by a killed run (SIGKILL cannot be caught) is reported.
-import { mkdtempSync, readdirSync, rmSync, statSync, accessSync, constants } from 'node:fs'
+import { mkdtempSync, readdirSync, renameSync, rmSync, statSync, accessSync, constants } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MrstreamError } from './errors.js'
@@ -42,7 +42,11 @@ export function trackTemp (path: string): void {
 
 export function removeTmpDir (dir: string): void {
   if (!live.delete(dir)) return
-  try { rmSync(dir, { recursive: true, force: true, maxRetries: 3 }) } catch {}
+  // Rename first: workers still running (a signal arrived) then cannot add files to it while it
+  // is being removed, since every path they write is under the old name.
+  let gone = dir
+  try { renameSync(dir, gone = `${dir}.removing`) } catch { gone = dir }
+  try { rmSync(gone, { recursive: true, force: true, maxRetries: 3 }) } catch {}
 }
 
 /** Forgets a tracked temp path that was renamed into place. */

@@ -307,7 +307,7 @@ async function spillsStarted (dir: string, timeoutMs: number): Promise<boolean> 
   return false
 }
 
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
   t.test(`${sig} during a run: exit ${code}, temp dir removed, no output`, async t => {
     const dir = t.testdir()
     const lines: string[] = []
@@ -330,6 +330,18 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     t.notMatch(stderr, STACK_LINE, 'no stack trace')
   })
 }
+
+t.test('a temp dir left by a SIGKILLed run is reported on the next run, not removed', async t => {
+  const dir = t.testdir({ 'in.txt': text(200, 3) })
+  const tmp = mkdtempSync(join(dir, 'tmp-'))
+  // a pid that is not running: the largest pid_max allows, plus one
+  const stale = join(tmp, 'mrstream-4194305-abc123')
+  mkdirSync(stale)
+  const r = await spawnCli(['--job', job('wordcount-named.mjs'), '--tmp-dir', tmp, 'in.txt'], dir)
+  t.equal(r.code, 0, r.stderr)
+  t.match(r.stderr, /mrstream-4194305-abc123 was left by an mrstream run that was killed/, 'reported')
+  t.ok(existsSync(stale), 'left for the user to remove')
+})
 
 t.test('stdout on /dev/full: exit 1, No space left on device', { skip: existsSync('/dev/full') ? false : 'no /dev/full here' }, async t => {
   const dir = t.testdir({ 'in.txt': text(3000, 9) })
