@@ -75,7 +75,10 @@ export class Engine {
   private readonly status: Status = { phase: 'map', bytesRead: 0, done: 0, total: 0 }
   private step!: { job: JobSource, inputs: string[], format: Format, outputFormat: OutputFormat, name: string }
 
+  private readonly plan: ReturnType<typeof plan>
+
   constructor (private readonly opts: EngineOptions) {
+    this.plan = plan(opts.memory, opts.workers)
     this.failed = new Promise<never>((_resolve, reject) => { this.rejectAll = reject })
     this.failed.catch(() => {})
   }
@@ -120,7 +123,7 @@ export class Engine {
   /** One step: map, merge passes, reduce, output. */
   private async pass (target: OutputTarget): Promise<boolean> {
     const o = this.opts
-    const p = plan(o.memory, o.workers)
+    const p = this.plan
     const config: WorkerConfig = { job: this.step.job, format: this.step.format, budget: p.budget, maxBadRecords: o.maxBadRecords, bufferBytes: p.bufferBytes, tmpDir: this.tmp! }
     this.pool = new Pool({
       size: o.workers,
@@ -248,7 +251,7 @@ export class Engine {
     const splitters = chooseSplitters(footers.flatMap(f => f.blocks.map(b => b[1])), this.opts.workers * 2)
     const bounds: Array<[string | null, string | null]> = []
     for (let i = 0; i <= splitters.length; i++) bounds.push([i === 0 ? null : splitters[i - 1]!, i === splitters.length ? null : splitters[i]!])
-    const { bufferBytes } = plan(this.opts.memory, this.opts.workers)
+    const { bufferBytes } = this.plan
     const tasks = bounds.map(([lo, hi], r) => this.pool!.submit(this.newTask(
       () => `reduce task ${r} (key range ${r + 1} of ${bounds.length})`,
       id => attempt => ({
