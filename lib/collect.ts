@@ -233,13 +233,7 @@ export class Collector {
   private combinePair (key: string, cur: unknown, v: unknown): void {
     const emitted = this.emitted
     if (emitted.length !== 0) emitted.length = 0 // setting length is a runtime call: 1 s in 60 when unconditional
-    let r: unknown
-    try {
-      r = this.combine!(key, [cur, v], this.collectEmit, this.ctx)
-    } catch (e) {
-      if (e instanceof CombineError || e instanceof KeyError || e instanceof ValueError) throw e
-      throw new CombineError(`combine threw for key ${showKey(key)}: ${describeUserError(e)}`)
-    }
+    const r = callCombine(this.combine!, key, [cur, v], this.collectEmit, this.ctx)
     const before = sizeOf(cur)
     if (emitted.length === 0 && isScalar(r)) {
       const s = store(r)
@@ -247,15 +241,7 @@ export class Collector {
       this.bytes += sizeOf(s) - before
       return
     }
-    if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') {
-      throw new CombineError('combine returned a promise; combiners must be synchronous')
-    }
-    const out: unknown[] = []
-    for (const [k, x] of emitted) {
-      if (k !== key) throw new CombineError(`combine for key ${showKey(key)} emitted another key ${showKey(k)}; a combiner must keep its key`)
-      out.push(store(x))
-    }
-    if (r !== undefined) out.push(store(r))
+    const out = combineOutput(key, undefined, r, emitted).map(store)
     let bytes = 0
     for (const x of out) bytes += sizeOf(x)
     this.strings.set(key, new Multi(out, bytes, Math.max(COMBINE_AT, 2 * out.length)))
@@ -290,19 +276,30 @@ export class CombineError extends Error {}
  * emits another key would break the sort order of the run it writes into, so it is refused.
  */
 export function combineValues (combine: ReduceFn, key: unknown, ekey: string | undefined, values: Iterable<unknown>, ctx: Context): unknown[] {
-  const out: unknown[] = []
-  let ret: unknown
+  const emitted: Array<[unknown, unknown]> = []
+  const ret = callCombine(combine, key, values, (k, v) => { emitted.push([k, v]) }, ctx)
+  return combineOutput(key, ekey, ret, emitted)
+}
+
+/** The job's combine, with what it throws named as a combine failure for `key`. */
+function callCombine (combine: ReduceFn, key: unknown, values: Iterable<unknown>, emit: (k: unknown, v: unknown) => void, ctx: Context): unknown {
   try {
-    ret = combine(key, values, (k, v) => {
-      if (k !== key && encodeKeySafe(k) !== (ekey ?? encodeKeySafe(key))) throw new CombineError(`combine for key ${showKey(key)} emitted another key ${showKey(k)}; a combiner must keep its key`)
-      out.push(v)
-    }, ctx)
+    return combine(key, values, emit, ctx)
   } catch (e) {
     if (e instanceof CombineError || e instanceof KeyError || e instanceof ValueError) throw e
     throw new CombineError(`combine threw for key ${showKey(key)}: ${describeUserError(e)}`)
   }
+}
+
+/** A combine's emitted values then its return value, after checking it kept its key and was synchronous. */
+function combineOutput (key: unknown, ekey: string | undefined, ret: unknown, emitted: Array<[unknown, unknown]>): unknown[] {
   if (ret !== null && typeof ret === 'object' && typeof (ret as Promise<unknown>).then === 'function') {
     throw new CombineError('combine returned a promise; combiners must be synchronous')
+  }
+  const out: unknown[] = []
+  for (const [k, v] of emitted) {
+    if (k !== key && encodeKeySafe(k) !== (ekey ?? encodeKeySafe(key))) throw new CombineError(`combine for key ${showKey(key)} emitted another key ${showKey(k)}; a combiner must keep its key`)
+    out.push(v)
   }
   if (ret !== undefined) out.push(ret)
   return out
