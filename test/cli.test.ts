@@ -24,7 +24,7 @@ const job = (name: string): string => join(jobs, name)
 async function mrs (t: Test, dir: string, args: string[], stdin?: string | Buffer, vars?: Record<string, string>): Promise<Result> {
   const tmp = mkdtempSync(join(dir, 'tmp-'))
   const workers = args.includes('--workers') ? [] : ['--workers', '1']
-  const r = await spawnCli([...args, ...workers, '--tmp-dir', tmp], dir, stdin, vars)
+  const r = await spawnCli([...args, ...workers, '--tmp-dir', tmp], dir, { stdin, vars })
   t.same(readdirSync(tmp), [], `--tmp-dir is empty after: mrstream ${args.join(' ')}`)
   return r
 }

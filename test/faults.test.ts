@@ -10,39 +10,13 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { RunReader, RunWriter, readFooter } from '../dist/lib/run-file.js'
 import { encodeKey } from '../dist/lib/keys.js'
+import { cliArgv, spawnCli, type Result } from './helpers/cli.js'
 
 t.setTimeout(120_000)
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const bin = join(root, 'dist', 'bin', 'mrstream.js')
 const job = (name: string): string => join(root, 'test', 'fixtures', 'jobs', name)
 
-interface Result { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, ms: number }
-
-/**
- * argv that runs the built binary without tap's NODE_OPTIONS: tap re-adds its process-info
- * loader to every child's NODE_OPTIONS (whatever env is given), which turns on source maps and
- * slows every worker thread; `env -u` drops it after tap's hook ran. `vars` are set for the child.
- */
-function cliArgv (args: string[], vars: Record<string, string> = {}): [string, string[]] {
-  return ['env', ['-u', 'NODE_OPTIONS', ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), process.execPath, bin, ...args]]
-}
-
-function spawnCli (args: string[], cwd: string, opts: { stdin?: string | Buffer, vars?: Record<string, string>, stdout?: number } = {}): Promise<Result> {
-  const started = Date.now()
-  return new Promise((resolve, reject) => {
-    const [cmd, argv] = cliArgv(args, opts.vars)
-    const child = spawn(cmd, argv, { cwd, stdio: ['pipe', opts.stdout ?? 'pipe', 'pipe'] })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    child.stdout?.on('data', (b: Buffer) => out.push(b))
-    child.stderr!.on('data', (b: Buffer) => err.push(b))
-    child.stdin!.on('error', () => {})
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started }))
-    child.stdin!.end(opts.stdin)
-  })
-}
 
 /** Runs mrstream in dir (one worker unless args say) with a fresh --tmp-dir, checked empty after. */
 async function mrs (t: Test, dir: string, args: string[], opts: { stdin?: string | Buffer, vars?: Record<string, string>, stdout?: number } = {}): Promise<Result> {

@@ -22,14 +22,14 @@ const job = (name: string): string => join(root, 'test', 'fixtures', 'jobs', nam
 /** Runs mrstream in dir with a fresh --tmp-dir, and checks the temp dir is left empty. */
 async function mrs (t: Test, dir: string, args: string[], stdin?: string | Buffer): Promise<Result> {
   let tmp = mkdtempSync(join(dir, 'tmp-'))
-  let r = await spawnCli([...args, '--tmp-dir', tmp], dir, stdin)
+  let r = await spawnCli([...args, '--tmp-dir', tmp], dir, { stdin })
   if (r.signal === 'SIGABRT' && r.stderr.includes('ForIsolate') && r.stderr.includes('node_platform.cc')) {
     // Node 20's own race when a worker thread exits (nodejs/node#51129 class: a GC task for an
     // isolate already torn down) aborts the whole process, about once in a few hundred worker
     // deaths here; it is not ours to fix, so the run is made once more and the abort reported.
     t.comment(`Node aborted on a worker exit (${r.stderr.split('\n').find(l => l.includes('Assertion')) ?? 'assertion'}); running once more`)
     tmp = mkdtempSync(join(dir, 'tmp-'))
-    r = await spawnCli([...args, '--tmp-dir', tmp], dir, stdin)
+    r = await spawnCli([...args, '--tmp-dir', tmp], dir, { stdin })
   }
   t.same(readdirSync(tmp), [], `--tmp-dir is empty after: mrstream ${args.join(' ')}`)
   return r

@@ -15,19 +15,21 @@ export function cliArgv (args: string[], vars: Record<string, string> = {}): [st
   return ['env', ['-u', 'NODE_OPTIONS', ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), process.execPath, bin, ...args]]
 }
 
-/** Spawns `node dist/bin/mrstream.js ...args` in cwd; stdin is `stdin` or empty. */
-export function spawnCli (args: string[], cwd: string, stdin?: string | Buffer, vars?: Record<string, string>): Promise<Result> {
+export interface SpawnOptions { stdin?: string | Buffer, vars?: Record<string, string>, stdout?: number }
+
+/** Spawns `node dist/bin/mrstream.js ...args` in cwd; stdin is `opts.stdin` or empty; `opts.stdout` an fd to write to. */
+export function spawnCli (args: string[], cwd: string, opts: SpawnOptions = {}): Promise<Result> {
   const started = Date.now()
   return new Promise((resolve, reject) => {
-    const [cmd, argv] = cliArgv(args, vars)
-    const child = spawn(cmd, argv, { cwd, stdio: ['pipe', 'pipe', 'pipe'] })
+    const [cmd, argv] = cliArgv(args, opts.vars)
+    const child = spawn(cmd, argv, { cwd, stdio: ['pipe', opts.stdout ?? 'pipe', 'pipe'] })
     const out: Buffer[] = []
     const err: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => out.push(b))
-    child.stderr.on('data', (b: Buffer) => err.push(b))
-    child.stdin.on('error', () => {})
+    child.stdout?.on('data', (b: Buffer) => out.push(b))
+    child.stderr!.on('data', (b: Buffer) => err.push(b))
+    child.stdin!.on('error', () => {})
     child.on('error', reject)
     child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started }))
-    child.stdin.end(stdin)
+    child.stdin!.end(opts.stdin)
   })
 }
