@@ -1,8 +1,9 @@
 // The one place that orders the phases: input → map tasks (collect, combine, spill) → merge
 // passes → reduce tasks over key ranges → output commit. Every task runs on the worker pool.
 import { dirname, join } from 'node:path'
-import { unlinkSync } from 'node:fs'
-import { checkInputs, chunksOf } from './input.js'
+import { unlinkSync, promises as fsp } from 'node:fs'
+import { checkInputs, chunksOf, isPlainFile } from './input.js'
+import { splitsOf, type Split } from './splits.js'
 import { loadSteps, type JobSource } from './job.js'
 import { Pool, Task, type TaskResult } from './pool.js'
 import { addCounters, newCounters, UserCounters, type Counters } from './counters.js'
@@ -124,7 +125,7 @@ export class Engine {
   private async pass (target: OutputTarget): Promise<boolean> {
     const o = this.opts
     const p = this.plan
-    const config: WorkerConfig = { job: this.step.job, format: this.step.format, budget: p.budget, maxBadRecords: o.maxBadRecords, bufferBytes: p.bufferBytes, tmpDir: this.tmp! }
+    const config: WorkerConfig = { job: this.step.job, format: this.step.format, budget: p.budget, maxBadRecords: o.maxBadRecords, bufferBytes: p.bufferBytes, chunkBytes: p.chunkBytes, tmpDir: this.tmp! }
     this.pool = new Pool({
       size: o.workers,
       config,
@@ -178,27 +179,59 @@ export class Engine {
     return new Task(id, describe, start(id))
   }
 
-  /** Map: cut the inputs into tasks of about taskBytes; each task's runs keep input order. */
+  /**
+   * Map: cut the inputs into tasks, in input order (so each task's runs keep input order).
+   * Regular files of lines become splits that tasks read themselves, up to splitBytes a task;
+   * other inputs (stdin, gzip, csv, --format file) are read here and sent in chunks, up to
+   * taskBytes a task (kept here until the task is done, for retries).
+   */
   private async mapPhase (taskBytes: number, chunkBytes: number): Promise<string[]> {
     const o = this.opts
     const pool = this.pool!
+    const format = this.step.format
     const tasks: Task[] = []
     let task: Task | undefined
     let bytes = 0
     // where each task's input starts and (so far) ends, for messages
     let range = { from: '', to: '' }
-    const open = async (): Promise<Task> => {
+    const open = async (splits?: Split[]): Promise<Task> => {
       await pool.free()
       if (this.aborted !== undefined) throw this.aborted
       const r = range
-      const t = this.newTask(() => `map task ${t.id} (input ${r.from} to ${r.to})`, id => attempt => ({ type: 'map', task: id, attempt, badSoFar: this.counters.badRecords }))
+      const t = this.newTask(() => `map task ${t.id} (input ${r.from} to ${r.to})`, id => attempt => ({ type: 'map', task: id, attempt, badSoFar: this.counters.badRecords, ...(splits ? { splits } : {}) }))
       tasks.push(pool.submit(t))
       this.status.total++
       t.result.then(r => { this.commit(r); this.status.done++ }, () => {})
       return t
     }
-    for (const name of this.step.inputs) {
-      for await (const chunk of chunksOf(name, { format: this.step.format, chunkBytes, maxLineBytes: o.maxLineBytes, stdin: o.stdin })) {
+    const plain = format === 'lines' || format === 'ndjson' || format === 'pairs'
+      ? await Promise.all(this.step.inputs.map(name => isPlainFile(name)))
+      : this.step.inputs.map(() => false)
+    const splitBytes = await this.splitBytes(plain, taskBytes)
+    let splits: Split[] = []
+    const flushSplits = async (): Promise<void> => {
+      if (splits.length === 0) return
+      const s = splits
+      splits = []
+      bytes = 0
+      await open(s) // the worker ends a split task itself
+    }
+    for (const [i, name] of this.step.inputs.entries()) {
+      if (plain[i]) {
+        if (task !== undefined) { pool.end(task); task = undefined; bytes = 0 }
+        for await (const split of splitsOf(name, splitBytes, o.maxLineBytes)) {
+          if (this.aborted !== undefined) throw this.aborted
+          if (splits.length === 0) range = { from: `${split.file}:${split.firstLine}`, to: '' }
+          range.to = `${split.file}:${split.firstLine}+`
+          splits.push(split)
+          bytes += split.length
+          this.status.bytesRead += split.length
+          if (bytes >= splitBytes) await flushSplits()
+        }
+        continue
+      }
+      await flushSplits()
+      for await (const chunk of chunksOf(name, { format, chunkBytes, maxLineBytes: o.maxLineBytes, stdin: o.stdin })) {
         if (this.aborted !== undefined) throw this.aborted
         if (task === undefined) range = { from: `${chunk.file}:${chunk.firstLine}`, to: '' }
         range.to = `${chunk.file}:${chunk.firstLine}+`
@@ -213,9 +246,20 @@ export class Engine {
         }
       }
     }
+    await flushSplits()
     if (task !== undefined) pool.end(task)
     const results = await Promise.all(tasks.map(t => t.result))
     return results.flatMap(r => r.runs.map(run => run.path))
+  }
+
+  /**
+   * Input bytes per split task: enough tasks to keep every worker busy (two each), as few as
+   * that allows (each task writes at least one run), at most 128 MB (a retry redoes a task).
+   */
+  private async splitBytes (plain: boolean[], taskBytes: number): Promise<number> {
+    let total = 0
+    for (const [i, name] of this.step.inputs.entries()) if (plain[i]) total += (await fsp.stat(name)).size
+    return Math.min(128 << 20, Math.max(taskBytes, Math.ceil(total / (2 * this.opts.workers))))
   }
 
   /** Extra passes while there are more runs than the fan-in: merge consecutive groups. */

@@ -35,6 +35,21 @@ export async function checkInputs (names: string[]): Promise<void> {
   }
 }
 
+/** A regular file that is not gzip (by name or magic bytes): map tasks can read byte ranges of it. */
+export async function isPlainFile (name: string): Promise<boolean> {
+  if (name === '-' || name.endsWith('.gz')) return false
+  try {
+    if (!(await fsp.stat(name)).isFile()) return false
+    const fh = await fsp.open(name)
+    try {
+      const { buffer, bytesRead } = await fh.read(Buffer.alloc(2), 0, 2, 0)
+      return !(bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b)
+    } finally { await fh.close() }
+  } catch {
+    return false
+  }
+}
+
 async function * bytesOf (name: string, stdin: NodeJS.ReadableStream, readBytes: number): AsyncGenerator<Buffer> {
   // reads no bigger than a chunk, so that a small --memory still gives several tasks
   const raw = name === '-' ? stdin : createReadStream(name, { highWaterMark: readBytes })

@@ -10,6 +10,7 @@ import { reduceTask, type ReduceSpec } from './reduce.js'
 import { UserCounters } from './counters.js'
 import { setHeartbeat } from './heartbeat.js'
 import type { Chunk, Format } from './records.js'
+import { chunksOfSplit, type Split } from './splits.js'
 
 export interface WorkerConfig {
   job: JobSource
@@ -17,11 +18,13 @@ export interface WorkerConfig {
   budget: number
   maxBadRecords: number
   bufferBytes: number
+  /** Read size for a map task's splits. */
+  chunkBytes: number
   tmpDir: string
 }
 
 export type ToWorker =
-  | { type: 'map', task: number, attempt: number, badSoFar: number }
+  | { type: 'map', task: number, attempt: number, badSoFar: number, splits?: Split[] }
   | { type: 'chunk', task: number, chunk: Chunk }
   | { type: 'end', task: number }
   | { type: 'merge', task: number, attempt: number, runs: string[], out: string }
@@ -64,6 +67,25 @@ function mapChunk (chunk: Chunk): void {
   })
 }
 
+/** A task over splits reads its input itself, then ends. */
+function mapSplits (splits: Split[]): void {
+  const c = current!
+  c.queue = c.queue.then(async () => {
+    try {
+      for (const split of splits) {
+        for (const chunk of chunksOfSplit(split, config.chunkBytes)) {
+          await c.map.chunk(chunk)
+          port.postMessage({ type: 'progress', task: c.task })
+        }
+      }
+    } catch (e) {
+      c.failed = true
+      fail(c.task, e)
+    }
+  })
+  mapEnd()
+}
+
 function mapEnd (): void {
   const c = current!
   c.queue = c.queue.then(() => {
@@ -85,7 +107,10 @@ function context (user: UserCounters): Context {
 async function onMessage (msg: ToWorker): Promise<void> {
   if (msg.type === 'merge' || msg.type === 'reduce') running = msg.task
   switch (msg.type) {
-    case 'map': return mapStart(msg)
+    case 'map':
+      mapStart(msg)
+      if (msg.splits !== undefined) mapSplits(msg.splits)
+      return
     case 'chunk': return mapChunk(msg.chunk)
     case 'end': return mapEnd()
     case 'merge': {

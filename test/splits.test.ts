@@ -1,0 +1,61 @@
+// splits.ts: the splits of a file, read back in chunks, are the file exactly (BOM dropped),
+// every split and chunk starts a line, and line numbers are absolute.
+import t from 'tap'
+import fc from 'fast-check'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chunksOfSplit, splitsOf } from '../dist/lib/splits.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-splits-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+let n = 0
+
+async function collect (file: string, splitBytes: number, chunkBytes: number, maxLineBytes = 1 << 20) {
+  const splits = []
+  for await (const s of splitsOf(file, splitBytes, maxLineBytes)) splits.push(s)
+  // a chunk's buffer is reused by the next one: copy it before reading on
+  const chunks = splits.map(s => Array.from(chunksOfSplit(s, chunkBytes), c => ({ firstLine: c.firstLine, data: Buffer.from(c.data) })))
+  return { splits, chunks }
+}
+
+const line = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ minLength: 50, maxLength: 300 }), fc.constant(''), fc.constant('\r'))
+
+t.test('splits and their chunks are the file, line-aligned, with absolute line numbers', async t => {
+  await fc.assert(fc.asyncProperty(
+    fc.array(line, { maxLength: 200 }), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 700 }),
+    async (lines, trailingNewline, bom, splitBytes, chunkBytes) => {
+      const body = Buffer.from(lines.join('\n') + (trailingNewline && lines.length > 0 ? '\n' : ''), 'utf8')
+      const file = join(dir, `f${n++}.txt`)
+      writeFileSync(file, bom ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]) : body)
+      const { splits, chunks } = await collect(file, splitBytes, chunkBytes)
+      const all = Buffer.concat(chunks.flat().map(c => c.data))
+      if (!all.equals(body)) return false
+      let at = bom ? 3 : 0
+      for (const s of splits) {
+        if (s.offset !== at || s.length === 0) return false
+        at += s.length
+      }
+      // each chunk starts a line, numbered as in the file
+      let before = 0
+      for (const c of chunks.flat()) {
+        if (before > 0 && body[before - 1] !== 10) return false
+        if (c.firstLine !== 1 + body.subarray(0, before).filter(b => b === 10).length) return false
+        before += c.data.length
+      }
+      return true
+    }), { numRuns: 300 })
+})
+
+t.test('a line over --max-line-bytes fails the scan, naming its line', async t => {
+  const file = join(dir, 'long.txt')
+  writeFileSync(file, 'a\nb\n' + 'x'.repeat(5000) + '\nc\n')
+  await t.rejects(collect(file, 100, 64, 4096), { code: 'MRS_ERR_LINE_TOO_LONG', message: /long\.txt:3: line longer than --max-line-bytes 4096/ })
+  writeFileSync(file, 'a\n' + 'x'.repeat(5000))
+  await t.rejects(collect(file, 100, 64, 4096), { code: 'MRS_ERR_LINE_TOO_LONG', message: /long\.txt:2:/ })
+  // a long line under the limit is read whole, however small the chunks
+  writeFileSync(file, 'a\n' + 'x'.repeat(5000) + '\nb')
+  const { chunks } = await collect(file, 1 << 20, 64, 8192)
+  t.same(chunks.flat().map(c => c.firstLine), [1, 2])
+  t.equal(Buffer.concat(chunks.flat().map(c => c.data)).toString(), 'a\n' + 'x'.repeat(5000) + '\nb')
+})
