@@ -37,7 +37,7 @@ Options:
   --stats FILE            write the counters (and skipped records) as JSON
   --progress, --no-progress  a status line on stderr (default: when stderr is a terminal)
   --worker-heap-mb N      each worker's V8 heap limit (default: 2x its buffer share + 64, >= 256)
-  --fan-in N              runs merged at once (default 16)
+  --fan-in N              runs merged at once (default 64, less under a low ulimit -n)
   -q, --quiet             no counters on stderr
   --debug                 show the engine's stack traces
   -h, --help              this help
@@ -102,6 +102,7 @@ export async function main (argv: string[], io: Io): Promise<number> {
     // like other CLIs: a status line only where a person watches (stderr a terminal), unless asked
     const showProgress = v['no-progress'] !== true && !v.quiet && (v.progress === true || (io.stderr as { isTTY?: boolean }).isTTY === true)
     const memory = v.memory === undefined ? defaults.memory : parseSize(v.memory, '--memory')
+    const workers = v.workers === undefined ? defaults.workers() : parseCount(v.workers, '--workers', 1)
     if (memory < defaults.minMemory) throw new MrstreamError('MRS_ERR_USAGE', `--memory ${v.memory}: at least ${defaults.minMemory / 1024}KB`)
     const engine = new Engine({
       job,
@@ -111,12 +112,12 @@ export async function main (argv: string[], io: Io): Promise<number> {
       output: v.output,
       reducers: v.reducers === undefined ? undefined : parseCount(v.reducers, '--reducers', 1),
       memory,
-      workers: v.workers === undefined ? defaults.workers() : parseCount(v.workers, '--workers', 1),
+      workers,
       tmpDir: v['tmp-dir'],
       maxBadRecords: parseCount(v['max-bad-records']!, '--max-bad-records', 0),
       maxLineBytes: v['max-line-bytes'] === undefined ? defaults.maxLineBytes : parseSize(v['max-line-bytes'], '--max-line-bytes'),
       taskTimeoutMs: 1000 * (v['task-timeout'] === undefined ? defaults.taskTimeoutSec : Number(parseCount(v['task-timeout'], '--task-timeout', 0))),
-      fanIn: v['fan-in'] === undefined ? defaults.fanIn : parseCount(v['fan-in'], '--fan-in', 2),
+      fanIn: v['fan-in'] === undefined ? defaults.fanIn(workers) : parseCount(v['fan-in'], '--fan-in', 2),
       heapMb: v['worker-heap-mb'] === undefined ? undefined : parseCount(v['worker-heap-mb'], '--worker-heap-mb', 16),
       stdin: io.stdin,
       stdout: io.stdout,
