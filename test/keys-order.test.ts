@@ -142,7 +142,7 @@ for (const [memory, repeat, spills] of [['64MB', 5, false], ['64KB', 3000, true]
     const lines: string[] = []
     for (let i = 0; i < repeat; i++) {
       const n = 1 + Math.floor(rnd() * 6)
-      const ws = Array.from({ length: n }, () => words[Math.floor(rnd() * words.length)]! + (rnd() < 0.3 ? String(i % 50) : ''))
+      const ws = Array.from({ length: n }, () => words[Math.floor(rnd() * words.length)]! + (rnd() < 0.3 ? String(i % 200) : ''))
       for (const w of ws) counts.set(w, (counts.get(w) ?? 0) + 1)
       lines.push(ws.join(' '))
     }
