@@ -1,6 +1,9 @@
 // DuckDB through @duckdb/node-api, with the same memory budget as mrstream and sort.
 //   node duckdb.mjs <wordcount|paths|sum|hotkey|sort> <input> <output> <memory, e.g. 256MB> <temp dir>
 // Not a dependency of mrstream: add it with `npm install --no-save @duckdb/node-api`.
+import { createReadStream, createWriteStream, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { pipeline } from 'node:stream/promises'
 import { DuckDBInstance } from '@duckdb/node-api'
 
 const [scenario, input, output, memory, tempDir] = process.argv.slice(2)
@@ -37,5 +40,14 @@ if (query === undefined || tempDir === undefined) {
 }
 const instance = await DuckDBInstance.create(':memory:', { memory_limit: memory, temp_directory: tempDir })
 const connection = await instance.connect()
-await connection.run(`COPY (${query}) TO ${str(output)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')`)
+// DuckDB's COPY may write a temporary file beside its target and rename it over the target:
+// given /dev/stdout, that replaced the /dev/stdout symlink with a regular file (seen here, and
+// every later run of any tool then wrote nothing). So it writes a file of its own, copied out.
+const file = join(tempDir, `duckdb-${process.pid}.out`)
+await connection.run(`COPY (${query}) TO ${str(file)} (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')`)
 connection.closeSync()
+try {
+  await pipeline(createReadStream(file), output === '/dev/stdout' ? process.stdout : createWriteStream(output))
+} finally {
+  rmSync(file, { force: true })
+}
