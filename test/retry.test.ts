@@ -9,7 +9,7 @@
 // exactly one retry, and "task retries" must equal the number of markers.
 import t, { type Test } from 'tap'
 import { spawnCli, type Result } from './helpers/cli.js'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -19,8 +19,11 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const job = (name: string): string => join(root, 'test', 'fixtures', 'jobs', name)
 
 
-/** Runs mrstream in dir with a fresh --tmp-dir, and checks the temp dir is left empty. */
-async function mrs (t: Test, dir: string, args: string[], stdin?: string | Buffer): Promise<Result> {
+/**
+ * Runs mrstream in dir with a fresh --tmp-dir, and checks the temp dir is left empty. `markers`:
+ * a crash job's marker dir, emptied before a second run (the first may have crashed once).
+ */
+async function mrs (t: Test, dir: string, args: string[], stdin?: string | Buffer, markers?: string): Promise<Result> {
   let tmp = mkdtempSync(join(dir, 'tmp-'))
   let r = await spawnCli([...args, '--tmp-dir', tmp], dir, { stdin })
   if (r.signal === 'SIGABRT' && r.stderr.includes('ForIsolate') && r.stderr.includes('node_platform.cc')) {
@@ -29,6 +32,7 @@ async function mrs (t: Test, dir: string, args: string[], stdin?: string | Buffe
     // deaths here; it is not ours to fix, so the run is made once more and the abort reported.
     t.comment(`Node aborted on a worker exit (${r.stderr.split('\n').find(l => l.includes('Assertion')) ?? 'assertion'}); running once more`)
     tmp = mkdtempSync(join(dir, 'tmp-'))
+    if (markers !== undefined) { rmSync(markers, { recursive: true, force: true }); mkdirSync(markers) }
     r = await spawnCli([...args, '--tmp-dir', tmp], dir, { stdin })
   }
   t.same(readdirSync(tmp), [], `--tmp-dir is empty after: mrstream ${args.join(' ')}`)
@@ -140,7 +144,7 @@ t.test('map workers that die are retried: output and counters exactly once', asy
     const markers = join(dir, `markers-${seed}`)
     mkdirSync(markers)
     writeFileSync(join(dir, `crash-${seed}.mjs`), crashJob(markers, points, []))
-    const r = await mrs(t, dir, ['--job', `crash-${seed}.mjs`, '--memory', '64KB', '--workers', String(workers), '--stats', `crash-${seed}.json`, '-q', ...FILES])
+    const r = await mrs(t, dir, ['--job', `crash-${seed}.mjs`, '--memory', '64KB', '--workers', String(workers), '--stats', `crash-${seed}.json`, '-q', ...FILES], undefined, markers)
     const what = `seed ${seed}, --workers ${workers}, ${points.length} crash point(s)`
     t.equal(r.code, 0, `${what}: exit 0`)
     if (r.code !== 0) { t.comment(r.stderr); continue }
@@ -171,7 +175,7 @@ t.test('reduce workers that die are retried: output and counters exactly once', 
     mkdirSync(markers)
     writeFileSync(join(dir, `crash-${i}.mjs`), crashJob(markers, [], keys))
     const out = toDir ? ['-o', `out-${i}`, '--reducers', '3'] : []
-    const r = await mrs(t, dir, ['--job', `crash-${i}.mjs`, '--memory', '64KB', '--workers', String(workers), '--stats', `crash-${i}.json`, ...out, '-q', ...FILES])
+    const r = await mrs(t, dir, ['--job', `crash-${i}.mjs`, '--memory', '64KB', '--workers', String(workers), '--stats', `crash-${i}.json`, ...out, '-q', ...FILES], undefined, markers)
     const what = `seed ${seed}, --workers ${workers}${toDir ? ', -o DIR --reducers 3' : ''}, crashing on ${keys.join(', ')}`
     t.equal(r.code, 0, `${what}: exit 0`)
     if (r.code !== 0) { t.comment(r.stderr); continue }
