@@ -111,10 +111,24 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
 let kept: string | undefined
 t.teardown(() => { if (kept) console.error(`# the last (smallest) failing case is kept in ${kept}`) })
 
-async function endToEnd (c: Case): Promise<void> {
+/** Runs a case in a fresh scratch dir: removed if the case passes, kept (as `kept`) if it fails. */
+async function inScratch (run: (scratch: Scratch) => Promise<void>): Promise<void> {
   const scratch = new Scratch()
   let ok = false
   try {
+    await run(scratch)
+    ok = true
+  } finally {
+    if (ok) scratch.remove()
+    else {
+      if (kept) rmSync(kept, { recursive: true, force: true })
+      kept = scratch.dir
+    }
+  }
+}
+
+async function endToEnd (c: Case): Promise<void> {
+  await inScratch(async scratch => {
     const files = c.files.map(fileBytes)
     const names = c.files.map((s, i) => `in${i}.txt${s.gzip ? '.gz' : ''}`)
     const stdinIndex = c.stdinAt !== null && c.stdinAt < files.length && !c.files[c.stdinAt]!.gzip ? c.stdinAt : undefined
@@ -129,14 +143,7 @@ async function endToEnd (c: Case): Promise<void> {
       check(ob, want, what)
       if (!oa.output.equals(ob.output)) throw new Error(`${what}: outputs differ between settings`)
     }
-    ok = true
-  } finally {
-    if (ok) scratch.remove()
-    else {
-      if (kept) rmSync(kept, { recursive: true, force: true })
-      kept = scratch.dir
-    }
-  }
+  })
 }
 
 /** Runs a property; a failure reports fast-check's counterexample and the case's own message. */
@@ -198,21 +205,12 @@ t.test('invalid UTF-8 and very long lines', async t => {
     a: settingsArb,
   })
   await holds(t, fc.asyncProperty(arb, async ({ job, dirty, long, a }) => {
-    const scratch = new Scratch()
-    let ok = false
-    try {
+    await inScratch(async scratch => {
       const files = [dirty, longLine(long * 150_000, long)]
       const pc = prepare(scratch.dir, jobs[job]!, { files })
       const format = a.outputFormat ?? 'tsv'
       const o = await runCase(pc, a, [], RUNNER)
       check(o, await expected(pc, format), `job ${job}, a ${dirty.length}-byte file with invalid UTF-8 and a ${files[1]!.length}-byte line, case dir ${scratch.dir}`)
-      ok = true
-    } finally {
-      if (ok) scratch.remove()
-      else {
-        if (kept) rmSync(kept, { recursive: true, force: true })
-        kept = scratch.dir
-      }
-    }
+    })
   }), { seed: SEED, numRuns: Math.max(1, Math.round(5 * RUNS)) }, `invalid UTF-8 and long lines equal the oracle (seed ${SEED})`)
 })
