@@ -16,7 +16,7 @@ export interface InputOptions {
   stdin: NodeJS.ReadableStream
 }
 
-const BOM = Buffer.from([0xef, 0xbb, 0xbf])
+export const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 
 /** Fails before any work starts when an input is missing, unreadable or a directory. */
 export async function checkInputs (names: string[]): Promise<void> {
@@ -33,6 +33,10 @@ export async function checkInputs (names: string[]): Promise<void> {
     }
     if (st.isDirectory()) throw new MrstreamError('MRS_ERR_INPUT', `input ${name} is a directory`, { phase: 'input', file: name })
   }
+}
+
+export function lineTooLong (file: string, line: number, max: number): MrstreamError {
+  return new MrstreamError('MRS_ERR_LINE_TOO_LONG', `${file}:${line}: line longer than --max-line-bytes ${max}`, { phase: 'input', file, line })
 }
 
 /** A regular file that is not gzip (by name or magic bytes): map tasks can read byte ranges of it. */
@@ -81,7 +85,7 @@ function recordEnd (buf: Buffer, format: Format, from: number): number {
   return end
 }
 
-function countLines (buf: Buffer): number {
+export function countLines (buf: Buffer): number {
   let n = 0
   for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++
   return n
@@ -164,7 +168,7 @@ export async function * chunksOf (name: string, opts: InputOptions): AsyncGenera
     let whole = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLen)
     if (opts.format === 'csv' && columns === undefined) whole = header(whole)
     if (opts.format !== 'file' && whole.length > opts.maxLineBytes && whole.indexOf(10) === -1) {
-      throw new MrstreamError('MRS_ERR_LINE_TOO_LONG', `${file}:${line}: line longer than --max-line-bytes ${opts.maxLineBytes}`, place())
+      throw lineTooLong(file, line, opts.maxLineBytes)
     }
     if (whole.length > 0) yield emit(whole)
   }

@@ -6,17 +6,13 @@
 // count lines, so that ctx.line and error messages name absolute line numbers.
 import { closeSync, openSync, readSync, promises as fsp } from 'node:fs'
 import { MrstreamError } from './errors.js'
+import { BOM, countLines, lineTooLong } from './input.js'
 import type { Chunk } from './records.js'
 
 /** Whole lines of one file: `length` bytes from `offset`, the first being line `firstLine`. */
 export interface Split { file: string, offset: number, length: number, firstLine: number }
 
 const SCAN_BYTES = 4 << 20
-const BOM = [0xef, 0xbb, 0xbf]
-
-function tooLong (file: string, line: number, max: number): MrstreamError {
-  return new MrstreamError('MRS_ERR_LINE_TOO_LONG', `${file}:${line}: line longer than --max-line-bytes ${max}`, { phase: 'input', file, line })
-}
 
 /** The file's splits of about `splitBytes` each, in order; fails on a line over maxLineBytes. */
 export async function * splitsOf (file: string, splitBytes: number, maxLineBytes: number): AsyncGenerator<Split> {
@@ -41,11 +37,11 @@ export async function * splitsOf (file: string, splitBytes: number, maxLineBytes
         throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: read failed after line ${line}: ${(e as Error).message}`, { phase: 'input', file, line }, e)
       }
       if (n === 0) break
-      if (pos === 0 && n >= 3 && buf[0] === BOM[0] && buf[1] === BOM[1] && buf[2] === BOM[2]) start = lineStart = 3
+      if (pos === 0 && n >= 3 && buf.subarray(0, 3).equals(BOM)) start = lineStart = 3
       const block = n === buf.length ? buf : buf.subarray(0, n)
       for (let i = block.indexOf(10); i !== -1; i = block.indexOf(10, i + 1)) {
         const end = pos + i + 1
-        if (end - lineStart > maxLineBytes + 1) throw tooLong(file, line, maxLineBytes)
+        if (end - lineStart > maxLineBytes + 1) throw lineTooLong(file, line, maxLineBytes)
         line++
         lineStart = end
         if (end - start >= splitBytes) {
@@ -55,18 +51,12 @@ export async function * splitsOf (file: string, splitBytes: number, maxLineBytes
         }
       }
       pos += n
-      if (pos - lineStart > maxLineBytes) throw tooLong(file, line, maxLineBytes)
+      if (pos - lineStart > maxLineBytes) throw lineTooLong(file, line, maxLineBytes)
     }
     if (pos > start) yield { file, offset: start, length: pos - start, firstLine: startLine }
   } finally {
     await fh.close()
   }
-}
-
-function countLines (buf: Buffer): number {
-  let n = 0
-  for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++
-  return n
 }
 
 /**
