@@ -12,6 +12,7 @@
 import { describeUserError } from './errors.js'
 import { KeyError, decodeKey, encodeKey, encodeStringKey, showKey } from './keys.js'
 import { RunWriter, type RunInfo } from './run-file.js'
+import { sortKeys } from './sort-keys.js'
 import { StringTable } from './string-table.js'
 import { ValueError, isPlain, packValue, unpackValue } from './values.js'
 import type { Context, ReduceFn } from './job.js'
@@ -88,20 +89,6 @@ function sizeOf (v: unknown): number {
 function isPairable (v: unknown): boolean {
   const t = typeof v
   return t === 'number' || t === 'string' || t === 'boolean' || t === 'bigint' || v === null || Array.isArray(v)
-}
-
-/** UTF-16 order differs from code point order only around surrogates: fix those up. */
-function compareCodePoints (a: string, b: string): number {
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i)
-    let y = b.charCodeAt(i)
-    if (x === y) continue
-    if (x >= 0xd800) x = x >= 0xe000 ? x - 0x800 : x + 0x2000
-    if (y >= 0xd800) y = y >= 0xe000 ? y - 0x800 : y + 0x2000
-    return x - y
-  }
-  return a.length - b.length
 }
 
 export interface SpillCounters { spills: number, spilledBytes: number, spilledPairs: number }
@@ -191,23 +178,22 @@ export class Collector {
   get empty (): boolean { return this.strings.size === 0 && this.others.size === 0 }
 
   /**
-   * Sorts what is buffered by key and writes it as one run. Keys sort with the native default
-   * sort (no JS comparator: measured 3x faster on 300k keys); encoded keys of other types are
+   * Sorts what is buffered by key and writes it as one run. String keys sort by `sortKeys`;
+   * encoded keys of other types are
    * latin1 strings, so the default sort is byte order for them, and their type tag puts null,
    * booleans and numbers before strings, arrays after.
    */
   spill (): void {
     if (this.empty) return
-    const keys = this.strings.keys.slice()
-    if (this.surrogates) keys.sort(compareCodePoints)
-    else keys.sort()
+    const { keys, values } = this.strings
+    const order = sortKeys(keys, this.surrogates)
     const others = [...this.others.keys()].sort()
     const firstArray = others.findIndex(k => k >= '\x06')
     const writer = new RunWriter(this.nextRunPath(), 'spill')
     try {
       const end = firstArray === -1 ? others.length : firstArray
       for (let i = 0; i < end; i++) this.writeGroup(writer, others[i]!, this.others.get(others[i]!)!.key, this.others.get(others[i]!)!.slot)
-      for (const k of keys) this.writeGroup(writer, undefined, k, this.strings.values[this.strings.find(k)])
+      for (let i = 0; i < order.length; i++) this.writeGroup(writer, undefined, keys[order[i]!], values[order[i]!])
       for (let i = end; i < others.length; i++) this.writeGroup(writer, others[i]!, this.others.get(others[i]!)!.key, this.others.get(others[i]!)!.slot)
       const run = writer.close()
       this.runs.push(run)

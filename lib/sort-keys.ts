@@ -1,0 +1,97 @@
+// The order of a spill's distinct string keys, as indexes: a numeric sort on fixed-size key
+// prefixes, then full string comparisons only among keys whose prefixes tie. A key's prefix is
+// 3-5 characters (as many as fit) after the prefix all keys share, a byte each; a character
+// from 0xff up counts as 0xff and ends the prefix (that keeps the order and only makes more
+// ties). Prefix and index are packed into one double (prefix * 2^bits + index, exact below
+// 2^53), so Float64Array's native numeric sort orders them, and the index finds the value
+// without a second hash lookup. Measured against `keys.slice().sort()` then a lookup per key:
+// 430k 11-char keys 290-530 -> 140-230 ms; 400k text lines 420-440 -> 160-200 ms.
+
+/** Compares in code point order (UTF-8 byte order); UTF-16 order differs only around surrogates. */
+export function compareCodePoints (a: string, b: string): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i)
+    let y = b.charCodeAt(i)
+    if (x === y) continue
+    if (x >= 0xd800) x = x >= 0xe000 ? x - 0x800 : x + 0x2000
+    if (y >= 0xd800) y = y >= 0xe000 ? y - 0x800 : y + 0x2000
+    return x - y
+  }
+  return a.length - b.length
+}
+
+/** Compares in UTF-16 code unit order, which is code point order for keys without surrogates. */
+function compareUnits (a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** Length of the prefix that every key shares. */
+function commonPrefix (keys: readonly string[]): number {
+  const first = keys[0]!
+  let lcp = first.length
+  for (let i = 1; i < keys.length && lcp > 0; i++) {
+    const k = keys[i]!
+    const n = Math.min(lcp, k.length)
+    let j = 0
+    while (j < n && k.charCodeAt(j) === first.charCodeAt(j)) j++
+    lcp = j
+  }
+  return lcp
+}
+
+/**
+ * Indexes of `keys` (distinct strings) in code point order. `surrogates`: some key holds a
+ * surrogate pair, so ties must be broken in code point order rather than UTF-16 order.
+ */
+export function sortKeys (keys: readonly string[], surrogates: boolean): Uint32Array {
+  const n = keys.length
+  const order = new Uint32Array(n)
+  if (n === 0) return order
+  const compare = surrogates ? compareCodePoints : compareUnits
+  const bits = Math.max(1, Math.ceil(Math.log2(n)))
+  if (bits > 29) throw new RangeError(`too many keys to sort at once: ${n}`)
+  const scale = 2 ** bits
+  const chars = Math.floor((53 - bits) / 8)
+  const at = commonPrefix(keys)
+  const packed = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!
+    let p = 0
+    let open = true
+    for (let j = at; j < at + chars; j++) {
+      // NaN past the end: `| 0` makes it 0, below every character
+      let c = open ? k.charCodeAt(j) | 0 : 0
+      // 0xff stands for every character from 0xff up, so what follows it cannot order keys
+      if (c >= 0xff) { c = 0xff; open = false }
+      p = p * 256 + c
+    }
+    packed[i] = p * scale + i
+  }
+  packed.sort()
+  let prev = -1
+  let from = 0
+  for (let i = 0; i < n; i++) {
+    const v = packed[i]!
+    const p = Math.floor(v / scale)
+    order[i] = v - p * scale
+    if (p !== prev) {
+      if (i - from > 1) sortRun(order, from, i, keys, compare)
+      prev = p
+      from = i
+    }
+  }
+  if (n - from > 1) sortRun(order, from, n, keys, compare)
+  return order
+}
+
+/** Sorts order[from, to) by the keys in full (their prefixes tie). */
+function sortRun (order: Uint32Array, from: number, to: number, keys: readonly string[], compare: (a: string, b: string) => number): void {
+  if (to - from === 2) {
+    const a = order[from]!
+    const b = order[from + 1]!
+    if (compare(keys[a]!, keys[b]!) > 0) { order[from] = b; order[from + 1] = a }
+    return
+  }
+  order.subarray(from, to).sort((a, b) => compare(keys[a]!, keys[b]!))
+}

@@ -1,0 +1,39 @@
+// sort-keys.ts: the order it gives is code point (UTF-8 byte) order, whatever the keys share,
+// however many tie on their prefixes, and around 0xff, astral characters and surrogates.
+import t from 'tap'
+import fc from 'fast-check'
+import { compareCodePoints, sortKeys } from '../dist/lib/sort-keys.js'
+
+// few characters, chosen at the edges of the prefix encoding: NUL (as the end of a key),
+// 0xfe/0xff/0x100 (where characters start counting as 0xff), a BMP character above the
+// surrogates, and an astral one (a surrogate pair)
+const chars = ['\0', 'a', 'b', '\u00fe', '\u00ff', '\u0100', '\u20ac', '\uffff', '\u{1f600}']
+const key = fc.array(fc.constantFrom(...chars), { maxLength: 12 }).map(a => a.join(''))
+const keys = fc.tuple(fc.constantFrom('', 'key', 'k\u00ff\u20ac'), fc.uniqueArray(key, { minLength: 0, maxLength: 600 }))
+  .map(([prefix, ks]) => [...new Set(ks.map(k => prefix + k))])
+
+t.test('code point order, by index, for any distinct keys', async t => {
+  fc.assert(fc.property(keys, ks => {
+    const surrogates = ks.some(k => /[\ud800-\udfff]/.test(k))
+    const order = sortKeys(ks, surrogates)
+    const got = Array.from(order, i => ks[i])
+    const want = ks.slice().sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    return got.length === ks.length && got.every((k, i) => k === want[i])
+  }), { numRuns: 400 })
+  t.pass()
+})
+
+t.test('many keys: the index and the prefix share 53 bits', async t => {
+  const ks = Array.from({ length: 300_000 }, (_, i) => `key${((i * 2654435761) >>> 0).toString(16)}`)
+  const unique = [...new Set(ks)]
+  const order = sortKeys(unique, false)
+  const want = unique.slice().sort()
+  t.ok(Array.from(order, i => unique[i]).every((k, i) => k === want[i]))
+})
+
+t.test('compareCodePoints puts astral characters after the rest of the BMP', async t => {
+  t.ok(compareCodePoints('\u{1f600}', '\uffff') > 0)
+  t.ok(compareCodePoints('\uffff', '\u{1f600}') < 0)
+  t.ok(compareCodePoints('ab', 'abc') < 0)
+  t.equal(compareCodePoints('x', 'x'), 0)
+})
