@@ -95,6 +95,8 @@ export interface SpillCounters { spills: number, spilledBytes: number, spilledPa
 
 export class Collector {
   bytes = 0
+  /** The record being mapped when it is a string of its own: a key that is it needs no copy. */
+  flatRecord: unknown = undefined
   private strings = new StringTable<unknown>()
   private others = new Map<string, Other>()
   private surrogates = false
@@ -127,7 +129,7 @@ export class Collector {
         if (!key.isWellFormed()) encodeStringKey(key) // throws the KeyError
         this.surrogates = true
       }
-      const k = copyString(key)
+      const k = key === this.flatRecord ? key : copyString(key)
       strings.insert(k, v === undefined ? new Multi([v], size, COMBINE_AT) : v)
       this.bytes += STRING_KEY_BYTES + 2 * k.length + size
       if (this.bytes >= this.budget) this.spill()

@@ -46,7 +46,7 @@ export class MapTask {
   }
 
   async chunk (chunk: Chunk): Promise<void> {
-    const { records, lines, invalidUtf8, errors } = recordsOf(chunk, this.opts.format)
+    const { records, lines, invalidUtf8, errors, flat } = recordsOf(chunk, this.opts.format)
     const c = this.counters
     c.bytes += chunk.data.byteLength
     c.invalidUtf8 += invalidUtf8
@@ -66,6 +66,7 @@ export class MapTask {
       const record = records[i]
       ctx.line = lines === null ? chunk.firstLine + i : lines[i]!
       c.records++
+      if (flat) collector.flatRecord = record
       try {
         const r = map(record, emit, ctx) as Promise<unknown> | undefined
         if (r !== undefined && r !== null && typeof r.then === 'function') await r
