@@ -22,29 +22,44 @@ export interface ReduceSpec {
 
 export interface ReduceCounters { keys: number, written: number, badRecords: number }
 
-const FLUSH_CHARS = 1 << 20
+const FRAGMENT_BUFFER = 1 << 20
 
+/**
+ * One output partition's fragment file. Lines are encoded straight into a buffer: appending
+ * them to a string then writing it cost 560 ms a 64 MB sort-lines job (flattening the rope,
+ * then encoding it, two-byte as soon as one line was); the whole job took 5.1-5.4 -> 4.4 s.
+ */
 class Fragment {
   private fd: number
-  private pending = ''
+  private buf = Buffer.allocUnsafe(FRAGMENT_BUFFER)
+  private used = 0
   constructor (readonly path: string) {
     this.fd = openSync(path, 'w', 0o600)
   }
 
   write (line: string): void {
-    this.pending += line
-    if (this.pending.length >= FLUSH_CHARS) this.flush()
+    // a UTF-16 code unit takes at most 3 bytes in UTF-8
+    if (this.used + 3 * line.length > this.buf.length) {
+      this.flush()
+      if (3 * line.length > this.buf.length) { this.writeOut(Buffer.from(line, 'utf8')); return }
+    }
+    this.used += this.buf.write(line, this.used)
   }
 
   flush (): void {
-    if (this.pending === '') return
+    if (this.used === 0) return
+    this.writeOut(this.buf.subarray(0, this.used))
+    this.used = 0
+  }
+
+  private writeOut (bytes: Uint8Array): void {
     try {
-      writeSync(this.fd, this.pending)
+      let off = 0
+      while (off < bytes.length) off += writeSync(this.fd, bytes, off)
     } catch (e) {
       const err = e as NodeJS.ErrnoException
       throw new MrstreamError('MRS_ERR_IO', `reduce: cannot write ${this.path}: ${err.code === 'ENOSPC' ? 'No space left on device' : err.message}`, { phase: 'reduce', file: this.path }, e)
     }
-    this.pending = ''
   }
 
   close (): void {
