@@ -25,12 +25,14 @@ export function startBlock (blocks: Array<[number, string, number, number]>, lo:
 export class Merger {
   /** The current key (encoded). */
   key = ''
-  /** Readers holding the current key, in run order. */
-  members: RunReader[] = []
+  /** Indexes of the readers holding the current key, in run order: the first `size` (reused). */
+  private readonly current: number[] = []
+  size = 0
   private readonly readers: RunReader[]
   private readonly heap: number[] = []
   private readonly hi: string | null
   private started = false
+  private keys = 0
   private readonly lo: string | null
 
   constructor (runs: string[], opts: { lo?: string | null, hi?: string | null, bufferBytes?: number } = {}) {
@@ -50,26 +52,33 @@ export class Merger {
 
   /** Moves to the next key; false when the range is done. */
   next (): boolean {
-    tick()
+    if ((++this.keys & 0x3ff) === 0) tick()
+    const current = this.current
     if (!this.started) {
       this.started = true
       for (let i = 0; i < this.readers.length; i++) this.advance(i)
     } else {
-      for (const r of this.members) this.advance(this.readers.indexOf(r))
+      for (let i = 0; i < this.size; i++) this.advance(current[i]!)
     }
-    this.members = []
+    this.size = 0
     if (this.heap.length === 0) return false
     const first = this.pop()
     this.key = this.readers[first]!.key
-    this.members.push(this.readers[first]!)
-    while (this.heap.length > 0 && this.readers[this.heap[0]!]!.key === this.key) this.members.push(this.readers[this.pop()]!)
+    current[this.size++] = first
+    while (this.heap.length > 0 && this.readers[this.heap[0]!]!.key === this.key) current[this.size++] = this.pop()
     return true
+  }
+
+  /** The i-th reader holding the current key (0 <= i < size). */
+  member (i: number): RunReader {
+    return this.readers[this.current[i]!]!
   }
 
   /** The current key's values, decoded, streamed from the runs (one pass). */
   * values (): Generator<unknown> {
     let n = 0
-    for (const r of this.members) {
+    for (let i = 0; i < this.size; i++) {
+      const r = this.member(i)
       while (r.left > 0) {
         if ((++n & 0xffff) === 0) tick() // a hot key's reduce can run long
         yield r.nextValue()
@@ -80,7 +89,7 @@ export class Merger {
   /** How many values the current key has in all runs. */
   count (): number {
     let n = 0
-    for (const r of this.members) n += r.left
+    for (let i = 0; i < this.size; i++) n += this.member(i).left
     return n
   }
 
@@ -118,24 +127,32 @@ export class Merger {
     }
   }
 
+  /**
+   * Removes the least reader. Bottom-up: the hole at the root goes down to a leaf along the
+   * lesser children (one comparison a level, not two), then the heap's last reader fills it
+   * and moves up, which is rarely far.
+   */
   private pop (): number {
     const h = this.heap
     const top = h[0]!
     const last = h.pop()!
-    if (h.length > 0) {
-      h[0] = last
-      let p = 0
-      for (;;) {
-        const l = 2 * p + 1
-        if (l >= h.length) break
-        const c = l + 1 < h.length && this.less(h[l + 1]!, h[l]!) ? l + 1 : l
-        if (!this.less(h[c]!, h[p]!)) break
-        const t = h[c]!
-        h[c] = h[p]!
-        h[p] = t
-        p = c
-      }
+    const n = h.length
+    if (n === 0) return top
+    let p = 0
+    for (;;) {
+      const l = 2 * p + 1
+      if (l >= n) break
+      const c = l + 1 < n && this.less(h[l + 1]!, h[l]!) ? l + 1 : l
+      h[p] = h[c]!
+      p = c
     }
+    while (p > 0) {
+      const q = (p - 1) >> 1
+      if (!this.less(last, h[q]!)) break
+      h[p] = h[q]!
+      p = q
+    }
+    h[p] = last
     return top
   }
 }
@@ -146,7 +163,7 @@ export function mergeRuns (runs: string[], out: string, combine: ReduceFn | unde
   const writer = new RunWriter(out, 'merge')
   try {
     while (merger.next()) {
-      if (combine !== undefined && (merger.members.length > 1 || merger.count() > 1)) {
+      if (combine !== undefined && (merger.size > 1 || merger.count() > 1)) {
         const key = decodeKey(merger.key)
         let values: unknown[]
         try {
@@ -161,7 +178,10 @@ export function mergeRuns (runs: string[], out: string, combine: ReduceFn | unde
         for (const v of values) writer.value(v)
       } else {
         writer.startGroup(merger.key, merger.count())
-        for (const r of merger.members) while (r.left > 0) writer.valueBytes(r.nextValueBytes())
+        for (let i = 0; i < merger.size; i++) {
+          const r = merger.member(i)
+          while (r.left > 0) writer.valueBytes(r.nextValueBytes())
+        }
       }
     }
     return writer.close()
