@@ -1,0 +1,72 @@
+// collect.ts: whatever the mix of keys, the runs a Collector writes merge back to every pair,
+// grouped by key in code point order with values in emit order (or combined), also when it
+// switches between indexing its keys and appending pairs (all-distinct stretches of keys).
+import t from 'tap'
+import fc from 'fast-check'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Collector } from '../dist/lib/collect.js'
+import { Merger } from '../dist/lib/merge.js'
+import { decodeKey, encodeKey } from '../dist/lib/keys.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-collect-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+let n = 0
+
+const sum = (_k: unknown, values: Iterable<unknown>) => { let s = 0; for (const v of values) s += v as number; return s }
+
+/** Stretches of pairs: all-distinct keys, a few hot keys, or non-string keys. */
+const stretch = fc.oneof(
+  fc.record({ kind: fc.constant('distinct' as const), n: fc.integer({ min: 0, max: 4000 }) }),
+  fc.record({ kind: fc.constant('hot' as const), n: fc.integer({ min: 0, max: 4000 }), keys: fc.integer({ min: 1, max: 30 }) }),
+  fc.record({ kind: fc.constant('numbers' as const), n: fc.integer({ min: 0, max: 300 }), keys: fc.integer({ min: 1, max: 50 }) }),
+)
+
+function pairsOf (stretches: Array<{ kind: string, n: number, keys?: number }>, seed: number): Array<[unknown, number]> {
+  const out: Array<[unknown, number]> = []
+  let s = seed >>> 0
+  const rnd = () => { s = (Math.imul(s, 1103515245) + 12345) >>> 0; return s }
+  for (const st of stretches) {
+    for (let i = 0; i < st.n; i++) {
+      const v = rnd() % 100
+      if (st.kind === 'distinct') out.push([`d${rnd().toString(36)}-${out.length}${out.length % 7 === 0 ? '\u00e9\u{1f600}' : ''}`, v])
+      else if (st.kind === 'hot') out.push([`h${rnd() % st.keys!}`, v])
+      else out.push([rnd() % st.keys!, v])
+    }
+  }
+  return out
+}
+
+function oracle (pairs: Array<[unknown, number]>, combine: boolean): Array<[unknown, unknown[]]> {
+  const groups = new Map<string, [unknown, unknown[]]>()
+  for (const [k, v] of pairs) {
+    const e = encodeKey(k)
+    const g = groups.get(e)
+    if (g === undefined) groups.set(e, [k, [v]])
+    else g[1].push(v)
+  }
+  const sorted = [...groups.entries()].sort((a, b) => Buffer.compare(Buffer.from(a[0], 'latin1'), Buffer.from(b[0], 'latin1')))
+  return sorted.map(([, [k, vs]]) => [k, combine ? [sum(k, vs)] : vs])
+}
+
+t.test('runs merge back to the oracle, across index/append switches', async t => {
+  fc.assert(fc.property(fc.array(stretch, { minLength: 1, maxLength: 8 }), fc.integer(), fc.integer({ min: 20_000, max: 400_000 }), fc.boolean(), (stretches, seed, budget, combine) => {
+    const pairs = pairsOf(stretches, seed)
+    const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
+    const c = new Collector({ budget, combine: combine ? sum : undefined, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
+    for (const [k, v] of pairs) c.add(k, v)
+    const runs = c.finish().map(r => r.path)
+    const got: Array<[unknown, unknown[]]> = []
+    const m = new Merger(runs)
+    try {
+      while (m.next()) {
+        const values = [...m.values()]
+        got.push([decodeKey(m.key), combine ? [sum(null, values)] : values])
+      }
+    } finally { m.close() }
+    for (const r of runs) rmSync(r)
+    t.same(got, oracle(pairs, combine))
+    return true
+  }), { numRuns: 100 })
+})
