@@ -109,6 +109,7 @@ export class Collector {
   private appending = false
   private readonly pairKeys: string[] = []
   private readonly pairValues: unknown[] = []
+  private pairs = 0
   /** String pairs added since the last spill (to see how many share a key). */
   private stringPairs = 0
   private others = new Map<string, Other>()
@@ -182,8 +183,15 @@ export class Collector {
       this.surrogates = true
     }
     const k = key === this.flatRecord ? key : copyString(key)
-    this.pairKeys.push(k)
-    this.pairValues.push(v)
+    // the arrays keep their length from buffer to buffer: regrowing them each time was slower
+    if (this.pairs < this.pairKeys.length) {
+      this.pairKeys[this.pairs] = k
+      this.pairValues[this.pairs] = v
+    } else {
+      this.pairKeys.push(k)
+      this.pairValues.push(v)
+    }
+    this.pairs++
     this.bytes += STRING_KEY_BYTES + 2 * k.length + size
     if (this.bytes >= this.budget) this.spill()
   }
@@ -204,7 +212,7 @@ export class Collector {
     if (this.bytes >= this.budget) this.spill()
   }
 
-  get empty (): boolean { return this.strings.size === 0 && this.pairKeys.length === 0 && this.others.size === 0 }
+  get empty (): boolean { return this.strings.size === 0 && this.pairs === 0 && this.others.size === 0 }
 
   /**
    * Sorts what is buffered by key and writes it as one run. String keys sort by `sortKeys`;
@@ -215,7 +223,7 @@ export class Collector {
   spill (): void {
     if (this.empty) return
     const { keys, values } = this.appending ? { keys: this.pairKeys, values: this.pairValues } : this.strings
-    const order = sortKeys(keys, this.surrogates)
+    const order = sortKeys(keys, this.surrogates, this.appending ? this.pairs : keys.length)
     let distinct = keys.length
     const others = [...this.others.keys()].sort()
     const firstArray = others.findIndex(k => k >= '\x06')
@@ -235,7 +243,11 @@ export class Collector {
       throw err
     }
     this.strings.clear()
-    if (this.pairKeys.length !== 0) { this.pairKeys.length = 0; this.pairValues.length = 0 }
+    if (this.pairs !== 0) {
+      this.pairKeys.fill('', 0, this.pairs)
+      this.pairValues.fill(undefined, 0, this.pairs)
+      this.pairs = 0
+    }
     this.others.clear()
     this.surrogates = false
     this.bytes = 0

@@ -30,11 +30,11 @@ function compareUnits (a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-/** Length of the prefix that every key shares. */
-function commonPrefix (keys: readonly string[]): number {
+/** Length of the prefix that keys[0, n) share. */
+function commonPrefix (keys: readonly string[], n: number): number {
   const first = keys[0]!
   let lcp = first.length
-  for (let i = 1; i < keys.length && lcp > 0; i++) {
+  for (let i = 1; i < n && lcp > 0; i++) {
     const k = keys[i]!
     const n = Math.min(lcp, k.length)
     let j = 0
@@ -45,18 +45,17 @@ function commonPrefix (keys: readonly string[]): number {
 }
 
 /**
- * Indexes of `keys` (distinct strings) in code point order. `surrogates`: some key holds a
+ * Indexes of keys[0, n) in code point order (equal keys in index order). `surrogates`: some key holds a
  * surrogate pair, so ties must be broken in code point order rather than UTF-16 order.
  */
-export function sortKeys (keys: readonly string[], surrogates: boolean): Uint32Array {
-  const n = keys.length
+export function sortKeys (keys: readonly string[], surrogates: boolean, n = keys.length): Uint32Array {
   const order = new Uint32Array(n)
   if (n === 0) return order
   const compare = surrogates ? compareCodePoints : compareUnits
   const bits = Math.max(1, Math.ceil(Math.log2(n)))
   if (bits > 29) throw new RangeError(`too many keys to sort at once: ${n}`)
   const scale = 2 ** bits
-  const at = commonPrefix(keys)
+  const at = commonPrefix(keys, n)
   // the characters that occur in the window, ranked in order (0 for NUL and past the end)
   const rank = new Uint8Array(256)
   for (let i = 0; i < n; i++) {
