@@ -1,6 +1,6 @@
 // The sort buffer: pairs grouped by key in memory, accounted in bytes against a budget; when
-// full, sorted by key and spilled as a run (sortAndSpill). Grouping in a Map keeps each key's
-// values in emit order without a stable sort, and only distinct keys get sorted. With a
+// full, sorted by key and spilled as a run (sortAndSpill). Grouping by key in a hash table
+// keeps each key's values in emit order, and only distinct keys get sorted. With a
 // combiner, a key's values are combined in place once they pile up (in-mapper combining), so
 // a count over few distinct keys never spills because of its values. When a buffer's keys
 // turn out (nearly) all distinct, the next buffer appends its string pairs unindexed instead,
@@ -101,8 +101,8 @@ export interface SpillCounters { spills: number, spilledBytes: number, spilledPa
 
 export class Collector {
   bytes = 0
-  /** The record being mapped when it is a string of its own: a key that is it needs no copy. */
-  flatRecord: unknown = undefined
+  /** The record being mapped when it is a string of its own: a key equal to it can be stored as it. */
+  flatRecord: string | undefined = undefined
   private strings = new StringTable<unknown>()
   // Appending: string pairs kept in emit order, unindexed, for buffers of (nearly) all
   // distinct keys, where an index finds nothing to combine; the sort at spill groups them.
@@ -145,7 +145,7 @@ export class Collector {
         if (!key.isWellFormed()) encodeStringKey(key) // throws the KeyError
         this.surrogates = true
       }
-      const k = key === this.flatRecord ? key : copyString(key)
+      const k = key === this.flatRecord ? this.flatRecord : copyString(key)
       strings.insert(k, v === undefined ? new Multi([v], size, COMBINE_AT) : v)
       this.bytes += STRING_KEY_BYTES + 2 * k.length + size
       if (this.bytes >= this.budget) this.spill()
@@ -182,7 +182,7 @@ export class Collector {
       if (!key.isWellFormed()) encodeStringKey(key) // throws the KeyError
       this.surrogates = true
     }
-    const k = key === this.flatRecord ? key : copyString(key)
+    const k = key === this.flatRecord ? this.flatRecord : copyString(key)
     // the arrays keep their length from buffer to buffer: regrowing them each time was slower
     if (this.pairs < this.pairKeys.length) {
       this.pairKeys[this.pairs] = k
@@ -216,9 +216,8 @@ export class Collector {
 
   /**
    * Sorts what is buffered by key and writes it as one run. String keys sort by `sortKeys`;
-   * encoded keys of other types are
-   * latin1 strings, so the default sort is byte order for them, and their type tag puts null,
-   * booleans and numbers before strings, arrays after.
+   * encoded keys of other types are latin1 strings, so the default sort is byte order for
+   * them, and their type tag puts null, booleans and numbers before strings, arrays after.
    */
   spill (): void {
     if (this.empty) return
@@ -256,7 +255,11 @@ export class Collector {
     // 9.6M keys), one worker: 34 -> 27 s.
     if (distinct >= DECIDE_KEYS) {
       if (!this.appending && this.stringPairs < APPEND_BELOW * distinct) this.appending = true
-      else if (this.appending && this.stringPairs > INDEX_ABOVE * distinct) this.appending = false
+      else if (this.appending && this.stringPairs > INDEX_ABOVE * distinct) {
+        this.appending = false
+        this.pairKeys.length = 0 // they kept their length for the next buffer: let it go
+        this.pairValues.length = 0
+      }
     }
     this.stringPairs = 0
   }
@@ -300,6 +303,8 @@ export class Collector {
   /** Spills what is left and hands over every run this collector wrote. */
   finish (): RunInfo[] {
     this.spill()
+    this.pairKeys.length = 0
+    this.pairValues.length = 0
     return this.runs.splice(0)
   }
 

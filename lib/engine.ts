@@ -336,7 +336,7 @@ export class Engine {
  * One merge pass over n > fanIn runs, as [from, to) ranges covering 0..n in order (a range of
  * one run is left as it is). When merging fewer than fanIn runs per group is enough to bring
  * the count down to fanIn, only that many are merged, in up to `workers` groups at the end (the
- * last runs are the smallest: a task's last spill); otherwise every group holds fanIn runs.
+ * very last run is a task's last spill, often small); otherwise every group holds fanIn runs.
  */
 export function mergeGroups (n: number, fanIn: number, workers: number): Array<[number, number]> {
   const excess = n - fanIn

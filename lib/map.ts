@@ -66,7 +66,8 @@ export class MapTask {
       const record = records[i]
       ctx.line = lines === null ? chunk.firstLine + i : lines[i]!
       c.records++
-      if (flat) collector.flatRecord = record
+      // the record itself, not a key equal to it: that may be a slice of another chunk's string
+      collector.flatRecord = flat ? record as string : undefined
       try {
         const r = map(record, emit, ctx) as Promise<unknown> | undefined
         if (r !== undefined && r !== null && typeof r.then === 'function') await r
@@ -81,6 +82,7 @@ export class MapTask {
         this.badRecord(err, chunk.file, ctx.line, typeof record === 'string' ? record : JSON.stringify(record) ?? '')
       }
     }
+    collector.flatRecord = undefined
   }
 
   finish (): RunInfo[] {

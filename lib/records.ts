@@ -1,5 +1,6 @@
 // Records from one chunk of input bytes (line-aligned, or a whole file for --format file),
-// by format. Works on the chunk as one string: split once, no per-record stream events.
+// by format. A whole chunk at a time, no per-record stream events: ASCII decoded as one string
+// and split once, other text decoded line by line.
 import { isAscii, isUtf8 } from 'node:buffer'
 import { parse as parseCsv } from 'csv-parse/sync'
 import { unpackValue } from './values.js'

@@ -22,19 +22,22 @@ export interface ReduceSpec {
 
 export interface ReduceCounters { keys: number, written: number, badRecords: number }
 
-const FRAGMENT_BUFFER = 1 << 20
+// output buffered per reduce task, shared by its partitions' fragments (64KB each at least)
+const FRAGMENT_BUFFERS = 8 << 20
 
 /**
- * One output partition's fragment file. Lines are encoded straight into a buffer: appending
- * them to a string then writing it cost 560 ms a 64 MB sort-lines job (flattening the rope,
- * then encoding it, two-byte as soon as one line was); the whole job took 5.1-5.4 -> 4.4 s.
+ * One output partition's fragment file. Lines are encoded straight into a buffer (1 MB, less
+ * with many partitions): appending them to a string then writing it cost 560 ms a 64 MB
+ * sort-lines job (flattening the rope, then encoding it, two-byte as soon as one line was);
+ * the whole job took 5.1-5.4 -> 4.4 s.
  */
 class Fragment {
   private fd: number
-  private buf = Buffer.allocUnsafe(FRAGMENT_BUFFER)
+  private readonly buf: Buffer
   private used = 0
-  constructor (readonly path: string) {
+  constructor (readonly path: string, bufferBytes: number) {
     this.fd = openSync(path, 'w', 0o600)
+    this.buf = Buffer.allocUnsafe(bufferBytes)
   }
 
   write (line: string): void {
@@ -71,7 +74,8 @@ class Fragment {
 export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts: { maxBadRecords: number, badSoFar: number }): Promise<{ counters: ReduceCounters, bad: BadRecord[] }> {
   const counters: ReduceCounters = { keys: 0, written: 0, badRecords: 0 }
   const bad: BadRecord[] = []
-  const fragments = spec.fragments.map(p => new Fragment(p))
+  const fragmentBytes = Math.max(64 << 10, Math.min(1 << 20, Math.floor(FRAGMENT_BUFFERS / spec.fragments.length)))
+  const fragments = spec.fragments.map(p => new Fragment(p, fragmentBytes))
   const n = fragments.length
   const merger = new Merger(spec.runs, { lo: spec.lo, hi: spec.hi, bufferBytes: spec.bufferBytes })
   const staged = opts.maxBadRecords > 0

@@ -51,11 +51,17 @@ function oracle (pairs: Array<[unknown, number]>, combine: boolean): Array<[unkn
 }
 
 t.test('runs merge back to the oracle, across index/append switches', async t => {
+  let appended = 0
   fc.assert(fc.property(fc.array(stretch, { minLength: 1, maxLength: 8 }), fc.integer(), fc.integer({ min: 20_000, max: 400_000 }), fc.boolean(), (stretches, seed, budget, combine) => {
     const pairs = pairsOf(stretches, seed)
     const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
     const c = new Collector({ budget, combine: combine ? sum : undefined, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
-    for (const [k, v] of pairs) c.add(k, v)
+    let appending = false
+    for (const [k, v] of pairs) {
+      c.add(k, v)
+      appending ||= (c as unknown as { appending: boolean }).appending
+    }
+    if (appending) appended++
     const runs = c.finish().map(r => r.path)
     const got: Array<[unknown, unknown[]]> = []
     const m = new Merger(runs)
@@ -69,4 +75,6 @@ t.test('runs merge back to the oracle, across index/append switches', async t =>
     t.same(got, oracle(pairs, combine))
     return true
   }), { numRuns: 100 })
+  // the cases must reach the appending mode (a change that never appended would pass otherwise)
+  t.ok(appended >= 10, `${appended} of 100 cases appended`)
 })

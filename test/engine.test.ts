@@ -19,7 +19,7 @@ t.test('merge groups', async t => {
       runs = groups.length
       passes++
     }
-    if (extra < fanIn) return passes === 1 && runs === fanIn && merged <= extra + Math.min(workers, extra)
+    if (extra < fanIn) return passes === 1 && runs === fanIn && merged === extra + Math.min(workers, extra)
     return true
   }), { numRuns: 2000 })
   t.pass()

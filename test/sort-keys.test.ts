@@ -1,13 +1,14 @@
 // sort-keys.ts: the order it gives is code point (UTF-8 byte) order, whatever the keys share,
-// however many tie on their prefixes, and around 0xff, astral characters and surrogates.
+// however many tie on their prefixes, around 0xff, astral characters and surrogates; equal
+// keys keep index order.
 import t from 'tap'
 import fc from 'fast-check'
 import { compareCodePoints, sortKeys } from '../dist/lib/sort-keys.js'
 
 // few characters, chosen at the edges of the prefix encoding: NUL (as the end of a key),
-// 0xfe/0xff/0x100 (where characters start counting as 0xff), a BMP character above the
-// surrogates, and an astral one (a surrogate pair)
-const chars = ['\0', 'a', 'b', '\u00fe', '\u00ff', '\u0100', '\u20ac', '\uffff', '\u{1f600}']
+// 0xfe/0xff/0x100, Cyrillic, BMP characters above the surrogates, and an astral one (a
+// surrogate pair, which ranks above every other unit)
+const chars = ['\0', 'a', 'b', '\u00fe', '\u00ff', '\u0100', '\u0416', '\u20ac', '\uffff', '\u{1f600}']
 const key = fc.array(fc.constantFrom(...chars), { maxLength: 12 }).map(a => a.join(''))
 const keys = fc.tuple(fc.constantFrom('', 'key', 'k\u00ff\u20ac'), fc.uniqueArray(key, { minLength: 0, maxLength: 600 }))
   .map(([prefix, ks]) => [...new Set(ks.map(k => prefix + k))])
@@ -20,6 +21,18 @@ t.test('code point order, by index, for any distinct keys', async t => {
     const want = ks.slice().sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
     return got.length === ks.length && got.every((k, i) => k === want[i])
   }), { numRuns: 400 })
+  t.pass()
+})
+
+t.test('equal keys keep index order; only the first n keys count', async t => {
+  fc.assert(fc.property(fc.array(key, { maxLength: 400 }), fc.nat(), (ks, cut) => {
+    const n = ks.length === 0 ? 0 : cut % (ks.length + 1)
+    const surrogates = ks.some(k => /[\ud800-\udfff]/.test(k))
+    const order = Array.from(sortKeys(ks, surrogates, n))
+    const want = Array.from({ length: n }, (_, i) => i)
+      .sort((a, b) => Buffer.compare(Buffer.from(ks[a]!), Buffer.from(ks[b]!)) || a - b)
+    return order.length === n && order.every((i, j) => i === want[j])
+  }), { numRuns: 300 })
   t.pass()
 })
 
