@@ -141,11 +141,7 @@ export class Collector {
     const strings = this.strings
     const i = strings.find(key)
     if (i === -1) {
-      if (SURROGATE.test(key)) {
-        if (!key.isWellFormed()) encodeStringKey(key) // throws the KeyError
-        this.surrogates = true
-      }
-      const k = key === this.flatRecord ? this.flatRecord : copyString(key)
+      const k = this.ownKey(key)
       strings.insert(k, v === undefined ? new Multi([v], size, COMBINE_AT) : v)
       this.bytes += STRING_KEY_BYTES + 2 * k.length + size
       if (this.bytes >= this.budget) this.spill()
@@ -177,12 +173,17 @@ export class Collector {
     if (this.bytes >= this.budget) this.spill()
   }
 
-  private append (key: string, v: unknown, size: number): void {
+  /** A new key as the buffer keeps it: refused if it has a lone surrogate, else copied unless it is the flat record. */
+  private ownKey (key: string): string {
     if (SURROGATE.test(key)) {
       if (!key.isWellFormed()) encodeStringKey(key) // throws the KeyError
       this.surrogates = true
     }
-    const k = key === this.flatRecord ? this.flatRecord : copyString(key)
+    return key === this.flatRecord ? this.flatRecord : copyString(key)
+  }
+
+  private append (key: string, v: unknown, size: number): void {
+    const k = this.ownKey(key)
     // the arrays keep their length from buffer to buffer: regrowing them each time was slower
     if (this.pairs < this.pairKeys.length) {
       this.pairKeys[this.pairs] = k
