@@ -131,7 +131,7 @@ export async function main (argv: string[], io: Io): Promise<number> {
       if (showProgress) io.stderr.write('\r\x1b[K')
     }
     if (v.stats !== undefined) {
-      writeFileSync(v.stats, JSON.stringify({ counters: result.counters, user: result.user.toJSON(), badRecords: result.bad }, null, 2) + '\n')
+      writeFileSync(v.stats, JSON.stringify({ counters: result.counters, phases: result.phases, user: result.user.toJSON(), badRecords: result.bad }, null, 2) + '\n')
     }
     if (!v.quiet && !result.stdoutClosed) {
       io.stderr.write(formatCounters(result.counters, result.user))

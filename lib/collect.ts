@@ -11,6 +11,7 @@
 // values gets a `Multi`. A stored value is the job's primitive as is, or, for an object, a
 // Buffer with its packed bytes (a snapshot: later mutation by the job cannot change it), so a
 // Buffer among stored values is always a packed value and a Multi is never a stored value.
+import { utf8Slice, utf8Write } from './bytes.js'
 import { describeUserError } from './errors.js'
 import { KeyError, decodeKey, encodeKey, encodeStringKey, showKey } from './keys.js'
 import { RunWriter, type RunInfo } from './run-file.js'
@@ -52,8 +53,7 @@ const scratch = Buffer.allocUnsafe(1 << 16)
 export function copyString (s: string): string {
   if (s.length < SLICED_MIN) return s
   if (s.length * 3 > scratch.length) return Buffer.from(s, 'utf8').toString('utf8')
-  const n = scratch.write(s, 0, 'utf8')
-  return scratch.toString('utf8', 0, n)
+  return utf8Slice(scratch, 0, utf8Write(scratch, s, 0))
 }
 
 /**
@@ -106,7 +106,7 @@ export class Collector {
   private strings = new StringTable<unknown>()
   // Appending: string pairs kept in emit order, unindexed, for buffers of (nearly) all
   // distinct keys, where an index finds nothing to combine; the sort at spill groups them.
-  private appending = false
+  private appending: boolean
   private readonly pairKeys: string[] = []
   private readonly pairValues: unknown[] = []
   private pairs = 0
@@ -123,7 +123,8 @@ export class Collector {
   private readonly emitted: Array<[unknown, unknown]> = []
   private readonly collectEmit = (k: unknown, v: unknown): void => { this.emitted.push([k, v]) }
 
-  constructor (opts: { budget: number, combine?: ReduceFn | undefined, ctx: Context, nextRunPath: () => string, counters: SpillCounters }) {
+  constructor (opts: { budget: number, combine?: ReduceFn | undefined, ctx: Context, nextRunPath: () => string, counters: SpillCounters, append?: boolean }) {
+    this.appending = opts.append ?? false
     this.budget = opts.budget
     this.combine = opts.combine
     this.ctx = opts.ctx
@@ -212,6 +213,9 @@ export class Collector {
     }
     if (this.bytes >= this.budget) this.spill()
   }
+
+  /** Whether the next buffer would append (a worker's next task starts the way this one ended). */
+  get appends (): boolean { return this.appending }
 
   get empty (): boolean { return this.strings.size === 0 && this.pairs === 0 && this.others.size === 0 }
 

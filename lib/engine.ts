@@ -46,6 +46,8 @@ export interface EngineResult {
   bad: BadRecord[]
   /** stdout was closed by its reader before the output was written whole. */
   stdoutClosed: boolean
+  /** Wall-clock seconds per phase (map includes starting the workers; a chain's steps are prefixed). */
+  phases: Record<string, number>
 }
 
 /**
@@ -72,6 +74,7 @@ export class Engine {
   readonly counters = newCounters()
   readonly user = new UserCounters()
   readonly bad: BadRecord[] = []
+  readonly phases: Record<string, number> = {}
   tmp: string | undefined
   private pool: Pool | undefined
   private nextTask = 0
@@ -117,7 +120,7 @@ export class Engine {
         inputs = [between]
         format = 'pairs'
       }
-      return { counters: this.counters, user: this.user, bad: this.bad, stdoutClosed }
+      return { counters: this.counters, user: this.user, bad: this.bad, stdoutClosed, phases: this.phases }
     } finally {
       if (ticker !== undefined) clearInterval(ticker)
       await this.pool?.close()
@@ -141,12 +144,28 @@ export class Engine {
     })
     this.pool.onFatal(e => this.abort(e))
     this.phase('map', 0)
+    const time = this.timer()
     await this.pool.start()
     let runs = await this.race(this.mapPhase(plain, p.taskBytes, p.chunkBytes))
+    time('map')
     runs = await this.race(this.mergePhase(runs))
+    time('merge')
     const fragments = await this.race(this.reducePhase(runs, target.partitions))
     await this.pool.close()
-    return await commitOutput(target, fragments, o.stdout)
+    time('reduce')
+    const closed = await commitOutput(target, fragments, o.stdout)
+    time('output')
+    return closed
+  }
+
+  /** Each call records the seconds since the previous one under `phase` (for --stats). */
+  private timer (): (phase: string) => void {
+    let from = performance.now()
+    return phase => {
+      const now = performance.now()
+      this.phases[this.step.name + phase] = Math.round(now - from) / 1000
+      from = now
+    }
   }
 
   private statusLine (started: number): string {

@@ -27,6 +27,8 @@ export interface MapTaskOptions {
   /** Bad records skipped before this task (the limit is for the whole job). */
   badSoFar: number
   nextRunPath: () => string
+  /** Start with an appending sort buffer (the worker's previous task ended with one). */
+  append?: boolean
 }
 
 export class MapTask {
@@ -42,7 +44,7 @@ export class MapTask {
     this.opts = opts
     const user = this.user
     this.ctx = { file: '', line: 0, count: (name: string, n = 1) => user.add(name, n) }
-    this.collector = new Collector({ budget: opts.budget, combine: opts.job.combine, ctx: this.ctx, nextRunPath: opts.nextRunPath, counters: this.counters })
+    this.collector = new Collector({ budget: opts.budget, combine: opts.job.combine, ctx: this.ctx, nextRunPath: opts.nextRunPath, counters: this.counters, append: opts.append ?? false })
   }
 
   async chunk (chunk: Chunk): Promise<void> {
@@ -84,6 +86,9 @@ export class MapTask {
     }
     collector.flatRecord = undefined
   }
+
+  /** See MapTaskOptions.append. */
+  get appends (): boolean { return this.collector.appends }
 
   finish (): RunInfo[] {
     try {

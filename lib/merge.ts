@@ -4,7 +4,7 @@
 // extra passes over consecutive groups of runs, which keeps run order.
 import { combineValues, CombineError } from './collect.js'
 import { MrstreamError } from './errors.js'
-import { KeyError, decodeKey } from './keys.js'
+import { KeyError, type Key } from './keys.js'
 import { RunReader, RunWriter, readFooter, type RunInfo } from './run-file.js'
 import { ValueError } from './values.js'
 import { tick } from './heartbeat.js'
@@ -66,6 +66,11 @@ export class Merger {
     current[this.size++] = first
     while (this.heap.length > 0 && this.readers[this.heap[0]!]!.key === this.key) current[this.size++] = this.pop()
     return true
+  }
+
+  /** The current key, decoded (before its values are read). */
+  decodedKey (): Key {
+    return this.readers[this.current[0]!]!.decodedKey()
   }
 
   /** The i-th reader holding the current key (0 <= i < size). */
@@ -163,7 +168,7 @@ export function mergeRuns (runs: string[], out: string, combine: ReduceFn | unde
   try {
     while (merger.next()) {
       if (combine !== undefined && (merger.size > 1 || merger.count() > 1)) {
-        const key = decodeKey(merger.key)
+        const key = merger.decodedKey()
         let values: unknown[]
         try {
           values = combineValues(combine, key, merger.key, merger.values(), ctx)

@@ -4,6 +4,7 @@
 import { isAscii, isUtf8 } from 'node:buffer'
 import { parse as parseCsv } from 'csv-parse/sync'
 import { unpackValue } from './values.js'
+import { latin1Slice, utf8Slice } from './bytes.js'
 
 /** `pairs` is internal: the [key, value] records a chain's step passes to the next. */
 export type Format = 'lines' | 'ndjson' | 'csv' | 'file' | 'pairs'
@@ -80,7 +81,7 @@ export function recordsOf (chunk: Chunk, format: Format): ChunkRecords {
 
 /** ASCII decodes as latin1, straight into one one-byte string, then split once. */
 function asciiLines (buf: Buffer): string[] {
-  const lines = buf.toString('latin1').split('\n')
+  const lines = latin1Slice(buf, 0, buf.length).split('\n')
   if (lines[lines.length - 1] === '') lines.pop() // the chunk ends with a newline (or is empty)
   return lines
 }
@@ -96,10 +97,10 @@ function utf8Lines (buf: Buffer): string[] {
   for (;;) {
     const nl = buf.indexOf(10, from)
     if (nl === -1) break
-    lines.push(buf.toString('utf8', from, nl))
+    lines.push(utf8Slice(buf, from, nl))
     from = nl + 1
   }
-  if (from < buf.length) lines.push(buf.toString('utf8', from))
+  if (from < buf.length) lines.push(utf8Slice(buf, from, buf.length))
   return lines
 }
 

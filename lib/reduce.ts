@@ -3,8 +3,9 @@
 // files (one per output partition). Fragments of consecutive ranges concatenate into one
 // sorted output.
 import { closeSync, openSync, writeSync } from 'node:fs'
+import { utf8Write } from './bytes.js'
 import { MrstreamError, describeUserError } from './errors.js'
-import { KeyError, decodeKey, encodeKey, hashEkey, showKey } from './keys.js'
+import { KeyError, encodeKey, hashEkey, showKey } from './keys.js'
 import { formatPair, type OutputFormat } from './format.js'
 import { Merger } from './merge.js'
 import type { Context, Job } from './job.js'
@@ -46,7 +47,7 @@ class Fragment {
       this.flush()
       if (3 * line.length > this.buf.length) { this.writeOut(Buffer.from(line, 'utf8')); return }
     }
-    this.used += this.buf.write(line, this.used)
+    this.used += utf8Write(this.buf, line, this.used)
   }
 
   flush (): void {
@@ -102,7 +103,7 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
   ctx.line = 0
   try {
     while (merger.next()) {
-      key = decodeKey(merger.key)
+      key = merger.decodedKey()
       counters.keys++
       try {
         let ret = job.reduce(key, merger.values(), emit, ctx)

@@ -10,12 +10,14 @@ import { crc32 } from 'node:zlib'
 import { pack, unpack } from 'msgpackr'
 import { MrstreamError } from './errors.js'
 import { packValue, unpackValue } from './values.js'
-import { encodeStringKey } from './keys.js'
+import { decodeKey, encodeStringKey, isStringEkey, type Key } from './keys.js'
+import { latin1Slice, latin1Write, utf8Slice, utf8Write } from './bytes.js'
 
 const MAGIC = 'MRSRUN01'
 const TRAILER = 12
 const BLOCK_BYTES = 64 * 1024
 const WRITE_BUFFER = 1 << 20
+
 
 export type Block = [offset: number, firstEkey: string, length: number, crc: number]
 
@@ -61,7 +63,7 @@ export class RunWriter {
     }
     this.room(ekey.length + 20)
     this.varint(ekey.length)
-    this.pos += this.buf.write(ekey, this.pos, 'latin1')
+    this.pos += latin1Write(this.buf, ekey, this.pos)
     this.varint(count)
     this.groups++
   }
@@ -75,15 +77,32 @@ export class RunWriter {
     if (current === undefined || this.flushed + this.pos - current[0] >= BLOCK_BYTES || key.includes('\0')) {
       return this.startGroup(encodeStringKey(key), count)
     }
-    const len = Buffer.byteLength(key, 'utf8')
-    this.room(len + 30)
-    this.varint(len + 3)
-    this.buf[this.pos++] = 5
-    this.pos += this.buf.write(key, this.pos, len, 'utf8')
+    this.room(3 * key.length + 30)
+    this.pos = this.utf8Field(key, 5, 3)
     this.buf[this.pos++] = 0
     this.buf[this.pos++] = 1
     this.varint(count)
     this.groups++
+  }
+
+  /**
+   * Writes varint(len + extra), the byte `head`, then `s` as UTF-8 (len bytes) at pos, with
+   * room for 3 bytes a UTF-16 unit; returns the new pos. When even that bound keeps the length
+   * under 128, the string goes first and its one length byte after, with no byteLength pass.
+   */
+  private utf8Field (s: string, head: number, extra: number): number {
+    const b = this.buf
+    let at = this.pos
+    if (3 * s.length + extra < 0x80) {
+      b[at + 1] = head
+      const len = utf8Write(b, s, at + 2)
+      b[at] = len + extra
+      return at + 2 + len
+    }
+    this.varint(Buffer.byteLength(s, 'utf8') + extra)
+    at = this.pos
+    b[at] = head
+    return at + 1 + utf8Write(b, s, at + 1)
   }
 
   /**
@@ -103,6 +122,7 @@ export class RunWriter {
         return
       }
     } else if (typeof v === 'string') {
+      if (3 * v.length < 32 && v.isWellFormed()) return this.shortString(v)
       const len = Buffer.byteLength(v, 'utf8')
       if (len < 0x10000 && v.isWellFormed()) {
         const head = len < 32 ? 1 : len < 256 ? 2 : 3
@@ -111,7 +131,7 @@ export class RunWriter {
         if (head === 1) this.buf[this.pos++] = 0xa0 | len
         else if (head === 2) { this.buf[this.pos++] = 0xd9; this.buf[this.pos++] = len }
         else { this.buf[this.pos++] = 0xda; this.pos = this.buf.writeUInt16BE(len, this.pos) }
-        this.pos += this.buf.write(v, this.pos, len, 'utf8')
+        this.pos += utf8Write(this.buf, v, this.pos)
         this.values++
         return
       }
@@ -123,6 +143,18 @@ export class RunWriter {
       return
     }
     this.valueBytes(packValue(v))
+  }
+
+  /** A string of under 32 UTF-8 bytes whatever its characters: a msgpack fixstr, written before its lengths. */
+  private shortString (v: string): void {
+    this.room(2 + 3 * v.length)
+    const b = this.buf
+    const at = this.pos
+    const len = v.length === 0 ? 0 : utf8Write(b, v, at + 2)
+    b[at] = len + 1
+    b[at + 1] = 0xa0 | len
+    this.pos = at + 2 + len
+    this.values++
   }
 
   private int (n: number): void {
@@ -250,6 +282,7 @@ export class RunReader {
   key = ''
   /** Values of the current group not yet read. */
   left = 0
+  private keyAt = 0
   private fd: number
   private buf: Buffer
   private start = 0
@@ -276,11 +309,24 @@ export class RunReader {
     while (this.left > 0) this.skipValue()
     if (this.fileOff + this.start >= this.bodyEnd) { this.key = ''; return false }
     const klen = this.varint()
-    this.ensure(klen)
-    this.key = this.buf.toString('latin1', this.start, this.start + klen)
+    // with the count's varint too, so reading it cannot move the key's bytes (see decodedKey)
+    this.ensure(Math.min(klen + 10, this.bodyEnd - this.fileOff - this.start))
+    if (klen > this.end - this.start) throw this.corrupt('group runs past the end of the body')
+    this.keyAt = this.start
+    this.key = latin1Slice(this.buf, this.start, this.start + klen)
     this.start += klen
     this.left = this.varint()
     return true
+  }
+
+  /**
+   * The current key as the job emitted it; call before reading its values. A string key
+   * without NULs is decoded from its bytes in one step, not from the ekey string.
+   */
+  decodedKey (): Key {
+    const key = this.key
+    if (!isStringEkey(key) || key.indexOf('\0') !== key.length - 2 || key.charCodeAt(key.length - 1) !== 1) return decodeKey(key)
+    return utf8Slice(this.buf, this.keyAt + 1, this.keyAt + key.length - 2)
   }
 
   /** The next value's packed bytes; valid until the reader moves on. */
@@ -306,7 +352,7 @@ export class RunReader {
     const t = b[at]!
     if (t < 0x80) return t
     if (t >= 0xe0) return t - 256
-    if (t >= 0xa0 && t < 0xc0) return b.toString('utf8', at + 1, at + len)
+    if (t >= 0xa0 && t < 0xc0) return utf8Slice(b, at + 1, at + len)
     switch (t) {
       case 0xc0: return null
       case 0xc2: return false
@@ -318,8 +364,8 @@ export class RunReader {
       case 0xd0: return b.readInt8(at + 1)
       case 0xd1: return b.readInt16BE(at + 1)
       case 0xd2: return b.readInt32BE(at + 1)
-      case 0xd9: return b.toString('utf8', at + 2, at + len)
-      case 0xda: return b.toString('utf8', at + 3, at + len)
+      case 0xd9: return utf8Slice(b, at + 2, at + len)
+      case 0xda: return utf8Slice(b, at + 3, at + len)
     }
     try {
       return unpackValue(b.subarray(at, at + len))

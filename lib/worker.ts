@@ -34,6 +34,9 @@ const port = parentPort!
 const config = workerData as WorkerConfig
 let job: Job
 let current: { task: number, map: MapTask, queue: Promise<void>, failed: boolean } | undefined
+// a task's sort buffer starts the way the previous task's ended (indexing or appending):
+// keys that were all distinct in one split likely are in the next
+let appendNext = false
 
 function fail (task: number, e: unknown): void {
   const err = e instanceof MrstreamError ? e : new MrstreamError('MRS_ERR_TASK_FAILED', `internal error: ${describeUserError(e)}`)
@@ -49,6 +52,7 @@ function mapStart (msg: Extract<ToWorker, { type: 'map' }>): void {
     maxBadRecords: config.maxBadRecords,
     badSoFar: msg.badSoFar,
     nextRunPath: () => `${config.tmpDir}/map-${msg.task}-a${msg.attempt}-s${spill++}.run`,
+    append: appendNext,
   })
   current = { task: msg.task, map, queue: Promise.resolve(), failed: false }
 }
@@ -92,6 +96,7 @@ function mapEnd (): void {
     if (c.failed) return
     try {
       const runs = c.map.finish()
+      appendNext = c.map.appends
       port.postMessage({ type: 'done', task: c.task, runs, counters: c.map.counters, user: [...c.map.user.values], bad: c.map.bad })
     } catch (e) {
       fail(c.task, e)

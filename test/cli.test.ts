@@ -206,8 +206,10 @@ t.test('--max-bad-records skips and counts up to N throwing records', async t =>
   t.equal(r.stdout, 'all\t3\nok1\t1\nok2\t3\nok3\t5\n', 'the bad records\' pairs are not in the output')
   t.match(r.stderr, /bad records skipped\s+2\b/, 'the counters show 2 bad records skipped')
   t.match(r.stderr, /job: good records\s+3\b/, 'the job\'s own counter')
-  const stats = JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as { counters: Record<string, number>, user: Record<string, number>, badRecords: Array<{ file: string, line: number, record: string }> }
+  const stats = JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as { counters: Record<string, number>, phases: Record<string, number>, user: Record<string, number>, badRecords: Array<{ file: string, line: number, record: string }> }
   t.equal(stats.counters.badRecords, 2, '--stats: counters.badRecords')
+  t.same(Object.keys(stats.phases), ['map', 'merge', 'reduce', 'output'], '--stats: seconds per phase')
+  t.ok(Object.values(stats.phases).every(s => typeof s === 'number' && s >= 0), '--stats: phase times are seconds')
   t.equal(stats.counters.records, 5, '--stats: counters.records')
   t.equal(stats.counters.pairs, 6, '--stats: only the good records\' pairs were emitted')
   t.same(stats.user, { 'good records': 3 }, '--stats: user counters')

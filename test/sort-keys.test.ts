@@ -50,3 +50,19 @@ t.test('compareCodePoints puts astral characters after the rest of the BMP', asy
   t.ok(compareCodePoints('ab', 'abc') < 0)
   t.equal(compareCodePoints('x', 'x'), 0)
 })
+
+t.test('large tie groups: refined past their shared units, NUL apart from the end', async t => {
+  // thousands of keys over a tiny alphabet, most sharing a long start: groups that tie on the
+  // first prefix are far larger than an insertion sort takes
+  const unit = fc.constantFrom('\0', 'a', 'b', '\u00ff', '\u20ac', '\u{1f600}')
+  const tail = fc.array(unit, { maxLength: 8 }).map(a => a.join(''))
+  const starts = fc.array(fc.array(unit, { maxLength: 20 }).map(a => a.join('')), { minLength: 1, maxLength: 4 })
+  fc.assert(fc.property(starts, fc.array(fc.tuple(fc.nat(), tail), { minLength: 50, maxLength: 3000 }), (heads, parts) => {
+    const ks = parts.map(([h, rest]) => heads[h % heads.length] + rest)
+    const surrogates = ks.some(k => /[\ud800-\udfff]/.test(k))
+    const order = Array.from(sortKeys(ks, surrogates))
+    const want = ks.map((_, i) => i).sort((a, b) => Buffer.compare(Buffer.from(ks[a]!), Buffer.from(ks[b]!)) || a - b)
+    return order.every((i, j) => i === want[j])
+  }), { numRuns: 150 })
+  t.pass()
+})
