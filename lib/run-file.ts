@@ -85,6 +85,37 @@ export class RunWriter {
     this.groups++
   }
 
+  /** As startStringGroup, for a string key given as its UTF-8 bytes, src[start, end). */
+  startBytesGroup (src: Buffer, start: number, end: number, count: number): void {
+    const len = end - start
+    const current = this.blocks[this.blocks.length - 1]
+    if (current !== undefined && this.flushed + this.pos - current[0] < BLOCK_BYTES) {
+      this.room(len + 30)
+      const b = this.buf
+      const at = this.pos
+      let p = at
+      if (len + 3 < 0x80) b[p++] = len + 3
+      else { this.varint(len + 3); p = this.pos }
+      b[p++] = 5
+      let nul = false
+      for (let i = start; i < end; i++) {
+        const c = src[i]!
+        if (c === 0) { nul = true; break }
+        b[p++] = c
+      }
+      if (!nul) {
+        b[p++] = 0
+        b[p++] = 1
+        this.pos = p
+        this.varint(count)
+        this.groups++
+        return
+      }
+      this.pos = at // a NUL: written escaped, below
+    }
+    this.startGroup(encodeStringKey(utf8Slice(src, start, end)), count)
+  }
+
   /**
    * Writes varint(len + extra), the byte `head`, then `s` as UTF-8 (len bytes) at pos, with
    * room for 3 bytes a UTF-16 unit; returns the new pos. When even that bound keeps the length

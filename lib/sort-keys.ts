@@ -94,20 +94,12 @@ export function sortKeys (keys: readonly string[], surrogates: boolean, n = keys
   }
   packed.sort()
   const scratch = new Uint32Array(n)
-  let prev = -1
-  let from = 0
   for (let i = 0; i < n; i++) {
     const v = packed[i]!
-    const p = Math.floor(v / scale)
-    order[i] = v - p * scale
-    if (p !== prev) {
-      // from the window's start: a surrogate ended some prefixes early, and NUL ties with the end
-      if (i - from > 1) refine(order, from, i, keys, at, surrogates, packed, scratch)
-      prev = p
-      from = i
-    }
+    order[i] = v - Math.floor(v / scale) * scale
   }
-  if (n - from > 1) refine(order, from, n, keys, at, surrogates, packed, scratch)
+  // from the window's start: a surrogate ended some prefixes early, and NUL ties with the end
+  eachTie(packed, 0, n, scale, (from, to) => { refine(order, from, to, keys, at, surrogates, packed, scratch) })
   return order
 }
 
@@ -161,17 +153,25 @@ function refine (order: Uint32Array, from: number, to: number, keys: readonly st
     order[i] = scratch[from + v - Math.floor(v / scale) * scale]!
   }
   // then the tie groups (refining one overwrites its part of packed and scratch)
+  eachTie(packed, from, to, scale, (a, b) => { refine(order, a, b, keys, depth + units, surrogates, packed, scratch) })
+}
+
+/**
+ * Calls `refine` on each run of two or more equal prefixes in the sorted packed[from, to)
+ * (prefix = floor(value / scale)). A refine may overwrite packed within its own run only.
+ */
+export function eachTie (packed: Float64Array, from: number, to: number, scale: number, refine: (from: number, to: number) => void): void {
   let prev = -1
   let start = from
   for (let i = from; i < to; i++) {
     const p = Math.floor(packed[i]! / scale)
     if (p !== prev) {
-      if (i - start > 1) refine(order, start, i, keys, depth + units, surrogates, packed, scratch)
+      if (i - start > 1) refine(start, i)
       prev = p
       start = i
     }
   }
-  if (to - start > 1) refine(order, start, to, keys, depth + units, surrogates, packed, scratch)
+  if (to - start > 1) refine(start, to)
 }
 
 /** Stable insertion sort of order[from, to) by key. */

@@ -4,6 +4,8 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { compareCodePoints, sortKeys } from '../dist/lib/sort-keys.js'
+import { KeyArena, sortArena } from '../dist/lib/key-arena.js'
+import { KeyError } from '../dist/lib/keys.js'
 
 // few characters, chosen at the edges of the prefix encoding: NUL (as the end of a key),
 // 0xfe/0xff/0x100, Cyrillic, BMP characters above the surrogates, and an astral one (a
@@ -65,4 +67,26 @@ t.test('large tie groups: refined past their shared units, NUL apart from the en
     return order.every((i, j) => i === want[j])
   }), { numRuns: 150 })
   t.pass()
+})
+
+t.test('keys as UTF-8 bytes in an arena: the same order as sortKeys', async t => {
+  const unit = fc.constantFrom('\0', 'a', 'b', '\u007f', '\u0080', '\u00ff', '\u20ac', '\uffff', '\u{1f600}')
+  const tail = fc.array(unit, { maxLength: 10 }).map(a => a.join(''))
+  const starts = fc.array(fc.array(unit, { maxLength: 40 }).map(a => a.join('')), { minLength: 1, maxLength: 4 })
+  fc.assert(fc.property(starts, fc.array(fc.tuple(fc.nat(), tail), { maxLength: 2500 }), fc.integer({ min: 1, max: 1 << 16 }), (heads, parts, room) => {
+    const ks = parts.map(([h, rest]) => heads[h % heads.length] + rest)
+    const arena = new KeyArena(room, 1 << 20) // small: it must grow
+    for (const k of ks) arena.add(k)
+    const order = Array.from(sortArena(arena))
+    const want = Array.from(sortKeys(ks, ks.some(k => /[\ud800-\udfff]/.test(k))))
+    return order.length === ks.length && order.every((i, j) => i === want[j])
+  }), { numRuns: 150 })
+  t.pass()
+})
+
+t.test('an arena refuses a key with a lone surrogate', async t => {
+  const arena = new KeyArena(1024, 1 << 20)
+  arena.add('fine')
+  t.throws(() => arena.add('bad\ud800'), KeyError)
+  t.throws(() => arena.add('x'.repeat(40) + '\udc00'), KeyError)
 })

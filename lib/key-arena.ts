@@ -1,0 +1,199 @@
+// An appending sort buffer's keys as UTF-8 bytes, back to back in one Buffer, and their order.
+// A buffer of (nearly) all-distinct keys kept a JS string per pair until its spill: the strings
+// lived long enough to be promoted, so collecting them was old-generation work, and sorting
+// and writing them read each one from wherever the heap had put it. Here the job's key string
+// dies young, the sort and the writer read the arena in order, and a key takes its UTF-8
+// length, not two bytes a character. UTF-8 byte order is code point order (SPEC §2), so the
+// keys sort as bytes.
+import { utf8Write } from './bytes.js'
+import { encodeStringKey } from './keys.js'
+import { eachTie } from './sort-keys.js'
+
+// keys this short are encoded by a loop here while they are ASCII (a call into C++ costs more)
+const SHORT = 32
+const MIN_BYTES = 1 << 16
+const MIN_KEYS = 1 << 12
+
+export class KeyArena {
+  bytes: Buffer
+  /** Key i is bytes[ends[i - 1] (0 for i = 0), ends[i]). */
+  ends = new Int32Array(MIN_KEYS)
+  size = 0
+  used = 0
+
+  /** `bytes` to start with; it doubles when full, up to `limit` (unless one key needs more). */
+  constructor (bytes: number, private readonly limit: number) {
+    this.bytes = Buffer.allocUnsafeSlow(Math.max(MIN_BYTES, Math.min(bytes, limit)))
+  }
+
+  start (i: number): number { return i === 0 ? 0 : this.ends[i - 1]! }
+
+  /** Appends a key; returns its length in bytes. Throws KeyError for a lone surrogate. */
+  add (key: string): number {
+    const len = key.length
+    if (this.used + 3 * len > this.bytes.length) this.grow(3 * len)
+    if (this.size === this.ends.length) {
+      const ends = new Int32Array(2 * this.ends.length)
+      ends.set(this.ends)
+      this.ends = ends
+    }
+    const b = this.bytes
+    const from = this.used
+    let p = from
+    let ascii = len <= SHORT
+    if (ascii) {
+      for (let i = 0; i < len; i++) {
+        const c = key.charCodeAt(i)
+        if (c >= 0x80) { ascii = false; break }
+        b[p++] = c
+      }
+    }
+    if (!ascii) {
+      if (!key.isWellFormed()) encodeStringKey(key) // throws the KeyError (UTF-8 has no lone surrogates)
+      p = from + utf8Write(b, key, from)
+    }
+    this.used = p
+    this.ends[this.size++] = p
+    return p - from
+  }
+
+  clear (): void {
+    this.size = 0
+    this.used = 0
+  }
+
+  private grow (need: number): void {
+    const bytes = Buffer.allocUnsafeSlow(Math.max(this.used + need, Math.min(2 * this.bytes.length, this.limit)))
+    this.bytes.copy(bytes, 0, 0, this.used)
+    this.bytes = bytes
+  }
+}
+
+/** Byte order of two ranges of `b` (shorter first when one is a prefix of the other). */
+export function compareRanges (b: Uint8Array, s1: number, e1: number, s2: number, e2: number): number {
+  const n = Math.min(e1 - s1, e2 - s2)
+  for (let i = 0; i < n; i++) {
+    const d = b[s1 + i]! - b[s2 + i]!
+    if (d !== 0) return d
+  }
+  return (e1 - s1) - (e2 - s2)
+}
+
+export function sameRange (b: Uint8Array, s1: number, e1: number, s2: number, e2: number): boolean {
+  if (e1 - s1 !== e2 - s2) return false
+  for (let i = 0; i < e1 - s1; i++) if (b[s1 + i] !== b[s2 + i]) return false
+  return true
+}
+
+// bytes after the common prefix that can count in the first pass (as many as fit the bits left)
+const WINDOW = 16
+// groups this small are insertion-sorted; larger tie groups are packed again
+const SMALL = 12
+
+/**
+ * Indexes of the arena's keys in byte order, equal keys in index order. As sort-keys.ts does
+ * for strings: the bytes after the common prefix, each as its rank among the bytes that occur
+ * there (0 is past the end), packed with the key's index into one double and sorted natively;
+ * then tie groups refined the same way from where they tie, 9 bits a byte.
+ */
+export function sortArena (arena: KeyArena): Uint32Array {
+  const n = arena.size
+  const order = new Uint32Array(n)
+  if (n === 0) return order
+  const b = arena.bytes
+  const ends = arena.ends
+  const bits = Math.max(1, Math.ceil(Math.log2(n)))
+  if (bits > 29) throw new RangeError(`too many keys to sort at once: ${n}`)
+  const scale = 2 ** bits
+  // the prefix all keys share
+  let at = ends[0]!
+  for (let i = 1; i < n && at > 0; i++) {
+    const s = ends[i - 1]!
+    const m = Math.min(at, ends[i]! - s)
+    let j = 0
+    while (j < m && b[s + j] === b[j]) j++
+    at = j
+  }
+  const rank = new Uint16Array(256)
+  for (let i = 0; i < n; i++) {
+    const s = i === 0 ? 0 : ends[i - 1]!
+    const end = Math.min(ends[i]!, s + at + WINDOW)
+    for (let j = s + at; j < end; j++) rank[b[j]!] = 1
+  }
+  let symbols = 1
+  for (let c = 0; c < 256; c++) if (rank[c] !== 0) rank[c] = symbols++
+  const width = Math.max(1, Math.ceil(Math.log2(symbols)))
+  const radix = 2 ** width
+  const chars = Math.min(WINDOW, Math.floor((53 - bits) / width))
+  const packed = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const s = (i === 0 ? 0 : ends[i - 1]!) + at
+    const len = ends[i]! - s
+    let p = 0
+    for (let j = 0; j < chars; j++) p = p * radix + (j < len ? rank[b[s + j]!]! : 0)
+    packed[i] = p * scale + i
+  }
+  packed.sort()
+  for (let i = 0; i < n; i++) {
+    const v = packed[i]!
+    order[i] = v - Math.floor(v / scale) * scale
+  }
+  const scratch = new Uint32Array(n)
+  eachTie(packed, 0, n, scale, (from, to) => { refine(arena, order, from, to, at + chars, packed, scratch) })
+  return order
+}
+
+/**
+ * Sorts order[from, to), whose keys agree on their bytes before `depth`, using packed[from, to)
+ * and scratch[from, to) as room (see sort-keys.ts `refine`, which this follows).
+ */
+function refine (arena: KeyArena, order: Uint32Array, from: number, to: number, depth: number, packed: Float64Array, scratch: Uint32Array): void {
+  const b = arena.bytes
+  const ends = arena.ends
+  const n = to - from
+  if (n <= SMALL) {
+    for (let i = from + 1; i < to; i++) {
+      const x = order[i]!
+      const xs = arena.start(x)
+      const xe = ends[x]!
+      let j = i - 1
+      while (j >= from && compareRanges(b, arena.start(order[j]!), ends[order[j]!]!, xs, xe) > 0) {
+        order[j + 1] = order[j]!
+        j--
+      }
+      order[j + 1] = x
+    }
+    return
+  }
+  const f = arena.start(order[from]!)
+  let lcp = ends[order[from]!]! - f - depth
+  for (let i = from + 1; i < to && lcp > 0; i++) {
+    const s = arena.start(order[i]!)
+    const m = Math.min(lcp, ends[order[i]!]! - s - depth)
+    let j = 0
+    while (j < m && b[s + depth + j] === b[f + depth + j]) j++
+    lcp = j
+  }
+  depth += Math.max(0, lcp)
+  const bits = Math.ceil(Math.log2(n))
+  const scale = 2 ** bits
+  const units = Math.floor((53 - bits) / 9)
+  let ended = true
+  for (let i = 0; i < n; i++) {
+    const k = order[from + i]!
+    const s = arena.start(k) + depth
+    const len = ends[k]! - s
+    let p = 0
+    for (let j = 0; j < units; j++) p = p * 512 + (j < len ? b[s + j]! + 1 : 0)
+    if (p !== 0) ended = false
+    packed[from + i] = p * scale + i
+  }
+  if (ended) return // every key ends at depth: they are equal, in index order
+  scratch.set(order.subarray(from, to), from)
+  packed.subarray(from, to).sort()
+  for (let i = from; i < to; i++) {
+    const v = packed[i]!
+    order[i] = scratch[from + v - Math.floor(v / scale) * scale]!
+  }
+  eachTie(packed, from, to, scale, (a, b) => { refine(arena, order, a, b, depth + units, packed, scratch) })
+}
