@@ -202,6 +202,28 @@ export function reduce (word, lines) {
 }
 `,
   },
+  // Array values [count, code points, greatest word form] per lower-cased word, combined: the
+  // map side's two-value combining keeps short flat arrays in place (collect.ts).
+  pairSums: {
+    name: 'pairSums',
+    ext: 'mjs',
+    source: `export function map (line, emit) {
+  for (const w of line.split(/\\s+/)) if (w) emit(w.toLowerCase(), [1, [...w].length, w])
+}
+export function reduce (word, values) {
+  let n = 0
+  let chars = 0
+  let most = ''
+  for (const [a, b, c] of values) {
+    n += a
+    chars += b
+    if (c > most) most = c
+  }
+  return [n, chars, most]
+}
+export const combine = reduce
+`,
+  },
   // One key per character: many unicode keys, astral and U+E000..U+FFFF side by side; TAB, CR
   // and NUL keys to escape (or not) in TSV.
   chars: {
