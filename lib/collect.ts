@@ -1,23 +1,23 @@
 // The sort buffer: pairs grouped by key in memory, accounted in bytes against a budget; when
-// full, sorted by key and spilled as a run (sortAndSpill). Grouping by key in a hash table
-// keeps each key's values in emit order, and only distinct keys get sorted. With a
-// combiner, a key's values are combined in place once they pile up (in-mapper combining), so
-// a count over few distinct keys never spills because of its values. When a buffer's keys
-// turn out (nearly) all distinct, the next buffer appends its string pairs unindexed instead,
-// keys as UTF-8 bytes in one arena (key-arena.ts), and the stable sort at spill groups them.
+// full, sorted by key and spilled as a run. Grouping by key in a hash table keeps each key's
+// values in emit order, and only distinct keys get sorted. With a combiner, a key's values
+// are combined in place once they pile up (in-mapper combining), so a count over few distinct
+// keys never spills because of its values. When a buffer's keys turn out (nearly) all
+// distinct, the next buffer appends its string pairs unindexed instead, and the stable sort at
+// spill groups them. String keys are kept as UTF-8 bytes in one arena (key-arena.ts), indexed
+// by key-index.ts; keys of other types are encoded (keys.ts) in a Map.
 //
 // Layout (measured: an Entry object and a values array per key cost 12 s of GC in 45 s on a
-// 1.3M-key sum): a string key maps straight to its one value, and only a key with several
-// values gets a `Multi`. A stored value is the job's primitive as is, or, for an object, a
+// 1.3M-key sum): a string key's index in the arena is its value's index in `values`, and only
+// a key with several values gets a `Multi`. A stored value is the job's primitive as is, or, for an object, a
 // Buffer with its packed bytes (a snapshot: later mutation by the job cannot change it), so a
 // Buffer among stored values is always a packed value and a Multi is never a stored value.
 import { utf8Slice, utf8Write } from './bytes.js'
 import { describeUserError } from './errors.js'
 import { KeyError, decodeKey, encodeKey, encodeStringKey, showKey } from './keys.js'
 import { RunWriter, type RunInfo } from './run-file.js'
-import { sortKeys } from './sort-keys.js'
 import { KeyArena, sameRange, sortArena } from './key-arena.js'
-import { StringTable } from './string-table.js'
+import { KeyIndex } from './key-index.js'
 import { ValueError, isPlain, packValue, unpackValue } from './values.js'
 import type { Context, ReduceFn } from './job.js'
 
@@ -27,10 +27,11 @@ class Multi {
 
 interface Other { key: unknown, slot: unknown }
 
-// V8 costs in bytes, measured with heapUsed after gc(): a string key's table slots, array
-// entries and string header (45 B in all for a 5-char key, with its count, at 1M keys); a
-// Map slot with its key's header (other keys); a Multi with its array; a value slot.
-const STRING_KEY_BYTES = 40
+// Costs in bytes: a string key's index slots (at most half full), end offset and value slot,
+// besides its UTF-8 bytes; an appended pair's end offset and value slot; a Map slot with its
+// key's header (other keys, measured with heapUsed after gc()); a Multi with its array; a value.
+const STRING_KEY_BYTES = 32
+const ARENA_PAIR_BYTES = 12
 const KEY_BYTES = 100
 const MULTI_BYTES = 80
 const SLOT_BYTES = 16
@@ -39,14 +40,11 @@ const COMBINE_AT = 32
 const APPEND_BELOW = 1.1
 const INDEX_ABOVE = 1.5
 const DECIDE_KEYS = 1000
-// an appended pair: its key's end offset and its value slot, besides the key's UTF-8 bytes
-const ARENA_PAIR_BYTES = 12
 // the key arena's first size (it grows up to the budget)
-const ARENA_BYTES = 16 << 20
-// V8 makes substrings of 13+ chars "sliced strings" that keep their parent alive: copy keys
-// so a 10-char key does not keep a whole 1 MB chunk string in memory.
+const ARENA_BYTES = 4 << 20
+// V8 makes substrings of 13+ chars "sliced strings" that keep their parent alive: copy string
+// values so a 20-char value does not keep a whole 1 MB chunk string in memory.
 const SLICED_MIN = 13
-const SURROGATE = /[\ud800-\udfff]/
 
 const scratch = Buffer.allocUnsafe(1 << 16)
 
@@ -106,18 +104,16 @@ export interface SpillCounters { spills: number, spilledBytes: number, spilledPa
 
 export class Collector {
   bytes = 0
-  /** The record being mapped when it is a string of its own: a key equal to it can be stored as it. */
-  flatRecord: string | undefined = undefined
-  private strings = new StringTable<unknown>()
+  private readonly arena: KeyArena
+  private readonly index: KeyIndex
+  /** String key i's stored value (a Multi for several). */
+  private readonly values: unknown[] = []
   // Appending: string pairs kept in emit order, unindexed, for buffers of (nearly) all
   // distinct keys, where an index finds nothing to combine; the sort at spill groups them.
   private appending: boolean
-  private arena: KeyArena | undefined
-  private readonly pairValues: unknown[] = []
   /** String pairs added since the last spill (to see how many share a key). */
   private stringPairs = 0
   private others = new Map<string, Other>()
-  private surrogates = false
   private readonly budget: number
   private readonly combine: ReduceFn | undefined
   private readonly ctx: Context
@@ -134,86 +130,75 @@ export class Collector {
     this.ctx = opts.ctx
     this.nextRunPath = opts.nextRunPath
     this.counters = opts.counters
+    this.arena = new KeyArena(Math.min(opts.budget, ARENA_BYTES), opts.budget + (1 << 16))
+    this.index = new KeyIndex(this.arena)
   }
 
   /** Adds one pair; throws KeyError/ValueError (the caller names the record). */
   add (key: unknown, value: unknown): void {
-    if (typeof key === 'string' && !this.appending && this.combine !== undefined && typeof value !== 'number' && this.combineRaw(key, value)) return
-    const v = store(value)
-    const size = typeof v === 'number' ? SLOT_BYTES : sizeOf(v)
-    if (typeof key !== 'string') return this.addOther(key, v, size)
-    this.stringPairs++
-    if (this.appending) return this.append(key, v, size)
-    const strings = this.strings
-    const i = strings.find(key)
-    if (i === -1) {
-      const k = this.ownKey(key)
-      strings.insert(k, v === undefined ? new Multi([v], size, COMBINE_AT) : v)
-      this.bytes += STRING_KEY_BYTES + 2 * k.length + size
-      if (this.bytes >= this.budget) this.spill()
-      return
+    if (typeof key !== 'string') {
+      const v = store(value)
+      return this.addOther(key, v, sizeOf(v))
     }
-    const cur = strings.values[i]
-    if (typeof cur === 'number' && typeof v === 'number' && this.combine !== undefined) {
+    this.stringPairs++
+    if (this.appending) return this.append(key, value)
+    const i = this.index.find(key)
+    if (i === -1) return this.insert(value)
+    const values = this.values
+    const cur = values[i]
+    const combine = this.combine
+    if (combine !== undefined && typeof cur === 'number' && typeof value === 'number') {
       // the common case (counts, sums) in short: number in, number out, same size
       const emitted = this.emitted
       if (emitted.length !== 0) emitted.length = 0
-      const r = callCombine(this.combine, key, [cur, v], this.collectEmit, this.ctx)
+      const r = callCombine(combine, key, [cur, value], this.collectEmit, this.ctx)
       if (typeof r === 'number' && emitted.length === 0) {
-        strings.values[i] = r
+        values[i] = r
         return
       }
       this.combined(i, key, cur, r)
-    } else if (cur instanceof Multi) {
-      cur.values.push(v)
-      cur.bytes += size
-      this.bytes += size
-      if (this.combine !== undefined && cur.values.length >= cur.combineAt) this.combineMulti(key, cur)
-    } else if (this.combine !== undefined && isPairable(cur) && isPairable(v)) {
-      this.combinePair(i, key, cur, v)
+    } else if (combine !== undefined && isPairable(cur) && isPairable(value) && (!Array.isArray(value) || isFlat(value))) {
+      // combined with the value as the job emitted it: no copy first (it would be garbage at once)
+      this.combinePair(i, key, cur, value)
     } else {
-      const first = sizeOf(cur)
-      strings.values[i] = new Multi([cur, v], first + size, COMBINE_AT)
-      this.bytes += MULTI_BYTES + size
+      const v = store(value)
+      const size = sizeOf(v)
+      if (cur instanceof Multi) {
+        cur.values.push(v)
+        cur.bytes += size
+        this.bytes += size
+        if (combine !== undefined && cur.values.length >= cur.combineAt) this.combineMulti(key, cur)
+      } else {
+        values[i] = new Multi([cur, v], sizeOf(cur) + size, COMBINE_AT)
+        this.bytes += MULTI_BYTES + size
+      }
     }
     if (this.bytes >= this.budget) this.spill()
   }
 
-  /**
-   * With a combiner, a value for a key that holds one pairable value is combined with it as
-   * the job emitted it, without the copy `store` makes first (it would be garbage at once).
-   * Returns false when the pair must go the general way.
-   */
-  private combineRaw (key: string, value: unknown): boolean {
-    if (!isPairable(value) || (Array.isArray(value) && !isFlat(value))) return false
-    const i = this.strings.find(key)
-    if (i === -1) return false
-    const cur = this.strings.values[i]
-    if (cur instanceof Multi || !isPairable(cur)) return false
-    this.stringPairs++
-    this.combinePair(i, key, cur, value)
+  /** A new string key (the one the index just missed) with its first value. */
+  private insert (value: unknown): void {
+    const v = store(value)
+    const size = sizeOf(v)
+    const keyBytes = this.arena.staged
+    this.setValue(this.index.insert(), v === undefined ? new Multi([v], size, COMBINE_AT) : v)
+    this.bytes += STRING_KEY_BYTES + keyBytes + size
     if (this.bytes >= this.budget) this.spill()
-    return true
   }
 
-  /** A new key as the buffer keeps it: refused if it has a lone surrogate, else copied unless it is the flat record. */
-  private ownKey (key: string): string {
-    if (SURROGATE.test(key)) {
-      if (!key.isWellFormed()) encodeStringKey(key) // throws the KeyError
-      this.surrogates = true
-    }
-    return key === this.flatRecord ? this.flatRecord : copyString(key)
-  }
-
-  private append (key: string, v: unknown, size: number): void {
-    // the arena and the values array keep their size from buffer to buffer: regrowing them was slower
-    const arena = this.arena ??= new KeyArena(ARENA_BYTES, this.budget + (1 << 16))
-    const i = arena.size
-    const keyBytes = arena.add(key)
-    if (i < this.pairValues.length) this.pairValues[i] = v
-    else this.pairValues.push(v)
+  private append (key: string, value: unknown): void {
+    const v = store(value)
+    const size = sizeOf(v)
+    const keyBytes = this.arena.stage(key)
+    this.setValue(this.arena.commit(), v)
     this.bytes += ARENA_PAIR_BYTES + keyBytes + size
     if (this.bytes >= this.budget) this.spill()
+  }
+
+  /** The values array keeps its length from buffer to buffer: regrowing it each time was slower. */
+  private setValue (i: number, v: unknown): void {
+    if (i < this.values.length) this.values[i] = v
+    else this.values.push(v)
   }
 
   private addOther (key: unknown, v: unknown, size: number): void {
@@ -235,27 +220,26 @@ export class Collector {
   /** Whether the next buffer would append (a worker's next task starts the way this one ended). */
   get appends (): boolean { return this.appending }
 
-  get empty (): boolean { return this.strings.size === 0 && (this.arena?.size ?? 0) === 0 && this.others.size === 0 }
+  get empty (): boolean { return this.arena.size === 0 && this.others.size === 0 }
 
   /**
-   * Sorts what is buffered by key and writes it as one run. String keys sort by `sortKeys`;
-   * encoded keys of other types are latin1 strings, so the default sort is byte order for
-   * them, and their type tag puts null, booleans and numbers before strings, arrays after.
+   * Sorts what is buffered by key and writes it as one run. String keys sort as their UTF-8
+   * bytes (sortArena); encoded keys of other types are latin1 strings, so the default sort is
+   * byte order for them, and their type tag puts null, booleans and numbers before strings,
+   * arrays after.
    */
   spill (): void {
     if (this.empty) return
-    const { keys, values } = this.strings
     const arena = this.arena
-    const order = arena !== undefined && arena.size > 0 ? sortArena(arena) : sortKeys(keys, this.surrogates)
-    let distinct = keys.length
+    const order = sortArena(arena)
     const others = [...this.others.keys()].sort()
     const firstArray = others.findIndex(k => k >= '\x06')
     const writer = new RunWriter(this.nextRunPath(), 'spill')
+    let distinct = 0
     try {
       const end = firstArray === -1 ? others.length : firstArray
       for (let i = 0; i < end; i++) this.writeGroup(writer, others[i]!, this.others.get(others[i]!)!.key, this.others.get(others[i]!)!.slot)
-      if (arena !== undefined && arena.size > 0) distinct = this.writeArena(writer, arena, order)
-      else for (let i = 0; i < order.length; i++) this.writeGroup(writer, undefined, keys[order[i]!], values[order[i]!])
+      distinct = this.writeStrings(writer, order)
       for (let i = end; i < others.length; i++) this.writeGroup(writer, others[i]!, this.others.get(others[i]!)!.key, this.others.get(others[i]!)!.slot)
       const run = writer.close()
       this.runs.push(run)
@@ -265,49 +249,50 @@ export class Collector {
       writer.abort()
       throw err
     }
-    this.strings.clear()
-    if (arena !== undefined && arena.size > 0) {
-      this.pairValues.fill(undefined, 0, arena.size)
-      arena.clear()
-    }
+    this.values.fill(undefined, 0, arena.size)
+    arena.clear()
+    if (!this.appending) this.index.clear()
     this.others.clear()
-    this.surrogates = false
     this.bytes = 0
     // Index or append the next buffer, from how many pairs shared a key in this one (with
     // hysteresis; small buffers say little). Appending measured on a 200 MB sum (12.6M lines,
     // 9.6M keys), one worker: 34 -> 27 s.
     if (distinct >= DECIDE_KEYS) {
       if (!this.appending && this.stringPairs < APPEND_BELOW * distinct) this.appending = true
-      else if (this.appending && this.stringPairs > INDEX_ABOVE * distinct) {
-        this.appending = false
-        this.arena = undefined // it kept its size for the next buffer: let it go
-        this.pairValues.length = 0
-      }
+      else if (this.appending && this.stringPairs > INDEX_ABOVE * distinct) this.appending = false
     }
     this.stringPairs = 0
   }
 
-  /** Appended pairs in key order (equal keys in emit order: the sort is stable); returns how many distinct keys. */
-  private writeArena (writer: RunWriter, arena: KeyArena, order: Uint32Array): number {
+  /**
+   * The string keys' groups in key order (an appended key's equal keys in emit order: the
+   * sort is stable); returns how many distinct keys. A key with one value is copied from the
+   * arena as bytes; others become strings again, for the combiner and writeGroup.
+   */
+  private writeStrings (writer: RunWriter, order: Uint32Array): number {
+    const arena = this.arena
     const b = arena.bytes
     const ends = arena.ends
-    const values = this.pairValues
+    const values = this.values
     let distinct = 0
     for (let i = 0; i < order.length;) {
       const k = order[i]!
       const s = arena.start(k)
       const e = ends[k]!
       let j = i + 1
-      while (j < order.length && sameRange(b, s, e, arena.start(order[j]!), ends[order[j]!]!)) j++
+      if (this.appending) while (j < order.length && sameRange(b, s, e, arena.start(order[j]!), ends[order[j]!]!)) j++
       distinct++
-      if (j - i === 1) {
+      const v = values[k]
+      if (j - i === 1 && !(v instanceof Multi)) {
         writer.startBytesGroup(b, s, e, 1)
-        writeStored(writer, values[k])
+        writeStored(writer, v)
         this.counters.spilledPairs++
+      } else if (j - i === 1) {
+        this.writeGroup(writer, undefined, arena.key(k), v)
       } else {
         const group: unknown[] = []
         for (let g = i; g < j; g++) group.push(values[order[g]!])
-        this.writeGroup(writer, undefined, utf8Slice(b, s, e), new Multi(group, 0, COMBINE_AT))
+        this.writeGroup(writer, undefined, arena.key(k), new Multi(group, 0, COMBINE_AT))
       }
       i = j
     }
@@ -333,8 +318,7 @@ export class Collector {
   /** Spills what is left and hands over every run this collector wrote. */
   finish (): RunInfo[] {
     this.spill()
-    this.arena = undefined
-    this.pairValues.length = 0
+    this.values.length = 0
     return this.runs.splice(0)
   }
 
@@ -364,14 +348,14 @@ export class Collector {
     }
     if (emitted.length === 0 && (Array.isArray(r) ? isFlat(r) : isPairable(r))) {
       const s = store(r)
-      this.strings.values[index] = s
+      this.values[index] = s
       this.bytes += sizeOf(s) - before
       return
     }
     const out = combineOutput(key, undefined, r, emitted).map(store)
     let bytes = 0
     for (const x of out) bytes += sizeOf(x)
-    this.strings.values[index] = new Multi(out, bytes, Math.max(COMBINE_AT, 2 * out.length))
+    this.values[index] = new Multi(out, bytes, Math.max(COMBINE_AT, 2 * out.length))
     this.bytes += MULTI_BYTES + bytes - before
   }
 

@@ -48,7 +48,7 @@ export class MapTask {
   }
 
   async chunk (chunk: Chunk): Promise<void> {
-    const { records, lines, invalidUtf8, errors, flat } = recordsOf(chunk, this.opts.format)
+    const { records, lines, invalidUtf8, errors } = recordsOf(chunk, this.opts.format)
     const c = this.counters
     c.bytes += chunk.data.byteLength
     c.invalidUtf8 += invalidUtf8
@@ -68,8 +68,6 @@ export class MapTask {
       const record = records[i]
       ctx.line = lines === null ? chunk.firstLine + i : lines[i]!
       c.records++
-      // the record itself, not a key equal to it: that may be a slice of another chunk's string
-      collector.flatRecord = flat ? record as string : undefined
       try {
         const r = map(record, emit, ctx) as Promise<unknown> | undefined
         if (r !== undefined && r !== null && typeof r.then === 'function') await r
@@ -84,7 +82,6 @@ export class MapTask {
         this.badRecord(err, chunk.file, ctx.line, typeof record === 'string' ? record : JSON.stringify(record) ?? '')
       }
     }
-    collector.flatRecord = undefined
   }
 
   /** See MapTaskOptions.append. */

@@ -31,13 +31,11 @@ export interface ChunkRecords {
   invalidUtf8: number
   /** Records that failed to parse (ndjson/csv); each also in `errors`. */
   errors: RecordError[]
-  /** The records are strings of their own (not slices of the chunk's string): no need to copy them. */
-  flat: boolean
 }
 
 export function recordsOf (chunk: Chunk, format: Format): ChunkRecords {
   const buf = Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength)
-  const out: ChunkRecords = { records: [], lines: [], invalidUtf8: 0, errors: [], flat: false }
+  const out: ChunkRecords = { records: [], lines: [], invalidUtf8: 0, errors: [] }
   if (format === 'file') {
     if (!isUtf8(buf)) out.invalidUtf8 = 1
     out.records.push(buf.toString('utf8'))
@@ -54,7 +52,6 @@ export function recordsOf (chunk: Chunk, format: Format): ChunkRecords {
     if (cr) for (let i = 0; i < lines.length; i++) if (lines[i]!.charCodeAt(lines[i]!.length - 1) === 13) lines[i] = lines[i]!.slice(0, -1)
     out.records = lines
     out.lines = null
-    out.flat = !ascii && !cr
     return out
   }
   if (format === 'pairs') {

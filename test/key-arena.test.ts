@@ -1,0 +1,82 @@
+// key-arena.ts and key-index.ts: keys as UTF-8 bytes sort in code point (UTF-8 byte) order,
+// whatever they share, however many tie on their prefixes, around NUL, 0x7f/0x80, 0xff,
+// astral characters; equal keys keep index order; the index finds exactly the keys it holds.
+import t from 'tap'
+import fc from 'fast-check'
+import { KeyArena, sortArena } from '../dist/lib/key-arena.js'
+import { KeyIndex } from '../dist/lib/key-index.js'
+import { KeyError } from '../dist/lib/keys.js'
+
+const byBytes = (ks: string[]): number[] =>
+  ks.map((_, i) => i).sort((a, b) => Buffer.compare(Buffer.from(ks[a]!), Buffer.from(ks[b]!)) || a - b)
+
+function sorted (ks: string[], room = 1 << 16): number[] {
+  const arena = new KeyArena(room, 1 << 24)
+  for (const k of ks) arena.add(k)
+  return Array.from(sortArena(arena))
+}
+
+// few characters, chosen at the edges of the prefix encoding: NUL (beside the end of a key),
+// 0x7f/0x80 (one and two UTF-8 bytes), 0xff, Cyrillic, BMP characters above the surrogates,
+// and an astral one (four bytes, after every BMP character)
+const chars = ['\0', 'a', 'b', '\u007f', '\u0080', '\u00ff', '\u0100', '\u0416', '\u20ac', '\uffff', '\u{1f600}']
+const key = fc.array(fc.constantFrom(...chars), { maxLength: 12 }).map(a => a.join(''))
+
+t.test('code point order, equal keys in index order, for any keys', async t => {
+  fc.assert(fc.property(fc.constantFrom('', 'key', 'k\u00ff\u20ac'), fc.array(key, { maxLength: 600 }), (prefix, ks) => {
+    const keys = ks.map(k => prefix + k)
+    const got = sorted(keys)
+    const want = byBytes(keys)
+    return got.length === keys.length && got.every((i, j) => i === want[j])
+  }), { numRuns: 400 })
+  t.pass()
+})
+
+t.test('large tie groups: refined past their shared bytes, NUL apart from the end', async t => {
+  // thousands of keys over a tiny alphabet, most sharing a long start: groups that tie on the
+  // first prefix are far larger than an insertion sort takes
+  const unit = fc.constantFrom('\0', 'a', 'b', '\u00ff', '\u20ac', '\u{1f600}')
+  const tail = fc.array(unit, { maxLength: 10 }).map(a => a.join(''))
+  const starts = fc.array(fc.array(unit, { maxLength: 40 }).map(a => a.join('')), { minLength: 1, maxLength: 4 })
+  fc.assert(fc.property(starts, fc.array(fc.tuple(fc.nat(), tail), { minLength: 50, maxLength: 3000 }), fc.integer({ min: 1, max: 1 << 16 }), (heads, parts, room) => {
+    const ks = parts.map(([h, rest]) => heads[h % heads.length] + rest)
+    const got = sorted(ks, room) // a small arena must grow
+    const want = byBytes(ks)
+    return got.every((i, j) => i === want[j])
+  }), { numRuns: 150 })
+  t.pass()
+})
+
+t.test('many keys: the index and the prefix share 53 bits', async t => {
+  const ks = [...new Set(Array.from({ length: 300_000 }, (_, i) => `key${((i * 2654435761) >>> 0).toString(16)}`))]
+  const want = ks.slice().sort()
+  t.ok(sorted(ks).every((i, j) => ks[i] === want[j]))
+})
+
+t.test('the index finds each key it holds, by its bytes, and no other', async t => {
+  fc.assert(fc.property(fc.array(key, { maxLength: 3000 }), fc.array(key, { maxLength: 200 }), (ks, probes) => {
+    const arena = new KeyArena(1024, 1 << 24)
+    const index = new KeyIndex(arena)
+    const first = new Map<string, number>()
+    for (const k of ks) {
+      const i = index.find(k)
+      if (i === -1) {
+        if (first.has(k)) return false
+        first.set(k, index.insert())
+      } else if (first.get(k) !== i) return false
+    }
+    for (const p of probes) if (index.find(p) !== (first.get(p) ?? -1)) return false
+    return arena.size === first.size && [...first].every(([k, i]) => arena.key(i) === k)
+  }), { numRuns: 200 })
+  t.pass()
+})
+
+t.test('a key with a lone surrogate is refused, and nothing is added', async t => {
+  const arena = new KeyArena(1024, 1 << 20)
+  const index = new KeyIndex(arena)
+  arena.add('fine')
+  t.throws(() => arena.add('bad\ud800'), KeyError)
+  t.throws(() => index.find('x'.repeat(40) + '\udc00'), KeyError)
+  t.equal(arena.size, 1)
+  t.equal(index.find('fine'), -1, 'added unindexed')
+})
