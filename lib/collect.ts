@@ -40,8 +40,8 @@ const COMBINE_AT = 32
 const APPEND_BELOW = 1.1
 const INDEX_ABOVE = 1.5
 const DECIDE_KEYS = 1000
-// the key arena's first size (it grows up to the budget)
-const ARENA_BYTES = 4 << 20
+// the key arena's size: the budget (its pages are only resident once written), up to this
+const ARENA_BYTES = 256 << 20
 // V8 makes substrings of 13+ chars "sliced strings" that keep their parent alive: copy string
 // values so a 20-char value does not keep a whole 1 MB chunk string in memory.
 const SLICED_MIN = 13
@@ -100,6 +100,13 @@ function isPairable (v: unknown): boolean {
   return t === 'number' || t === 'string' || t === 'boolean' || t === 'bigint' || v === null || Array.isArray(v)
 }
 
+/**
+ * The last finished collector's key arena and index. A worker's map tasks run one after
+ * another, and the next task's collector takes them: their pages are resident already, where
+ * new ones would double them until a collection freed the old.
+ */
+let spare: { arena: KeyArena, index: KeyIndex, limit: number } | undefined
+
 export interface SpillCounters { spills: number, spilledBytes: number, spilledPairs: number }
 
 export class Collector {
@@ -130,8 +137,15 @@ export class Collector {
     this.ctx = opts.ctx
     this.nextRunPath = opts.nextRunPath
     this.counters = opts.counters
-    this.arena = new KeyArena(Math.min(opts.budget, ARENA_BYTES), opts.budget + (1 << 16))
-    this.index = new KeyIndex(this.arena)
+    const limit = opts.budget + (1 << 16)
+    if (spare !== undefined && spare.limit === limit) {
+      this.arena = spare.arena
+      this.index = spare.index
+    } else {
+      this.arena = new KeyArena(Math.min(limit, ARENA_BYTES), limit)
+      this.index = new KeyIndex(this.arena)
+    }
+    spare = undefined
   }
 
   /** Adds one pair; throws KeyError/ValueError (the caller names the record). */
@@ -319,6 +333,8 @@ export class Collector {
   finish (): RunInfo[] {
     this.spill()
     this.values.length = 0
+    this.index.clear()
+    spare = { arena: this.arena, index: this.index, limit: this.budget + (1 << 16) }
     return this.runs.splice(0)
   }
 

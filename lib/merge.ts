@@ -79,15 +79,8 @@ export class Merger {
   }
 
   /** The current key's values, decoded, streamed from the runs (one pass). */
-  * values (): Generator<unknown> {
-    let n = 0
-    for (let i = 0; i < this.size; i++) {
-      const r = this.member(i)
-      while (r.left > 0) {
-        if ((++n & 0xffff) === 0) tick() // a hot key's reduce can run long
-        yield r.nextValue()
-      }
-    }
+  values (): IterableIterator<unknown> {
+    return new Values(this)
   }
 
   /** How many values the current key has in all runs. */
@@ -194,5 +187,31 @@ export function mergeRuns (runs: string[], out: string, combine: ReduceFn | unde
     throw e
   } finally {
     merger.close()
+  }
+}
+
+/**
+ * One key's values as an iterator object (measured with 3 values a key: 35 ns a key against
+ * 125 ns for a generator; a hot key's 100 MB reduce 0.88 -> 0.72 s): each
+ * member reader's values in run order.
+ */
+class Values implements IterableIterator<unknown> {
+  private member = 0
+  private n = 0
+  constructor (private readonly merger: Merger) {}
+
+  [Symbol.iterator] (): this { return this }
+
+  next (): IteratorResult<unknown> {
+    const m = this.merger
+    while (this.member < m.size) {
+      const r = m.member(this.member)
+      if (r.left > 0) {
+        if ((++this.n & 0xffff) === 0) tick() // a hot key's reduce can run long
+        return { value: r.nextValue(), done: false }
+      }
+      this.member++
+    }
+    return { value: undefined, done: true }
   }
 }
