@@ -111,6 +111,7 @@ export interface SpillCounters { spills: number, spilledBytes: number, spilledPa
 
 export class Collector {
   bytes = 0
+  private finished = false
   private readonly arena: KeyArena
   private readonly index: KeyIndex
   /** String key i's stored value (a Multi for several). */
@@ -150,11 +151,14 @@ export class Collector {
 
   /** Adds one pair; throws KeyError/ValueError (the caller names the record). */
   add (key: unknown, value: unknown): void {
+    // its arena and index may be the next task's now (a job's callback that emits late)
+    if (this.finished) throw new Error('emit was called after its map task ended (from a callback the map did not await?)')
     if (typeof key !== 'string') {
       const v = store(value)
       return this.addOther(key, v, sizeOf(v))
     }
     this.stringPairs++
+    if (this.arena.full(key.length)) this.spill()
     if (this.appending) return this.append(key, value)
     const i = this.index.find(key)
     if (i === -1) return this.insert(value)
@@ -334,6 +338,7 @@ export class Collector {
     this.spill()
     this.values.length = 0
     this.index.clear()
+    this.finished = true
     spare = { arena: this.arena, index: this.index, limit: this.budget + (1 << 16) }
     return this.runs.splice(0)
   }

@@ -14,6 +14,8 @@ import { encodeStringKey } from './keys.js'
 const SHORT = 13
 const MIN_BYTES = 1 << 16
 const MIN_KEYS = 1 << 12
+/** Most key bytes an arena holds (offsets are Int32; the sort buffer spills before this). */
+export const ARENA_MAX = 1 << 30
 
 export class KeyArena {
   bytes: Buffer
@@ -26,7 +28,12 @@ export class KeyArena {
 
   /** `bytes` to start with; it doubles when full, up to `limit` (unless one key needs more). */
   constructor (bytes: number, private readonly limit: number) {
-    this.bytes = Buffer.allocUnsafeSlow(Math.max(MIN_BYTES, Math.min(bytes, limit)))
+    this.bytes = Buffer.allocUnsafeSlow(Math.max(MIN_BYTES, Math.min(bytes, limit, ARENA_MAX)))
+  }
+
+  /** Whether a key of `chars` UTF-16 units might not fit under ARENA_MAX. */
+  full (chars: number): boolean {
+    return this.used + 3 * chars > ARENA_MAX
   }
 
   start (i: number): number { return i === 0 ? 0 : this.ends[i - 1]! }
@@ -88,7 +95,7 @@ export class KeyArena {
   }
 
   private grow (need: number): void {
-    const bytes = Buffer.allocUnsafeSlow(Math.max(this.used + need, Math.min(2 * this.bytes.length, this.limit)))
+    const bytes = Buffer.allocUnsafeSlow(Math.max(this.used + need, Math.min(2 * this.bytes.length, this.limit, ARENA_MAX)))
     this.bytes.copy(bytes, 0, 0, this.used)
     this.bytes = bytes
   }
@@ -167,8 +174,16 @@ export function sortArena (arena: KeyArena): Uint32Array {
     const v = packed[i]!
     order[i] = v - Math.floor(v / scale) * scale
   }
+  // tie groups to refine, as (from, to, depth) triples: a stack, not recursion, as keys built
+  // to split off one at a time would nest as deep as there are keys
+  const work: number[] = []
+  eachTie(packed, 0, n, scale, (from, to) => { work.push(from, to, at + chars) })
   const scratch = new Uint32Array(n)
-  eachTie(packed, 0, n, scale, (from, to) => { refine(arena, order, from, to, at + chars, packed, scratch) })
+  while (work.length > 0) {
+    const depth = work.pop()!
+    const to = work.pop()!
+    refine(arena, order, work.pop()!, to, depth, packed, scratch, work)
+  }
   return order
 }
 
@@ -176,11 +191,12 @@ export function sortArena (arena: KeyArena): Uint32Array {
  * Sorts order[from, to), whose keys agree on their bytes before `depth`, keeping index order
  * for equal keys, with packed[from, to) and scratch[from, to) as room: an insertion sort for a
  * few keys; else the bytes they share are skipped, the next ones (9 bits each: 0 past the end)
- * packed with the key's position, sorted, and each tie group refined in turn from there. This
+ * packed with the key's position, sorted, and each tie group pushed on `work` to be refined
+ * from there (groups are disjoint, so their room is too). This
  * replaced a comparator sort of each tie group (`TypedArray.sort` calls a comparator slowly):
  * 300k text lines, whose first 4 characters left half of them tied, 280 -> 200 ms.
  */
-function refine (arena: KeyArena, order: Uint32Array, from: number, to: number, depth: number, packed: Float64Array, scratch: Uint32Array): void {
+function refine (arena: KeyArena, order: Uint32Array, from: number, to: number, depth: number, packed: Float64Array, scratch: Uint32Array, work: number[]): void {
   const b = arena.bytes
   const ends = arena.ends
   const n = to - from
@@ -228,7 +244,7 @@ function refine (arena: KeyArena, order: Uint32Array, from: number, to: number, 
     const v = packed[i]!
     order[i] = scratch[from + v - Math.floor(v / scale) * scale]!
   }
-  eachTie(packed, from, to, scale, (a, b) => { refine(arena, order, a, b, depth + units, packed, scratch) })
+  eachTie(packed, from, to, scale, (a, b) => { work.push(a, b, depth + units) })
 }
 
 /**

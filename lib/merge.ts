@@ -215,3 +215,7 @@ class Values implements IterableIterator<unknown> {
     return { value: undefined, done: true }
   }
 }
+
+// %IteratorPrototype%, as a generator's values had: `values.toArray()`, `.map()`... where the
+// runtime has iterator helpers (Node 22+)
+Object.setPrototypeOf(Values.prototype, Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object)

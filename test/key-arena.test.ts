@@ -80,3 +80,12 @@ t.test('a key with a lone surrogate is refused, and nothing is added', async t =
   t.equal(arena.size, 1)
   t.equal(index.find('fine'), -1, 'added unindexed')
 })
+
+t.test('keys that split off one at a time: refined one pass per key, in order', async t => {
+  // each refining pass separates one key from the rest (sortArena keeps its tie groups on a
+  // stack, so such keys cannot nest calls as deep as there are keys)
+  const ks = Array.from({ length: 3000 }, (_, i) => 'a'.repeat(i) + 'b')
+  const got = sorted(ks, 1 << 20)
+  const want = byBytes(ks)
+  t.ok(got.every((i, j) => i === want[j]))
+})
