@@ -15,7 +15,7 @@ const SHORT = 13
 const MIN_BYTES = 1 << 16
 const MIN_KEYS = 1 << 12
 /** Most key bytes an arena holds (offsets are Int32; the sort buffer spills before this). */
-export const ARENA_MAX = 1 << 30
+const ARENA_MAX = 1 << 30
 
 export class KeyArena {
   bytes: Buffer
