@@ -14,7 +14,7 @@
 // Buffer among stored values is always a packed value and a Multi is never a stored value.
 import { utf8Slice, utf8Write } from './bytes.js'
 import { describeUserError } from './errors.js'
-import { KeyError, decodeKey, encodeKey, encodeStringKey, showKey } from './keys.js'
+import { KeyError, decodeKey, encodeKey, showKey } from './keys.js'
 import { RunWriter, type RunInfo } from './run-file.js'
 import { KeyArena, sameRange, sortArena } from './key-arena.js'
 import { KeyIndex } from './key-index.js'
@@ -123,6 +123,8 @@ export class Collector {
   private stringPairs = 0
   private others = new Map<string, Other>()
   private readonly budget: number
+  /** The key arena's most bytes (a spare arena fits a collector of the same limit). */
+  private readonly limit: number
   private readonly combine: ReduceFn | undefined
   private readonly ctx: Context
   private readonly nextRunPath: () => string
@@ -138,7 +140,7 @@ export class Collector {
     this.ctx = opts.ctx
     this.nextRunPath = opts.nextRunPath
     this.counters = opts.counters
-    const limit = opts.budget + (1 << 16)
+    const limit = this.limit = opts.budget + (1 << 16)
     if (spare !== undefined && spare.limit === limit) {
       this.arena = spare.arena
       this.index = spare.index
@@ -339,7 +341,7 @@ export class Collector {
     this.values.length = 0
     this.index.clear()
     this.finished = true
-    spare = { arena: this.arena, index: this.index, limit: this.budget + (1 << 16) }
+    spare = { arena: this.arena, index: this.index, limit: this.limit }
     return this.runs.splice(0)
   }
 
