@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RunWriter, RunReader, readFooter } from '../dist/lib/run-file.js'
 import { decodeKey, encodeKey } from '../dist/lib/keys.js'
+import { unpackValue } from '../dist/lib/values.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-run-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -39,6 +40,29 @@ t.test('values round-trip through a run', async t => {
     return !more
   }), { numRuns: 300, seed: 3 })
   t.pass('300 random runs read back exactly')
+})
+
+t.test('arrays of numbers (written and read without msgpackr) round-trip, and msgpackr reads them too', async t => {
+  const number = fc.oneof(fc.integer(), fc.integer({ min: -0x80000001, max: 0x100000001 }), fc.double(), fc.constantFrom(0, -0, 127, 128, -32, -33, -128, -129, -32768, -32769, 65535, 65536, 2 ** 32 - 1, 2 ** 32, NaN, Infinity, -Infinity))
+  const array = fc.oneof(
+    fc.array(number, { maxLength: 14 }),
+    fc.tuple(fc.array(number, { maxLength: 5 }), fc.oneof(fc.string(), fc.constant(null), fc.constant([1]))).map(([a, x]) => [...a, x]),
+  )
+  fc.assert(fc.property(fc.array(array, { minLength: 1, maxLength: 20 }), arrays => {
+    const p = path()
+    const w = new RunWriter(p, 'spill')
+    w.startGroup(encodeKey('k'), 2 * arrays.length)
+    for (const a of arrays) { w.value(a); w.value(a) }
+    w.close()
+    const r = new RunReader(p, readFooter(p))
+    r.nextGroup()
+    for (const a of arrays) {
+      if (!isDeepStrictEqual(r.nextValue(), a)) return false
+      if (!isDeepStrictEqual(unpackValue(r.nextValueBytes()), a)) return false
+    }
+    r.close()
+    return true
+  }), { numRuns: 300, seed: 5 })
 })
 
 t.test('string and byte-range keys are written as their encoding, NULs escaped, blocks indexed', async t => {

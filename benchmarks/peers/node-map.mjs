@@ -25,14 +25,28 @@ function pathsRequestsAndBytes () {
   const totals = new Map()
   return {
     line (line) {
-      const fields = line.split(' ')
-      const bytes = fields[9] === '-' ? 0 : Number(fields[9])
-      const t = totals.get(fields[6])
-      if (t === undefined) totals.set(fields[6], [1, bytes])
+      // fields by indexOf, as the mrstream job finds them (split(' ') is 5x slower)
+      const path = field(line, 6)
+      if (path === undefined) return
+      const b = field(line, 9)
+      const bytes = b === '-' || b === undefined ? 0 : Number(b)
+      const t = totals.get(path)
+      if (t === undefined) totals.set(path, [1, bytes])
       else { t[0]++; t[1] += bytes }
     },
     * results () { for (const [path, [n, b]] of totals) yield `${path}\t[${n},${b}]\n` },
   }
+}
+
+/** The n-th (from 0) space-separated field of line, or undefined: `line.split(' ')[n]`. */
+function field (line, n) {
+  let start = 0
+  for (let i = 0; i < n; i++) {
+    start = line.indexOf(' ', start) + 1
+    if (start === 0) return undefined
+  }
+  const end = line.indexOf(' ', start)
+  return line.slice(start, end === -1 ? line.length : end)
 }
 
 function sumPerKey () {
