@@ -3,10 +3,11 @@ import { parseArgs } from 'node:util'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { MrstreamError, codes, describeThrown } from './errors.js'
 import { Engine } from './engine.js'
-import { builtinReducers, resolveJobFile, type JobSource } from './job.js'
+import { builtinReducers, loadSteps, resolveJobFile, type JobSource } from './job.js'
 import { defaults, parseChoice, parseCount, parseSize } from './options.js'
 import { formatCounters } from './counters.js'
 import { removeAllTmpDirs } from './tmp.js'
+import { runStreamingPhase, type StreamingPhase } from './streaming.js'
 
 export interface Io {
   stdin: NodeJS.ReadableStream
@@ -17,6 +18,8 @@ export interface Io {
 
 const USAGE = `Usage: mrstream [run] --job FILE [options] [INPUT ...]
        mrstream -m 'MAP_EXPR' -r 'REDUCE_EXPR|count|sum|min|max|first|last|list|uniq' [options] [INPUT ...]
+       mrstream map|combine|reduce --job FILE [--step N] [--format F] [--output-format F]
+                                  [--max-bad-records N] [-q]   (one Hadoop Streaming phase, stdin to stdout)
 
 Runs a MapReduce job over INPUT files (or stdin; '-' is stdin; .gz is decompressed).
 
@@ -55,9 +58,7 @@ export async function main (argv: string[], io: Io): Promise<number> {
   let debug = argv.includes('--debug')
   try {
     if (argv[0] === 'run') argv = argv.slice(1)
-    if (argv[0] === 'map' || argv[0] === 'combine' || argv[0] === 'reduce') {
-      throw new MrstreamError('MRS_ERR_USAGE', `the Hadoop Streaming phase '${argv[0]}' is not available in this version`)
-    }
+    if (argv[0] === 'map' || argv[0] === 'combine' || argv[0] === 'reduce') return await streamingPhase(argv[0], argv.slice(1), io)
     const { values: v, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
@@ -141,6 +142,50 @@ export async function main (argv: string[], io: Io): Promise<number> {
   } catch (e) {
     return report(e, io, debug)
   }
+}
+
+/**
+ * One Hadoop Streaming phase (streaming.ts): stdin to stdout, a process per task. Counters go
+ * to stderr as Hadoop's `reporter:counter:` lines. A reader closing stdout early is success.
+ */
+async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      job: { type: 'string' },
+      step: { type: 'string', default: '1' },
+      format: { type: 'string', default: 'lines' },
+      'output-format': { type: 'string', default: 'tsv' },
+      'max-bad-records': { type: 'string', default: '0' },
+      'max-line-bytes': { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+      debug: { type: 'boolean' },
+    },
+  })
+  if (v.job === undefined) throw new MrstreamError('MRS_ERR_USAGE', `mrstream ${phase} needs --job FILE (the job file Hadoop ships with -files)`)
+  if (positionals.length > 0) throw new MrstreamError('MRS_ERR_USAGE', `mrstream ${phase} reads stdin only; unexpected ${JSON.stringify(positionals[0])}`)
+  const steps = await loadSteps({ file: resolveJobFile(v.job) })
+  const step = parseCount(v.step!, '--step', 1)
+  if (step > steps.length) throw new MrstreamError('MRS_ERR_USAGE', `--step ${step}: job ${v.job} has ${steps.length} step(s)`)
+  try {
+    await runStreamingPhase({
+      phase,
+      steps,
+      step,
+      format: parseChoice(v.format!, '--format', ['lines', 'ndjson', 'csv', 'file'] as const),
+      outputFormat: parseChoice(v['output-format']!, '--output-format', ['tsv', 'ndjson'] as const),
+      maxBadRecords: parseCount(v['max-bad-records']!, '--max-bad-records', 0),
+      maxLineBytes: v['max-line-bytes'] === undefined ? defaults.maxLineBytes : parseSize(v['max-line-bytes'], '--max-line-bytes'),
+      stdin: io.stdin,
+      report: v.quiet ? undefined : (line: string) => { io.stderr.write(line) },
+      env: io.env ?? process.env,
+    })
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 0
+    throw e
+  }
+  return 0
 }
 
 function report (e: unknown, io: Io, debug: boolean): number {

@@ -15,6 +15,7 @@ export const codes = {
   MRS_ERR_IO: { exit: 1, what: 'reading or writing a file failed (disk full, permissions)' },
   MRS_ERR_TASK_FAILED: { exit: 1, what: 'a task failed on every attempt (worker crash, out of memory, timeout)' },
   MRS_ERR_TOO_MANY_BAD_RECORDS: { exit: 1, what: 'more bad records than --max-bad-records allows' },
+  MRS_ERR_UNSORTED: { exit: 1, what: 'a streaming combine or reduce read input not sorted by key' },
   MRS_ERR_INTERRUPTED: { exit: 130, what: 'interrupted by a signal' },
 } as const
 

@@ -1,0 +1,371 @@
+// Hadoop Streaming phases: `mrstream map|combine|reduce --job FILE [--step N]`, each one
+// process reading stdin and writing stdout, as Hadoop starts them, one per task:
+//   hadoop jar hadoop-streaming.jar -files job.js -mapper 'mrstream map --job job.js' \
+//     -combiner 'mrstream combine --job job.js' -reducer 'mrstream reduce --job job.js' ...
+// Between phases a pair is one line, KEY<TAB>VALUE (the protocol): the key as JSON (keys are
+// JSON types, SPEC §2; equal keys give equal bytes, so a byte-order sort groups them, and JSON
+// escapes tabs and newlines), the value as JSON when JSON gives it back unchanged, else `=`
+// and its msgpack in base64 (-0, NaN, bigint, Date, Map, Set, bytes, undefined: lossless, as
+// a spill is). The last step's reduce writes the job's output format, so that
+//   cat in | mrstream map --job j | LC_ALL=C sort -t$'\t' -k1,1 | mrstream reduce --job j
+// prints the lines `mrstream --job j < in` prints (SPEC §4).
+//
+// combine and reduce read their sorted input synchronously, so that a key's values stream to
+// the job's one-pass iterable however many there are; the input must be sorted by key in byte
+// order (Hadoop's shuffle, `LC_ALL=C sort`), which is checked.
+import { readSync, writeSync } from 'node:fs'
+import { MrstreamError, describeThrown, describeUserError } from './errors.js'
+import { KeyError, encodeKey, showKey } from './keys.js'
+import { ValueError, packValue, unpackValue } from './values.js'
+import { formatPair } from './format.js'
+import { chunksOf } from './input.js'
+import { recordsOf, type Format } from './records.js'
+import { builtinCounters, type CounterName, UserCounters } from './counters.js'
+import { utf8Write } from './bytes.js'
+import type { Context, Job } from './job.js'
+
+export type StreamingPhase = 'map' | 'combine' | 'reduce'
+
+export interface StreamingOptions {
+  phase: StreamingPhase
+  /** The job's steps, and which one (1-based) this phase runs. */
+  steps: Job[]
+  step: number
+  format: Format
+  outputFormat: 'tsv' | 'ndjson'
+  maxBadRecords: number
+  maxLineBytes: number
+  stdin: NodeJS.ReadableStream
+  /** Where the phase's counters go as Hadoop `reporter:counter:` lines (none with -q). */
+  report: ((line: string) => void) | undefined
+  env: Record<string, string | undefined>
+}
+
+const CHUNK = 1 << 20
+const BINARY = '='
+
+// --- the protocol -------------------------------------------------------------------------
+
+/** A pair's protocol line; throws KeyError/ValueError for what the engine cannot carry. */
+export function pairLine (key: unknown, value: unknown): string {
+  encodeKey(key) // refuses keys SPEC §2 does not allow, as a local run does
+  return JSON.stringify(key) + '\t' + valueText(value) + '\n'
+}
+
+function valueText (v: unknown): string {
+  return jsonExact(v, 0) ? JSON.stringify(v) : BINARY + packValue(v).toString('base64')
+}
+
+/** Whether JSON.parse(JSON.stringify(v)) is v again, to the last detail. */
+function jsonExact (v: unknown, depth: number): boolean {
+  switch (typeof v) {
+    case 'string': return v.isWellFormed() // packValue refuses the rest, with its message
+    case 'number': return Number.isFinite(v) && !Object.is(v, -0)
+    case 'boolean': return true
+    case 'object': break
+    default: return false
+  }
+  if (v === null) return true
+  if (depth > 100) return false
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!(i in v) || !jsonExact(v[i], depth + 1)) return false
+    return true
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype || Object.hasOwn(v, '__proto__') || Object.getOwnPropertySymbols(v).length > 0) return false
+  for (const k in v) if (!jsonExact((v as Record<string, unknown>)[k], depth + 1)) return false
+  return true
+}
+
+/** A protocol line's key text and value, or why it is not one. */
+function splitLine (line: string): { keyText: string, valueText: string } | string {
+  const tab = line.indexOf('\t')
+  if (tab === -1) return 'no TAB between key and value'
+  return { keyText: line.slice(0, tab), valueText: line.slice(tab + 1) }
+}
+
+function parseKey (text: string): unknown {
+  const key = JSON.parse(text) as unknown
+  encodeKey(key)
+  return key
+}
+
+function parseValue (text: string): unknown {
+  if (text.startsWith(BINARY)) return unpackValue(Buffer.from(text.slice(1), 'base64'))
+  return JSON.parse(text)
+}
+
+// --- output -------------------------------------------------------------------------------
+
+/** stdout through a 1 MB buffer, written synchronously (a phase is a process of its own). */
+class Out {
+  private buf = Buffer.allocUnsafe(CHUNK)
+  private used = 0
+
+  write (s: string): void {
+    if (this.used + 3 * s.length > this.buf.length) {
+      this.flush()
+      if (3 * s.length > this.buf.length) { writeAll(Buffer.from(s, 'utf8')); return }
+    }
+    this.used += utf8Write(this.buf, s, this.used)
+  }
+
+  flush (): void {
+    if (this.used === 0) return
+    writeAll(this.buf.subarray(0, this.used))
+    this.used = 0
+  }
+}
+
+function writeAll (bytes: Uint8Array): void {
+  let off = 0
+  while (off < bytes.length) {
+    try {
+      off += writeSync(1, bytes, off)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e
+      pause() // stdout is non-blocking (a parent set it): wait for the reader
+    }
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4))
+function pause (): void { Atomics.wait(sleeper, 0, 0, 5) }
+
+// --- input of combine and reduce ----------------------------------------------------------
+
+/** stdin's lines, read synchronously (without their \n, or \r\n). */
+class Lines {
+  line = 0
+  private buf = Buffer.allocUnsafe(CHUNK)
+  private lines: string[] = []
+  private at = 0
+  private carry = 0
+  private eof = false
+
+  constructor (private readonly maxLineBytes: number) {}
+
+  next (): string | undefined {
+    while (this.at === this.lines.length) {
+      if (this.eof) return undefined
+      this.fill()
+    }
+    this.line++
+    return this.lines[this.at++]
+  }
+
+  private fill (): void {
+    if (this.carry === this.buf.length) {
+      if (this.carry > this.maxLineBytes) throw new MrstreamError('MRS_ERR_LINE_TOO_LONG', `stdin:${this.line + 1}: line longer than --max-line-bytes ${this.maxLineBytes}`, { phase: 'input', file: '-', line: this.line + 1 })
+      const bigger = Buffer.allocUnsafe(2 * this.buf.length)
+      this.buf.copy(bigger, 0, 0, this.carry)
+      this.buf = bigger
+    }
+    const n = readStdin(this.buf, this.carry)
+    const filled = this.carry + n
+    const cut = n === 0 ? filled : this.buf.lastIndexOf(10, filled - 1) + 1
+    if (n === 0) this.eof = true
+    this.lines = cut === 0 ? [] : this.buf.toString('utf8', 0, cut).split('\n')
+    if (cut > 0 && this.buf[cut - 1] === 10) this.lines.pop() // the empty string after the last \n
+    for (let i = 0; i < this.lines.length; i++) if (this.lines[i]!.endsWith('\r')) this.lines[i] = this.lines[i]!.slice(0, -1)
+    this.at = 0
+    this.buf.copy(this.buf, 0, cut, filled)
+    this.carry = filled - cut
+  }
+}
+
+function readStdin (buf: Buffer, at: number): number {
+  for (;;) {
+    try {
+      return readSync(0, buf, at, buf.length - at, null)
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'EAGAIN') { pause(); continue }
+      if (code === 'EOF' || code === 'EBADF') return 0
+      throw new MrstreamError('MRS_ERR_INPUT', `input stdin: read failed: ${(e as Error).message}`, { phase: 'input', file: '-' }, e)
+    }
+  }
+}
+
+// --- the phases -----------------------------------------------------------------------------
+
+type Counts = Partial<Record<CounterName, number>>
+
+export async function runStreamingPhase (o: StreamingOptions): Promise<void> {
+  const job = o.steps[o.step - 1]!
+  const user = new UserCounters()
+  const file = o.env.mapreduce_map_input_file ?? o.env.map_input_file ?? '-'
+  const ctx: Context = { file: o.phase === 'map' ? file : '', line: 0, count: (name, n = 1) => user.add(name, n) }
+  const counts: Counts = {}
+  const out = new Out()
+  if (o.phase === 'map') await mapPhase(o, job, ctx, counts, out)
+  else groupPhase(o, job, ctx, counts, out)
+  out.flush()
+  if (o.report === undefined) return
+  for (const [name, n] of Object.entries(counts) as Array<[CounterName, number]>) {
+    const label = name === 'keys' && o.phase === 'combine' ? 'keys combined' : builtinCounters[name]
+    o.report(`reporter:counter:mrstream,${label},${n}\n`)
+  }
+  for (const [name, n] of user.values) o.report(`reporter:counter:job,${name.replaceAll(',', ' ')},${n}\n`)
+}
+
+/** Counts a bad record, or throws once there are more than --max-bad-records. */
+function badRecord (o: StreamingOptions, counts: Counts, err: MrstreamError): void {
+  counts.badRecords = (counts.badRecords ?? 0) + 1
+  if (counts.badRecords > o.maxBadRecords) {
+    if (o.maxBadRecords === 0) throw err
+    throw new MrstreamError('MRS_ERR_TOO_MANY_BAD_RECORDS', `more than --max-bad-records ${o.maxBadRecords} bad records; the last: ${err.message}`, err.place)
+  }
+  o.report?.(`mrstream: skipped bad record: ${err.message}\n`)
+}
+
+async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out): Promise<void> {
+  // a later step's map reads the protocol lines the step before it wrote
+  const format = o.step === 1 ? o.format : 'lines'
+  const pending: string[] = []
+  const emit = (k: unknown, v: unknown): void => { pending.push(pairLine(k, v)) }
+  let records = 0
+  let pairs = 0
+  for await (const chunk of chunksOf('-', { format, chunkBytes: CHUNK, maxLineBytes: o.maxLineBytes, stdin: o.stdin })) {
+    const got = recordsOf(chunk, format)
+    for (const e of got.errors) badRecord(o, counts, new MrstreamError('MRS_ERR_PARSE', `input: cannot parse ${ctx.file}:${e.line}${e.column ? `:${e.column}` : ''}: ${e.message}`, { phase: 'input', file: ctx.file, line: e.line }))
+    if (got.invalidUtf8 > 0) counts.invalidUtf8 = (counts.invalidUtf8 ?? 0) + got.invalidUtf8
+    for (let i = 0; i < got.records.length; i++) {
+      ctx.line = got.lines === null ? chunk.firstLine + i : got.lines[i]!
+      records++
+      pending.length = 0
+      try {
+        const record = o.step === 1 ? got.records[i] : pairRecord(got.records[i] as string, ctx.line)
+        const r = job.map(record, emit, ctx) as Promise<unknown> | undefined
+        if (r !== undefined && r !== null && typeof r.then === 'function') await r
+      } catch (e) {
+        const err = classify(e, 'map', `${ctx.file}:${ctx.line}`, { phase: 'map', file: ctx.file, line: ctx.line })
+        if (err.code !== 'MRS_ERR_MAP' && err.code !== 'MRS_ERR_PARSE') throw err
+        badRecord(o, counts, err)
+        continue
+      }
+      for (const line of pending) out.write(line)
+      pairs += pending.length
+    }
+  }
+  counts.records = records
+  counts.pairs = pairs
+}
+
+/** A later step's map record: [key, value] from a protocol line. */
+function pairRecord (line: string, lineNo: number): [unknown, unknown] {
+  const parts = splitLine(line)
+  try {
+    if (typeof parts === 'string') throw new Error(parts)
+    return [parseKey(parts.keyText), parseValue(parts.valueText)]
+  } catch (e) {
+    throw new MrstreamError('MRS_ERR_PARSE', `input: cannot parse stdin:${lineNo}: not a pair from the step before (KEY<TAB>VALUE): ${describeThrown(e)}`, { phase: 'input', file: '-', line: lineNo })
+  }
+}
+
+function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out): void {
+  const combining = o.phase === 'combine'
+  const input = new Lines(o.maxLineBytes)
+  if (combining && job.combine === undefined) {
+    // no combiner: its input goes through as it is
+    for (let line = input.next(); line !== undefined; line = input.next()) out.write(line + '\n')
+    return
+  }
+  const fn = combining ? job.combine! : job.reduce
+  const last = o.step === o.steps.length
+  const where = (line: number): string => `${o.phase} input stdin:${line}`
+  // the current line, split; undefined at the end
+  let cur: { keyText: string, valueText: string, line: number } | undefined
+  const advance = (): void => {
+    const line = input.next()
+    if (line === undefined) { cur = undefined; return }
+    const parts = splitLine(line)
+    if (typeof parts === 'string') throw new MrstreamError('MRS_ERR_PARSE', `${where(input.line)}: ${parts} (expected the KEY<TAB>VALUE lines of mrstream map)`, { phase: o.phase, file: '-', line: input.line })
+    cur = { ...parts, line: input.line }
+  }
+  let keys = 0
+  let written = 0
+  let prev: Buffer | undefined
+  advance()
+  while (cur !== undefined) {
+    const keyText = cur.keyText
+    const keyLine = cur.line
+    let key: unknown
+    try {
+      key = parseKey(keyText)
+    } catch (e) {
+      throw new MrstreamError('MRS_ERR_PARSE', `${where(keyLine)}: the key ${JSON.stringify(keyText.slice(0, 80))} is not a key mrstream map writes: ${describeThrown(e)}`, { phase: o.phase, file: '-', line: keyLine })
+    }
+    const bytes = Buffer.from(keyText, 'utf8')
+    if (prev !== undefined && Buffer.compare(prev, bytes) > 0) {
+      throw new MrstreamError('MRS_ERR_UNSORTED', `${where(keyLine)}: input is not sorted by key: ${showKey(key)} comes after a greater key; sort it in byte order (LC_ALL=C sort -t$'\\t' -k1,1, as Hadoop's shuffle does)`, { phase: o.phase, file: '-', line: keyLine, key })
+    }
+    prev = bytes
+    keys++
+    const values = groupValues(() => cur, advance, keyText, where)
+    const lines: string[] = []
+    const emit = (k: unknown, v: unknown): void => {
+      if (combining) {
+        if (JSON.stringify(k) !== keyText) throw new MrstreamError('MRS_ERR_COMBINE', `combine for key ${showKey(key)} emitted another key ${showKey(k)}; a combiner must keep its key`, { phase: 'combine', key })
+        lines.push(pairLine(k, v))
+      } else if (last) {
+        encodeKey(k)
+        lines.push(formatPair(o.outputFormat, k, v))
+      } else {
+        lines.push(pairLine(k, v))
+      }
+    }
+    try {
+      const r = fn(key, values, emit, ctx)
+      if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') {
+        throw new MrstreamError(combining ? 'MRS_ERR_COMBINE' : 'MRS_ERR_REDUCE', `${o.phase} for key ${showKey(key)} returned a promise; in a streaming phase ${o.phase} must be synchronous`, { phase: o.phase, key })
+      }
+      if (r !== undefined) emit(key, r)
+    } catch (e) {
+      const err = classify(e, o.phase, `key ${showKey(key)}`, { phase: o.phase, key })
+      if (err.code !== 'MRS_ERR_REDUCE') throw err
+      badRecord(o, counts, err)
+      lines.length = 0
+    }
+    values.skipRest()
+    for (const line of lines) out.write(line)
+    written += lines.length
+  }
+  counts.keys = keys
+  counts.written = written
+}
+
+/** One key's values, one pass, read from the input as they are asked for. */
+function groupValues (current: () => { keyText: string, valueText: string, line: number } | undefined, advance: () => void, keyText: string, where: (line: number) => string): Iterable<unknown> & { skipRest: () => void } {
+  let done = false
+  const inGroup = (): boolean => !done && current()?.keyText === keyText
+  return {
+    * [Symbol.iterator] () {
+      while (inGroup()) {
+        const { valueText, line } = current()!
+        let v: unknown
+        try {
+          v = parseValue(valueText)
+        } catch (e) {
+          throw new MrstreamError('MRS_ERR_PARSE', `${where(line)}: the value is not one mrstream map writes: ${describeThrown(e)}`, { phase: 'input', file: '-', line })
+        }
+        advance()
+        yield v
+      }
+      done = true
+    },
+    skipRest () {
+      while (current()?.keyText === keyText) advance()
+      done = true
+    },
+  }
+}
+
+/** What a phase's job code threw, as the local engine names it (map at FILE:LINE, reduce for key K). */
+function classify (e: unknown, phase: StreamingPhase, subject: string, place: MrstreamError['place']): MrstreamError {
+  if (e instanceof MrstreamError) return e
+  const at = phase === 'map' ? 'at' : 'for'
+  if (e instanceof KeyError) return new MrstreamError('MRS_ERR_KEY', `${phase} ${at} ${subject}: ${e.message}`, place)
+  if (e instanceof ValueError) return new MrstreamError('MRS_ERR_VALUE', `${phase} ${at} ${subject}: ${e.message}`, place)
+  const code = phase === 'map' ? 'MRS_ERR_MAP' : phase === 'combine' ? 'MRS_ERR_COMBINE' : 'MRS_ERR_REDUCE'
+  return new MrstreamError(code, `${phase} failed ${at} ${subject}: ${describeUserError(e)}`, place, e)
+}

@@ -1,0 +1,151 @@
+// Hadoop Streaming phases (streaming.ts): `map | sort | combine | reduce` as shell pipelines,
+// the way Hadoop (or SPEC §4's local check) runs them, give the lines a local run gives; values
+// of every type cross the protocol unchanged; bad input is a clear error, never a silent drop.
+import t from 'tap'
+import fc from 'fast-check'
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { bin, spawnCli } from './helpers/cli.js'
+import { fileSpecArb, fileBytes } from './helpers/gen.js'
+import { jobNames, jobs, writeJob } from './helpers/jobs.js'
+
+/** Runs a bash pipeline in `cwd`, where `mrs` is the built CLI without tap's NODE_OPTIONS. */
+function sh (script: string, cwd: string): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', `set -o pipefail\nmrs () { env -u NODE_OPTIONS "${process.execPath}" "${bin}" "$@"; }\n${script}`], { cwd, env: { ...process.env, LC_ALL: 'C' } })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (b: Buffer) => out.push(b))
+    child.stderr.on('data', (b: Buffer) => err.push(b))
+    child.on('error', reject)
+    child.on('close', code => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }))
+  })
+}
+
+const sortedLines = (s: string): string[] => s.split('\n').filter((l, i, a) => i < a.length - 1 || l !== '').sort()
+
+// A stable sort on the key field keeps each key's values in emit order, as one map task's
+// output has them: so even jobs whose reduce depends on value order must match a local run.
+const SHUFFLE = "sort -s -t$'\\t' -k1,1"
+
+t.test('map | sort | combine | reduce prints the lines of a local run, for every job of the family', async t => {
+  const dir = t.testdir()
+  const specs = fc.sample(fileSpecArb.filter(s => !s.gzip), { numRuns: jobNames.length, seed: 11 })
+  for (const [i, name] of jobNames.entries()) {
+    const job = writeJob(dir, jobs[name]!)
+    writeFileSync(join(dir, `in${i}.txt`), fileBytes(specs[i]!))
+    const local = await sh(`mrs --job ${job} -q --memory 64KB < in${i}.txt`, dir)
+    const hadoop = await sh(`mrs map --job ${job} < in${i}.txt | ${SHUFFLE} | mrs combine --job ${job} | ${SHUFFLE} | mrs reduce --job ${job}`, dir)
+    t.equal(local.code, 0, `${name}: local run`)
+    t.equal(hadoop.code, 0, `${name}: streaming pipeline ${hadoop.stderr.split('\n').filter(l => !l.startsWith('reporter:')).join(' ')}`)
+    t.strictSame(sortedLines(hadoop.stdout), sortedLines(local.stdout), `${name}: same lines`)
+  }
+})
+
+t.test('values of every type cross the protocol unchanged; keys of every type group', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'types.mjs')
+  writeFileSync(job, `
+const values = [undefined, null, true, -0, 0, NaN, Infinity, -Infinity, 2 ** 53 + 2, 12345678901234567890n, 'tab\\there\\nand "quotes" and \\\\',
+  'kůň 🐎', new Date(86400000), new Uint8Array([0, 255]), Buffer.from('hi'), [1, [2, [3]]], [, 1], { a: 1, b: [undefined] },
+  JSON.parse('{"__proto__": 1}'), new Map([[1, 'x'], ['1', { y: new Set([1, '1']) }]]), new Set([null, 0]), { toString: 'plain' }]
+export function map (line, emit) {
+  const i = Number(line)
+  emit([i % 3, i % 2 === 0 ? 'even' : 'odd', i % 5 === 0 ? null : i % 7 === 0], { i, v: values[i % values.length] })
+  emit(i % 4 === 0 ? -0 : i % 4, values[i % values.length])
+}
+// a fingerprint of everything node:util can tell apart, in value order by i
+import { inspect } from 'node:util'
+const show = v => inspect(v, { depth: null, showHidden: true, sorted: true })
+export function reduce (key, values) {
+  return [...values].map(v => typeof v === 'object' && v !== null && 'i' in v && 'v' in v ? v.i + ':' + show(v.v) : show(v)).sort()
+}
+`)
+  writeFileSync(join(dir, 'in.txt'), Array.from({ length: 300 }, (_, i) => String(i)).join('\n') + '\n')
+  const local = await sh(`mrs --job ${job} -q < in.txt`, dir)
+  const hadoop = await sh(`mrs map --job ${job} < in.txt | sort -t$'\\t' -k1,1 | mrs reduce --job ${job}`, dir)
+  t.equal(hadoop.code, 0, hadoop.stderr)
+  t.ok(local.stdout.length > 1000)
+  t.strictSame(sortedLines(hadoop.stdout), sortedLines(local.stdout), 'same lines as a local run')
+  const map = await sh(`mrs map --job ${job} < in.txt`, dir)
+  t.match(map.stdout, /^\[0,"even",null\]\t\{"i":0,"v":\{\}\}$|^0\t=/m, 'JSON where JSON is exact, base64 msgpack (=...) where not')
+  t.match(map.stdout, /^2\t"tab\\there\\nand \\"quotes\\" and \\\\"$/m, 'a string value is its JSON')
+})
+
+t.test('a chain runs step by step: step N+1 maps step N\'s pairs', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'chain.mjs')
+  writeFileSync(job, `
+const count = { map (l, emit) { for (const w of l.split(/\\s+/)) if (w) emit(w, 1) },
+                reduce (w, ones) { let n = 0; for (const x of ones) n += x; return n } }
+const byCount = { map ([word, n], emit) { emit(n, word) },
+                  reduce (n, words) { return [...words].sort() } }
+export const steps = [count, byCount]
+`)
+  writeFileSync(join(dir, 'in.txt'), 'a b c a\nb a d\n\td  e\n')
+  const local = await sh(`mrs --job ${job} -q < in.txt`, dir)
+  const hadoop = await sh(`mrs map --job ${job} < in.txt | ${SHUFFLE} | mrs reduce --job ${job} --step 1 | mrs map --job ${job} --step 2 | ${SHUFFLE} | mrs reduce --job ${job} --step 2`, dir)
+  t.equal(hadoop.code, 0, hadoop.stderr)
+  t.equal(local.stdout, '1\t["c","e"]\n2\t["b","d"]\n3\t["a"]\n')
+  t.strictSame(sortedLines(hadoop.stdout), sortedLines(local.stdout))
+  const bad = await sh(`mrs map --job ${job} --step 3 < in.txt`, dir)
+  t.equal(bad.code, 2)
+  t.match(bad.stderr, /--step 3: job .* has 2 step/)
+})
+
+t.test('a key\'s values stream to reduce: a hot key with a million values', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'hot.mjs')
+  writeFileSync(job, 'export function map (l, emit) { emit("k", l.length) }\nexport function reduce (k, vs) { let n = 0, s = 0; for (const v of vs) { n++; s += v } return [n, s] }\n')
+  const r = await sh(`seq 1000000 | mrs map --job ${job} | mrs reduce --job ${job}`, dir)
+  t.equal(r.code, 0, r.stderr)
+  t.equal(r.stdout, 'k\t[1000000,5888896]\n', 'a million values, 5,888,896 digits')
+  t.match(r.stderr, /^reporter:counter:mrstream,keys reduced,1$/m, 'counters as Hadoop reporter lines')
+})
+
+t.test('counters, the input file name, and -q', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'count.mjs')
+  writeFileSync(job, 'export function map (l, emit, ctx) { ctx.count("lines, all"); emit(ctx.file, ctx.line) }\nexport function reduce (k, vs) { return Math.max(...vs) }\n')
+  const r = await spawnCli(['map', '--job', job], dir, { stdin: 'x\ny\n', vars: { mapreduce_map_input_file: 'hdfs://n/logs/a.log' } })
+  t.equal(r.code, 0)
+  t.equal(r.stdout, '"hdfs://n/logs/a.log"\t1\n"hdfs://n/logs/a.log"\t2\n')
+  t.match(r.stderr, /^reporter:counter:mrstream,records read,2$/m)
+  t.match(r.stderr, /^reporter:counter:job,lines  all,2$/m, 'a comma in a counter name would end it: made a space')
+  const old = await spawnCli(['map', '--job', job, '-q'], dir, { stdin: 'x\n', vars: { map_input_file: 'old.log' } })
+  t.equal(old.stdout, '"old.log"\t1\n')
+  t.equal(old.stderr, '', '-q: no counters')
+})
+
+t.test('bad input: clear errors, exit codes, nothing dropped silently', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'wc.mjs')
+  writeFileSync(job, 'export function map (l, emit) { if (l === "boom") throw new Error("no boom"); for (const w of l.split(" ")) if (w) emit(w, 1) }\nexport function reduce (w, vs) { let n = 0; for (const v of vs) n += v; return n }\nexport const combine = reduce\n')
+  const unsorted = await spawnCli(['reduce', '--job', job], dir, { stdin: '"b"\t1\n"a"\t1\n' })
+  t.equal(unsorted.code, 1)
+  t.match(unsorted.stderr, /reduce input stdin:2: input is not sorted by key: "a" comes after a greater key; sort it in byte order/)
+  const split = await spawnCli(['reduce', '--job', job], dir, { stdin: '"a"\t1\n"a"\t1\n"b"\t2\n"a"\t1\n' })
+  t.equal(split.code, 1, 'a key seen again after another is refused, not reduced twice')
+  const noTab = await spawnCli(['combine', '--job', job], dir, { stdin: '"a"\t1\njust a line\n' })
+  t.equal(noTab.code, 1)
+  t.match(noTab.stderr, /combine input stdin:2: no TAB between key and value/)
+  const badKey = await spawnCli(['reduce', '--job', job], dir, { stdin: 'word\t1\n' })
+  t.equal(badKey.code, 1)
+  t.match(badKey.stderr, /reduce input stdin:1: the key "word" is not a key mrstream map writes/)
+  const badValue = await spawnCli(['reduce', '--job', job], dir, { stdin: '"a"\t{oops\n' })
+  t.equal(badValue.code, 1)
+  t.match(badValue.stderr, /reduce input stdin:1: the value is not one mrstream map writes/)
+  const boom = await spawnCli(['map', '--job', job], dir, { stdin: 'a b\nboom\nc\n' })
+  t.equal(boom.code, 1)
+  t.match(boom.stderr, /map failed at -:2: Error: no boom/)
+  const skipped = await spawnCli(['map', '--job', job, '--max-bad-records', '1'], dir, { stdin: 'a b\nboom\nc\n' })
+  t.equal(skipped.code, 0)
+  t.equal(skipped.stdout, '"a"\t1\n"b"\t1\n"c"\t1\n')
+  t.match(skipped.stderr, /^reporter:counter:mrstream,bad records skipped,1$/m)
+  const usage = await spawnCli(['reduce'], dir)
+  t.equal(usage.code, 2)
+  t.match(usage.stderr, /mrstream reduce needs --job FILE/)
+  const head = await sh(`seq 300000 | mrs map --job ${job} | head -n 2; echo "map exit \${PIPESTATUS[1]}"`, dir)
+  t.equal(head.stdout, '"1"\t1\n"2"\t1\nmap exit 0\n', 'a reader closing stdout early is success')
+})
