@@ -59,9 +59,11 @@ export function describeThrown (e: unknown): string {
   return s === '[object Object]' ? `thrown ${Object.prototype.toString.call(e).slice(8, -1)} object${keys.length > 0 ? ` with keys ${keys.join(', ')}` : ' (empty)'}` : `thrown ${typeof e}: ${s}`
 }
 
-const engineDir = new URL('.', import.meta.url).pathname
+// the built engine (dist/lib and dist/bin)
+const engineDir = new URL('..', import.meta.url).pathname
 // with --enable-source-maps, engine frames point into the TypeScript sources instead
 const engineSourceDir = new URL('../../lib/', import.meta.url).pathname
+const engineBinDir = new URL('../../bin/', import.meta.url).pathname
 
 /** What a job threw, with the job's own stack frames (never the engine's) indented below. */
 export function describeUserError (e: unknown): string {
@@ -74,7 +76,7 @@ export function userFrames (e: unknown): string[] {
   if (!(e instanceof Error) || typeof e.stack !== 'string') return []
   return e.stack.split('\n').slice(1)
     .map(l => l.trim())
-    .filter(l => l.startsWith('at ') && !l.includes(engineDir) && !l.includes(engineSourceDir) && !l.includes('node:internal') && !l.includes('node_modules/tsx') && !/\bat (new Promise|Generator\.next|Array\.forEach) \(<anonymous>\)/.test(l))
+    .filter(l => l.startsWith('at ') && !l.includes(engineDir) && !l.includes(engineSourceDir) && !l.includes(engineBinDir) && !l.includes('node:internal') && !l.includes('node_modules/tsx') && !/\bat (new Promise|Generator\.next|Array\.forEach) \(<anonymous>\)/.test(l))
 }
 
 /** Serializable form for crossing a worker boundary. */

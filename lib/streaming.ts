@@ -18,7 +18,7 @@ import { MrstreamError, describeThrown, describeUserError } from './errors.js'
 import { KeyError, encodeKey, showKey } from './keys.js'
 import { ValueError, packValue, unpackValue } from './values.js'
 import { formatPair } from './format.js'
-import { chunksOf } from './input.js'
+import { chunksOf, lineTooLong } from './input.js'
 import { recordsOf, type Format } from './records.js'
 import { builtinCounters, type CounterName, UserCounters } from './counters.js'
 import { utf8Write } from './bytes.js'
@@ -36,7 +36,7 @@ export interface StreamingOptions {
   maxBadRecords: number
   maxLineBytes: number
   stdin: NodeJS.ReadableStream
-  /** Where the phase's counters go as Hadoop `reporter:counter:` lines (none with -q). */
+  /** stderr, for the counters as Hadoop `reporter:counter:` lines and notes of skipped records (none with -q). */
   report: ((line: string) => void) | undefined
   env: Record<string, string | undefined>
 }
@@ -83,9 +83,11 @@ function splitLine (line: string): { keyText: string, valueText: string } | stri
   return { keyText: line.slice(0, tab), valueText: line.slice(tab + 1) }
 }
 
+/** A key as mrstream map wrote it: JSON of a key, in JSON.stringify's one spelling (`1.0` or `"\\u0061"` would group apart from `1` and `"a"`). */
 function parseKey (text: string): unknown {
   const key = JSON.parse(text) as unknown
   encodeKey(key)
+  if (JSON.stringify(key) !== text) throw new Error(`not written as JSON.stringify writes it (${JSON.stringify(key)})`)
   return key
 }
 
@@ -117,19 +119,30 @@ class Out {
 }
 
 function writeAll (bytes: Uint8Array): void {
+  const wait = new Backoff()
   let off = 0
   while (off < bytes.length) {
     try {
       off += writeSync(1, bytes, off)
+      wait.reset()
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e
-      pause() // stdout is non-blocking (a parent set it): wait for the reader
+      wait.pause() // a pipe Node made non-blocking (process.stdout): wait for the reader
     }
   }
 }
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4))
-function pause (): void { Atomics.wait(sleeper, 0, 0, 5) }
+/** Waits for a non-blocking pipe: 50 us at first, doubling to 5 ms (a fixed 5 ms tripled a slow reader's time). */
+class Backoff {
+  private static readonly cell = new Int32Array(new SharedArrayBuffer(4))
+  private ms = 0.05
+  pause (): void {
+    Atomics.wait(Backoff.cell, 0, 0, this.ms)
+    this.ms = Math.min(5, 2 * this.ms)
+  }
+
+  reset (): void { this.ms = 0.05 }
+}
 
 // --- input of combine and reduce ----------------------------------------------------------
 
@@ -155,15 +168,17 @@ class Lines {
 
   private fill (): void {
     if (this.carry === this.buf.length) {
-      if (this.carry > this.maxLineBytes) throw new MrstreamError('MRS_ERR_LINE_TOO_LONG', `stdin:${this.line + 1}: line longer than --max-line-bytes ${this.maxLineBytes}`, { phase: 'input', file: '-', line: this.line + 1 })
+      if (this.carry > this.maxLineBytes) throw lineTooLong('-', this.line + 1, this.maxLineBytes)
       const bigger = Buffer.allocUnsafe(2 * this.buf.length)
       this.buf.copy(bigger, 0, 0, this.carry)
       this.buf = bigger
     }
     const n = readStdin(this.buf, this.carry)
     const filled = this.carry + n
-    const cut = n === 0 ? filled : this.buf.lastIndexOf(10, filled - 1) + 1
     if (n === 0) this.eof = true
+    // only the new bytes can hold the last newline (the carried ones have none)
+    const nl = n === 0 ? -1 : this.buf.subarray(this.carry, filled).lastIndexOf(10)
+    const cut = n === 0 ? filled : nl === -1 ? 0 : this.carry + nl + 1
     this.lines = cut === 0 ? [] : this.buf.toString('utf8', 0, cut).split('\n')
     if (cut > 0 && this.buf[cut - 1] === 10) this.lines.pop() // the empty string after the last \n
     for (let i = 0; i < this.lines.length; i++) if (this.lines[i]!.endsWith('\r')) this.lines[i] = this.lines[i]!.slice(0, -1)
@@ -174,14 +189,15 @@ class Lines {
 }
 
 function readStdin (buf: Buffer, at: number): number {
+  const wait = new Backoff()
   for (;;) {
     try {
       return readSync(0, buf, at, buf.length - at, null)
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code
-      if (code === 'EAGAIN') { pause(); continue }
+      if (code === 'EAGAIN') { wait.pause(); continue }
       if (code === 'EOF' || code === 'EBADF') return 0
-      throw new MrstreamError('MRS_ERR_INPUT', `input stdin: read failed: ${(e as Error).message}`, { phase: 'input', file: '-' }, e)
+      throw new MrstreamError('MRS_ERR_INPUT', `input -: read failed: ${(e as Error).message}`, { phase: 'input', file: '-' }, e)
     }
   }
 }
@@ -198,17 +214,16 @@ export async function runStreamingPhase (o: StreamingOptions): Promise<void> {
   const counts: Counts = {}
   const out = new Out()
   if (o.phase === 'map') await mapPhase(o, job, ctx, counts, out)
-  else groupPhase(o, job, ctx, counts, out)
+  else await groupPhase(o, job, ctx, counts, out)
   out.flush()
   if (o.report === undefined) return
-  for (const [name, n] of Object.entries(counts) as Array<[CounterName, number]>) {
-    const label = name === 'keys' && o.phase === 'combine' ? 'keys combined' : builtinCounters[name]
-    o.report(`reporter:counter:mrstream,${label},${n}\n`)
-  }
-  for (const [name, n] of user.values) o.report(`reporter:counter:job,${name.replaceAll(',', ' ')},${n}\n`)
+  // Hadoop adds up counters of the same name from every task, combiners' with the rest
+  const label = (name: CounterName): string => o.phase === 'combine' && name === 'keys' ? 'keys combined' : o.phase === 'combine' && name === 'written' ? 'records combined' : builtinCounters[name]
+  for (const [name, n] of Object.entries(counts) as Array<[CounterName, number]>) o.report(`reporter:counter:mrstream,${label(name)},${n}\n`)
+  for (const [name, n] of user.values) o.report(`reporter:counter:job,${name.replace(/[,\r\n]/g, ' ')},${Math.round(n)}\n`)
 }
 
-/** Counts a bad record, or throws once there are more than --max-bad-records. */
+/** Counts a bad record, or throws once there are more than --max-bad-records (in this task). */
 function badRecord (o: StreamingOptions, counts: Counts, err: MrstreamError): void {
   counts.badRecords = (counts.badRecords ?? 0) + 1
   if (counts.badRecords > o.maxBadRecords) {
@@ -221,6 +236,10 @@ function badRecord (o: StreamingOptions, counts: Counts, err: MrstreamError): vo
 async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out): Promise<void> {
   // a later step's map reads the protocol lines the step before it wrote
   const format = o.step === 1 ? o.format : 'lines'
+  const start = Number(o.env.mapreduce_map_input_start ?? o.env.map_input_start ?? 0)
+  if ((format === 'csv' || format === 'file') && start > 0) {
+    throw new MrstreamError('MRS_ERR_USAGE', `--format ${format} needs whole files, and this map task has a split from byte ${start} of ${ctx.file} (make Hadoop give whole files to map tasks, e.g. with NLineInputFormat over a list of files, or use --format lines/ndjson)`, { phase: 'map', file: ctx.file })
+  }
   const pending: string[] = []
   const emit = (k: unknown, v: unknown): void => { pending.push(pairLine(k, v)) }
   let records = 0
@@ -234,7 +253,7 @@ async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Co
       records++
       pending.length = 0
       try {
-        const record = o.step === 1 ? got.records[i] : pairRecord(got.records[i] as string, ctx.line)
+        const record = o.step === 1 ? got.records[i] : pairRecord(got.records[i] as string, ctx.file, ctx.line)
         const r = job.map(record, emit, ctx) as Promise<unknown> | undefined
         if (r !== undefined && r !== null && typeof r.then === 'function') await r
       } catch (e) {
@@ -252,73 +271,49 @@ async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Co
 }
 
 /** A later step's map record: [key, value] from a protocol line. */
-function pairRecord (line: string, lineNo: number): [unknown, unknown] {
+function pairRecord (line: string, file: string, lineNo: number): [unknown, unknown] {
   const parts = splitLine(line)
   try {
     if (typeof parts === 'string') throw new Error(parts)
     return [parseKey(parts.keyText), parseValue(parts.valueText)]
   } catch (e) {
-    throw new MrstreamError('MRS_ERR_PARSE', `input: cannot parse stdin:${lineNo}: not a pair from the step before (KEY<TAB>VALUE): ${describeThrown(e)}`, { phase: 'input', file: '-', line: lineNo })
+    throw new MrstreamError('MRS_ERR_PARSE', `input: cannot parse ${file}:${lineNo}: not a pair from the step before (KEY<TAB>VALUE): ${describeThrown(e)}`, { phase: 'input', file, line: lineNo })
   }
 }
 
-function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out): void {
+/** combine or reduce: the job's function once per key of the sorted input, with its values streamed. */
+async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out): Promise<void> {
   const combining = o.phase === 'combine'
-  const input = new Lines(o.maxLineBytes)
+  const input = new Groups(new Lines(o.maxLineBytes), o.phase as 'combine' | 'reduce')
   if (combining && job.combine === undefined) {
-    // no combiner: its input goes through as it is
-    for (let line = input.next(); line !== undefined; line = input.next()) out.write(line + '\n')
+    input.copyTo(out) // no combiner: its input goes through as it is
     return
   }
   const fn = combining ? job.combine! : job.reduce
   const last = o.step === o.steps.length
-  const where = (line: number): string => `${o.phase} input stdin:${line}`
-  // the current line, split; undefined at the end
-  let cur: { keyText: string, valueText: string, line: number } | undefined
-  const advance = (): void => {
-    const line = input.next()
-    if (line === undefined) { cur = undefined; return }
-    const parts = splitLine(line)
-    if (typeof parts === 'string') throw new MrstreamError('MRS_ERR_PARSE', `${where(input.line)}: ${parts} (expected the KEY<TAB>VALUE lines of mrstream map)`, { phase: o.phase, file: '-', line: input.line })
-    cur = { ...parts, line: input.line }
-  }
+  // with --max-bad-records, a key's lines wait until its function returned (a failed key writes none)
+  const staged = o.maxBadRecords > 0
+  const lines: string[] = []
   let keys = 0
   let written = 0
-  let prev: Buffer | undefined
-  advance()
-  while (cur !== undefined) {
-    const keyText = cur.keyText
-    const keyLine = cur.line
-    let key: unknown
-    try {
-      key = parseKey(keyText)
-    } catch (e) {
-      throw new MrstreamError('MRS_ERR_PARSE', `${where(keyLine)}: the key ${JSON.stringify(keyText.slice(0, 80))} is not a key mrstream map writes: ${describeThrown(e)}`, { phase: o.phase, file: '-', line: keyLine })
-    }
-    const bytes = Buffer.from(keyText, 'utf8')
-    if (prev !== undefined && Buffer.compare(prev, bytes) > 0) {
-      throw new MrstreamError('MRS_ERR_UNSORTED', `${where(keyLine)}: input is not sorted by key: ${showKey(key)} comes after a greater key; sort it in byte order (LC_ALL=C sort -t$'\\t' -k1,1, as Hadoop's shuffle does)`, { phase: o.phase, file: '-', line: keyLine, key })
-    }
-    prev = bytes
+  for (let key = input.nextKey(); key !== NO_KEY; key = input.nextKey()) {
     keys++
-    const values = groupValues(() => cur, advance, keyText, where)
-    const lines: string[] = []
+    const keyText = input.keyText
+    const write = (line: string): void => { if (staged) lines.push(line); else { out.write(line); written++ } }
     const emit = (k: unknown, v: unknown): void => {
       if (combining) {
         if (JSON.stringify(k) !== keyText) throw new MrstreamError('MRS_ERR_COMBINE', `combine for key ${showKey(key)} emitted another key ${showKey(k)}; a combiner must keep its key`, { phase: 'combine', key })
-        lines.push(pairLine(k, v))
+        write(pairLine(k, v))
       } else if (last) {
         encodeKey(k)
-        lines.push(formatPair(o.outputFormat, k, v))
+        write(formatPair(o.outputFormat, k, v))
       } else {
-        lines.push(pairLine(k, v))
+        write(pairLine(k, v))
       }
     }
     try {
-      const r = fn(key, values, emit, ctx)
-      if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') {
-        throw new MrstreamError(combining ? 'MRS_ERR_COMBINE' : 'MRS_ERR_REDUCE', `${o.phase} for key ${showKey(key)} returned a promise; in a streaming phase ${o.phase} must be synchronous`, { phase: o.phase, key })
-      }
+      let r = fn(key, input.values(), emit, ctx)
+      if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') r = await r
       if (r !== undefined) emit(key, r)
     } catch (e) {
       const err = classify(e, o.phase, `key ${showKey(key)}`, { phase: o.phase, key })
@@ -326,39 +321,109 @@ function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Counts
       badRecord(o, counts, err)
       lines.length = 0
     }
-    values.skipRest()
     for (const line of lines) out.write(line)
     written += lines.length
+    lines.length = 0
   }
   counts.keys = keys
   counts.written = written
 }
 
-/** One key's values, one pass, read from the input as they are asked for. */
-function groupValues (current: () => { keyText: string, valueText: string, line: number } | undefined, advance: () => void, keyText: string, where: (line: number) => string): Iterable<unknown> & { skipRest: () => void } {
-  let done = false
-  const inGroup = (): boolean => !done && current()?.keyText === keyText
-  return {
-    * [Symbol.iterator] () {
-      while (inGroup()) {
-        const { valueText, line } = current()!
-        let v: unknown
-        try {
-          v = parseValue(valueText)
-        } catch (e) {
-          throw new MrstreamError('MRS_ERR_PARSE', `${where(line)}: the value is not one mrstream map writes: ${describeThrown(e)}`, { phase: 'input', file: '-', line })
-        }
-        advance()
-        yield v
-      }
-      done = true
-    },
-    skipRest () {
-      while (current()?.keyText === keyText) advance()
-      done = true
-    },
+const NO_KEY = Symbol('no more keys')
+
+/**
+ * The sorted protocol lines of combine's or reduce's stdin, key by key: nextKey() moves to the
+ * next key (skipping what the job left of the last one's values), values() streams its values.
+ */
+class Groups {
+  keyText = ''
+  private valueText = ''
+  private line = 0
+  /** false once the input is done */
+  private has = false
+  /** The key text nextKey last moved to. */
+  private group: string | undefined
+  private prev: Buffer | undefined
+  private prevKey: unknown
+
+  constructor (private readonly input: Lines, private readonly phase: 'combine' | 'reduce') {
+    this.advance()
+  }
+
+  nextKey (): unknown {
+    while (this.has && this.keyText === this.group) this.advance()
+    if (!this.has) return NO_KEY
+    this.group = this.keyText
+    let key: unknown
+    try {
+      key = parseKey(this.keyText)
+    } catch (e) {
+      throw this.error(`the key ${JSON.stringify(this.keyText.slice(0, 80))} is not a key mrstream map writes: ${describeThrown(e)}`)
+    }
+    const bytes = Buffer.from(this.keyText, 'utf8')
+    if (this.prev !== undefined && Buffer.compare(this.prev, bytes) > 0) {
+      throw new MrstreamError('MRS_ERR_UNSORTED', `${this.where()}: input is not sorted by key: ${showKey(key)} comes after ${showKey(this.prevKey)}; sort it in byte order (LC_ALL=C sort -t$'\\t' -k1,1, as Hadoop's shuffle does)`, { phase: this.phase, file: '-', line: this.line, key })
+    }
+    this.prev = bytes
+    this.prevKey = key
+    return key
+  }
+
+  /** The current key's values, one pass, read from stdin as they are asked for. */
+  values (): IterableIterator<unknown> {
+    return new GroupValues(this, this.keyText)
+  }
+
+  /** The current key's next value, or NO_KEY after its last. */
+  nextValue (keyText: string): unknown {
+    if (!this.has || this.keyText !== keyText) return NO_KEY
+    let v: unknown
+    try {
+      v = parseValue(this.valueText)
+    } catch (e) {
+      throw this.error(`the value is not one mrstream map writes: ${describeThrown(e)}`)
+    }
+    this.advance()
+    return v
+  }
+
+  copyTo (out: Out): void {
+    while (this.has) {
+      out.write(this.keyText + '\t' + this.valueText + '\n')
+      this.advance()
+    }
+  }
+
+  private advance (): void {
+    const line = this.input.next()
+    this.has = line !== undefined
+    if (line === undefined) return
+    this.line = this.input.line
+    const parts = splitLine(line)
+    if (typeof parts === 'string') throw this.error(`${parts} (expected the KEY<TAB>VALUE lines of mrstream map)`)
+    this.keyText = parts.keyText
+    this.valueText = parts.valueText
+  }
+
+  private where (): string { return `${this.phase} input -:${this.line}` }
+
+  private error (why: string): MrstreamError {
+    return new MrstreamError('MRS_ERR_PARSE', `${this.where()}: ${why}`, { phase: this.phase, file: '-', line: this.line })
   }
 }
+
+/** A key's values for the job: an iterator, as a local run's (merge.ts). */
+class GroupValues implements IterableIterator<unknown> {
+  constructor (private readonly groups: Groups, private readonly keyText: string) {}
+
+  [Symbol.iterator] (): this { return this }
+
+  next (): IteratorResult<unknown> {
+    const v = this.groups.nextValue(this.keyText)
+    return v === NO_KEY ? { value: undefined, done: true } : { value: v, done: false }
+  }
+}
+Object.setPrototypeOf(GroupValues.prototype, Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object)
 
 /** What a phase's job code threw, as the local engine names it (map at FILE:LINE, reduce for key K). */
 function classify (e: unknown, phase: StreamingPhase, subject: string, place: MrstreamError['place']): MrstreamError {

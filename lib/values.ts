@@ -88,10 +88,11 @@ function toWire (v: unknown, depth: number): unknown {
   const obj = v as Record<string, unknown>
   if (Object.getOwnPropertySymbols(obj).length > 0) throw new ValueError('an object with symbol keys cannot be carried through a spill (msgpack has no symbols)')
   if (Object.hasOwn(obj, '__proto__')) {
-    return new ProtoObject(Object.keys(obj).map(k => [k, toWire(obj[k], depth + 1)]))
+    return new ProtoObject(Object.keys(obj).map(k => [toWire(k, depth + 1) as string, toWire(obj[k], depth + 1)]))
   }
   let out = obj
   for (const k in obj) {
+    if (!k.isWellFormed()) throw new ValueError(`property name ${JSON.stringify(k.slice(0, 40))} has a lone UTF-16 surrogate, which msgpack (UTF-8) cannot carry`)
     const w = toWire(obj[k], depth + 1)
     if (w !== obj[k]) {
       if (out === obj) out = { ...obj }

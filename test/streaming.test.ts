@@ -13,7 +13,7 @@ import { jobNames, jobs, writeJob } from './helpers/jobs.js'
 /** Runs a bash pipeline in `cwd`, where `mrs` is the built CLI without tap's NODE_OPTIONS. */
 function sh (script: string, cwd: string): Promise<{ code: number | null, stdout: string, stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `set -o pipefail\nmrs () { env -u NODE_OPTIONS "${process.execPath}" "${bin}" "$@"; }\n${script}`], { cwd, env: { ...process.env, LC_ALL: 'C' } })
+    const child = spawn('bash', ['-c', `set -o pipefail\nmrs () { env -u NODE_OPTIONS "${process.execPath}" "${bin}" "$@"; }\nmrs_32mb () { env -u NODE_OPTIONS "${process.execPath}" --max-old-space-size=32 "${bin}" "$@"; }\n${script}`], { cwd, env: { ...process.env, LC_ALL: 'C' } })
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (b: Buffer) => out.push(b))
@@ -39,6 +39,19 @@ t.test('map | sort | combine | reduce prints the lines of a local run, for every
     const hadoop = await sh(`mrs map --job ${job} < in${i}.txt | ${SHUFFLE} | mrs combine --job ${job} | ${SHUFFLE} | mrs reduce --job ${job}`, dir)
     t.equal(local.code, 0, `${name}: local run`)
     t.equal(hadoop.code, 0, `${name}: streaming pipeline ${hadoop.stderr.split('\n').filter(l => !l.startsWith('reporter:')).join(' ')}`)
+    t.strictSame(sortedLines(hadoop.stdout), sortedLines(local.stdout), `${name}: same lines`)
+  }
+})
+
+t.test('the pipeline as SPEC §4 gives it (values in shuffle order): jobs whose reduce ignores value order', async t => {
+  const dir = t.testdir()
+  const specs = fc.sample(fileSpecArb.filter(s => !s.gzip), { numRuns: 4, seed: 12 })
+  for (const [i, name] of ['wordcountCombine', 'sumPerKeyCombine', 'pairSums', 'chars'].entries()) {
+    const job = writeJob(dir, jobs[name]!)
+    writeFileSync(join(dir, `in${i}.txt`), fileBytes(specs[i]!))
+    const local = await sh(`mrs --job ${job} -q < in${i}.txt`, dir)
+    const hadoop = await sh(`cat in${i}.txt | mrs map --job ${job} | LC_ALL=C sort -t$'\\t' -k1,1 | mrs combine --job ${job} | mrs reduce --job ${job}`, dir)
+    t.equal(hadoop.code, 0, hadoop.stderr)
     t.strictSame(sortedLines(hadoop.stdout), sortedLines(local.stdout), `${name}: same lines`)
   }
 })
@@ -69,7 +82,8 @@ export function reduce (key, values) {
   t.ok(local.stdout.length > 1000)
   t.strictSame(sortedLines(hadoop.stdout), sortedLines(local.stdout), 'same lines as a local run')
   const map = await sh(`mrs map --job ${job} < in.txt`, dir)
-  t.match(map.stdout, /^\[0,"even",null\]\t\{"i":0,"v":\{\}\}$|^0\t=/m, 'JSON where JSON is exact, base64 msgpack (=...) where not')
+  t.match(map.stdout, /^\[1,"odd",false\]\t\{"i":1,"v":null\}$/m, 'JSON where JSON is exact')
+  t.match(map.stdout, /^0\t=1AAA$/m, 'base64 msgpack (=...) where not: undefined')
   t.match(map.stdout, /^2\t"tab\\there\\nand \\"quotes\\" and \\\\"$/m, 'a string value is its JSON')
 })
 
@@ -94,14 +108,33 @@ export const steps = [count, byCount]
   t.match(bad.stderr, /--step 3: job .* has 2 step/)
 })
 
-t.test('a key\'s values stream to reduce: a hot key with a million values', async t => {
+t.test('a key\'s values stream to reduce, and its output streams out: a hot key in a 32 MB heap', async t => {
   const dir = t.testdir()
   const job = join(dir, 'hot.mjs')
-  writeFileSync(job, 'export function map (l, emit) { emit("k", l.length) }\nexport function reduce (k, vs) { let n = 0, s = 0; for (const v of vs) { n++; s += v } return [n, s] }\n')
-  const r = await sh(`seq 1000000 | mrs map --job ${job} | mrs reduce --job ${job}`, dir)
+  writeFileSync(job, 'export function map (l, emit) { emit("k", l.repeat(8)) }\nexport function reduce (k, vs) { let n = 0, s = 0; for (const v of vs) { n++; s += v.length } return [n, s] }\n')
+  const r = await sh(`seq 1000000 | mrs map --job ${job} | mrs_32mb reduce --job ${job}`, dir)
   t.equal(r.code, 0, r.stderr)
-  t.equal(r.stdout, 'k\t[1000000,5888896]\n', 'a million values, 5,888,896 digits')
+  t.equal(r.stdout, 'k\t[1000000,47111168]\n', 'a million values (80 MB of strings), 8 x 5,888,896 digits')
   t.match(r.stderr, /^reporter:counter:mrstream,keys reduced,1$/m, 'counters as Hadoop reporter lines')
+  const identity = join(dir, 'identity.mjs')
+  writeFileSync(identity, 'export function map (l, emit) { emit("k", l.repeat(8)) }\nexport function reduce (k, vs, emit) { for (const v of vs) emit(k, v) }\n')
+  const all = await sh(`seq 1000000 | mrs map --job ${identity} | mrs_32mb reduce --job ${identity} | md5sum; seq 1000000 | awk '{ printf "k\\t"; for (i = 0; i < 8; i++) printf "%s", $0; print "" }' | md5sum`, dir)
+  t.equal(all.code, 0, all.stderr)
+  const [got, want] = all.stdout.trim().split('\n')
+  t.equal(got, want, 'a million lines out of one reduce call')
+})
+
+t.test('long values across reads, CRLF input, iterator use, async reduce', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'long.mjs')
+  writeFileSync(job, 'export function map (l, emit) { emit(l.length % 3, l) }\nexport async function reduce (k, vs) { const first = vs.next(); await null; let n = first.done ? 0 : 1, chars = first.done ? 0 : first.value.length; for (const v of vs) { n++; chars += v.length } return [n, chars] }\n')
+  const lines = Array.from({ length: 40 }, (_, i) => 'žluť 🐎 '.repeat(i * 11_000 + 1)) // up to 3.4 MB a line
+  writeFileSync(join(dir, 'in.txt'), lines.join('\n') + '\n')
+  const local = await sh(`mrs --job ${job} -q < in.txt`, dir)
+  const hadoop = await sh(`mrs map --job ${job} < in.txt | sort -t$'\\t' -k1,1 | sed 's/$/\\r/' | mrs reduce --job ${job}`, dir)
+  t.equal(hadoop.code, 0, hadoop.stderr)
+  t.equal(local.stdout.split('\n').length, 4)
+  t.strictSame(sortedLines(hadoop.stdout), sortedLines(local.stdout))
 })
 
 t.test('counters, the input file name, and -q', async t => {
@@ -124,18 +157,34 @@ t.test('bad input: clear errors, exit codes, nothing dropped silently', async t 
   writeFileSync(job, 'export function map (l, emit) { if (l === "boom") throw new Error("no boom"); for (const w of l.split(" ")) if (w) emit(w, 1) }\nexport function reduce (w, vs) { let n = 0; for (const v of vs) n += v; return n }\nexport const combine = reduce\n')
   const unsorted = await spawnCli(['reduce', '--job', job], dir, { stdin: '"b"\t1\n"a"\t1\n' })
   t.equal(unsorted.code, 1)
-  t.match(unsorted.stderr, /reduce input stdin:2: input is not sorted by key: "a" comes after a greater key; sort it in byte order/)
+  t.match(unsorted.stderr, /reduce input -:2: input is not sorted by key: "a" comes after "b"; sort it in byte order/)
   const split = await spawnCli(['reduce', '--job', job], dir, { stdin: '"a"\t1\n"a"\t1\n"b"\t2\n"a"\t1\n' })
   t.equal(split.code, 1, 'a key seen again after another is refused, not reduced twice')
+  t.match(split.stderr, /reduce input -:4: input is not sorted by key: "a" comes after "b"/)
   const noTab = await spawnCli(['combine', '--job', job], dir, { stdin: '"a"\t1\njust a line\n' })
   t.equal(noTab.code, 1)
-  t.match(noTab.stderr, /combine input stdin:2: no TAB between key and value/)
+  t.match(noTab.stderr, /combine input -:2: no TAB between key and value/)
   const badKey = await spawnCli(['reduce', '--job', job], dir, { stdin: 'word\t1\n' })
   t.equal(badKey.code, 1)
-  t.match(badKey.stderr, /reduce input stdin:1: the key "word" is not a key mrstream map writes/)
+  t.match(badKey.stderr, /reduce input -:1: the key "word" is not a key mrstream map writes/)
+  const oddKey = await spawnCli(['reduce', '--job', job], dir, { stdin: '1\t1\n1.0\t1\n' })
+  t.equal(oddKey.code, 1, 'a key not spelled as map spells it would group apart: refused')
+  t.match(oddKey.stderr, /reduce input -:2: the key "1.0" is not a key mrstream map writes/)
   const badValue = await spawnCli(['reduce', '--job', job], dir, { stdin: '"a"\t{oops\n' })
   t.equal(badValue.code, 1)
-  t.match(badValue.stderr, /reduce input stdin:1: the value is not one mrstream map writes/)
+  t.match(badValue.stderr, /reduce input -:1: the value is not one mrstream map writes/)
+  const other = join(dir, 'other.mjs')
+  writeFileSync(other, 'export function map (l, emit) { emit(l, 1) }\nexport function reduce (k, vs) { if (k === "bad") throw new Error("bad key"); let n = 0; for (const v of vs) n += v; return n }\nexport function combine (k, vs, emit) { emit(k + "!", 1) }\n')
+  const renamed = await spawnCli(['combine', '--job', other], dir, { stdin: '"a"\t1\n' })
+  t.equal(renamed.code, 1)
+  t.match(renamed.stderr, /combine for key "a" emitted another key "a!"; a combiner must keep its key/)
+  const skip = await spawnCli(['reduce', '--job', other, '--max-bad-records', '1'], dir, { stdin: '"a"\t1\n"bad"\t1\n"bad"\t2\n"c"\t1\n' })
+  t.equal(skip.code, 0, skip.stderr)
+  t.equal(skip.stdout, 'a\t1\nc\t1\n', 'the bad key skipped, with its values')
+  t.match(skip.stderr, /skipped bad record: reduce failed for key "bad": Error: bad key/)
+  t.notMatch(skip.stderr, /dist\/(bin|lib)/, 'no engine frames in the job\'s stack')
+  const tooMany = await spawnCli(['reduce', '--job', other], dir, { stdin: '"bad"\t1\n' })
+  t.equal(tooMany.code, 1)
   const boom = await spawnCli(['map', '--job', job], dir, { stdin: 'a b\nboom\nc\n' })
   t.equal(boom.code, 1)
   t.match(boom.stderr, /map failed at -:2: Error: no boom/)
