@@ -133,7 +133,7 @@ export class Engine {
     const o = this.opts
     const plain = await this.plainInputs()
     const p = this.plan = plan(o.memory, o.workers, plain.includes(false))
-    const config: WorkerConfig = { job: this.step.job, format: this.step.format, budget: p.budget, maxBadRecords: o.maxBadRecords, bufferBytes: p.bufferBytes, chunkBytes: p.chunkBytes, tmpDir: this.tmp! }
+    const config: WorkerConfig = { job: this.step.job, format: this.step.format, budget: p.budget, maxBadRecords: o.maxBadRecords, bufferBytes: p.bufferBytes, chunkBytes: p.chunkBytes, maxLineBytes: o.maxLineBytes, tmpDir: this.tmp! }
     this.pool = new Pool({
       size: o.workers,
       config,
@@ -145,8 +145,10 @@ export class Engine {
     this.pool.onFatal(e => this.abort(e))
     this.phase('map', 0)
     const time = this.timer()
-    await this.pool.start()
-    let runs = await this.race(this.mapPhase(plain, p.taskBytes, p.chunkBytes))
+    // the workers start (load Node and the job) while the main thread scans the first split
+    const started = this.pool.start()
+    const mapped = this.mapPhase(plain, p.taskBytes, p.chunkBytes)
+    let runs = await this.race(Promise.all([started, mapped]).then(([, runs]) => runs))
     time('map')
     runs = await this.race(this.mergePhase(runs))
     time('merge')
@@ -219,7 +221,10 @@ export class Engine {
     // where each task's input starts and (so far) ends, for messages
     let range = { from: '', to: '' }
     const open = async (splits?: Split[]): Promise<Task> => {
-      await pool.free()
+      // a task of chunks holds its input until done: wait for a free worker before reading on.
+      // A task of splits holds none: queue it, and the scan goes on counting lines, so that the
+      // next split is ready when a worker frees (1 GiB of logs: a worker waited 0.33 s for it).
+      if (splits === undefined) await pool.free()
       if (this.aborted !== undefined) throw this.aborted
       const r = range
       const t = this.newTask(() => `map task ${t.id} (input ${r.from} to ${r.to})`, id => attempt => ({ type: 'map', task: id, attempt, badSoFar: this.counters.badRecords, ...(splits ? { splits } : {}) }))

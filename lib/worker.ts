@@ -20,6 +20,7 @@ export interface WorkerConfig {
   bufferBytes: number
   /** Read size for a map task's splits. */
   chunkBytes: number
+  maxLineBytes: number
   tmpDir: string
 }
 
@@ -77,7 +78,7 @@ function mapSplits (splits: Split[]): void {
   c.queue = c.queue.then(async () => {
     try {
       for (const split of splits) {
-        for (const chunk of chunksOfSplit(split, config.chunkBytes)) {
+        for (const chunk of chunksOfSplit(split, config.chunkBytes, config.maxLineBytes)) {
           await c.map.chunk(chunk)
           port.postMessage({ type: 'progress', task: c.task })
         }

@@ -15,7 +15,7 @@ async function collect (file: string, splitBytes: number, chunkBytes: number, ma
   const splits = []
   for await (const s of splitsOf(file, splitBytes, maxLineBytes)) splits.push(s)
   // a chunk's buffer is reused by the next one: copy it before reading on
-  const chunks = splits.map(s => Array.from(chunksOfSplit(s, chunkBytes), c => ({ firstLine: c.firstLine, data: Buffer.from(c.data) })))
+  const chunks = splits.map(s => Array.from(chunksOfSplit(s, chunkBytes, maxLineBytes), c => ({ firstLine: c.firstLine, data: Buffer.from(c.data) })))
   return { splits, chunks }
 }
 
@@ -32,8 +32,12 @@ t.test('splits and their chunks are the file, line-aligned, with absolute line n
       const all = Buffer.concat(chunks.flat().map(c => c.data))
       if (!all.equals(body)) return false
       let at = bom ? 3 : 0
-      for (const s of splits) {
+      const file0 = bom ? 3 : 0
+      for (const [k, s] of splits.entries()) {
         if (s.offset !== at || s.length === 0) return false
+        // a split but the last ends at the first line end splitBytes or more from its start
+        const rel = s.offset - file0
+        if (k < splits.length - 1 && (s.length < splitBytes || body[rel + s.length - 1] !== 10 || body.subarray(rel + splitBytes - 1, rel + s.length - 1).includes(10))) return false
         at += s.length
       }
       // each chunk starts a line, numbered as in the file
