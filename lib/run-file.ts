@@ -398,7 +398,7 @@ export class RunReader {
     const at = this.start
     this.start += len
     const t = b[at]!
-    if (t >= 0xa0 && t < 0xc0) return utf8Slice(b, at + 1, at + len)
+    if (t >= 0xa0 && t < 0xc0) return len === 1 ? '' : utf8Slice(b, at + 1, at + len) // '' (sort lines' value) without a call
     if (t >= 0x90 && t < 0xa0) {
       const a = readNumberArray(b, at, len)
       if (a !== undefined) return a
