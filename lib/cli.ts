@@ -161,8 +161,10 @@ async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io): P
       'max-line-bytes': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       debug: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   })
+  if (v.help) { io.stdout.write(USAGE); return 0 }
   if (v.job === undefined) throw new MrstreamError('MRS_ERR_USAGE', `mrstream ${phase} needs --job FILE (the job file Hadoop ships with -files)`)
   if (positionals.length > 0) throw new MrstreamError('MRS_ERR_USAGE', `mrstream ${phase} reads stdin only; unexpected ${JSON.stringify(positionals[0])}`)
   const steps = await loadSteps({ file: resolveJobFile(v.job) })
