@@ -46,6 +46,12 @@ export function isMrstreamError (e: unknown): e is MrstreamError {
   return e instanceof MrstreamError
 }
 
+/** What a bad record over --max-bad-records fails the job with: the record's own error when none are allowed. */
+export function overBadRecordLimit (err: MrstreamError, max: number): MrstreamError {
+  if (max === 0) return err
+  return new MrstreamError('MRS_ERR_TOO_MANY_BAD_RECORDS', `more than --max-bad-records ${max} bad records; the last: ${err.message}`, err.place)
+}
+
 /** A readable one-line description of anything thrown, never `[object Object]`. */
 export function describeThrown (e: unknown): string {
   if (e instanceof Error) return `${e.name}: ${e.message}`

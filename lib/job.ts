@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { MrstreamError, describeThrown } from './errors.js'
+import { MrstreamError, describeThrown, describeUserError } from './errors.js'
+import { KeyError } from './keys.js'
+import { ValueError } from './values.js'
 
 export interface Context {
   /** The input file as given on the command line (`-` for stdin). */
@@ -151,4 +153,14 @@ function evalFunction (expr: string, option: string): ReduceFn {
   }
   if (typeof fn !== 'function') throw new MrstreamError('MRS_ERR_JOB_SHAPE', `${option} must be a function expression, e.g. '(line, emit) => emit(line, 1)'`, { phase: 'job' })
   return fn as ReduceFn
+}
+
+/** What a job's function threw, named as the engine names it (map at FILE:LINE, reduce for key K). */
+export function jobError (e: unknown, phase: 'map' | 'combine' | 'reduce', subject: string, place: MrstreamError['place']): MrstreamError {
+  if (e instanceof MrstreamError) return e
+  const at = phase === 'map' ? 'at' : 'for'
+  if (e instanceof KeyError) return new MrstreamError('MRS_ERR_KEY', `${phase} ${at} ${subject}: ${e.message}`, place)
+  if (e instanceof ValueError) return new MrstreamError('MRS_ERR_VALUE', `${phase} ${at} ${subject}: ${e.message}`, place)
+  const code = phase === 'map' ? 'MRS_ERR_MAP' : phase === 'combine' ? 'MRS_ERR_COMBINE' : 'MRS_ERR_REDUCE'
+  return new MrstreamError(code, `${phase} failed ${at} ${subject}: ${describeUserError(e)}`, place, e)
 }

@@ -1,12 +1,12 @@
 // A map task: records of its chunks through the job's map into a Collector; each task ends
 // with a spill, so its runs are its whole output and a retried task starts from nothing.
 import { Collector, CombineError, type SpillCounters } from './collect.js'
-import { MrstreamError, describeUserError } from './errors.js'
+import { MrstreamError, describeUserError, overBadRecordLimit } from './errors.js'
 import { KeyError } from './keys.js'
 import { recordsOf, type Chunk, type Format } from './records.js'
 import type { RunInfo } from './run-file.js'
 import { ValueError } from './values.js'
-import type { Context, Job } from './job.js'
+import { jobError, type Context, type Job } from './job.js'
 import { UserCounters } from './counters.js'
 
 export interface MapCounters extends SpillCounters {
@@ -53,7 +53,7 @@ export class MapTask {
     c.bytes += chunk.data.byteLength
     c.invalidUtf8 += invalidUtf8
     for (const err of errors) {
-      this.badRecord(new MrstreamError('MRS_ERR_PARSE', `input: cannot parse ${chunk.file}:${err.line}${err.column ? `:${err.column}` : ''}: ${err.message}`, { phase: 'input', file: chunk.file, line: err.line, ...(err.column ? { column: err.column } : {}) }), chunk.file, err.line, '')
+      this.badRecord(err.named(chunk.file), chunk.file, err.line, '')
     }
     const ctx = this.ctx
     ctx.file = chunk.file
@@ -97,20 +97,13 @@ export class MapTask {
   }
 
   private classify (e: unknown, file: string, line: number): MrstreamError {
-    const place = { phase: 'map' as const, file, line }
-    if (e instanceof MrstreamError) return e
-    if (e instanceof KeyError) return new MrstreamError('MRS_ERR_KEY', `map at ${file}:${line}: ${e.message}`, place)
-    if (e instanceof ValueError) return new MrstreamError('MRS_ERR_VALUE', `map at ${file}:${line}: ${e.message}`, place)
-    if (e instanceof CombineError) return new MrstreamError('MRS_ERR_COMBINE', `combine failed (map side, at ${file}:${line}): ${e.message}`, { ...place, phase: 'combine' })
-    return new MrstreamError('MRS_ERR_MAP', `map failed at ${file}:${line}: ${describeUserError(e)}`, place, e)
+    if (e instanceof CombineError) return new MrstreamError('MRS_ERR_COMBINE', `combine failed (map side, at ${file}:${line}): ${e.message}`, { phase: 'combine', file, line })
+    return jobError(e, 'map', `${file}:${line}`, { phase: 'map', file, line })
   }
 
   private badRecord (err: MrstreamError, file: string, line: number, record: string): void {
     this.counters.badRecords++
-    if (this.opts.badSoFar + this.counters.badRecords > this.opts.maxBadRecords) {
-      if (this.opts.maxBadRecords === 0) throw err
-      throw new MrstreamError('MRS_ERR_TOO_MANY_BAD_RECORDS', `more than --max-bad-records ${this.opts.maxBadRecords} bad records; the last: ${err.message}`, err.place)
-    }
+    if (this.opts.badSoFar + this.counters.badRecords > this.opts.maxBadRecords) throw overBadRecordLimit(err, this.opts.maxBadRecords)
     this.bad.push({ file, line, phase: err.place.phase ?? 'map', error: err.message, record: record.length > 200 ? record.slice(0, 200) + '...' : record })
   }
 }

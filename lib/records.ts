@@ -3,6 +3,7 @@
 // and split once, other text decoded line by line.
 import { isAscii, isUtf8 } from 'node:buffer'
 import { parse as parseCsv } from 'csv-parse/sync'
+import { MrstreamError } from './errors.js'
 import { unpackValue } from './values.js'
 import { latin1Slice, utf8Slice } from './bytes.js'
 
@@ -21,6 +22,12 @@ export interface Chunk {
 
 export class RecordError extends Error {
   constructor (message: string, readonly line: number, readonly column?: number) { super(message) }
+
+  /** As the job reports it: the input's name, line and column. */
+  named (file: string): MrstreamError {
+    const column = this.column ? { column: this.column } : {}
+    return new MrstreamError('MRS_ERR_PARSE', `input: cannot parse ${file}:${this.line}${this.column ? `:${this.column}` : ''}: ${this.message}`, { phase: 'input', file, line: this.line, ...column })
+  }
 }
 
 export interface ChunkRecords {

@@ -4,7 +4,7 @@
 // sorted output.
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { latin1Write, utf8Write } from './bytes.js'
-import { MrstreamError, describeUserError } from './errors.js'
+import { MrstreamError, describeUserError, overBadRecordLimit } from './errors.js'
 import { KeyError, encodeKey, hashEkey, showKey } from './keys.js'
 import { formatPair, toJson, type OutputFormat } from './format.js'
 import { Merger } from './merge.js'
@@ -164,8 +164,7 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
           : new MrstreamError('MRS_ERR_REDUCE', `reduce failed for key ${showKey(key)}: ${describeUserError(e)}`, { phase: 'reduce', key }, e)
         counters.badRecords++
         if (err.code !== 'MRS_ERR_REDUCE' || opts.badSoFar + counters.badRecords > opts.maxBadRecords) {
-          if (opts.maxBadRecords === 0 || err.code !== 'MRS_ERR_REDUCE') throw err
-          throw new MrstreamError('MRS_ERR_TOO_MANY_BAD_RECORDS', `more than --max-bad-records ${opts.maxBadRecords} bad records; the last: ${err.message}`, err.place)
+          throw err.code === 'MRS_ERR_REDUCE' ? overBadRecordLimit(err, opts.maxBadRecords) : err
         }
         bad.push({ file: '', line: 0, phase: 'reduce', error: err.message, record: showKey(key) })
       }

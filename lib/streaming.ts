@@ -14,15 +14,15 @@
 // the job's one-pass iterable however many there are; the input must be sorted by key in byte
 // order (Hadoop's shuffle, `LC_ALL=C sort`), which is checked.
 import { readSync, writeSync } from 'node:fs'
-import { MrstreamError, describeThrown, describeUserError } from './errors.js'
-import { KeyError, encodeKey, showKey } from './keys.js'
-import { ValueError, packValue, unpackValue } from './values.js'
+import { MrstreamError, describeThrown, overBadRecordLimit } from './errors.js'
+import { encodeKey, showKey } from './keys.js'
+import { packValue, unpackValue } from './values.js'
 import { formatPair } from './format.js'
 import { chunksOf, lineTooLong } from './input.js'
-import { recordsOf, type Format } from './records.js'
+import { RecordError, recordsOf, type Format } from './records.js'
 import { builtinCounters, type CounterName, UserCounters } from './counters.js'
 import { utf8Write } from './bytes.js'
-import type { Context, Job } from './job.js'
+import { jobError, type Context, type Job } from './job.js'
 
 export type StreamingPhase = 'map' | 'combine' | 'reduce'
 
@@ -226,10 +226,7 @@ export async function runStreamingPhase (o: StreamingOptions): Promise<void> {
 /** Counts a bad record, or throws once there are more than --max-bad-records (in this task). */
 function badRecord (o: StreamingOptions, counts: Counts, err: MrstreamError): void {
   counts.badRecords = (counts.badRecords ?? 0) + 1
-  if (counts.badRecords > o.maxBadRecords) {
-    if (o.maxBadRecords === 0) throw err
-    throw new MrstreamError('MRS_ERR_TOO_MANY_BAD_RECORDS', `more than --max-bad-records ${o.maxBadRecords} bad records; the last: ${err.message}`, err.place)
-  }
+  if (counts.badRecords > o.maxBadRecords) throw overBadRecordLimit(err, o.maxBadRecords)
   o.report?.(`mrstream: skipped bad record: ${err.message}\n`)
 }
 
@@ -246,7 +243,7 @@ async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Co
   let pairs = 0
   for await (const chunk of chunksOf('-', { format, chunkBytes: CHUNK, maxLineBytes: o.maxLineBytes, stdin: o.stdin })) {
     const got = recordsOf(chunk, format)
-    for (const e of got.errors) badRecord(o, counts, new MrstreamError('MRS_ERR_PARSE', `input: cannot parse ${ctx.file}:${e.line}${e.column ? `:${e.column}` : ''}: ${e.message}`, { phase: 'input', file: ctx.file, line: e.line }))
+    for (const e of got.errors) badRecord(o, counts, e.named(ctx.file))
     if (got.invalidUtf8 > 0) counts.invalidUtf8 = (counts.invalidUtf8 ?? 0) + got.invalidUtf8
     for (let i = 0; i < got.records.length; i++) {
       ctx.line = got.lines === null ? chunk.firstLine + i : got.lines[i]!
@@ -257,7 +254,7 @@ async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Co
         const r = job.map(record, emit, ctx) as Promise<unknown> | undefined
         if (r !== undefined && r !== null && typeof r.then === 'function') await r
       } catch (e) {
-        const err = classify(e, 'map', `${ctx.file}:${ctx.line}`, { phase: 'map', file: ctx.file, line: ctx.line })
+        const err = jobError(e, 'map', `${ctx.file}:${ctx.line}`, { phase: 'map', file: ctx.file, line: ctx.line })
         if (err.code !== 'MRS_ERR_MAP' && err.code !== 'MRS_ERR_PARSE') throw err
         badRecord(o, counts, err)
         continue
@@ -277,7 +274,7 @@ function pairRecord (line: string, file: string, lineNo: number): [unknown, unkn
     if (typeof parts === 'string') throw new Error(parts)
     return [parseKey(parts.keyText), parseValue(parts.valueText)]
   } catch (e) {
-    throw new MrstreamError('MRS_ERR_PARSE', `input: cannot parse ${file}:${lineNo}: not a pair from the step before (KEY<TAB>VALUE): ${describeThrown(e)}`, { phase: 'input', file, line: lineNo })
+    throw new RecordError(`not a pair from the step before (KEY<TAB>VALUE): ${describeThrown(e)}`, lineNo).named(file)
   }
 }
 
@@ -316,7 +313,7 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
       if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') r = await r
       if (r !== undefined) emit(key, r)
     } catch (e) {
-      const err = classify(e, o.phase, `key ${showKey(key)}`, { phase: o.phase, key })
+      const err = jobError(e, o.phase, `key ${showKey(key)}`, { phase: o.phase, key })
       if (err.code !== 'MRS_ERR_REDUCE') throw err
       badRecord(o, counts, err)
       lines.length = 0
@@ -424,13 +421,3 @@ class GroupValues implements IterableIterator<unknown> {
   }
 }
 Object.setPrototypeOf(GroupValues.prototype, Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object)
-
-/** What a phase's job code threw, as the local engine names it (map at FILE:LINE, reduce for key K). */
-function classify (e: unknown, phase: StreamingPhase, subject: string, place: MrstreamError['place']): MrstreamError {
-  if (e instanceof MrstreamError) return e
-  const at = phase === 'map' ? 'at' : 'for'
-  if (e instanceof KeyError) return new MrstreamError('MRS_ERR_KEY', `${phase} ${at} ${subject}: ${e.message}`, place)
-  if (e instanceof ValueError) return new MrstreamError('MRS_ERR_VALUE', `${phase} ${at} ${subject}: ${e.message}`, place)
-  const code = phase === 'map' ? 'MRS_ERR_MAP' : phase === 'combine' ? 'MRS_ERR_COMBINE' : 'MRS_ERR_REDUCE'
-  return new MrstreamError(code, `${phase} failed ${at} ${subject}: ${describeUserError(e)}`, place, e)
-}
