@@ -16,7 +16,7 @@ import { utf8Slice, utf8Write } from './bytes.js'
 import { describeUserError } from './errors.js'
 import { KeyError, decodeKey, encodeKey, showKey } from './keys.js'
 import { RunWriter, type RunInfo } from './run-file.js'
-import { KeyArena, sameRange, sortArena } from './key-arena.js'
+import { KeyArena, TOUCH, sameRange, sortArena, touchKeys } from './key-arena.js'
 import { KeyIndex } from './key-index.js'
 import { ValueError, isPlain, packValue, unpackValue } from './values.js'
 import type { Context, ReduceFn } from './job.js'
@@ -138,6 +138,8 @@ export class Collector {
   private readonly runs: RunInfo[] = []
   private readonly counters: SpillCounters
   private readonly emitted: Array<[unknown, unknown]> = []
+  /** What `touch` read, kept so that its loads are not optimized away. */
+  private touchedValues = 0
   private readonly collectEmit = (k: unknown, v: unknown): void => { this.emitted.push([k, v]) }
 
   constructor (opts: { budget: number, combine?: ReduceFn | undefined, ctx: Context, nextRunPath: () => string, counters: SpillCounters, append?: boolean }) {
@@ -302,7 +304,9 @@ export class Collector {
     const ends = arena.ends
     const values = this.values
     let distinct = 0
+    let touchedTo = 0
     for (let i = 0; i < order.length;) {
+      if (i >= touchedTo) touchedTo = this.touch(order, i)
       const k = order[i]!
       const s = arena.start(k)
       const e = ends[k]!
@@ -324,6 +328,17 @@ export class Collector {
       i = j
     }
     return distinct
+  }
+
+  /** Loads the next keys to write and their values ahead of use (see touchKeys); returns where they end. */
+  private touch (order: Uint32Array, from: number): number {
+    const to = Math.min(order.length, from + TOUCH)
+    touchKeys(this.arena, order, from, to)
+    const values = this.values
+    let n = 0
+    for (let i = from; i < to; i++) if (values[order[i]!] === undefined) n++
+    this.touchedValues = n
+    return to
   }
 
   /** One key's group; `ekey` undefined means the key is a string (written without encoding). */

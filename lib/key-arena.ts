@@ -117,6 +117,30 @@ export function sameRange (b: Uint8Array, s1: number, e1: number, s2: number, e2
   return true
 }
 
+// keys touchKeys loads at a time
+export const TOUCH = 64
+let touched = 0
+
+/**
+ * Loads the offsets and the first and last bytes of the keys order[from, to) ahead of their
+ * use. Keys in sorted order lie scattered over the arena, and each one missed the cache (and
+ * the TLB) in turn where it was used; loads that do not depend on each other are served
+ * together. Writing a spill of 1.65M text lines: 1457 -> 1040 ms (medians of 8, alternating).
+ */
+export function touchKeys (arena: KeyArena, order: Uint32Array, from: number, to: number): void {
+  const ends = arena.ends
+  const b = arena.bytes
+  let x = 0
+  for (let i = from; i < to; i++) x ^= ends[order[i]!]!
+  for (let i = from; i < to; i++) {
+    const k = order[i]!
+    const s = arena.start(k)
+    const e = ends[k]!
+    x ^= b[s]! ^ b[e > s ? e - 1 : s]!
+  }
+  touched ^= x // kept, so that the loads are not optimized away
+}
+
 // bytes after the common prefix that can count in the first pass (as many as fit the bits left)
 const WINDOW = 16
 // groups this small are insertion-sorted; larger tie groups are packed again
@@ -201,6 +225,7 @@ function refine (arena: KeyArena, order: Uint32Array, from: number, to: number, 
   const ends = arena.ends
   const n = to - from
   if (n <= SMALL) {
+    touchKeys(arena, order, from, to)
     for (let i = from + 1; i < to; i++) {
       const x = order[i]!
       const xs = arena.start(x)
@@ -229,6 +254,7 @@ function refine (arena: KeyArena, order: Uint32Array, from: number, to: number, 
   const units = Math.floor((53 - bits) / 9)
   let ended = true
   for (let i = 0; i < n; i++) {
+    if (i % TOUCH === 0) touchKeys(arena, order, from + i, Math.min(to, from + i + TOUCH))
     const k = order[from + i]!
     const s = arena.start(k) + depth
     const len = ends[k]! - s
