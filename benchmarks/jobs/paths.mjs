@@ -1,24 +1,30 @@
 // Requests and bytes per path from an Apache combined log. Fields are separated by single spaces:
 //   0 host, 1 ident, 2 user, 3 [date, 4 zone], 5 "method, 6 path, 7 protocol", 8 status, 9 bytes
 // Bytes "-" (nothing sent, e.g. 304) count as 0. The value is [requests, bytes].
-// Fields are found with indexOf: `line.split(' ')` makes ~20 strings a line to keep 2, and
-// measured 1.1-1.7 µs a line against 0.19-0.23 µs (README, "Writing a fast map").
+// Fields are found with indexOf, in one walk along the line: `line.split(' ')` makes ~20
+// strings a line to keep 2 (README, "Writing a fast map").
 export function map (line, emit) {
-  const path = field(line, 6)
-  if (path === undefined) return
-  const bytes = field(line, 9)
-  emit(path, [1, bytes === '-' || bytes === undefined ? 0 : Number(bytes)])
+  const path = fieldStart(line, 6, 0, 0)
+  if (path === -1) return
+  const pathEnd = fieldEnd(line, path)
+  const bytes = pathEnd === line.length ? -1 : fieldStart(line, 9, pathEnd + 1, 7)
+  const b = bytes === -1 ? '-' : line.slice(bytes, fieldEnd(line, bytes))
+  emit(line.slice(path, pathEnd), [1, b === '-' ? 0 : Number(b)])
 }
 
-/** The n-th (from 0) space-separated field of line, or undefined: `line.split(' ')[n]`. */
-function field (line, n) {
-  let start = 0
-  for (let i = 0; i < n; i++) {
-    start = line.indexOf(' ', start) + 1
-    if (start === 0) return undefined
+/** Where field n (from 0) starts, walking on from field k, which starts at `from`; -1 if there is none. */
+function fieldStart (line, n, from, k) {
+  for (; k < n; k++) {
+    from = line.indexOf(' ', from) + 1
+    if (from === 0) return -1
   }
+  return from
+}
+
+/** Where the field that starts at `start` ends. */
+function fieldEnd (line, start) {
   const end = line.indexOf(' ', start)
-  return line.slice(start, end === -1 ? line.length : end)
+  return end === -1 ? line.length : end
 }
 
 export function reduce (path, values) {

@@ -25,11 +25,14 @@ function pathsRequestsAndBytes () {
   const totals = new Map()
   return {
     line (line) {
-      // fields by indexOf, as the mrstream job finds them (split(' ') is 5x slower)
-      const path = field(line, 6)
-      if (path === undefined) return
-      const b = field(line, 9)
-      const bytes = b === '-' || b === undefined ? 0 : Number(b)
+      // fields by indexOf in one walk, as the mrstream job finds them (split(' ') is 5x slower)
+      const start = fieldStart(line, 6, 0, 0)
+      if (start === -1) return
+      const end = fieldEnd(line, start)
+      const path = line.slice(start, end)
+      const at = end === line.length ? -1 : fieldStart(line, 9, end + 1, 7)
+      const b = at === -1 ? '-' : line.slice(at, fieldEnd(line, at))
+      const bytes = b === '-' ? 0 : Number(b)
       const t = totals.get(path)
       if (t === undefined) totals.set(path, [1, bytes])
       else { t[0]++; t[1] += bytes }
@@ -38,15 +41,19 @@ function pathsRequestsAndBytes () {
   }
 }
 
-/** The n-th (from 0) space-separated field of line, or undefined: `line.split(' ')[n]`. */
-function field (line, n) {
-  let start = 0
-  for (let i = 0; i < n; i++) {
-    start = line.indexOf(' ', start) + 1
-    if (start === 0) return undefined
+/** Where field n (from 0) starts, walking on from field k, which starts at `from`; -1 if there is none. */
+function fieldStart (line, n, from, k) {
+  for (; k < n; k++) {
+    from = line.indexOf(' ', from) + 1
+    if (from === 0) return -1
   }
+  return from
+}
+
+/** Where the field that starts at `start` ends. */
+function fieldEnd (line, start) {
   const end = line.indexOf(' ', start)
-  return line.slice(start, end === -1 ? line.length : end)
+  return end === -1 ? line.length : end
 }
 
 function sumPerKey () {
