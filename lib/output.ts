@@ -43,6 +43,9 @@ function readAll (parts: string[]): NodeJS.ReadableStream {
 
 async function concatInto (parts: string[], dest: NodeJS.WritableStream): Promise<void> {
   await pipeline(readAll(parts), dest, { end: false })
+  // pipeline is done when the parts are read; a pipe may still hold writes in dest's buffer
+  // (stdout is not ended), and process.exit would drop them
+  await new Promise<void>((resolve, reject) => { dest.write('', err => (err ? reject(err) : resolve())) })
 }
 
 async function concatToFile (parts: string[], path: string): Promise<void> {

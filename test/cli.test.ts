@@ -254,6 +254,25 @@ t.test('stdout closed early (| head -1) is a clean stop', async t => {
   t.same(readdirSync(tmp), [], 'temp dir cleaned')
 })
 
+t.test('stdout to a slow pipe: every byte arrives before exit', async t => {
+  // The last MB of output could still be in stdout's buffer (a pipe's writes can wait there)
+  // when the process exited: `mrstream ... | (sleep 1; cat)` lost the last 0.3 MB of 10 MB.
+  const dir = t.testdir()
+  const lines: string[] = []
+  for (let i = 0; i < 150_000; i++) lines.push(`${(i * 7919) % 150_000} ${'x'.repeat(60)}`)
+  writeFileSync(join(dir, 'in.txt'), lines.join('\n') + '\n')
+  const args = ['--job', job('identity.mjs'), '-q', 'in.txt']
+  const toFile = await mrs(t, dir, [...args, '-o', 'file.txt'])
+  t.equal(toFile.code, 0)
+  const [cmd, argv] = cliArgv(args)
+  const shell = `${[cmd, ...argv].map(a => `'${a}'`).join(' ')} | (sleep 1; cat > piped.txt)`
+  const code = await new Promise<number | null>(resolve => spawn('sh', ['-c', shell], { cwd: dir, stdio: 'ignore' }).on('close', resolve))
+  t.equal(code, 0)
+  const expected = readFileSync(join(dir, 'file.txt'))
+  t.ok(expected.length > 10e6, 'over 10 MB of output')
+  t.equal(readFileSync(join(dir, 'piped.txt')).compare(expected), 0, 'the pipe got all of it')
+})
+
 t.test('-o FILE: written on success, untouched on failure', async t => {
   const input = text(200, 7)
   const dir = t.testdir({ 'in.txt': input, 'bad.txt': 'one\ntwo\nthree\n' })
