@@ -31,7 +31,8 @@ export function checkOutput (output: string | undefined, reducers: number | unde
   return { kind: 'file', path, partitions: 1 }
 }
 
-function writeError (e: unknown, path: string): MrstreamError {
+/** A failed write of the output, as the run reports it (MRS_ERR_IO). */
+export function writeError (e: unknown, path: string): MrstreamError {
   const err = e as NodeJS.ErrnoException
   return new MrstreamError('MRS_ERR_IO', `output: cannot write ${path}: ${err.code === 'ENOSPC' ? 'No space left on device' : err.message}${err.code ? ` (${err.code})` : ''}`, { phase: 'output', file: path }, e)
 }

@@ -23,6 +23,7 @@ import { RecordError, recordsOf, type Format } from './records.js'
 import { builtinCounters, type CounterName, UserCounters } from './counters.js'
 import { utf8Write } from './bytes.js'
 import { jobError, type Context, type Job } from './job.js'
+import { writeError } from './output.js'
 
 export type StreamingPhase = 'map' | 'combine' | 'reduce'
 
@@ -118,6 +119,14 @@ class Out {
   }
 }
 
+/**
+ * stdout's reader went away (EPIPE): the phase ends, successfully. A class of its own so that
+ * no job function that was writing when it happened gets it pinned on it.
+ */
+export class StdoutClosed extends Error {
+  readonly code = 'EPIPE'
+}
+
 function writeAll (bytes: Uint8Array): void {
   const wait = new Backoff()
   let off = 0
@@ -126,7 +135,9 @@ function writeAll (bytes: Uint8Array): void {
       off += writeSync(1, bytes, off)
       wait.reset()
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'EPIPE') throw new StdoutClosed('stdout closed by its reader')
+      if (code !== 'EAGAIN') throw writeError(e, 'stdout')
       wait.pause() // a pipe Node made non-blocking (process.stdout): wait for the reader
     }
   }
@@ -313,6 +324,7 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
       if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') r = await r
       if (r !== undefined) emit(key, r)
     } catch (e) {
+      if (e instanceof StdoutClosed) throw e
       const err = jobError(e, o.phase, `key ${showKey(key)}`, { phase: o.phase, key })
       if (err.code !== 'MRS_ERR_REDUCE') throw err
       badRecord(o, counts, err)

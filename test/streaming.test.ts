@@ -200,4 +200,16 @@ t.test('bad input: clear errors, exit codes, nothing dropped silently', async t 
   t.match(help.stdout, /mrstream map\|combine\|reduce --job FILE \[--step N\]/)
   const head = await sh(`seq 300000 | mrs map --job ${job} | head -n 2; echo "map exit \${PIPESTATUS[1]}"`, dir)
   t.equal(head.stdout, '"1"\t1\n"2"\t1\nmap exit 0\n', 'a reader closing stdout early is success')
+  // reduce and combine write from inside the job's function: the closed pipe is still not its failure
+  for (const phase of ['combine', 'reduce']) {
+    const r = await sh(`seq 300000 | mrs map --job ${job} | sort | mrs ${phase} --job ${job} | head -n 1; echo "${phase} exit \${PIPESTATUS[3]}"`, dir)
+    t.match(r.stdout, new RegExp(`\n${phase} exit 0\n$`), `${phase}: a reader closing stdout early is success`)
+    t.notMatch(r.stderr, /failed|EPIPE/, `${phase}: no error`)
+  }
+  for (const phase of ['map', 'reduce']) {
+    const input = phase === 'map' ? 'seq 1000' : `seq 1000 | mrs map --job ${job} | sort`
+    const full = await sh(`${input} | mrs ${phase} --job ${job} > /dev/full`, dir)
+    t.equal(full.code, 1, `${phase} to a full disk: exit 1`)
+    t.match(full.stderr, /^mrstream: output: cannot write stdout: No space left on device \(ENOSPC\)$/m, `${phase}: an output error, not the job's`)
+  }
 })
