@@ -122,21 +122,31 @@ function countInvalidLines (buf: Buffer): number {
 
 function csvRecords (buf: Buffer, chunk: Chunk, out: ChunkRecords): ChunkRecords {
   if (!isUtf8(buf)) out.invalidUtf8 = countInvalidLines(buf)
+  const text = buf.toString('utf8')
+  // csv-parse's offsets are in UTF-8 bytes of the text it parsed
+  const bytes = out.invalidUtf8 === 0 ? buf : Buffer.from(text, 'utf8')
   try {
-    const rows = parseCsv(buf.toString('utf8'), {
+    const rows = parseCsv(text, {
       columns: chunk.columns,
       info: true,
+      raw: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
       on_skip: (err: (Error & { lines?: number }) | undefined) => {
         if (err) out.errors.push(new RecordError(`invalid CSV: ${err.message}`, chunk.firstLine - 1 + (err.lines ?? 1)))
       },
-    }) as unknown as Array<{ record: Record<string, string>, info: { lines: number, raw?: string } }>
-    let prevEnd = chunk.firstLine - 1
+    }) as unknown as Array<{ record: Record<string, string>, raw: string, info: { bytes: number } }>
+    // A record's line is counted from its first byte, not from csv-parse's line count: that
+    // counts blank lines and skipped rows against the next record, and a CRLF inside quotes twice.
+    let pos = 0
+    let line = chunk.firstLine
     for (const r of rows) {
+      // its raw text ends at info.bytes, and starts with the blank lines skipped before it
+      let start = r.info.bytes - Buffer.byteLength(r.raw, 'utf8')
+      while (bytes[start] === 10 || bytes[start] === 13) start++
+      for (; pos < start; pos++) if (bytes[pos] === 10) line++
       out.records.push(r.record)
-      out.lines!.push(prevEnd + 1)
-      prevEnd = chunk.firstLine - 1 + r.info.lines
+      out.lines!.push(line)
     }
   } catch (e) {
     const err = e as Error & { lines?: number, column?: number | string }

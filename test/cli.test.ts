@@ -355,6 +355,28 @@ t.test('--format csv', async t => {
   ], 'one object per row, keyed by the header; quoted comma and newline kept')
 })
 
+t.test('--format csv: each row\'s line is where it starts, past blank lines, skipped rows and CRLFs in quotes', async t => {
+  const dir = t.testdir({
+    'blank.csv': 'a,b\n1,x\n\n2,y\n\n\n3,z\n',
+    'bad.csv': 'a,b\n1,x\n9,9,9\n2,y\n',
+    'crlf.csv': 'id,text\r\n0,"a\r\nb"\r\n1,t1\r\n\r\n2,t2\r\n',
+    'utf8.csv': 'a,b\n1,"é😀\nx"\n\n2,y',
+  })
+  const lines = async (file: string, ...flags: string[]): Promise<string[]> => {
+    const r = await mrs(t, dir, ['--job', job('place.mjs'), '--format', 'csv', '--output-format', 'ndjson', '-q', ...flags, file])
+    t.equal(r.code, 0, r.stderr)
+    return (ndjsonLines(r.stdout) as Array<[string, unknown]>).map(([at]) => at)
+  }
+  t.same(await lines('blank.csv'), ['blank.csv:2', 'blank.csv:4', 'blank.csv:7'], 'blank lines are counted, not charged to the next row')
+  t.same(await lines('bad.csv', '--max-bad-records', '1'), ['bad.csv:2', 'bad.csv:4'], 'a skipped row is counted')
+  t.same(await lines('crlf.csv'), ['crlf.csv:2', 'crlf.csv:4', 'crlf.csv:6'], 'a CRLF inside quotes is one line')
+  t.same(await lines('utf8.csv'), ['utf8.csv:2', 'utf8.csv:5'], 'non-ASCII before a row')
+  writeFileSync(join(dir, 'throw.csv'), 'a,b\n\n1,x\n') // map-throws.mjs throws on line 3
+  const failed = await mrs(t, dir, ['--job', job('map-throws.mjs'), '--format', 'csv', 'throw.csv'])
+  t.equal(failed.code, 1)
+  t.match(failed.stderr, /map failed at throw\.csv:3: Error: record rejected/, 'errors name the row\'s line')
+})
+
 t.test('--format file', async t => {
   const dir = t.testdir({ docs: { 'a.txt': 'doc one\nline two\n', 'b.txt': 'doc b, no newline' } })
   const r = await mrs(t, dir, ['--job', job('place.mjs'), '--format', 'file', '--output-format', 'ndjson', '-q', 'docs/a.txt', 'docs/b.txt'])
