@@ -2,7 +2,7 @@
 // (written beside it and renamed into place), or to a directory of part files ending with
 // _SUCCESS (built beside it and renamed into place). A reader closing stdout early (`| head`)
 // is a clean stop.
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, createReadStream, createWriteStream, existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import _ from 'highland'
 import { pipeline } from 'node:stream/promises'
@@ -88,6 +88,7 @@ export async function commitOutput (target: OutputTarget, fragments: string[][],
   }
   const tmpDir = mkdtempSync(join(parent, `.${basename(target.path)}.mrstream-`))
   trackTemp(tmpDir)
+  chmodSync(tmpDir, 0o777 & ~process.umask()) // mkdtemp makes it 0700; the output gets the user's umask, as a file would
   try {
     for (let p = 0; p < target.partitions; p++) {
       await concatToFile(fragments.map(f => f[p]!), join(tmpDir, `part-${String(p).padStart(5, '0')}`))

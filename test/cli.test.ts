@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { cliArgv, spawnCli, type Result } from './helpers/cli.js'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -300,6 +300,8 @@ t.test('-o DIR --reducers 3: part files and _SUCCESS', async t => {
   t.equal(r.stdout, '', 'nothing on stdout')
   t.same(readdirSync(join(dir, 'out')).sort(), ['_SUCCESS', 'part-00000', 'part-00001', 'part-00002'], 'three parts and _SUCCESS')
   t.equal(readFileSync(join(dir, 'out', '_SUCCESS'), 'utf8'), '', '_SUCCESS is empty')
+  // the child inherits this process's umask
+  t.equal(statSync(join(dir, 'out')).mode & 0o777, 0o777 & ~process.umask(), 'the directory gets the umask (as mkdir would), not 0700')
   const all: string[] = []
   for (const p of ['part-00000', 'part-00001', 'part-00002']) {
     const lines = readFileSync(join(dir, 'out', p), 'utf8').split('\n')
