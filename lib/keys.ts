@@ -19,6 +19,8 @@ const TAG_TRUE = 3
 const TAG_NUMBER = 4
 const TAG_STRING = 5
 const TAG_ARRAY = 6
+// arrays in a key may nest this deep (it also stops an array that holds itself)
+const MAX_DEPTH = 1000
 
 const f64 = new Float64Array(1)
 const f64bytes = new Uint8Array(f64.buffer)
@@ -52,7 +54,7 @@ function encodeOther (key: unknown, depth: number): string {
     case 'object':
       if (key === null) return '\x01'
       if (Array.isArray(key)) {
-        if (depth > 100) throw new KeyError('key nests arrays more than 100 deep')
+        if (depth > MAX_DEPTH) throw new KeyError(`key nests arrays more than ${MAX_DEPTH} deep (or holds itself)`)
         let out = '\x06'
         for (let i = 0; i < key.length; i++) out += encodeOther(key[i], depth + 1)
         return out + '\x00'

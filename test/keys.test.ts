@@ -73,6 +73,16 @@ t.test('unsupported keys are refused', async t => {
   }
 })
 
+t.test('arrays nest 1000 deep; deeper, or an array holding itself, is refused', async t => {
+  const nest = (n: number): K => { let k: K = 'x'; for (let i = 0; i < n; i++) k = [k]; return k }
+  t.same(decodeKey(encodeKey(nest(1000))), nest(1000), '1000 deep round-trips')
+  t.ok(encodeKey(nest(999)) < encodeKey(nest(1000)), 'and sorts after a shallower one')
+  t.throws(() => encodeKey(nest(1002)), /more than 1000 deep/)
+  const cyclic: K[] = []
+  cyclic.push(cyclic)
+  t.throws(() => encodeKey(cyclic), /holds itself/)
+})
+
 t.test('hash is stable', async t => {
   t.equal(hashEkey(encodeKey('hello')), hashEkey(encodeKey('hello')))
   t.equal(hashEkey(''), 0x811c9dc5)
