@@ -164,12 +164,13 @@ export async function * chunksOf (name: string, opts: InputOptions): AsyncGenera
     const why = err.code === 'Z_BUF_ERROR' || /unexpected end/.test(err.message) ? 'truncated gzip data' : err.message
     throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: read failed after line ${line}: ${why}${err.code ? ` (${err.code})` : ''}`, place(), e)
   }
-  if (pendingLen > 0) {
+  // --format file: every file is a record, an empty one too
+  if (pendingLen > 0 || opts.format === 'file') {
     let whole = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLen)
     if (opts.format === 'csv' && columns === undefined) whole = header(whole)
     if (opts.format !== 'file' && whole.length > opts.maxLineBytes && whole.indexOf(10) === -1) {
       throw lineTooLong(file, line, opts.maxLineBytes)
     }
-    if (whole.length > 0) yield emit(whole)
+    if (whole.length > 0 || opts.format === 'file') yield emit(whole)
   }
 }

@@ -380,10 +380,10 @@ t.test('--format csv: each row\'s line is where it starts, past blank lines, ski
 })
 
 t.test('--format file', async t => {
-  const dir = t.testdir({ docs: { 'a.txt': 'doc one\nline two\n', 'b.txt': 'doc b, no newline' } })
-  const r = await mrs(t, dir, ['--job', job('place.mjs'), '--format', 'file', '--output-format', 'ndjson', '-q', 'docs/a.txt', 'docs/b.txt'])
+  const dir = t.testdir({ docs: { 'a.txt': 'doc one\nline two\n', 'b.txt': 'doc b, no newline', 'c.txt': '' } })
+  const r = await mrs(t, dir, ['--job', job('place.mjs'), '--format', 'file', '--output-format', 'ndjson', '-q', 'docs/a.txt', 'docs/b.txt', 'docs/c.txt'])
   t.equal(r.code, 0)
-  t.same(ndjsonLines(r.stdout), [['docs/a.txt:1', ['doc one\nline two\n']], ['docs/b.txt:1', ['doc b, no newline']]], 'one record per file; ctx.file is the name given')
+  t.same(ndjsonLines(r.stdout), [['docs/a.txt:1', ['doc one\nline two\n']], ['docs/b.txt:1', ['doc b, no newline']], ['docs/c.txt:1', ['']]], 'one record per file, an empty one too; ctx.file is the name given')
 })
 
 t.test('gzip input by name and by magic bytes', async t => {
