@@ -5,10 +5,11 @@
 // instances, functions, symbols, lone surrogates, cycles) is refused, never silently changed.
 import { Packr, addExtension } from 'msgpackr'
 
-// Extension types 0x10-0x12 are ours; msgpackr uses 0x42 (bigint), 0x62, 0x65, 0x69, 0x70, 0x73, 0x74, 0x78, 0xff.
+// Extension types 0x10-0x13 are ours; msgpackr uses 0x42 (bigint), 0x62, 0x65, 0x69, 0x70, 0x73, 0x74, 0x78, 0xff.
 class NegZero {}
 class ProtoObject { constructor (readonly entries: Array<[string, unknown]>) {} }
 class MapBox { constructor (readonly entries: Array<[unknown, unknown]>) {} }
+class NullProtoObject { constructor (readonly entries: Array<[string, unknown]>) {} }
 const NEG_ZERO = new NegZero()
 
 addExtension({ Class: NegZero, type: 0x10, write: () => 0, read: () => -0 })
@@ -19,6 +20,16 @@ addExtension({
   read: (entries: Array<[string, unknown]>) => {
     const o: Record<string, unknown> = {}
     for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true })
+    return o
+  },
+})
+addExtension({
+  Class: NullProtoObject,
+  type: 0x13,
+  write: (p: NullProtoObject) => p.entries,
+  read: (entries: Array<[string, unknown]>) => {
+    const o = Object.create(null) as Record<string, unknown>
+    for (const [k, v] of entries) o[k] = v
     return o
   },
 })
@@ -62,6 +73,7 @@ function toWire (v: unknown, depth: number): unknown {
   if (Array.isArray(v)) {
     let out: unknown[] = v
     for (let i = 0; i < v.length; i++) {
+      if (!(i in v)) throw new ValueError(`a sparse array (no element at ${i}) cannot be carried: msgpack would fill the hole with undefined`)
       const w = toWire(v[i], depth + 1)
       if (w !== v[i]) {
         if (out === v) out = v.slice()
@@ -87,9 +99,8 @@ function toWire (v: unknown, depth: number): unknown {
   }
   const obj = v as Record<string, unknown>
   if (Object.getOwnPropertySymbols(obj).length > 0) throw new ValueError('an object with symbol keys cannot be carried through a spill (msgpack has no symbols)')
-  if (Object.hasOwn(obj, '__proto__')) {
-    return new ProtoObject(Object.keys(obj).map(k => [toWire(k, depth + 1) as string, toWire(obj[k], depth + 1)]))
-  }
+  if (proto === null) return new NullProtoObject(wireEntries(obj, depth))
+  if (Object.hasOwn(obj, '__proto__')) return new ProtoObject(wireEntries(obj, depth))
   let out = obj
   for (const k in obj) {
     if (!k.isWellFormed()) throw new ValueError(`property name ${JSON.stringify(k.slice(0, 40))} has a lone UTF-16 surrogate, which msgpack (UTF-8) cannot carry`)
@@ -100,4 +111,8 @@ function toWire (v: unknown, depth: number): unknown {
     }
   }
   return out
+}
+
+function wireEntries (obj: Record<string, unknown>, depth: number): Array<[string, unknown]> {
+  return Object.keys(obj).map(k => [toWire(k, depth + 1) as string, toWire(obj[k], depth + 1)])
 }

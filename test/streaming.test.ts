@@ -61,7 +61,7 @@ t.test('values of every type cross the protocol unchanged; keys of every type gr
   const job = join(dir, 'types.mjs')
   writeFileSync(job, `
 const values = [undefined, null, true, -0, 0, NaN, Infinity, -Infinity, 2 ** 53 + 2, 12345678901234567890n, 'tab\\there\\nand "quotes" and \\\\',
-  'kůň 🐎', new Date(86400000), new Uint8Array([0, 255]), Buffer.from('hi'), [1, [2, [3]]], [, 1], { a: 1, b: [undefined] },
+  'kůň 🐎', new Date(86400000), new Uint8Array([0, 255]), Buffer.from('hi'), [1, [2, [3]]], [undefined, 1], { a: 1, b: [undefined] }, Object.assign(Object.create(null), { bare: 1 }),
   JSON.parse('{"__proto__": 1}'), new Map([[1, 'x'], ['1', { y: new Set([1, '1']) }]]), new Set([null, 0]), { toString: 'plain' }]
 export function map (line, emit) {
   const i = Number(line)

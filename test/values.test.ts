@@ -22,6 +22,9 @@ t.test('every SPEC §2 value type survives', async t => {
   t.equal(({} as Record<string, unknown>).x, undefined, 'no prototype pollution')
   t.ok(roundTrip(Buffer.from('x')) instanceof Buffer, 'Buffer stays Buffer')
   t.ok(roundTrip(new Map()) instanceof Map, 'Map stays Map')
+  const bare = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1, toString: 'x', in: { b: -0 } })
+  Object.defineProperty(bare, '__proto__', { value: 2, enumerable: true, writable: true, configurable: true })
+  for (const v of [bare, { nested: [bare] }]) t.ok(isDeepStrictEqual(roundTrip(v), v), 'an object without a prototype stays one')
 })
 
 t.test('values msgpack cannot carry are refused, not changed', async t => {
@@ -32,4 +35,6 @@ t.test('values msgpack cannot carry are refused, not changed', async t => {
   const cyclic: Record<string, unknown> = {}
   cyclic.self = cyclic
   t.throws(() => packValue(cyclic), { name: 'ValueError' }, 'cycles')
+  // eslint-disable-next-line no-sparse-arrays
+  for (const sparse of [[1, , 3], { a: new Array(3) }]) t.throws(() => packValue(sparse), /sparse array/, 'holes are not filled in')
 })
