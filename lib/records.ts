@@ -120,11 +120,32 @@ function countInvalidLines (buf: Buffer): number {
   return n
 }
 
+/** Where a row csv-parse read starts: its raw text ends at `end`, after the blank lines skipped before it. */
+function rowStart (bytes: Uint8Array, end: number, raw: string): number {
+  let start = end - Buffer.byteLength(raw, 'utf8')
+  while (bytes[start] === 10 || bytes[start] === 13) start++
+  return start
+}
+
+/** The line of each byte offset asked for, in increasing order, counting from `firstLine` at 0. */
+function lineCounter (bytes: Uint8Array, firstLine: number): (at: number) => number {
+  let pos = 0
+  let line = firstLine
+  return at => {
+    for (; pos < at; pos++) if (bytes[pos] === 10) line++
+    return line
+  }
+}
+
 function csvRecords (buf: Buffer, chunk: Chunk, out: ChunkRecords): ChunkRecords {
   if (!isUtf8(buf)) out.invalidUtf8 = countInvalidLines(buf)
   const text = buf.toString('utf8')
   // csv-parse's offsets are in UTF-8 bytes of the text it parsed
   const bytes = out.invalidUtf8 === 0 ? buf : Buffer.from(text, 'utf8')
+  // A row's line is counted from its first byte, not taken from csv-parse's line count: that
+  // charges blank lines and skipped rows to the next row, and counts a CRLF inside quotes twice.
+  const skipped: Array<{ message: string, at: number }> = []
+  let fatal: RecordError | undefined
   try {
     const rows = parseCsv(text, {
       columns: chunk.columns,
@@ -132,25 +153,22 @@ function csvRecords (buf: Buffer, chunk: Chunk, out: ChunkRecords): ChunkRecords
       raw: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
-      on_skip: (err: (Error & { lines?: number }) | undefined) => {
-        if (err) out.errors.push(new RecordError(`invalid CSV: ${err.message}`, chunk.firstLine - 1 + (err.lines ?? 1)))
+      on_skip: (err: (Error & { bytes?: number, raw?: string }) | undefined) => {
+        if (err) skipped.push({ message: `invalid CSV: ${err.message}`, at: rowStart(bytes, err.bytes ?? 0, err.raw ?? '') })
       },
     }) as unknown as Array<{ record: Record<string, string>, raw: string, info: { bytes: number } }>
-    // A record's line is counted from its first byte, not from csv-parse's line count: that
-    // counts blank lines and skipped rows against the next record, and a CRLF inside quotes twice.
-    let pos = 0
-    let line = chunk.firstLine
+    const rowLineAt = lineCounter(bytes, chunk.firstLine)
     for (const r of rows) {
-      // its raw text ends at info.bytes, and starts with the blank lines skipped before it
-      let start = r.info.bytes - Buffer.byteLength(r.raw, 'utf8')
-      while (bytes[start] === 10 || bytes[start] === 13) start++
-      for (; pos < start; pos++) if (bytes[pos] === 10) line++
       out.records.push(r.record)
-      out.lines!.push(line)
+      out.lines!.push(rowLineAt(rowStart(bytes, r.info.bytes, r.raw)))
     }
   } catch (e) {
-    const err = e as Error & { lines?: number, column?: number | string }
-    out.errors.push(new RecordError(`invalid CSV: ${err.message}`, chunk.firstLine - 1 + (err.lines ?? 1)))
+    // a row csv-parse cannot skip (an unclosed quote) ends the chunk
+    const err = e as Error & { lines?: number }
+    fatal = new RecordError(`invalid CSV: ${err.message}`, chunk.firstLine - 1 + (err.lines ?? 1))
   }
+  const lineAt = lineCounter(bytes, chunk.firstLine)
+  for (const s of skipped) out.errors.push(new RecordError(s.message, lineAt(s.at)))
+  if (fatal !== undefined) out.errors.push(fatal)
   return out
 }

@@ -373,6 +373,10 @@ t.test('--format csv: each row\'s line is where it starts, past blank lines, ski
   t.same(await lines('bad.csv', '--max-bad-records', '1'), ['bad.csv:2', 'bad.csv:4'], 'a skipped row is counted')
   t.same(await lines('crlf.csv'), ['crlf.csv:2', 'crlf.csv:4', 'crlf.csv:6'], 'a CRLF inside quotes is one line')
   t.same(await lines('utf8.csv'), ['utf8.csv:2', 'utf8.csv:5'], 'non-ASCII before a row')
+  writeFileSync(join(dir, 'crlf-bad.csv'), 'id,text\r\n0,"a\r\nb"\r\n9,9,9\r\n1,t1\r\n')
+  t.same(await lines('crlf-bad.csv', '--max-bad-records', '1', '--stats', 'stats.json'), ['crlf-bad.csv:2', 'crlf-bad.csv:5'])
+  const stats = JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as { badRecords: Array<{ line: number }> }
+  t.same(stats.badRecords.map(b => b.line), [4], 'a skipped row\'s line, past a CRLF inside quotes')
   writeFileSync(join(dir, 'throw.csv'), 'a,b\n\n1,x\n') // map-throws.mjs throws on line 3
   const failed = await mrs(t, dir, ['--job', job('map-throws.mjs'), '--format', 'csv', 'throw.csv'])
   t.equal(failed.code, 1)
