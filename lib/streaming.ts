@@ -21,7 +21,7 @@ import { formatPair } from './format.js'
 import { chunksOf, lineTooLong } from './input.js'
 import { RecordError, recordsOf, type Format } from './records.js'
 import { builtinCounters, type CounterName, UserCounters } from './counters.js'
-import { utf8Write } from './bytes.js'
+import { LineBuffer } from './bytes.js'
 import { jobError, type Context, type Job } from './job.js'
 import { writeError } from './output.js'
 
@@ -100,23 +100,10 @@ function parseValue (text: string): unknown {
 // --- output -------------------------------------------------------------------------------
 
 /** stdout through a 1 MB buffer, written synchronously (a phase is a process of its own). */
-class Out {
-  private buf = Buffer.allocUnsafe(CHUNK)
-  private used = 0
+class Out extends LineBuffer {
+  constructor () { super(CHUNK) }
 
-  write (s: string): void {
-    if (this.used + 3 * s.length > this.buf.length) {
-      this.flush()
-      if (3 * s.length > this.buf.length) { writeAll(Buffer.from(s, 'utf8')); return }
-    }
-    this.used += utf8Write(this.buf, s, this.used)
-  }
-
-  flush (): void {
-    if (this.used === 0) return
-    writeAll(this.buf.subarray(0, this.used))
-    this.used = 0
-  }
+  protected writeOut (bytes: Uint8Array): void { writeAll(bytes) }
 }
 
 /**
