@@ -154,6 +154,9 @@ export class Engine {
     time('merge')
     const fragments = await this.race(this.reducePhase(runs, target.partitions))
     await this.pool.close()
+    // the runs are done with (no task can be retried now): removed before the output is copied,
+    // their pages need not be written back to disk
+    for (const run of runs) { try { unlinkSync(run) } catch {} }
     time('reduce')
     const closed = await commitOutput(target, fragments, o.stdout)
     time('output')
