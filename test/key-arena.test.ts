@@ -47,7 +47,7 @@ t.test('large tie groups: refined past their shared bytes, NUL apart from the en
   t.pass()
 })
 
-t.test('many keys: the index and the prefix share 53 bits', async t => {
+t.test('many keys: the index and the prefix share 64 bits', async t => {
   const ks = [...new Set(Array.from({ length: 300_000 }, (_, i) => `key${((i * 2654435761) >>> 0).toString(16)}`))]
   const want = ks.slice().sort()
   t.ok(sorted(ks).every((i, j) => ks[i] === want[j]))
