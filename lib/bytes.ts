@@ -29,6 +29,30 @@ export function latin1Slice (b: Buffer, start: number, end: number): string {
   return (b as RawBuffer).latin1Slice(start, end)
 }
 
+/** A DataView of all of `b`'s bytes: 4-byte loads and stores at any offset. */
+export function viewOf (b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength)
+}
+
+/**
+ * Copies src[start, end) to dst at `at`, 4 bytes at a time, unless a NUL is among them:
+ * false then, with dst partly written. A 60-byte line: 190 -> 80-100 ns (a byte at a time).
+ */
+export function copyWithoutNul (src: DataView, start: number, end: number, dst: DataView, at: number): boolean {
+  let i = start
+  for (; i + 4 <= end; i += 4, at += 4) {
+    const w = src.getUint32(i, true)
+    if (((w - 0x01010101) & ~w & 0x80808080) !== 0) return false // a zero byte (exact: bit tricks, "haszero")
+    dst.setUint32(at, w, true)
+  }
+  for (; i < end; i++, at++) {
+    const c = src.getUint8(i)
+    if (c === 0) return false
+    dst.setUint8(at, c)
+  }
+  return true
+}
+
 /**
  * Lines encoded as UTF-8 into one buffer, handed to `writeOut` when it is full and on `flush`
  * (a reduce task's output fragment, a streaming phase's stdout).

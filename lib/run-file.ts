@@ -11,7 +11,7 @@ import { pack, unpack } from 'msgpackr'
 import { MrstreamError } from './errors.js'
 import { packValue, unpackValue } from './values.js'
 import { decodeKey, encodeStringKey, isStringEkey, type Key } from './keys.js'
-import { latin1Slice, latin1Write, utf8Slice, utf8Write } from './bytes.js'
+import { copyWithoutNul, latin1Slice, latin1Write, utf8Slice, utf8Write, viewOf } from './bytes.js'
 
 const MAGIC = 'MRSRUN01'
 const TRAILER = 12
@@ -42,6 +42,10 @@ export class RunWriter {
   private readonly phase: 'spill' | 'merge'
   private fd: number
   private buf = Buffer.allocUnsafe(WRITE_BUFFER)
+  private view = viewOf(this.buf)
+  // the last source of startBytesGroup (a sort buffer's key arena) and its view
+  private src: Buffer | undefined
+  private srcView: DataView | undefined
   private pos = 0
   private flushed = 0 // file offset of buf[0]
   private crcFrom = 0 // buf index up to which the current block's crc is computed
@@ -99,13 +103,12 @@ export class RunWriter {
       if (len + 3 < 0x80) b[p++] = len + 3
       else { this.varint(len + 3); p = this.pos }
       b[p++] = 5
-      let nul = false
-      for (let i = start; i < end; i++) {
-        const c = src[i]!
-        if (c === 0) { nul = true; break }
-        b[p++] = c
+      if (src !== this.src) {
+        this.src = src
+        this.srcView = viewOf(src)
       }
-      if (!nul) {
+      if (copyWithoutNul(this.srcView!, start, end, this.view, p)) {
+        p += len
         b[p++] = 0
         b[p++] = 1
         this.pos = p
@@ -261,7 +264,10 @@ export class RunWriter {
 
   private room (n: number): void {
     if (this.pos + n > this.buf.length) this.flush()
-    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(n) // a key or value bigger than the buffer
+    if (n > this.buf.length) { // a key or value bigger than the buffer
+      this.buf = Buffer.allocUnsafe(n)
+      this.view = viewOf(this.buf)
+    }
   }
 
   private flush (): void {

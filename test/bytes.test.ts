@@ -1,0 +1,34 @@
+// bytes.ts and reduce.ts: the 4-bytes-at-a-time scans agree with a byte at a time, for any
+// bytes, any alignment, and NULs or characters tsv escapes anywhere (also beside 0x80-0xff
+// bytes, which the bit tricks must not mistake for them).
+import t from 'tap'
+import fc from 'fast-check'
+import { copyWithoutNul, viewOf } from '../dist/lib/bytes.js'
+import { plain } from '../dist/lib/reduce.js'
+
+// bytes near the ones the tricks look for: 0, 9, 10, 13, 14, 92 and their neighbours, the
+// high-bit ones, and any byte
+const byte = fc.oneof(fc.constantFrom(0, 1, 8, 9, 10, 11, 12, 13, 14, 91, 92, 93, 0x7f, 0x80, 0x8e, 0xdc, 0xff), fc.integer({ min: 0, max: 255 }))
+const bytes = fc.array(byte, { maxLength: 40 })
+
+t.test('copyWithoutNul copies what has no NUL, and says when there is one', async t => {
+  fc.assert(fc.property(bytes, fc.nat(7), fc.nat(7), (a, pad, at) => {
+    const src = Buffer.alloc(pad + a.length + 3, 0xaa)
+    src.set(a, pad)
+    const dst = Buffer.alloc(at + a.length + 3, 0x55)
+    const ok = copyWithoutNul(viewOf(src), pad, pad + a.length, viewOf(dst), at)
+    if (ok !== !a.includes(0)) return false
+    if (!ok) return true
+    return dst.subarray(at, at + a.length).equals(Buffer.from(a)) && dst[at + a.length] === 0x55 && (at === 0 || dst[at - 1] === 0x55)
+  }), { numRuns: 3000 })
+  t.pass()
+})
+
+t.test('plain is false exactly when a byte is \\t, \\n, \\r or \\\\', async t => {
+  fc.assert(fc.property(bytes, fc.nat(7), (a, pad) => {
+    const b = Buffer.alloc(pad + a.length + 3, 9) // tabs around: outside the range, never seen
+    b.set(a, pad)
+    return plain(b, viewOf(b), pad, pad + a.length) === !a.some(c => c === 9 || c === 10 || c === 13 || c === 92)
+  }), { numRuns: 3000 })
+  t.pass()
+})
