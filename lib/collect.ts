@@ -40,6 +40,8 @@ const COMBINE_AT = 32
 const APPEND_BELOW = 1.1
 const INDEX_ABOVE = 1.5
 const DECIDE_KEYS = 1000
+// an indexing buffer whose first string pairs were (nearly) all distinct appends the rest
+const SWITCH_PAIRS = 4096
 // the key arena's size: the budget (its pages are only resident once written), up to this
 const ARENA_BYTES = 256 << 20
 // V8 makes substrings of 13+ chars "sliced strings" that keep their parent alive: copy string
@@ -171,6 +173,14 @@ export class Collector {
     this.stringPairs++
     if (this.arena.full(key.length)) this.spill()
     if (this.appending) return this.append(key, value)
+    if (this.stringPairs === SWITCH_PAIRS && this.stringPairs < APPEND_BELOW * this.arena.size) {
+      // A worker's first buffer indexes its keys; if they are all distinct, its other buffers
+      // append, and this one can start now rather than at its spill (200 MB, 2-3 alternating:
+      // sort job map phase 4.96 -> 4.19 s; sum 100 MB, wall 10.6 -> 9.7 s, peak RSS 360 -> 287 MB).
+      // The keys indexed so far stay; the spill groups them with equal appended ones.
+      this.appending = true
+      return this.append(key, value)
+    }
     const i = this.index.find(key)
     if (i === -1) return this.insert(value)
     const values = this.values
@@ -280,7 +290,7 @@ export class Collector {
     }
     this.values.fill(undefined, 0, arena.size)
     arena.clear()
-    if (!this.appending) this.index.clear()
+    this.index.clear()
     this.others.clear()
     this.bytes = 0
     // Index or append the next buffer, from how many pairs shared a key in this one (with
@@ -322,7 +332,12 @@ export class Collector {
         this.writeGroup(writer, undefined, arena.key(k), v)
       } else {
         const group: unknown[] = []
-        for (let g = i; g < j; g++) group.push(values[order[g]!])
+        for (let g = i; g < j; g++) {
+          const x = values[order[g]!]
+          // a key indexed before the buffer turned to appending has its values in a Multi
+          if (x instanceof Multi) for (const y of x.values) group.push(y)
+          else group.push(x)
+        }
         this.writeGroup(writer, undefined, arena.key(k), new Multi(group, 0, COMBINE_AT))
       }
       i = j

@@ -55,6 +55,7 @@ export class KeyIndex {
   }
 
   clear (): void {
+    if (this.count === 0) return
     this.slots.fill(0) // keeps its size: the next run will likely need as many keys
     this.count = 0
   }

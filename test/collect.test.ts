@@ -55,17 +55,23 @@ function oracle (pairs: Array<[unknown, number]>, combine: boolean): Array<[unkn
 
 t.test('runs merge back to the oracle, across index/append switches and tasks', async t => {
   let appended = 0
+  let switched = 0
   // budgets from a few values, so that one case's collector often reuses the last one's key
-  // arena and index, as a worker's consecutive tasks do
-  const budgetArb = fc.oneof(fc.integer({ min: 20_000, max: 400_000 }), fc.constantFrom(50_000, 200_000))
+  // arena and index, as a worker's consecutive tasks do; large ones hold enough pairs for a
+  // buffer to turn from indexing to appending before it spills
+  const budgetArb = fc.oneof(fc.integer({ min: 20_000, max: 400_000 }), fc.constantFrom(50_000, 200_000, 1_000_000))
   fc.assert(fc.property(fc.array(stretch, { minLength: 1, maxLength: 8 }), fc.integer(), budgetArb, fc.boolean(), fc.boolean(), (stretches, seed, budget, combine, append) => {
     const pairs = pairsOf(stretches, seed)
     const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
     const c = new Collector({ budget, combine: combine ? sum : undefined, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters, append })
     let appending = false
+    const mode = () => (c as unknown as { appending: boolean }).appending
     for (const [k, v] of pairs) {
+      const before = mode()
+      const spills = counters.spills
       c.add(k, v)
-      appending ||= (c as unknown as { appending: boolean }).appending
+      if (!before && mode() && counters.spills === spills) switched++
+      appending ||= mode()
     }
     if (appending) appended++
     const runs = c.finish().map(r => r.path)
@@ -81,8 +87,32 @@ t.test('runs merge back to the oracle, across index/append switches and tasks', 
     t.same(got, oracle(pairs, combine))
     return true
   }), { numRuns: 100 })
-  // the cases must reach the appending mode (a change that never appended would pass otherwise)
+  // the cases must reach the appending mode (a change that never appended would pass otherwise),
+  // also in the middle of a buffer, after keys were indexed
   t.ok(appended >= 10, `${appended} of 100 cases appended`)
+  t.comment(`${switched} buffers turned to appending before they spilled`)
+})
+
+t.test('a buffer that turns to appending keeps the values of the keys it indexed, in emit order', async t => {
+  for (const combine of [false, true]) {
+    const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
+    const c = new Collector({ budget: 20 << 20, combine: combine ? sum : undefined, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
+    const pairs: Array<[string, number]> = [['hot', 1], ['hot', 2], ['one', 3]]
+    for (let i = 0; i < 6000; i++) pairs.push([`k${i}`, i])
+    pairs.push(['hot', 4], ['one', 5], ['k7', 6], ['hot', 7])
+    for (let i = 6000; i < 7000; i++) pairs.push([`k${i}`, i])
+    for (const [k, v] of pairs) c.add(k, v)
+    t.ok((c as unknown as { appending: boolean }).appending, 'the buffer appends')
+    t.equal(counters.spills, 0, 'before its spill')
+    const runs = c.finish().map(r => r.path)
+    const got: Array<[unknown, unknown[]]> = []
+    const m = new Merger(runs)
+    try { while (m.next()) got.push([decodeKey(m.key), [...m.values()]]) } finally { m.close() }
+    for (const r of runs) rmSync(r)
+    const want = oracle(pairs, combine)
+    t.same(got, want, combine ? 'combined' : 'values in emit order')
+    t.same(got.find(g => g[0] === 'hot')![1], combine ? [14] : [1, 2, 4, 7])
+  }
 })
 
 t.test('a collector refuses pairs once finished (its arena may be the next one\'s)', async t => {
