@@ -50,6 +50,9 @@ export interface EngineResult {
   phases: Record<string, number>
 }
 
+// the first split task's least size (see mapPhase)
+const FIRST_SPLIT_MIN = 4 << 20
+
 /**
  * How the budget is split: the collect buffers, and the map input held for retries when it
  * comes from stdin, gzip or csv (`held`); splits of regular files hold none.
@@ -237,6 +240,12 @@ export class Engine {
       return t
     }
     const splitBytes = await this.splitBytes(plain, taskBytes)
+    // The first task is a short split of its own: the second worker waits for the scan to count
+    // the lines before its first split, and the other workers' splits follow sooner (1 GiB of
+    // logs, 12 alternating runs each, in three batches: medians 7.69 -> 6.69, 6.74 -> 7.49 and
+    // 7.79 -> 7.01 s on this noisy machine; 1 GiB word count 65.7 -> 59.8 s, sort 28.3 -> 29.5 s, once).
+    let first = o.workers > 1
+    const firstBytes = Math.min(splitBytes, Math.max(FIRST_SPLIT_MIN, Math.ceil(splitBytes / 8)))
     let splits: Split[] = []
     const flushSplits = async (): Promise<void> => {
       if (splits.length === 0) return
@@ -248,14 +257,17 @@ export class Engine {
     for (const [i, name] of this.step.inputs.entries()) {
       if (plain[i]) {
         if (task !== undefined) { pool.end(task); task = undefined; bytes = 0 }
-        for await (const split of splitsOf(name, splitBytes, o.maxLineBytes)) {
+        for await (const split of splitsOf(name, splitBytes, o.maxLineBytes, first ? firstBytes : splitBytes)) {
           if (this.aborted !== undefined) throw this.aborted
           if (splits.length === 0) range = { from: `${split.file}:${split.firstLine}`, to: '' }
           range.to = `${split.file}:${split.firstLine}+`
           splits.push(split)
           bytes += split.length
           this.status.bytesRead += split.length
-          if (bytes >= splitBytes) await flushSplits()
+          if (bytes >= splitBytes || first) {
+            first = false
+            await flushSplits()
+          }
         }
         continue
       }

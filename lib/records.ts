@@ -1,6 +1,6 @@
 // Records from one chunk of input bytes (line-aligned, or a whole file for --format file),
-// by format. A whole chunk at a time, no per-record stream events: ASCII decoded as one string
-// and split once, other text decoded line by line.
+// by format. A whole chunk at a time, no per-record stream events: text decoded as latin1 in
+// strings of about 64 KB, each split once, and only non-ASCII lines decoded again as UTF-8.
 import { isAscii, isUtf8 } from 'node:buffer'
 import { parse as parseCsv } from 'csv-parse/sync'
 import { MrstreamError } from './errors.js'

@@ -21,9 +21,10 @@ const PROBE_BYTES = 64 << 10
  * A split ends at the first line end `splitBytes` or more after its start, found by reading
  * there: it is yielded as soon as the scan has counted the lines before it, not after, so the
  * second worker starts its first task when the scan is one split in, not two (1 GiB of logs:
- * 0.4 s sooner).
+ * 0.4 s sooner). The first split can be shorter (`firstBytes`), so that the scan gets there
+ * sooner still.
  */
-export async function * splitsOf (file: string, splitBytes: number, maxLineBytes: number): AsyncGenerator<Split> {
+export async function * splitsOf (file: string, splitBytes: number, maxLineBytes: number, firstBytes = splitBytes): AsyncGenerator<Split> {
   let fh: fsp.FileHandle
   try {
     fh = await fsp.open(file)
@@ -44,20 +45,20 @@ export async function * splitsOf (file: string, splitBytes: number, maxLineBytes
     const probe = Buffer.allocUnsafe(PROBE_BYTES)
     // The end of the split starting at `from`; -1 if no line ends within maxLineBytes of where it
     // should (the scan then fails on that line before it gets there).
-    const splitEnd = async (from: number): Promise<number> => {
-      for (let at = from + splitBytes - 1; at < size;) {
+    const splitEnd = async (from: number, bytes = splitBytes): Promise<number> => {
+      for (let at = from + bytes - 1; at < size;) {
         const n = await read(probe, at, size)
         if (n === 0) break
         const i = probe.subarray(0, n).indexOf(10)
         if (i !== -1) return at + i + 1
         at += n
-        if (at - (from + splitBytes) > maxLineBytes) return -1
+        if (at - (from + bytes) > maxLineBytes) return -1
       }
       return size
     }
     let lineStart = 0
     if (size >= 3 && (await read(buf, 0, 3)) === 3 && buf.subarray(0, 3).equals(BOM)) lineStart = 3
-    let end = lineStart < size ? await splitEnd(lineStart) : -1 // of the split being scanned
+    let end = lineStart < size ? await splitEnd(lineStart, firstBytes) : -1 // of the split being scanned
     if (end !== -1) yield { file, offset: lineStart, length: end - lineStart, firstLine: 1 }
     for (let pos = lineStart; pos < size;) {
       const n = await read(buf, pos, size)

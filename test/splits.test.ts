@@ -11,9 +11,9 @@ const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-splits-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 
-async function collect (file: string, splitBytes: number, chunkBytes: number, maxLineBytes = 1 << 20) {
+async function collect (file: string, splitBytes: number, chunkBytes: number, maxLineBytes = 1 << 20, firstBytes = splitBytes) {
   const splits = []
-  for await (const s of splitsOf(file, splitBytes, maxLineBytes)) splits.push(s)
+  for await (const s of splitsOf(file, splitBytes, maxLineBytes, firstBytes)) splits.push(s)
   // a chunk's buffer is reused by the next one: copy it before reading on
   const chunks = splits.map(s => Array.from(chunksOfSplit(s, chunkBytes, maxLineBytes), c => ({ firstLine: c.firstLine, data: Buffer.from(c.data) })))
   return { splits, chunks }
@@ -23,21 +23,24 @@ const line = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ minLength: 50, m
 
 t.test('splits and their chunks are the file, line-aligned, with absolute line numbers', async t => {
   await fc.assert(fc.asyncProperty(
-    fc.array(line, { maxLength: 200 }), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 700 }),
-    async (lines, trailingNewline, bom, splitBytes, chunkBytes) => {
+    fc.array(line, { maxLength: 200 }), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 700 }), fc.option(fc.integer({ min: 1, max: 3000 })),
+    async (lines, trailingNewline, bom, splitBytes, chunkBytes, first) => {
       const body = Buffer.from(lines.join('\n') + (trailingNewline && lines.length > 0 ? '\n' : ''), 'utf8')
       const file = join(dir, `f${n++}.txt`)
       writeFileSync(file, bom ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]) : body)
-      const { splits, chunks } = await collect(file, splitBytes, chunkBytes)
+      const firstBytes = first ?? splitBytes // the first split may be given another size
+      const { splits, chunks } = await collect(file, splitBytes, chunkBytes, 1 << 20, firstBytes)
       const all = Buffer.concat(chunks.flat().map(c => c.data))
       if (!all.equals(body)) return false
       let at = bom ? 3 : 0
       const file0 = bom ? 3 : 0
       for (const [k, s] of splits.entries()) {
         if (s.offset !== at || s.length === 0) return false
-        // a split but the last ends at the first line end splitBytes or more from its start
+        // a split but the last ends at the first line end splitBytes (firstBytes for the first)
+        // or more from its start
         const rel = s.offset - file0
-        if (k < splits.length - 1 && (s.length < splitBytes || body[rel + s.length - 1] !== 10 || body.subarray(rel + splitBytes - 1, rel + s.length - 1).includes(10))) return false
+        const size = k === 0 ? firstBytes : splitBytes
+        if (k < splits.length - 1 && (s.length < size || body[rel + s.length - 1] !== 10 || body.subarray(rel + size - 1, rel + s.length - 1).includes(10))) return false
         at += s.length
       }
       // each chunk starts a line, numbered as in the file
