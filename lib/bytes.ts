@@ -34,7 +34,10 @@ export function viewOf (b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength)
 }
 
-/** Whether bytes [start, end) of `view` are all ASCII (under 0x80), looked at 4 at a time. */
+/**
+ * Whether bytes [start, end) of `view` are all ASCII (under 0x80), looked at 4 at a time: for
+ * a line or a key, where node:buffer's isAscii would be a call into C++ (and a subarray) each.
+ */
 export function isAscii (view: DataView, start: number, end: number): boolean {
   let i = start
   for (; i + 4 <= end; i += 4) if ((view.getUint32(i, true) & 0x80808080) !== 0) return false

@@ -155,8 +155,8 @@ const SMALL = 12
  * index leaves, up to 53 (it is built as a double).
  */
 class Packed {
-  readonly big: BigUint64Array
-  readonly u32: Uint32Array
+  private readonly big: BigUint64Array
+  private readonly u32: Uint32Array
   // the layout `use` set: the index's bits, and powers of two (Math.pow is a call)
   private bits = 0
   private indexScale = 1
