@@ -57,12 +57,12 @@ class Fragment extends LineBuffer {
     const b = this.buf
     const start = this.used
     const tab = start + utf8Write(b, k, start)
-    if (!plain(b, this.view, start, tab)) return false
+    if (!plain(this.view, start, tab)) return false
     let end = tab + 1
     if (typeof v === 'number') end += latin1Write(b, value, end)
     else if (value.length !== 0) {
       end += utf8Write(b, value, end)
-      if (!plain(b, this.view, tab + 1, end)) return false
+      if (!plain(this.view, tab + 1, end)) return false
     }
     b[tab] = 9
     b[end] = 10
@@ -87,20 +87,20 @@ class Fragment extends LineBuffer {
 }
 
 /**
- * Whether UTF-8 bytes b[from, to) hold nothing tsv escapes (\\ \t \r \n; all ASCII, so never
+ * Whether UTF-8 bytes [from, to) of `view` hold nothing tsv escapes (\\ \t \r \n; all ASCII, so never
  * inside a multibyte character). 4 bytes at a time: a word with a byte under 14 or a backslash
  * (bit tricks, "hasless" and "haszero": exact) is looked at byte by byte.
  */
-export function plain (b: Buffer, view: DataView, from: number, to: number): boolean {
+export function plain (view: DataView, from: number, to: number): boolean {
   let i = from
   for (; i + 4 <= to; i += 4) {
     const w = view.getUint32(i, true)
     const x = w ^ 0x5c5c5c5c
     if ((((w - 0x0e0e0e0e) & ~w) | ((x - 0x01010101) & ~x)) & 0x80808080) {
-      if (escaped(b[i]!) || escaped(b[i + 1]!) || escaped(b[i + 2]!) || escaped(b[i + 3]!)) return false
+      for (let j = i; j < i + 4; j++) if (escaped(view.getUint8(j))) return false
     }
   }
-  for (; i < to; i++) if (escaped(b[i]!)) return false
+  for (; i < to; i++) if (escaped(view.getUint8(i))) return false
   return true
 }
 

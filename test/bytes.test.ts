@@ -28,7 +28,7 @@ t.test('plain is false exactly when a byte is \\t, \\n, \\r or \\\\', async t =>
   fc.assert(fc.property(bytes, fc.nat(7), (a, pad) => {
     const b = Buffer.alloc(pad + a.length + 3, 9) // tabs around: outside the range, never seen
     b.set(a, pad)
-    return plain(b, viewOf(b), pad, pad + a.length) === !a.some(c => c === 9 || c === 10 || c === 13 || c === 92)
+    return plain(viewOf(b), pad, pad + a.length) === !a.some(c => c === 9 || c === 10 || c === 13 || c === 92)
   }), { numRuns: 3000 })
   t.pass()
 })
