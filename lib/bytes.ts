@@ -45,6 +45,13 @@ export function isAscii (view: DataView, start: number, end: number): boolean {
   return true
 }
 
+/** Copies src[start, end) to dst at `at`, 4 bytes at a time (no call into C++, as short copies go). */
+export function copyBytes (src: DataView, start: number, end: number, dst: DataView, at: number): void {
+  let i = start
+  for (; i + 4 <= end; i += 4, at += 4) dst.setUint32(at, src.getUint32(i, true), true)
+  for (; i < end; i++, at++) dst.setUint8(at, src.getUint8(i))
+}
+
 /**
  * Copies src[start, end) to dst at `at`, 4 bytes at a time, unless a NUL is among them:
  * false then, with dst partly written. A 60-byte line: 190 -> 80-100 ns (a byte at a time).

@@ -34,6 +34,23 @@ export type JobSource = { file: string, step?: number } | { map: string, reduce:
 /** Identity helper that gives a job types. */
 export function defineJob<J extends Job> (job: J): J { return job }
 
+// Marks `identity`, also when a job's import of the package gave it another copy of this module
+// (tsx loads TypeScript jobs' imports in a namespace of their own).
+const IDENTITY = Symbol.for('mrstream.identity')
+
+/**
+ * The identity reducer (Hadoop's IdentityReducer): every value is written with its key, in the
+ * order reduce would see them. A job whose reduce is this one has its output copied from the
+ * runs as bytes where it can (reduce.ts), without calls per value.
+ */
+export const identity: ReduceFn = Object.assign(function identity (key: unknown, values: Iterable<unknown>, emit: Emit): void {
+  for (const v of values) emit(key, v)
+}, { [IDENTITY]: true })
+
+export function isIdentity (reduce: ReduceFn): boolean {
+  return (reduce as unknown as Record<symbol, unknown>)[IDENTITY] === true
+}
+
 /** The job's steps: one for a plain job, several for `export const steps = [a, b]`. */
 export async function loadSteps (source: JobSource): Promise<Job[]> {
   if ('file' in source) return checkShape(await importJob(source.file), source.file)
@@ -111,6 +128,7 @@ function checkStep (mod: Record<string, unknown> | undefined, name: string, file
 
 // Reducers by name for -r, with a combiner where one is correct.
 const builtins: Record<string, { reduce: ReduceFn, combine?: ReduceFn }> = {
+  identity: { reduce: identity },
   count: { reduce: (_k, vs) => { let n = 0; for (const _ of vs) n++; return n } },
   sum: { reduce: sum, combine: sum },
   min: { reduce: (_k, vs) => fold(vs, (a, b) => (b < a ? b : a)), combine: (_k, vs) => fold(vs, (a, b) => (b < a ? b : a)) },

@@ -3,13 +3,15 @@
 // files (one per output partition). Fragments of consecutive ranges concatenate into one
 // sorted output.
 import { closeSync, openSync, writeSync } from 'node:fs'
-import { LineBuffer, latin1Write, utf8Write, viewOf } from './bytes.js'
+import { LineBuffer, copyBytes, latin1Write, utf8Slice, utf8Write, viewOf } from './bytes.js'
 import { MrstreamError, describeUserError, overBadRecordLimit } from './errors.js'
 import { KeyError, encodeKey, hashEkey, showKey } from './keys.js'
 import { formatPair, toJson, type OutputFormat } from './format.js'
 import { Merger } from './merge.js'
-import type { Context, Job } from './job.js'
+import { isIdentity, type Context, type Job } from './job.js'
+import type { RunReader } from './run-file.js'
 import type { BadRecord } from './map.js'
+import { tick } from './heartbeat.js'
 
 export interface ReduceSpec {
   runs: string[]
@@ -23,6 +25,8 @@ export interface ReduceSpec {
 
 export interface ReduceCounters { keys: number, written: number, badRecords: number }
 
+// keys this long at most are copied by the identity reducer's fast path (longer: decoded)
+const PASS_KEY_BYTES = 64 << 10
 // output buffered per reduce task, shared by its partitions' fragments (64KB each at least)
 const FRAGMENT_BUFFERS = 8 << 20
 
@@ -67,6 +71,35 @@ class Fragment extends LineBuffer {
     b[tab] = 9
     b[end] = 10
     this.used = end + 1
+    return true
+  }
+
+  /**
+   * An identity reduce's line straight from a run: the key's bytes, k[0, klen) (nothing to
+   * escape), TAB, then the value `r` just read (nextValueRange: `len` bytes) as its UTF-8 bytes, when it is a
+   * string with nothing to escape. False, having written nothing, for any other value, or a
+   * line that might not fit the buffer: the caller decodes the value and formats the line.
+   */
+  copyLine (k: DataView, klen: number, r: RunReader, len: number): boolean {
+    const at = r.valueAt
+    const t = r.bytes[at]!
+    const head = t >= 0xa0 && t < 0xc0 ? 1 : t === 0xd9 ? 2 : t === 0xda ? 3 : t === 0xdb ? 5 : 0
+    if (head === 0) return false
+    const vlen = len - head
+    if (this.used + klen + vlen + 2 > this.buf.length) {
+      this.flush()
+      if (klen + vlen + 2 > this.buf.length) return false
+    }
+    const start = this.used
+    const tab = start + klen
+    copyBytes(k, 0, klen, this.view, start)
+    if (vlen !== 0) {
+      copyBytes(r.bytesView, at + head, at + len, this.view, tab + 1)
+      if (!plain(this.view, tab + 1, tab + 1 + vlen)) return false
+    }
+    this.buf[tab] = 9
+    this.buf[tab + 1 + vlen] = 10
+    this.used = tab + 2 + vlen
     return true
   }
 
@@ -128,24 +161,55 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
     }
     return hashEkey(ekey ?? encodeKey(k)) % n
   }
-  const emit = (k: unknown, v: unknown): void => {
+  const write = (k: unknown, v: unknown, stage: boolean): void => {
     const ekey = k === key ? merger.key : undefined
     if (ekey === undefined) encodeKey(k) // refuses unsupported keys
     const p = route(k, ekey)
-    if (!staged && tsv && typeof k === 'string' && (typeof v === 'string' || typeof v === 'number') && fragments[p]!.writeTsv(k, v)) {
+    if (!stage && tsv && typeof k === 'string' && (typeof v === 'string' || typeof v === 'number') && fragments[p]!.writeTsv(k, v)) {
       counters.written++
       return
     }
     const line = formatPair(spec.format, k, v)
-    if (staged) lines.push([p, line])
+    if (stage) lines.push([p, line])
     else { fragments[p]!.write(line); counters.written++ }
+  }
+  const emit = (k: unknown, v: unknown): void => { write(k, v, staged) }
+  // The identity reducer's lines are copied from the runs where key and value are strings with
+  // nothing to escape; it cannot fail, so nothing is staged. Sort lines, 200 MB, 4 alternating:
+  // reduce phase medians 2.61 -> 1.99 s (decoding the key, the Values iterator, the job's call
+  // and encoding the line again, for each line).
+  const pass = tsv && isIdentity(job.reduce) && job.partition === undefined
+  const keyBytes = Buffer.allocUnsafe(pass ? PASS_KEY_BYTES : 0)
+  const keyView = viewOf(keyBytes)
+  /** The current key's lines, when its key is a string with nothing to escape; else false, having read nothing. */
+  const passGroup = (): boolean => {
+    const klen = merger.member(0).copyStringKey(keyView)
+    if (klen < 0 || !plain(keyView, 0, klen)) return false
+    const f = fragments[n === 1 ? 0 : hashEkey(merger.key) % n]!
+    key = undefined // decoded if a value is not a string to copy
+    let values = 0
+    for (let i = 0; i < merger.size; i++) {
+      const r = merger.member(i)
+      while (r.left > 0) {
+        if ((++values & 0xffff) === 0) tick() // a hot key can run long
+        const len = r.nextValueRange()
+        if (f.copyLine(keyView, klen, r, len)) {
+          counters.written++
+          continue
+        }
+        key ??= utf8Slice(keyBytes, 0, klen)
+        write(key, r.decodeValue(r.valueAt, len), false)
+      }
+    }
+    return true
   }
   ctx.file = ''
   ctx.line = 0
   try {
     while (merger.next()) {
-      key = merger.decodedKey()
       counters.keys++
+      if (pass && passGroup()) continue
+      key = merger.decodedKey()
       try {
         let ret = job.reduce(key, merger.values(), emit, ctx)
         if (ret !== null && typeof ret === 'object' && typeof (ret as Promise<unknown>).then === 'function') ret = await ret

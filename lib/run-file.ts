@@ -336,6 +336,8 @@ export class RunReader {
   key = ''
   /** Values of the current group not yet read. */
   left = 0
+  /** Where the value nextValueRange read starts in `bytes`. */
+  valueAt = 0
   private keyAt = 0
   private fd: number
   private buf: Buffer
@@ -414,6 +416,15 @@ export class RunReader {
 
   /** The next value, decoded: the common msgpack types here, the rest by msgpackr. */
   nextValue (): unknown {
+    const len = this.nextValueRange()
+    return this.decodeValue(this.valueAt, len)
+  }
+
+  /**
+   * Reads the next value without decoding it: its packed bytes are bytes[valueAt, valueAt +
+   * the length this returns), until the reader moves on.
+   */
+  nextValueRange (): number {
     if (this.left <= 0) throw this.corrupt('read past the values of a group')
     this.left--
     let len = this.buf[this.start]!
@@ -423,9 +434,18 @@ export class RunReader {
       len = this.varint()
       this.ensure(len) // (may replace the buffer)
     }
-    const b = this.buf
-    const at = this.start
+    this.valueAt = this.start
     this.start += len
+    return len
+  }
+
+  /** The reader's buffer, where nextValueRange's bytes are, and a view of it. */
+  get bytes (): Buffer { return this.buf }
+  get bytesView (): DataView { return this.view }
+
+  /** The value packed in bytes[at, at + len) (see nextValueRange). */
+  decodeValue (at: number, len: number): unknown {
+    const b = this.buf
     const t = b[at]!
     if (t >= 0xa0 && t < 0xc0) return len === 1 ? '' : utf8Slice(b, at + 1, at + len) // '' (sort lines' value) without a call
     if (t >= 0x90 && t < 0xa0) {
@@ -448,6 +468,21 @@ export class RunReader {
       // a damaged value can be read before its block's CRC is checked (at the block's end)
       throw this.corrupt(`undecodable value (${(e as Error).message})`)
     }
+  }
+
+  /**
+   * When the current key is a string with no NUL (its encoding is 05, UTF-8, 00 01): copies its
+   * UTF-8 bytes to dst at 0 and returns their length; else -1. Call before reading its values.
+   */
+  copyStringKey (dst: DataView): number {
+    const b = this.buf
+    const at = this.keyAt
+    const end = at + this.key.length
+    if (b[at] !== 5 || b[end - 2] !== 0 || b[end - 1] !== 1) return -1
+    const len = end - at - 3
+    // a NUL in the key is escaped in its encoding: a zero byte among these
+    if (len > dst.byteLength || !copyWithoutNul(this.view, at + 1, end - 2, dst, 0)) return -1
+    return len
   }
 
   close (): void {

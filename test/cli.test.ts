@@ -130,6 +130,11 @@ t.test('every job form gives the same word count', async t => {
   t.equal(inline.stdout, expected, 'inline -m/-r sum: word counts')
   const counted = await mrs(t, dir, ['-m', '(line, emit) => { for (const w of line.split(/\\s+/)) if (w) emit(w, null) }', '-r', 'count', '-q', 'in.txt'])
   t.equal(counted.stdout, expected, 'inline -r count')
+  // -r identity: every pair written, in key order, values in input order (like `sort -s -k1,1`)
+  const pairs = await mrs(t, dir, ['-m', '(line, emit, ctx) => { for (const w of line.split(/\\s+/)) if (w) emit(w, ctx.line) }', '-r', 'identity', '--workers', '2', '-q', 'in.txt'])
+  const want = input.split('\n').flatMap((l, i) => l.split(/\s+/).filter(Boolean).map(w => [w, i + 1] as const))
+    .sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0])) || a[1] - b[1])
+  t.equal(pairs.stdout, want.map(([w, n]) => `${w}\t${n}\n`).join(''), 'inline -r identity')
 })
 
 t.test('map throws: exit 1 naming file:line, the phase and the job frames', async t => {

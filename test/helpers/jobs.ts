@@ -4,6 +4,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
+// the package's entry, for jobs that import from it (they are written outside the package)
+const PACKAGE = new URL('../../dist/lib/index.js', import.meta.url).href
+
 export interface JobSource {
   name: string
   /** File extension: mjs (named exports), or cjs (module.exports). */
@@ -235,6 +238,23 @@ export const combine = reduce
 ${sum}
 export const reduce = sum
 export const combine = sum
+`,
+  },
+  // The built-in identity reducer, whose lines are copied from the runs as bytes where key and
+  // value are strings with nothing to escape (reduce.ts): whole lines as keys (with tabs, CRs,
+  // NULs, non-ASCII and very long ones), string values to copy or escape, number values, and
+  // keys of other types, within one key's values too.
+  identityReduce: {
+    name: 'identityReduce',
+    ext: 'mjs',
+    source: `import { identity } from ${JSON.stringify(PACKAGE)}
+export function map (line, emit, ctx) {
+  emit(line, '')
+  const first = line.split(/\\s+/).find(Boolean)
+  if (first !== undefined) emit(first, ctx.line % 3 === 0 ? ctx.line : [...line].slice(0, 40).join(''))
+  if (ctx.line % 5 === 0) emit([line.length % 3, first ?? null], { at: ctx.line })
+}
+export const reduce = identity
 `,
   },
 }
