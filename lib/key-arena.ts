@@ -6,7 +6,7 @@
 // job's key string dies young, its bytes are hashed and compared (key-index.ts), the sort and
 // the writer read the arena, and a key takes its UTF-8 length, not two bytes a character.
 // UTF-8 byte order is code point order (SPEC §2), so the keys sort as bytes.
-import { utf8Slice, utf8Write } from './bytes.js'
+import { copyBytes, utf8Slice, utf8Write, viewOf } from './bytes.js'
 import { encodeStringKey } from './keys.js'
 
 // keys this short are encoded by a loop here while they are ASCII (a call into C++ costs more);
@@ -19,6 +19,7 @@ const ARENA_MAX = 1 << 30
 
 export class KeyArena {
   bytes: Buffer
+  private view: DataView
   /** Key i is bytes[ends[i - 1] (0 for i = 0), ends[i]). */
   ends = new Int32Array(MIN_KEYS)
   size = 0
@@ -29,6 +30,7 @@ export class KeyArena {
   /** `bytes` to start with; it doubles when full, up to `limit` (unless one key needs more). */
   constructor (bytes: number, private readonly limit: number) {
     this.bytes = Buffer.allocUnsafeSlow(Math.max(MIN_BYTES, Math.min(bytes, limit, ARENA_MAX)))
+    this.view = viewOf(this.bytes)
   }
 
   /** Whether a key of `chars` UTF-16 units might not fit under ARENA_MAX. */
@@ -70,6 +72,17 @@ export class KeyArena {
     return (this.staged = p - from)
   }
 
+  /**
+   * As `stage`, for a key given as its UTF-8 bytes, src[start, end) (a map's record emitted as
+   * its key: copied from the input, not encoded from the string again).
+   */
+  stageBytes (src: DataView, start: number, end: number): number {
+    const len = end - start
+    if (this.used + len > this.bytes.length) this.grow(len)
+    copyBytes(src, start, end, this.view, this.used)
+    return (this.staged = len)
+  }
+
   /** Makes the staged bytes a key; returns its index. */
   commit (): number {
     if (this.size === this.ends.length) {
@@ -98,6 +111,7 @@ export class KeyArena {
     const bytes = Buffer.allocUnsafeSlow(Math.max(this.used + need, Math.min(2 * this.bytes.length, this.limit, ARENA_MAX)))
     this.bytes.copy(bytes, 0, 0, this.used)
     this.bytes = bytes
+    this.view = viewOf(bytes)
   }
 }
 

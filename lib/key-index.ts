@@ -21,8 +21,12 @@ export class KeyIndex {
 
   /** The key's index in the arena, or -1: then its bytes are staged there, and `insert` adds it. */
   find (key: string): number {
+    return this.findStaged(this.arena.stage(key))
+  }
+
+  /** As `find`, for the key the arena has staged (`len` bytes). */
+  findStaged (len: number): number {
     const arena = this.arena
-    const len = arena.stage(key)
     const b = arena.bytes
     const from = arena.used
     // FNV-1a over the bytes, seeded

@@ -4,6 +4,7 @@ import { Collector, CombineError, type SpillCounters } from './collect.js'
 import { MrstreamError, describeUserError, overBadRecordLimit } from './errors.js'
 import { KeyError } from './keys.js'
 import { recordsOf, type Chunk, type Format } from './records.js'
+import { viewOf } from './bytes.js'
 import type { RunInfo } from './run-file.js'
 import { ValueError } from './values.js'
 import { jobError, type Context, type Job } from './job.js'
@@ -48,7 +49,7 @@ export class MapTask {
   }
 
   async chunk (chunk: Chunk): Promise<void> {
-    const { records, lines, invalidUtf8, errors } = recordsOf(chunk, this.opts.format)
+    const { records, lines, ends, invalidUtf8, errors } = recordsOf(chunk, this.opts.format)
     const c = this.counters
     c.bytes += chunk.data.byteLength
     c.invalidUtf8 += invalidUtf8
@@ -61,11 +62,26 @@ export class MapTask {
     const collector = this.collector
     // With --max-bad-records a failing record's pairs must not count: stage them until map returns.
     const staged = this.opts.maxBadRecords > 0
+    let i = 0
+    let record: unknown
+    const data = viewOf(chunk.data)
     const emit = staged
       ? (k: unknown, v: unknown) => { this.pending.push([k, v]) }
-      : (k: unknown, v: unknown) => { c.pairs++; collector.add(k, v) }
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]
+      : ends === null
+        ? (k: unknown, v: unknown) => { c.pairs++; collector.add(k, v) }
+        : (k: unknown, v: unknown) => {
+            c.pairs++
+            if (k !== record) return collector.add(k, v)
+            // the line itself as the key (sort, count lines): its bytes are in the chunk, less a
+            // CR the record dropped (sort lines, 200 MB, 4 alternating: map phase medians 4.54 -> 4.38
+            // s, CPU 12.4 -> 11.9 s; a long key is otherwise a call into C++ to encode)
+            const start = i === 0 ? 0 : ends[i - 1]! + 1
+            let end = ends[i]!
+            if (end > start && data.getUint8(end - 1) === 13) end--
+            collector.addBytes(k as string, data, start, end, v)
+          }
+    for (; i < records.length; i++) {
+      record = records[i]
       ctx.line = lines === null ? chunk.firstLine + i : lines[i]!
       c.records++
       try {
