@@ -52,6 +52,36 @@ export function copyBytes (src: DataView, start: number, end: number, dst: DataV
   for (; i < end; i++, at++) dst.setUint8(at, src.getUint8(i))
 }
 
+/** Whether no byte of view[start, end) is zero, looked at 4 at a time. */
+export function withoutNul (view: DataView, start: number, end: number): boolean {
+  let i = start
+  for (; i + 4 <= end; i += 4) {
+    const w = view.getUint32(i, true)
+    if (((w - 0x01010101) & ~w & 0x80808080) !== 0) return false // a zero byte (exact: "haszero")
+  }
+  for (; i < end; i++) if (view.getUint8(i) === 0) return false
+  return true
+}
+
+/**
+ * Byte order of a[aStart, aStart + aLen) and b[bStart, bStart + bLen) (shorter first when one
+ * is a prefix of the other), 4 bytes at a time, read big-endian so that words compare as bytes.
+ */
+export function compareBytes (a: DataView, aStart: number, aLen: number, b: DataView, bStart: number, bLen: number): number {
+  const n = Math.min(aLen, bLen)
+  let i = 0
+  for (; i + 4 <= n; i += 4) {
+    const x = a.getUint32(aStart + i)
+    const y = b.getUint32(bStart + i)
+    if (x !== y) return x < y ? -1 : 1
+  }
+  for (; i < n; i++) {
+    const d = a.getUint8(aStart + i) - b.getUint8(bStart + i)
+    if (d !== 0) return d
+  }
+  return aLen - bLen
+}
+
 /**
  * Copies src[start, end) to dst at `at`, 4 bytes at a time, unless a NUL is among them:
  * false then, with dst partly written. A 60-byte line: 190 -> 80-100 ns (a byte at a time).

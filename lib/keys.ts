@@ -17,7 +17,7 @@ const TAG_NULL = 1
 const TAG_FALSE = 2
 const TAG_TRUE = 3
 const TAG_NUMBER = 4
-const TAG_STRING = 5
+export const TAG_STRING = 5
 const TAG_ARRAY = 6
 // arrays in a key may nest this deep (it also stops an array that holds itself)
 const MAX_DEPTH = 1000

@@ -8,6 +8,7 @@ import { KeyError, type Key } from './keys.js'
 import { RunReader, RunWriter, readFooter, type RunInfo } from './run-file.js'
 import { ValueError } from './values.js'
 import { tick } from './heartbeat.js'
+import { viewOf } from './bytes.js'
 import type { Context, ReduceFn } from './job.js'
 
 /** Where a reader starts for a key range: the last block whose first key is <= lo. */
@@ -23,25 +24,28 @@ export function startBlock (blocks: Array<[number, string, number, number]>, lo:
  * has a current group with key < hi, ordered by (key, index).
  */
 export class Merger {
-  /** The current key (encoded). */
-  key = ''
   /** Indexes of the readers holding the current key, in run order: the first `size` (reused). */
   private readonly current: number[] = []
   size = 0
   private readonly readers: RunReader[]
   private readonly heap: number[] = []
-  private readonly hi: string | null
+  // the key range's ends as bytes (keys are compared as bytes in the readers' buffers)
+  private readonly lo: Buffer | null
+  private readonly loView: DataView | null
+  private readonly hi: Buffer | null
+  private readonly hiView: DataView | null
   private started = false
-  private readonly lo: string | null
 
   constructor (runs: string[], opts: { lo?: string | null, hi?: string | null, bufferBytes?: number } = {}) {
-    this.lo = opts.lo ?? null
-    this.hi = opts.hi ?? null
+    this.lo = opts.lo == null ? null : Buffer.from(opts.lo, 'latin1')
+    this.loView = this.lo === null ? null : viewOf(this.lo)
+    this.hi = opts.hi == null ? null : Buffer.from(opts.hi, 'latin1')
+    this.hiView = this.hi === null ? null : viewOf(this.hi)
     this.readers = []
     try {
       for (const path of runs) {
         const footer = readFooter(path)
-        this.readers.push(new RunReader(path, footer, startBlock(footer.blocks, this.lo), opts.bufferBytes))
+        this.readers.push(new RunReader(path, footer, startBlock(footer.blocks, opts.lo ?? null), opts.bufferBytes))
       }
     } catch (e) {
       this.close()
@@ -62,10 +66,15 @@ export class Merger {
     this.size = 0
     if (this.heap.length === 0) return false
     const first = this.pop()
-    this.key = this.readers[first]!.key
     current[this.size++] = first
-    while (this.heap.length > 0 && this.readers[this.heap[0]!]!.key === this.key) current[this.size++] = this.pop()
+    const top = this.readers[first]!
+    while (this.heap.length > 0 && this.readers[this.heap[0]!]!.compareKey(top) === 0) current[this.size++] = this.pop()
     return true
+  }
+
+  /** The current key, encoded ('' when there is none). */
+  get key (): string {
+    return this.size === 0 ? '' : this.readers[this.current[0]!]!.key
   }
 
   /** The current key, decoded (before its values are read). */
@@ -98,17 +107,16 @@ export class Merger {
     const r = this.readers[i]!
     for (;;) {
       if (!r.nextGroup()) return
-      if (this.lo !== null && r.key < this.lo) continue
-      if (this.hi !== null && r.key >= this.hi) return
+      if (this.lo !== null && r.compareKeyTo(this.lo, this.loView!) < 0) continue
+      if (this.hi !== null && r.compareKeyTo(this.hi, this.hiView!) >= 0) return
       this.push(i)
       return
     }
   }
 
   private less (a: number, b: number): boolean {
-    const ka = this.readers[a]!.key
-    const kb = this.readers[b]!.key
-    return ka < kb || (ka === kb && a < b)
+    const c = this.readers[a]!.compareKey(this.readers[b]!)
+    return c < 0 || (c === 0 && a < b)
   }
 
   private push (i: number): void {

@@ -10,8 +10,8 @@ import { crc32 } from 'node:zlib'
 import { pack, unpack } from 'msgpackr'
 import { MrstreamError } from './errors.js'
 import { packValue, unpackValue } from './values.js'
-import { decodeKey, encodeStringKey, isStringEkey, type Key } from './keys.js'
-import { copyWithoutNul, isAscii, latin1Slice, latin1Write, utf8Slice, utf8Write, viewOf } from './bytes.js'
+import { TAG_STRING, decodeKey, encodeStringKey, type Key } from './keys.js'
+import { compareBytes, copyWithoutNul, isAscii, latin1Slice, latin1Write, utf8Slice, utf8Write, viewOf, withoutNul } from './bytes.js'
 
 const MAGIC = 'MRSRUN01'
 const TRAILER = 12
@@ -332,13 +332,15 @@ function openRead (path: string): number {
  */
 export class RunReader {
   readonly path: string
-  /** The current group's ekey (valid after nextGroup() returned true). */
-  key = ''
   /** Values of the current group not yet read. */
   left = 0
   /** Where the value nextValueRange read starts in `bytes`. */
   valueAt = 0
+  // The current group's ekey: bytes [keyAt, keyAt + keyLen) of buf, as a string once asked
+  // for (merges compare the bytes; most groups never need the string).
   private keyAt = 0
+  private keyLen = 0
+  private keyString: string | undefined = ''
   private fd: number
   private buf: Buffer
   private view: DataView
@@ -362,10 +364,28 @@ export class RunReader {
     this.view = viewOf(this.buf)
   }
 
+  /** The current group's ekey (after nextGroup() returned true; '' at the end). */
+  get key (): string {
+    this.keyString ??= latin1Slice(this.buf, this.keyAt, this.keyAt + this.keyLen)
+    return this.keyString
+  }
+
+  /** Byte order of this reader's current key and `other`'s (that of their ekey strings). */
+  compareKey (other: RunReader): number {
+    return compareBytes(this.view, this.keyAt, this.keyLen, other.view, other.keyAt, other.keyLen)
+  }
+
+  /** Byte order of the current key and an ekey given as bytes. */
+  compareKeyTo (ekey: Buffer, ekeyView: DataView): number {
+    return compareBytes(this.view, this.keyAt, this.keyLen, ekeyView, 0, ekey.length)
+  }
+
   /** Moves to the next group (skipping unread values of this one); false at the end of the run. */
   nextGroup (): boolean {
     while (this.left > 0) this.skipValue()
-    if (this.fileOff + this.start >= this.bodyEnd) { this.key = ''; return false }
+    this.keyString = '' // (reading the head below may move the buffer: nothing to keep)
+    this.keyLen = 0
+    if (this.fileOff + this.start >= this.bodyEnd) return false
     // the common case in short: one-byte lengths, the group's head in the buffer (a merge of
     // text lines, sort job 200 MB, 4 alternating: reduce phase 3.32 -> 2.87 s)
     const b = this.buf
@@ -373,7 +393,8 @@ export class RunReader {
     const short = b[at]!
     if (short < 0x80 && at + short + 2 <= this.end && b[at + short + 1]! < 0x80) {
       this.keyAt = at + 1
-      this.key = latin1Slice(b, at + 1, at + 1 + short)
+      this.keyLen = short
+      this.keyString = undefined
       this.left = b[at + short + 1]!
       this.start = at + short + 2
       return true
@@ -383,7 +404,8 @@ export class RunReader {
     this.ensure(Math.min(klen + 10, this.bodyEnd - this.fileOff - this.start))
     if (klen > this.end - this.start) throw this.corrupt('group runs past the end of the body')
     this.keyAt = this.start
-    this.key = latin1Slice(this.buf, this.start, this.start + klen)
+    this.keyLen = klen
+    this.keyString = undefined
     this.start += klen
     this.left = this.varint()
     return true
@@ -391,16 +413,15 @@ export class RunReader {
 
   /**
    * The current key as the job emitted it; call before reading its values. A string key
-   * without NULs is decoded from its bytes in one step, not from the ekey string; when they
-   * are ASCII, they read the same as the ekey's latin1 characters, and the key is a slice of
-   * it, with no call into C++ (sort job, 200 MB, 4 alternating: reduce phase 3.01 -> 2.81 s).
+   * without NULs (05, UTF-8, 00 01) is decoded from its bytes in one step, without its ekey
+   * string; when they are ASCII, as latin1, which is cheaper.
    */
   decodedKey (): Key {
-    const key = this.key
-    if (!isStringEkey(key) || key.indexOf('\0') !== key.length - 2 || key.charCodeAt(key.length - 1) !== 1) return decodeKey(key)
+    const b = this.buf
     const from = this.keyAt + 1
-    const to = this.keyAt + key.length - 2
-    return isAscii(this.view, from, to) ? key.slice(1, key.length - 2) : utf8Slice(this.buf, from, to)
+    const to = this.keyAt + this.keyLen - 2
+    if (b[this.keyAt] !== TAG_STRING || b[to] !== 0 || b[to + 1] !== 1 || !withoutNul(this.view, from, to)) return decodeKey(this.key)
+    return isAscii(this.view, from, to) ? latin1Slice(b, from, to) : utf8Slice(b, from, to)
   }
 
   /** The next value's packed bytes; valid until the reader moves on. */
@@ -477,8 +498,8 @@ export class RunReader {
   copyStringKey (dst: DataView): number {
     const b = this.buf
     const at = this.keyAt
-    const end = at + this.key.length
-    if (b[at] !== 5 || b[end - 2] !== 0 || b[end - 1] !== 1) return -1
+    const end = at + this.keyLen
+    if (b[at] !== TAG_STRING || b[end - 2] !== 0 || b[end - 1] !== 1) return -1
     const len = end - at - 3
     // a NUL in the key is escaped in its encoding: a zero byte among these
     if (len > dst.byteLength || !copyWithoutNul(this.view, at + 1, end - 2, dst, 0)) return -1
@@ -513,6 +534,8 @@ export class RunReader {
   private ensure (n: number): void {
     if (this.end - this.start >= n) return
     if (this.fileOff + this.start + n > this.bodyEnd) throw this.corrupt('group runs past the end of the body')
+    // the bytes before `start` go: the current key's among them (its values are being read)
+    this.keyString ??= latin1Slice(this.buf, this.keyAt, this.keyAt + this.keyLen)
     if (n > this.buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(n, this.buf.length * 2))
       this.buf.copy(bigger, 0, this.start, this.end)

@@ -1,9 +1,9 @@
-// bytes.ts and reduce.ts: the 4-bytes-at-a-time scans agree with a byte at a time, for any
-// bytes, any alignment, and NULs or characters tsv escapes anywhere (also beside 0x80-0xff
-// bytes, which the bit tricks must not mistake for them).
+// bytes.ts and reduce.ts: the 4-bytes-at-a-time scans, copies and comparisons agree with a
+// byte at a time, for any bytes, any alignment, and NULs or characters tsv escapes anywhere
+// (also beside 0x80-0xff bytes, which the bit tricks must not mistake for them).
 import t from 'tap'
 import fc from 'fast-check'
-import { copyWithoutNul, viewOf } from '../dist/lib/bytes.js'
+import { compareBytes, copyBytes, copyWithoutNul, viewOf, withoutNul } from '../dist/lib/bytes.js'
 import { plain } from '../dist/lib/reduce.js'
 
 // bytes near the ones the tricks look for: 0, 9, 10, 13, 14, 92 and their neighbours, the
@@ -30,5 +30,39 @@ t.test('plain is false exactly when a byte is \\t, \\n, \\r or \\\\', async t =>
     b.set(a, pad)
     return plain(viewOf(b), pad, pad + a.length) === !a.some(c => c === 9 || c === 10 || c === 13 || c === 92)
   }), { numRuns: 3000 })
+  t.pass()
+})
+
+t.test('withoutNul is false exactly when a byte is 0', async t => {
+  fc.assert(fc.property(bytes, fc.nat(7), (a, pad) => {
+    const b = Buffer.alloc(pad + a.length + 3, 0) // NULs around: outside the range, never seen
+    b.set(a, pad)
+    return withoutNul(viewOf(b), pad, pad + a.length) === !a.includes(0)
+  }), { numRuns: 3000 })
+  t.pass()
+})
+
+t.test('copyBytes copies any bytes, and nothing around them', async t => {
+  fc.assert(fc.property(bytes, fc.nat(7), fc.nat(7), (a, pad, at) => {
+    const src = Buffer.alloc(pad + a.length + 3, 0xaa)
+    src.set(a, pad)
+    const dst = Buffer.alloc(at + a.length + 3, 0x55)
+    copyBytes(viewOf(src), pad, pad + a.length, viewOf(dst), at)
+    return dst.subarray(at, at + a.length).equals(Buffer.from(a)) && dst[at + a.length] === 0x55 && (at === 0 || dst[at - 1] === 0x55)
+  }), { numRuns: 3000 })
+  t.pass()
+})
+
+t.test('compareBytes orders as Buffer.compare does, at any alignment', async t => {
+  // pairs that often share a prefix, so that words and tails both decide
+  const pair = fc.tuple(bytes, bytes, bytes).map(([p, x, y]) => [[...p, ...x], [...p, ...y]] as const)
+  fc.assert(fc.property(pair, fc.nat(7), fc.nat(7), ([x, y], px, py) => {
+    const a = Buffer.alloc(px + x.length + 5, 0xff)
+    a.set(x, px)
+    const b = Buffer.alloc(py + y.length + 5, 0)
+    b.set(y, py)
+    const c = compareBytes(viewOf(a), px, x.length, viewOf(b), py, y.length)
+    return Math.sign(c) === Buffer.compare(Buffer.from(x), Buffer.from(y))
+  }), { numRuns: 5000 })
   t.pass()
 })
