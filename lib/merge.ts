@@ -37,15 +37,17 @@ export class Merger {
   private started = false
 
   constructor (runs: string[], opts: { lo?: string | null, hi?: string | null, bufferBytes?: number } = {}) {
-    this.lo = opts.lo == null ? null : Buffer.from(opts.lo, 'latin1')
+    const lo = opts.lo ?? null
+    const hi = opts.hi ?? null
+    this.lo = lo === null ? null : Buffer.from(lo, 'latin1')
     this.loView = this.lo === null ? null : viewOf(this.lo)
-    this.hi = opts.hi == null ? null : Buffer.from(opts.hi, 'latin1')
+    this.hi = hi === null ? null : Buffer.from(hi, 'latin1')
     this.hiView = this.hi === null ? null : viewOf(this.hi)
     this.readers = []
     try {
       for (const path of runs) {
         const footer = readFooter(path)
-        this.readers.push(new RunReader(path, footer, startBlock(footer.blocks, opts.lo ?? null), opts.bufferBytes))
+        this.readers.push(new RunReader(path, footer, startBlock(footer.blocks, lo), opts.bufferBytes))
       }
     } catch (e) {
       this.close()

@@ -76,9 +76,10 @@ class Fragment extends LineBuffer {
 
   /**
    * An identity reduce's line straight from a run: the key's bytes, k[0, klen) (nothing to
-   * escape), TAB, then the value `r` just read (nextValueRange: `len` bytes) as its UTF-8 bytes, when it is a
-   * string with nothing to escape. False, having written nothing, for any other value, or a
-   * line that might not fit the buffer: the caller decodes the value and formats the line.
+   * escape), TAB, then the value `r` just read (nextValueRange: `len` bytes) as its UTF-8
+   * bytes, when it is a string with nothing to escape. False, having written nothing, for any
+   * other value, or a line that might not fit the buffer: the caller decodes the value and
+   * formats the line.
    */
   copyLine (k: DataView, klen: number, r: RunReader, len: number): boolean {
     const at = r.valueAt
@@ -181,7 +182,7 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
   const pass = tsv && isIdentity(job.reduce) && job.partition === undefined
   const keyBytes = Buffer.allocUnsafe(pass ? PASS_KEY_BYTES : 0)
   const keyView = viewOf(keyBytes)
-  /** The current key's lines, when its key is a string with nothing to escape; else false, having read nothing. */
+  /** The current key's lines, when the key is a string with nothing to escape; else false, having read nothing. */
   const passGroup = (): boolean => {
     const klen = merger.member(0).copyStringKey(keyView)
     if (klen < 0 || !plain(keyView, 0, klen)) return false
