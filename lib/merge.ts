@@ -30,19 +30,15 @@ export class Merger {
   private readonly readers: RunReader[]
   private readonly heap: number[] = []
   // the key range's ends as bytes (keys are compared as bytes in the readers' buffers)
-  private readonly lo: Buffer | null
-  private readonly loView: DataView | null
-  private readonly hi: Buffer | null
-  private readonly hiView: DataView | null
+  private readonly lo: DataView | null
+  private readonly hi: DataView | null
   private started = false
 
   constructor (runs: string[], opts: { lo?: string | null, hi?: string | null, bufferBytes?: number } = {}) {
     const lo = opts.lo ?? null
     const hi = opts.hi ?? null
-    this.lo = lo === null ? null : Buffer.from(lo, 'latin1')
-    this.loView = this.lo === null ? null : viewOf(this.lo)
-    this.hi = hi === null ? null : Buffer.from(hi, 'latin1')
-    this.hiView = this.hi === null ? null : viewOf(this.hi)
+    this.lo = lo === null ? null : viewOf(Buffer.from(lo, 'latin1'))
+    this.hi = hi === null ? null : viewOf(Buffer.from(hi, 'latin1'))
     this.readers = []
     try {
       for (const path of runs) {
@@ -109,8 +105,8 @@ export class Merger {
     const r = this.readers[i]!
     for (;;) {
       if (!r.nextGroup()) return
-      if (this.lo !== null && r.compareKeyTo(this.lo, this.loView!) < 0) continue
-      if (this.hi !== null && r.compareKeyTo(this.hi, this.hiView!) >= 0) return
+      if (this.lo !== null && r.compareKeyTo(this.lo) < 0) continue
+      if (this.hi !== null && r.compareKeyTo(this.hi) >= 0) return
       this.push(i)
       return
     }

@@ -376,8 +376,8 @@ export class RunReader {
   }
 
   /** Byte order of the current key and an ekey given as bytes. */
-  compareKeyTo (ekey: Buffer, ekeyView: DataView): number {
-    return compareBytes(this.view, this.keyAt, this.keyLen, ekeyView, 0, ekey.length)
+  compareKeyTo (ekey: DataView): number {
+    return compareBytes(this.view, this.keyAt, this.keyLen, ekey, 0, ekey.byteLength)
   }
 
   /** Moves to the next group (skipping unread values of this one); false at the end of the run. */
@@ -417,11 +417,17 @@ export class RunReader {
    * string; when they are ASCII, as latin1, which is cheaper.
    */
   decodedKey (): Key {
-    const b = this.buf
     const from = this.keyAt + 1
-    const to = this.keyAt + this.keyLen - 2
-    if (b[this.keyAt] !== TAG_STRING || b[to] !== 0 || b[to + 1] !== 1 || !withoutNul(this.view, from, to)) return decodeKey(this.key)
-    return isAscii(this.view, from, to) ? latin1Slice(b, from, to) : utf8Slice(b, from, to)
+    const to = this.stringKeyEnd()
+    if (to === -1 || !withoutNul(this.view, from, to)) return decodeKey(this.key)
+    return isAscii(this.view, from, to) ? latin1Slice(this.buf, from, to) : utf8Slice(this.buf, from, to)
+  }
+
+  /** Where the current key's UTF-8 bytes end if it is a string (05, UTF-8, 00 01; a NUL among them is escaped); else -1. */
+  private stringKeyEnd (): number {
+    const b = this.buf
+    const end = this.keyAt + this.keyLen
+    return b[this.keyAt] === TAG_STRING && b[end - 2] === 0 && b[end - 1] === 1 ? end - 2 : -1
   }
 
   /** The next value's packed bytes; valid until the reader moves on. */
@@ -496,14 +502,11 @@ export class RunReader {
    * UTF-8 bytes to dst at 0 and returns their length; else -1. Call before reading its values.
    */
   copyStringKey (dst: DataView): number {
-    const b = this.buf
-    const at = this.keyAt
-    const end = at + this.keyLen
-    if (b[at] !== TAG_STRING || b[end - 2] !== 0 || b[end - 1] !== 1) return -1
-    const len = end - at - 3
+    const from = this.keyAt + 1
+    const to = this.stringKeyEnd()
     // a NUL in the key is escaped in its encoding: a zero byte among these
-    if (len > dst.byteLength || !copyWithoutNul(this.view, at + 1, end - 2, dst, 0)) return -1
-    return len
+    if (to === -1 || to - from > dst.byteLength || !copyWithoutNul(this.view, from, to, dst, 0)) return -1
+    return to - from
   }
 
   close (): void {
