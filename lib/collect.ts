@@ -27,10 +27,11 @@ class Multi {
 
 interface Other { key: unknown, slot: unknown }
 
-// Costs in bytes: a string key's index slots (at most half full), end offset and value slot,
-// besides its UTF-8 bytes; an appended pair's end offset and value slot; a Map slot with its
-// key's header (other keys, measured with heapUsed after gc()); a Multi with its array; a value.
-const STRING_KEY_BYTES = 32
+// Costs in bytes: a string key's index slots (16 bytes each, at most half full), end offset
+// and value slot, besides its UTF-8 bytes; an appended pair's end offset and value slot; a Map
+// slot with its key's header (other keys, measured with heapUsed after gc()); a Multi with its
+// array; a value.
+const STRING_KEY_BYTES = 48
 const ARENA_PAIR_BYTES = 12
 const KEY_BYTES = 100
 const MULTI_BYTES = 80
