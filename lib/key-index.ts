@@ -21,6 +21,7 @@ export class KeyIndex {
   private slots = new Int32Array(4 * MIN_SLOTS)
   private mask = MIN_SLOTS - 1
   private count = 0
+  private readonly hashMask: number
   // the slot where the last failed find stopped, and what insert writes there
   private missSlot = -1
   private missTag = 0
@@ -31,8 +32,6 @@ export class KeyIndex {
   constructor (private readonly arena: KeyArena, hashBits = 32) {
     this.hashMask = hashBits >= 32 ? -1 : (1 << hashBits) - 1
   }
-
-  private readonly hashMask: number
 
   /** The key's index in the arena, or -1: then its bytes are staged there, and `insert` adds it. */
   find (key: string): number {
