@@ -8,7 +8,7 @@
 // a longer key's offset and length in the arena. So a probe decides on a short key from its
 // slot alone, and finds a long key's bytes without reading the arena's offsets: at 1M distinct
 // words (a 1 GiB word count's buffer), a lookup that read the slot, the offsets and the bytes
-// took 391 ns; 231 ns reading the slot only (medians of 5, words of a Zipf text).
+// took 391 ns; 231 ns reading the slot only (best of 5, words of a Zipf text).
 import { sameRange, type KeyArena } from './key-arena.js'
 
 // A per-process seed, so that keys chosen to collide in one run do not collide in another.
