@@ -52,12 +52,16 @@ export function copyBytes (src: DataView, start: number, end: number, dst: DataV
   for (; i < end; i++, at++) dst.setUint8(at, src.getUint8(i))
 }
 
+/** Whether one of a 32-bit word's 4 bytes is zero (exact, not a heuristic: the "haszero" bit trick). */
+function hasZeroByte (w: number): boolean {
+  return ((w - 0x01010101) & ~w & 0x80808080) !== 0
+}
+
 /** Whether no byte of view[start, end) is zero, looked at 4 at a time. */
 export function withoutNul (view: DataView, start: number, end: number): boolean {
   let i = start
   for (; i + 4 <= end; i += 4) {
-    const w = view.getUint32(i, true)
-    if (((w - 0x01010101) & ~w & 0x80808080) !== 0) return false // a zero byte (exact: "haszero")
+    if (hasZeroByte(view.getUint32(i, true))) return false
   }
   for (; i < end; i++) if (view.getUint8(i) === 0) return false
   return true
@@ -90,7 +94,7 @@ export function copyWithoutNul (src: DataView, start: number, end: number, dst: 
   let i = start
   for (; i + 4 <= end; i += 4, at += 4) {
     const w = src.getUint32(i, true)
-    if (((w - 0x01010101) & ~w & 0x80808080) !== 0) return false // a zero byte (exact: bit tricks, "haszero")
+    if (hasZeroByte(w)) return false
     dst.setUint32(at, w, true)
   }
   for (; i < end; i++, at++) {

@@ -537,8 +537,9 @@ export class RunReader {
   private ensure (n: number): void {
     if (this.end - this.start >= n) return
     if (this.fileOff + this.start + n > this.bodyEnd) throw this.corrupt('group runs past the end of the body')
-    // the bytes before `start` go: the current key's among them (its values are being read)
-    this.keyString ??= latin1Slice(this.buf, this.keyAt, this.keyAt + this.keyLen)
+    // the bytes before `start` go: the current key's among them (its values are being read),
+    // so its string is made now
+    void this.key
     if (n > this.buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(n, this.buf.length * 2))
       this.buf.copy(bigger, 0, this.start, this.end)
