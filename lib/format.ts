@@ -1,9 +1,11 @@
 // Output lines: tsv (`key<TAB>value`, strings as is with \\ \t \r \n escaped, the rest JSON)
 // or ndjson (`[key, value]`). Values JSON cannot express are rendered so the line stays valid:
 // undefined and NaN/Infinity as null (JSON's rule), bigint as a decimal string, Map as an
-// object, Set as an array, Uint8Array as an array of bytes.
+// object, Set as an array, Uint8Array as an array of bytes. A value the engine cannot carry
+// (SPEC §2: a function, a symbol, a class instance, a lone surrogate) is refused (ValueError),
+// as it is on the map side, never written changed.
 
-import { packValue } from './values.js'
+import { checkValue, packValue } from './values.js'
 
 /** `pairs` (internal): one base64 msgpack [key, value] per line, between the steps of a chain. */
 export type OutputFormat = 'tsv' | 'ndjson' | 'pairs'
@@ -41,8 +43,9 @@ function isScalars (a: unknown[]): boolean {
 }
 
 export function formatPair (format: OutputFormat, key: unknown, value: unknown): string {
-  if (format === 'ndjson') return toJson([key, value]) + '\n'
   if (format === 'pairs') return packValue([key, value]).toString('base64') + '\n'
+  if (typeof value !== 'number' && !(Array.isArray(value) && isScalars(value))) checkValue(value)
+  if (format === 'ndjson') return toJson([key, value]) + '\n'
   const k = typeof key === 'string' ? escapeTsv(key) : toJson(key)
   const v = typeof value === 'string' ? escapeTsv(value) : toJson(value)
   return k + '\t' + v + '\n'

@@ -4,11 +4,11 @@
 // sorted output.
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { LineBuffer, copyBytes, latin1Write, utf8Slice, utf8Write, viewOf } from './bytes.js'
-import { MrstreamError, describeUserError, overBadRecordLimit } from './errors.js'
-import { KeyError, encodeKey, hashEkey, showKey } from './keys.js'
+import { MrstreamError, overBadRecordLimit } from './errors.js'
+import { encodeKey, hashEkey, showKey } from './keys.js'
 import { formatPair, toJson, type OutputFormat } from './format.js'
 import { Merger } from './merge.js'
-import { isIdentity, type Context, type Job } from './job.js'
+import { isIdentity, jobError, type Context, type Job } from './job.js'
 import type { RunReader } from './run-file.js'
 import type { BadRecord } from './map.js'
 import { tick } from './heartbeat.js'
@@ -52,6 +52,8 @@ class Fragment extends LineBuffer {
    * needs escaping or the line might not fit the buffer: the caller formats the line.
    */
   writeTsv (k: string, v: string | number): boolean {
+    // (a lone surrogate would be written as U+FFFD: formatPair refuses it)
+    if (typeof v === 'string' && !v.isWellFormed()) return false
     const value = typeof v === 'number' ? toJson(v) : v
     const most = 3 * (k.length + value.length) + 2
     if (this.used + most > this.buf.length) {
@@ -222,9 +224,8 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
       } catch (e) {
         lines.length = 0
         if (e instanceof MrstreamError) throw e
-        const err = e instanceof KeyError
-          ? new MrstreamError('MRS_ERR_KEY', `reduce for key ${showKey(key)}: ${e.message}`, { phase: 'reduce', key })
-          : new MrstreamError('MRS_ERR_REDUCE', `reduce failed for key ${showKey(key)}: ${describeUserError(e)}`, { phase: 'reduce', key }, e)
+        // a key or value the engine cannot carry fails the job (MRS_ERR_KEY, MRS_ERR_VALUE), as in map
+        const err = jobError(e, 'reduce', `key ${showKey(key)}`, { phase: 'reduce', key })
         counters.badRecords++
         if (err.code !== 'MRS_ERR_REDUCE' || opts.badSoFar + counters.badRecords > opts.maxBadRecords) {
           throw err.code === 'MRS_ERR_REDUCE' ? overBadRecordLimit(err, opts.maxBadRecords) : err

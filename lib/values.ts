@@ -52,6 +52,16 @@ export function unpackValue (bytes: Uint8Array): unknown {
   return packr.unpack(bytes)
 }
 
+/**
+ * Throws ValueError for a value the engine cannot carry unchanged (as packValue would), without
+ * packing it: a reduce's output value, written as JSON, must not lose a function or a class
+ * instance's prototype quietly either.
+ */
+export function checkValue (v: unknown): void {
+  const t = typeof v
+  if (t === 'object' || t === 'function' || t === 'symbol' || t === 'string') toWire(v, 0)
+}
+
 /** True for values kept as they are in the collect buffer; others are kept packed (a snapshot). */
 export function isPlain (v: unknown): boolean {
   const t = typeof v

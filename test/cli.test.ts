@@ -171,6 +171,24 @@ t.test('reduce throws: exit 1 naming the key and the phase', async t => {
   t.equal(r.stdout, '')
 })
 
+t.test('a reduce output value the engine cannot carry fails the job, never written changed', async t => {
+  const kinds = ['function', 'object-with-function', 'class', 'symbol', 'lone-surrogate', 'nested-surrogate']
+  for (const kind of kinds) {
+    for (const key of [kind, `${kind}-emit`]) {
+      const dir = t.testdir({ 'in.txt': `alpha\n${key}\nzeta\n` })
+      for (const extra of [[], ['--output-format', 'ndjson'], ['--max-bad-records', '5'], ['-o', 'out.tsv']]) {
+        const r = await mrs(t, dir, ['--job', job('bad-output-value.mjs'), ...extra, 'in.txt'])
+        const what = `${key} ${extra.join(' ')}`
+        t.equal(r.code, 1, `${what}: exit 1`)
+        t.match(r.stderr, new RegExp(`reduce for key "${key}": .*cannot`), `${what}: names the phase, the key and why`)
+        t.notMatch(r.stderr, STACK_LINE, `${what}: no stack trace`)
+        t.equal(r.stdout, '', `${what}: no output`)
+        t.notOk(existsSync(join(dir, 'out.tsv')), `${what}: no output file`)
+      }
+    }
+  }
+})
+
 t.test('a non-Error thrown gives a useful message', async t => {
   const cases: Array<[string, RegExp]> = [
     ['string', /a plain string was thrown/],

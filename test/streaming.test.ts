@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { bin, spawnCli } from './helpers/cli.js'
 import { fileSpecArb, fileBytes } from './helpers/gen.js'
 import { jobNames, jobs, writeJob } from './helpers/jobs.js'
@@ -173,6 +174,11 @@ t.test('bad input: clear errors, exit codes, nothing dropped silently', async t 
   const badValue = await spawnCli(['reduce', '--job', job], dir, { stdin: '"a"\t{oops\n' })
   t.equal(badValue.code, 1)
   t.match(badValue.stderr, /reduce input -:1: the value is not one mrstream map writes/)
+  // a reduce output value the engine cannot carry fails as it does locally, even with --max-bad-records
+  const fixture = fileURLToPath(new URL('fixtures/jobs/bad-output-value.mjs', import.meta.url))
+  const uncarried = await spawnCli(['reduce', '--job', fixture, '--max-bad-records', '5'], dir, { stdin: '"a"\t1\n"function"\t1\n' })
+  t.equal(uncarried.code, 1, 'reduce output value that cannot be carried: exit 1')
+  t.match(uncarried.stderr, /reduce for key "function": a function cannot/)
   const other = join(dir, 'other.mjs')
   writeFileSync(other, 'export function map (l, emit) { emit(l, 1) }\nexport function reduce (k, vs) { if (k === "bad") throw new Error("bad key"); let n = 0; for (const v of vs) n += v; return n }\nexport function combine (k, vs, emit) { emit(k + "!", 1) }\n')
   const renamed = await spawnCli(['combine', '--job', other], dir, { stdin: '"a"\t1\n' })
