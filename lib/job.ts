@@ -51,6 +51,40 @@ export function isIdentity (reduce: ReduceFn): boolean {
   return (reduce as unknown as Record<symbol, unknown>)[IDENTITY] === true
 }
 
+/**
+ * The sum reducer and combiner (Hadoop's LongSumReducer): numbers add up; arrays of numbers of
+ * one length add up element by element (a log job's [requests, bytes]). Anything else is an
+ * error, not a string concatenated on.
+ */
+export function sum (_key: unknown, values: Iterable<unknown>): unknown {
+  let acc: number | number[] | undefined
+  for (const v of values) {
+    if (acc === undefined) acc = addSum(Array.isArray(v) ? new Array<number>(v.length).fill(0) : 0, v)
+    else acc = addSum(acc, v)
+  }
+  return acc ?? 0
+}
+
+/** acc + v for sum: a number, or `acc` (an array of numbers) with v's elements added in. */
+function addSum (acc: number | number[], v: unknown): number | number[] {
+  if (typeof acc === 'number') {
+    if (typeof v !== 'number') throw new TypeError(`sum: ${describeValue(v)} among numbers; sum adds numbers, or arrays of numbers of one length`)
+    return acc + v
+  }
+  if (!Array.isArray(v) || v.length !== acc.length) throw new TypeError(`sum: ${describeValue(v)} among arrays of ${acc.length} numbers; sum adds numbers, or arrays of numbers of one length`)
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i]
+    if (typeof x !== 'number') throw new TypeError(`sum: ${describeValue(v)} has an element that is not a number`)
+    acc[i] = acc[i]! + x
+  }
+  return acc
+}
+
+function describeValue (v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v)
+  return s.length > 60 ? s.slice(0, 60) + '...' : s
+}
+
 /** The job's steps: one for a plain job, several for `export const steps = [a, b]`. */
 export async function loadSteps (source: JobSource): Promise<Job[]> {
   if ('file' in source) return checkShape(await importJob(source.file), source.file)
@@ -137,12 +171,6 @@ const builtins: Record<string, { reduce: ReduceFn, combine?: ReduceFn }> = {
   last: { reduce: (_k, vs) => { let last; for (const v of vs) last = v; return last } },
   list: { reduce: (_k, vs) => [...vs] },
   uniq: { reduce: (_k, vs) => { const seen = new Set<string>(); const out = []; for (const v of vs) { const j = JSON.stringify(v); if (!seen.has(j)) { seen.add(j); out.push(v) } } return out } },
-}
-
-function sum (_k: unknown, vs: Iterable<any>): unknown {
-  let n = 0
-  for (const v of vs) n += v
-  return n
 }
 
 function fold (vs: Iterable<any>, f: (a: any, b: any) => any): unknown {

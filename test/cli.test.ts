@@ -137,6 +137,23 @@ t.test('every job form gives the same word count', async t => {
   t.equal(pairs.stdout, want.map(([w, n]) => `${w}\t${n}\n`).join(''), 'inline -r identity')
 })
 
+t.test('-r sum adds numbers, and arrays of numbers element by element; anything else fails', async t => {
+  const dir = t.testdir({ 'in.txt': 'a 10\nb -\na 5\nb 7\na 1.5\n' })
+  // requests and bytes per key, as a log job would count them, through spills (--memory 64KB)
+  const pairs = await mrs(t, dir, ['-m', '(l, emit) => { const [k, b] = l.split(" "); emit(k, [1, b === "-" ? 0 : Number(b)]) }', '-r', 'sum', '--memory', '64KB', '-q', 'in.txt'])
+  t.equal(pairs.code, 0, 'arrays: exit 0')
+  t.equal(pairs.stdout, 'a\t[3,16.5]\nb\t[2,7]\n', 'arrays: element by element')
+  const numbers = await mrs(t, dir, ['-m', '(l, emit) => emit(l[0], l.length)', '-r', 'sum', '-q', 'in.txt'])
+  t.equal(numbers.stdout, 'a\t12\nb\t6\n', 'numbers')
+  for (const [what, value] of [['a string', '"x"'], ['arrays of two lengths', 'l.length % 2 ? [1] : [1, 2]'], ['an array with a string', '[1, "x"]'], ['a number among arrays', 'l.length % 2 ? 1 : [1]']]) {
+    const r = await mrs(t, dir, ['-m', `(l, emit) => emit("k", ${value})`, '-r', 'sum', '--max-bad-records', '0', 'in.txt'])
+    t.equal(r.code, 1, `${what}: exit 1`)
+    t.match(r.stderr, /sum: .*(numbers|number)/, `${what}: says what sum adds`)
+    t.match(r.stderr, /"k"/, `${what}: names the key`)
+    t.equal(r.stdout, '', `${what}: no output`)
+  }
+})
+
 t.test('map throws: exit 1 naming file:line, the phase and the job frames', async t => {
   const dir = t.testdir({ 'in.txt': 'one\ntwo\nthree\nfour\n' })
   const r = await mrs(t, dir, ['--job', job('map-throws.mjs'), 'in.txt'])

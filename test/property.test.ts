@@ -199,7 +199,7 @@ t.test('every job spills and merges at 64KB and still equals the oracle', async 
 // characters on every boundary, is one record.
 t.test('invalid UTF-8 and very long lines', async t => {
   const arb = fc.record({
-    job: fc.constantFrom(...JOBS.filter(j => ['chars', 'collectList', 'wordcount', 'multiEmit', 'identityReduce'].includes(j))),
+    job: fc.constantFrom(...JOBS.filter(j => ['chars', 'collectList', 'wordcount', 'multiEmit', 'identityReduce', 'builtinSum'].includes(j))),
     dirty: dirtyFileArb,
     long: fc.integer({ min: 0, max: 2 }),
     a: settingsArb,

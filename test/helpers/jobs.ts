@@ -240,6 +240,23 @@ export const reduce = sum
 export const combine = sum
 `,
   },
+  // The built-in sum as combine and reduce: counts per word (numbers), and per line length
+  // [1, length, a half, -0 now and then] arrays
+  // under string keys and one-number arrays under number keys (exact in binary, so that any
+  // grouping of the additions gives the same bytes).
+  builtinSum: {
+    name: 'builtinSum',
+    ext: 'mjs',
+    source: `import { sum } from ${JSON.stringify(PACKAGE)}
+export function map (line, emit, ctx) {
+  for (const w of line.split(/\\s+/)) if (w) emit(w, 1)
+  emit('len' + (line.length % 5), [1, line.length, ctx.line % 2 === 0 ? 0.5 : -0, ctx.line % 3 === 0 ? -0 : ctx.line])
+  emit(line.length % 3, [ctx.line % 2 === 0 ? -0 : 2])
+}
+export const reduce = sum
+export const combine = sum
+`,
+  },
   // The built-in identity reducer, whose lines are copied from the runs as bytes where key and
   // value are strings with nothing to escape (reduce.ts): whole lines as keys (with tabs, CRs,
   // NULs, non-ASCII and very long ones), string values to copy or escape, number values, and
