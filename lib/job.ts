@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { MrstreamError, describeThrown, describeUserError } from './errors.js'
-import { KeyError } from './keys.js'
+import { KeyError, showKey } from './keys.js'
 import { ValueError } from './values.js'
 
 export interface Context {
@@ -68,21 +68,16 @@ export function sum (_key: unknown, values: Iterable<unknown>): unknown {
 /** acc + v for sum: a number, or `acc` (an array of numbers) with v's elements added in. */
 function addSum (acc: number | number[], v: unknown): number | number[] {
   if (typeof acc === 'number') {
-    if (typeof v !== 'number') throw new TypeError(`sum: ${describeValue(v)} among numbers; sum adds numbers, or arrays of numbers of one length`)
+    if (typeof v !== 'number') throw new TypeError(`sum: ${showKey(v)} (${Array.isArray(v) ? 'an array' : `a ${typeof v}`}) among numbers; sum adds numbers, or arrays of numbers of one length`)
     return acc + v
   }
-  if (!Array.isArray(v) || v.length !== acc.length) throw new TypeError(`sum: ${describeValue(v)} among arrays of ${acc.length} numbers; sum adds numbers, or arrays of numbers of one length`)
+  if (!Array.isArray(v) || v.length !== acc.length) throw new TypeError(`sum: ${showKey(v)} among arrays of ${acc.length} numbers; sum adds numbers, or arrays of numbers of one length`)
   for (let i = 0; i < v.length; i++) {
     const x: unknown = v[i]
-    if (typeof x !== 'number') throw new TypeError(`sum: ${describeValue(v)} has an element that is not a number`)
+    if (typeof x !== 'number') throw new TypeError(`sum: ${showKey(v)} has an element that is not a number`)
     acc[i] = acc[i]! + x
   }
   return acc
-}
-
-function describeValue (v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v)
-  return s.length > 60 ? s.slice(0, 60) + '...' : s
 }
 
 /** The job's steps: one for a plain job, several for `export const steps = [a, b]`. */
