@@ -44,7 +44,7 @@ function isScalars (a: unknown[]): boolean {
 
 export function formatPair (format: OutputFormat, key: unknown, value: unknown): string {
   if (format === 'pairs') return packValue([key, value]).toString('base64') + '\n'
-  if (typeof value !== 'number' && !(Array.isArray(value) && isScalars(value))) checkValue(value)
+  if (typeof value !== 'number') checkValue(value)
   if (format === 'ndjson') return toJson([key, value]) + '\n'
   const k = typeof key === 'string' ? escapeTsv(key) : toJson(key)
   const v = typeof value === 'string' ? escapeTsv(value) : toJson(value)

@@ -189,7 +189,7 @@ t.test('reduce throws: exit 1 naming the key and the phase', async t => {
 })
 
 t.test('a reduce output value the engine cannot carry fails the job, never written changed', async t => {
-  const kinds = ['function', 'object-with-function', 'class', 'symbol', 'lone-surrogate', 'nested-surrogate']
+  const kinds = ['function', 'object-with-function', 'class', 'symbol', 'lone-surrogate', 'nested-surrogate', 'array-surrogate']
   for (const kind of kinds) {
     for (const key of [kind, `${kind}-emit`]) {
       const dir = t.testdir({ 'in.txt': `alpha\n${key}\nzeta\n` })
