@@ -19,7 +19,8 @@ export interface Io {
 const USAGE = `Usage: mrstream [run] --job FILE [options] [INPUT ...]
        mrstream -m 'MAP_EXPR' -r 'REDUCE_EXPR|count|sum|min|max|first|last|list|uniq' [options] [INPUT ...]
        mrstream map|combine|reduce --job FILE [--step N] [--format F] [--output-format F]
-                                  [--max-bad-records N] [-q]   (one Hadoop Streaming phase, stdin to stdout)
+                                  [--max-bad-records N] [--max-line-bytes SIZE] [--tmp-dir DIR]
+                                  [-q] [--debug]   (one Hadoop Streaming phase, stdin to stdout)
 
 Runs a MapReduce job over INPUT files (or stdin; '-' is stdin; .gz is decompressed).
 
@@ -159,6 +160,7 @@ async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io): P
       'output-format': { type: 'string', default: 'tsv' },
       'max-bad-records': { type: 'string', default: '0' },
       'max-line-bytes': { type: 'string' },
+      'tmp-dir': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       debug: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -179,6 +181,7 @@ async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io): P
       outputFormat: parseChoice(v['output-format']!, '--output-format', ['tsv', 'ndjson'] as const),
       maxBadRecords: parseCount(v['max-bad-records']!, '--max-bad-records', 0),
       maxLineBytes: v['max-line-bytes'] === undefined ? defaults.maxLineBytes : parseSize(v['max-line-bytes'], '--max-line-bytes'),
+      tmpDir: v['tmp-dir'],
       stdin: io.stdin,
       report: v.quiet ? undefined : (line: string) => { io.stderr.write(line) },
       env: io.env ?? process.env,

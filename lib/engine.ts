@@ -11,6 +11,7 @@ import { makeTmpDir, removeTmpDir, staleTmpDirs } from './tmp.js'
 import { commitOutput, checkOutput, type OutputTarget } from './output.js'
 import { readFooter, type RunInfo } from './run-file.js'
 import type { BadRecord } from './map.js'
+import { MrstreamError, overBadRecordLimit, type ErrorPlace } from './errors.js'
 import type { Format } from './records.js'
 import type { OutputFormat } from './format.js'
 import type { ToWorker, WorkerConfig } from './worker.js'
@@ -76,7 +77,7 @@ export function plan (memory: number, workers: number, held: boolean): { budget:
 export class Engine {
   readonly counters = newCounters()
   readonly user = new UserCounters()
-  readonly bad: BadRecord[] = []
+  private readonly badByTask = new Map<number, BadRecord[]>()
   readonly phases: Record<string, number> = {}
   tmp: string | undefined
   private pool: Pool | undefined
@@ -131,12 +132,20 @@ export class Engine {
     }
   }
 
+  /**
+   * The longest input line this step accepts: the user's limit for their input; none for a
+   * chain's pairs between steps (a value the step before emitted, however large, is data).
+   */
+  private get maxLineBytes (): number {
+    return this.step.format === 'pairs' ? Number.MAX_SAFE_INTEGER : this.opts.maxLineBytes
+  }
+
   /** One step: map, merge passes, reduce, output. */
   private async pass (target: OutputTarget): Promise<boolean> {
     const o = this.opts
     const plain = await this.plainInputs()
     const p = this.plan = plan(o.memory, o.workers, plain.includes(false))
-    const config: WorkerConfig = { job: this.step.job, format: this.step.format, budget: p.budget, maxBadRecords: o.maxBadRecords, bufferBytes: p.bufferBytes, chunkBytes: p.chunkBytes, maxLineBytes: o.maxLineBytes, tmpDir: this.tmp! }
+    const config: WorkerConfig = { job: this.step.job, format: this.step.format, budget: p.budget, maxBadRecords: o.maxBadRecords, bufferBytes: p.bufferBytes, chunkBytes: p.chunkBytes, maxLineBytes: this.maxLineBytes, tmpDir: this.tmp! }
     this.pool = new Pool({
       size: o.workers,
       config,
@@ -200,10 +209,26 @@ export class Engine {
     return await Promise.race([p, this.failed])
   }
 
-  private commit (r: TaskResult): void {
+  /**
+   * A task's results, once (its last attempt's). Bad records are kept by task, so that they list
+   * in input order; and the limit is the whole job's: tasks running side by side each knew only
+   * the ones finished before they started, so the sum is checked here.
+   */
+  private commit (task: Task, r: TaskResult): void {
     addCounters(this.counters, r.counters as Partial<Counters>)
     this.user.merge(r.user)
-    this.bad.push(...r.bad)
+    if (r.bad.length === 0) return
+    this.badByTask.set(task.id, r.bad)
+    const max = this.opts.maxBadRecords
+    if (this.counters.badRecords > max) {
+      const over = this.bad[max]! // in input order, among the ones found so far
+      this.abort(overBadRecordLimit(new MrstreamError('MRS_ERR_MAP', over.error, { phase: over.phase as ErrorPlace['phase'], file: over.file, line: over.line }), max))
+    }
+  }
+
+  /** The bad records skipped, in input order (map tasks are numbered in input order, and steps follow each other). */
+  get bad (): BadRecord[] {
+    return [...this.badByTask].sort((a, b) => a[0] - b[0]).flatMap(([, bad]) => bad)
   }
 
   private newTask (describe: () => string, start: (id: number) => (attempt: number) => ToWorker): Task {
@@ -236,7 +261,7 @@ export class Engine {
       const t = this.newTask(() => `map task ${t.id} (input ${r.from} to ${r.to})`, id => attempt => ({ type: 'map', task: id, attempt, badSoFar: this.counters.badRecords, ...(splits ? { splits } : {}) }))
       tasks.push(pool.submit(t))
       this.status.total++
-      t.result.then(r => { this.commit(r); this.status.done++ }, () => {})
+      t.result.then(r => { this.commit(t, r); this.status.done++ }, () => {})
       return t
     }
     const splitBytes = await this.splitBytes(plain, taskBytes)
@@ -257,7 +282,7 @@ export class Engine {
     for (const [i, name] of this.step.inputs.entries()) {
       if (plain[i]) {
         if (task !== undefined) { pool.end(task); task = undefined; bytes = 0 }
-        for await (const split of splitsOf(name, splitBytes, o.maxLineBytes, first ? firstBytes : splitBytes)) {
+        for await (const split of splitsOf(name, splitBytes, this.maxLineBytes, first ? firstBytes : splitBytes)) {
           if (this.aborted !== undefined) throw this.aborted
           if (splits.length === 0) range = { from: `${split.file}:${split.firstLine}`, to: '' }
           range.to = `${split.file}:${split.firstLine}+`
@@ -272,7 +297,7 @@ export class Engine {
         continue
       }
       await flushSplits()
-      for await (const chunk of chunksOf(name, { format, chunkBytes, maxLineBytes: o.maxLineBytes, stdin: o.stdin })) {
+      for await (const chunk of chunksOf(name, { format, chunkBytes, maxLineBytes: this.maxLineBytes, stdin: o.stdin })) {
         if (this.aborted !== undefined) throw this.aborted
         if (task === undefined) range = { from: `${chunk.file}:${chunk.firstLine}`, to: '' }
         range.to = `${chunk.file}:${chunk.firstLine}+`
@@ -334,7 +359,7 @@ export class Engine {
         const t = tasks[g]
         if (t === undefined) { merged.push(groups[g]![0]!); continue }
         const r = await t.result
-        this.commit(r)
+        this.commit(t, r)
         this.status.done++
         merged.push(r.runs[0]!.path)
         for (const old of groups[g]!) { try { unlinkSync(old) } catch {} }
@@ -365,7 +390,8 @@ export class Engine {
     const fragments: string[][] = []
     for (let r = 0; r < tasks.length; r++) {
       const res = await tasks[r]!.result
-      this.commit(res)
+      this.commit(tasks[r]!, res)
+      if (this.aborted !== undefined) throw this.aborted
       this.status.done++
       fragments.push(Array.from({ length: partitions }, (_, p) => join(this.tmp!, `reduce-t${tasks[r]!.id}-p${p}-a${tasks[r]!.attempts}.out`)))
     }

@@ -43,10 +43,20 @@ function isScalars (a: unknown[]): boolean {
 }
 
 export function formatPair (format: OutputFormat, key: unknown, value: unknown): string {
-  if (format === 'pairs') return packValue([key, value]).toString('base64') + '\n'
+  if (format === 'pairs') return packValue([plainKey(key), value]).toString('base64') + '\n'
   if (typeof value !== 'number') checkValue(value)
   if (format === 'ndjson') return toJson([key, value]) + '\n'
   const k = typeof key === 'string' ? escapeTsv(key) : toJson(key)
   const v = typeof value === 'string' ? escapeTsv(value) : toJson(value)
   return k + '\t' + v + '\n'
+}
+
+/**
+ * A key as the next step of a chain gets it: -0 is 0 (SPEC §2: they are one key), as a
+ * single step's reduce and a Hadoop run (JSON has no -0) see it.
+ */
+function plainKey (key: unknown): unknown {
+  if (key === 0) return 0
+  if (!Array.isArray(key) || !key.some(k => k === 0 || Array.isArray(k))) return key
+  return key.map(plainKey)
 }

@@ -91,6 +91,18 @@ export function countLines (buf: Buffer): number {
   return n
 }
 
+/** Which line of `data` (0 for its first) is the first longer than `max` bytes (its newline not counted), or -1. */
+export function longLineAt (data: Uint8Array, max: number): number {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+  for (let start = 0, i = 0; start < buf.length; i++) {
+    const nl = buf.indexOf(10, start)
+    const end = nl === -1 ? buf.length : nl
+    if (end - start > max) return i
+    start = end + 1
+  }
+  return -1
+}
+
 /** The chunks of one input, in order. */
 export async function * chunksOf (name: string, opts: InputOptions): AsyncGenerator<Chunk> {
   const file = name
@@ -100,7 +112,13 @@ export async function * chunksOf (name: string, opts: InputOptions): AsyncGenera
   let atStart = true
   let columns: string[] | undefined
   const place = () => ({ phase: 'input' as const, file, line })
+  // a line longer than a chunk fails as it is read (below); a limit under a chunk needs a look at each line
+  const checkLines = opts.format !== 'file' && opts.maxLineBytes < opts.chunkBytes
   const emit = (data: Buffer): Chunk => {
+    if (checkLines) {
+      const long = longLineAt(data, opts.maxLineBytes)
+      if (long !== -1) throw lineTooLong(file, line + long, opts.maxLineBytes)
+    }
     const chunk: Chunk = { file, firstLine: line, data }
     if (columns !== undefined) chunk.columns = columns
     line += countLines(data)

@@ -1,9 +1,10 @@
 // Load and check a job module (ESM, CommonJS or TypeScript), or build one from inline
 // expressions (-m/-r). Runs in the main thread (to fail fast, exit 2) and in every worker.
 import { spawnSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { createRequire, register } from 'node:module'
 import { extname, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { MrstreamError, describeThrown, describeUserError } from './errors.js'
 import { KeyError, showKey } from './keys.js'
 import { ValueError } from './values.js'
@@ -91,6 +92,31 @@ export async function loadJob (source: JobSource): Promise<Job> {
   return steps['file' in source ? source.step ?? 0 : 0]!
 }
 
+const NAMES_SELF = /(["'])mrstream\1/
+let selfRegistered = false
+
+/**
+ * A job that imports 'mrstream' gets the running one where Node finds no package of that name
+ * (a Hadoop task's directory: self-resolve.ts). ES modules through a resolve hook; a TypeScript
+ * job that tsx compiles to CommonJS requires it, and Node 20 has no hook for require, so its
+ * resolver is wrapped the same way (falling back only where it would throw).
+ */
+function resolveSelf (): void {
+  const index = new URL('./index.js', import.meta.url)
+  register(new URL('./self-resolve.js', import.meta.url), { data: { url: index.href } })
+  const cjs = createRequire(import.meta.url)('node:module') as { _resolveFilename: (request: string, ...rest: unknown[]) => string }
+  const resolveFilename = cjs._resolveFilename
+  cjs._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]): string {
+    try {
+      return resolveFilename.call(this, request, ...rest)
+    } catch (e) {
+      if (request === 'mrstream') return fileURLToPath(index)
+      throw e
+    }
+  }
+  selfRegistered = true
+}
+
 export function resolveJobFile (file: string): string {
   const path = resolve(file)
   if (!existsSync(path)) throw new MrstreamError('MRS_ERR_JOB_LOAD', `job file not found: ${file}`, { phase: 'job', file })
@@ -101,6 +127,7 @@ export function resolveJobFile (file: string): string {
 async function importJob (file: string): Promise<Record<string, unknown>> {
   const path = resolveJobFile(file)
   try {
+    if (!selfRegistered && NAMES_SELF.test(readFileSync(path, 'latin1'))) resolveSelf()
     if (/^\.[mc]?ts$/.test(extname(path))) {
       const { tsImport } = await import('tsx/esm/api')
       return await tsImport(pathToFileURL(path).href, import.meta.url)

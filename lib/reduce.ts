@@ -12,6 +12,7 @@ import { isIdentity, jobError, type Context, type Job } from './job.js'
 import type { RunReader } from './run-file.js'
 import type { BadRecord } from './map.js'
 import { tick } from './heartbeat.js'
+import { StagedLines } from './staged.js'
 
 export interface ReduceSpec {
   runs: string[]
@@ -153,7 +154,8 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
   const merger = new Merger(spec.runs, { lo: spec.lo, hi: spec.hi, bufferBytes: spec.bufferBytes })
   const staged = opts.maxBadRecords > 0
   const tsv = spec.format === 'tsv'
-  const lines: Array<[number, string]> = []
+  const lines = new StagedLines(() => `${spec.fragments[0]}.staged`, 'reduce')
+  const writeLine = (p: number, line: string): void => { fragments[p]!.write(line) }
   let key: unknown
   const route = (k: unknown, ekey: string | undefined): number => {
     if (n === 1) return 0
@@ -173,7 +175,7 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
       return
     }
     const line = formatPair(spec.format, k, v)
-    if (stage) lines.push([p, line])
+    if (stage) lines.push(p, line)
     else { fragments[p]!.write(line); counters.written++ }
   }
   const emit = (k: unknown, v: unknown): void => { write(k, v, staged) }
@@ -217,12 +219,9 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
         let ret = job.reduce(key, merger.values(), emit, ctx)
         if (ret !== null && typeof ret === 'object' && typeof (ret as Promise<unknown>).then === 'function') ret = await ret
         if (ret !== undefined) emit(key, ret)
-        if (staged) {
-          for (const [p, line] of lines) { fragments[p]!.write(line); counters.written++ }
-          lines.length = 0
-        }
+        if (staged) counters.written += lines.commit(writeLine)
       } catch (e) {
-        lines.length = 0
+        lines.discard()
         if (e instanceof MrstreamError) throw e
         // a key or value the engine cannot carry fails the job (MRS_ERR_KEY, MRS_ERR_VALUE), as in map
         const err = jobError(e, 'reduce', `key ${showKey(key)}`, { phase: 'reduce', key })
@@ -236,6 +235,7 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
     for (const f of fragments) f.close()
   } finally {
     merger.close()
+    lines.close()
   }
   return { counters, bad }
 }

@@ -14,16 +14,19 @@
 // the job's one-pass iterable however many there are; the input must be sorted by key in byte
 // order (Hadoop's shuffle, `LC_ALL=C sort`), which is checked.
 import { readSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
 import { MrstreamError, describeThrown, overBadRecordLimit } from './errors.js'
 import { encodeKey, showKey } from './keys.js'
 import { packValue, unpackValue } from './values.js'
 import { formatPair } from './format.js'
-import { chunksOf, lineTooLong } from './input.js'
+import { chunksOf, countLines, lineTooLong, longLineAt } from './input.js'
 import { RecordError, recordsOf, type Format } from './records.js'
 import { builtinCounters, type CounterName, UserCounters } from './counters.js'
 import { LineBuffer } from './bytes.js'
 import { jobError, type Context, type Job } from './job.js'
 import { writeError } from './output.js'
+import { StagedLines } from './staged.js'
+import { makeTmpDir, removeTmpDir } from './tmp.js'
 
 export type StreamingPhase = 'map' | 'combine' | 'reduce'
 
@@ -36,6 +39,8 @@ export interface StreamingOptions {
   outputFormat: 'tsv' | 'ndjson'
   maxBadRecords: number
   maxLineBytes: number
+  /** Where a key's output waits past 1 MB, with --max-bad-records (default: the OS temp dir). */
+  tmpDir: string | undefined
   stdin: NodeJS.ReadableStream
   /** stderr, for the counters as Hadoop `reporter:counter:` lines and notes of skipped records (none with -q). */
   report: ((line: string) => void) | undefined
@@ -166,7 +171,6 @@ class Lines {
 
   private fill (): void {
     if (this.carry === this.buf.length) {
-      if (this.carry > this.maxLineBytes) throw lineTooLong('-', this.line + 1, this.maxLineBytes)
       const bigger = Buffer.allocUnsafe(2 * this.buf.length)
       this.buf.copy(bigger, 0, 0, this.carry)
       this.buf = bigger
@@ -177,6 +181,10 @@ class Lines {
     // only the new bytes can hold the last newline (the carried ones have none)
     const nl = n === 0 ? -1 : this.buf.subarray(this.carry, filled).lastIndexOf(10)
     const cut = n === 0 ? filled : nl === -1 ? 0 : this.carry + nl + 1
+    // a line can only be longer than the limit if the buffer is (it doubles once the carry fills it)
+    const long = this.maxLineBytes < this.buf.length ? longLineAt(this.buf.subarray(0, cut), this.maxLineBytes) : -1
+    if (long !== -1) throw lineTooLong('-', this.line + 1 + long, this.maxLineBytes)
+    if (filled - cut > this.maxLineBytes) throw lineTooLong('-', this.line + 1 + (cut === 0 ? 0 : countLines(this.buf.subarray(0, cut))), this.maxLineBytes)
     this.lines = cut === 0 ? [] : this.buf.toString('utf8', 0, cut).split('\n')
     if (cut > 0 && this.buf[cut - 1] === 10) this.lines.pop() // the empty string after the last \n
     for (let i = 0; i < this.lines.length; i++) if (this.lines[i]!.endsWith('\r')) this.lines[i] = this.lines[i]!.slice(0, -1)
@@ -211,6 +219,10 @@ export async function runStreamingPhase (o: StreamingOptions): Promise<void> {
   const ctx: Context = { file: o.phase === 'map' ? file : '', line: 0, count: (name, n = 1) => user.add(name, n) }
   const counts: Counts = {}
   const out = new Out()
+  if (o.phase === 'map' && job.partition !== undefined) {
+    // Hadoop's partitioner decides which reducer gets a key; it cannot call the job's
+    o.report?.('mrstream: note: the job\'s partition() is not used under Hadoop Streaming: keys go to reducers by Hadoop\'s partitioner (a hash of the key text)\n')
+  }
   if (o.phase === 'map') await mapPhase(o, job, ctx, counts, out)
   else await groupPhase(o, job, ctx, counts, out)
   out.flush()
@@ -218,7 +230,12 @@ export async function runStreamingPhase (o: StreamingOptions): Promise<void> {
   // Hadoop adds up counters of the same name from every task, combiners' with the rest
   const label = (name: CounterName): string => o.phase === 'combine' && name === 'keys' ? 'keys combined' : o.phase === 'combine' && name === 'written' ? 'records combined' : builtinCounters[name]
   for (const [name, n] of Object.entries(counts) as Array<[CounterName, number]>) o.report(`reporter:counter:mrstream,${label(name)},${n}\n`)
-  for (const [name, n] of user.values) o.report(`reporter:counter:job,${name.replace(/[,\r\n]/g, ' ')},${Math.round(n)}\n`)
+  for (const [name, n] of user.values) o.report(`reporter:counter:job,${name.replace(/[,\r\n]/g, ' ')},${counterAmount(n)}\n`)
+}
+
+/** A counter's amount as Hadoop reads it (a long: digits, never `1e+21`). */
+function counterAmount (n: number): string {
+  return Number.isFinite(n) ? BigInt(Math.round(n)).toString() : '0'
 }
 
 /** Counts a bad record, or throws once there are more than --max-bad-records (in this task). */
@@ -233,7 +250,7 @@ async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Co
   const format = o.step === 1 ? o.format : 'lines'
   const start = Number(o.env.mapreduce_map_input_start ?? o.env.map_input_start ?? 0)
   if ((format === 'csv' || format === 'file') && start > 0) {
-    throw new MrstreamError('MRS_ERR_USAGE', `--format ${format} needs whole files, and this map task has a split from byte ${start} of ${ctx.file} (make Hadoop give whole files to map tasks, e.g. with NLineInputFormat over a list of files, or use --format lines/ndjson)`, { phase: 'map', file: ctx.file })
+    throw new MrstreamError('MRS_ERR_USAGE', `--format ${format} needs whole files, and this map task has a split from byte ${start} of ${ctx.file} (make Hadoop give each map task whole files: -D mapreduce.input.fileinputformat.split.minsize= more than the largest file's bytes, or gzip the files, which Hadoop does not split; or use --format lines/ndjson)`, { phase: 'map', file: ctx.file })
   }
   const pending: string[] = []
   const emit = (k: unknown, v: unknown): void => { pending.push(pairLine(k, v)) }
@@ -288,44 +305,54 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
   const last = o.step === o.steps.length
   // with --max-bad-records, a key's lines wait until its function returned (a failed key writes none)
   const staged = o.maxBadRecords > 0
-  const lines: string[] = []
+  let tmp: string | undefined
+  const lines = new StagedLines(() => join(tmp ??= makeTmpDir(o.tmpDir), 'staged'), o.phase as 'combine' | 'reduce')
+  const writeLine = (_p: number, line: string): void => { out.write(line) }
   let keys = 0
   let written = 0
-  for (let key = input.nextKey(); key !== NO_KEY; key = input.nextKey()) {
-    keys++
-    const keyText = input.keyText
-    const write = (line: string): void => { if (staged) lines.push(line); else { out.write(line); written++ } }
-    const emit = (k: unknown, v: unknown): void => {
-      if (combining) {
-        if (JSON.stringify(k) !== keyText) throw new MrstreamError('MRS_ERR_COMBINE', `combine for key ${showKey(key)} emitted another key ${showKey(k)}; a combiner must keep its key`, { phase: 'combine', key })
-        write(pairLine(k, v))
-      } else if (last) {
-        encodeKey(k)
-        write(formatPair(o.outputFormat, k, v))
-      } else {
-        write(pairLine(k, v))
+  try {
+    for (let key = input.nextKey(); key !== NO_KEY; key = input.nextKey()) {
+      keys++
+      const keyText = input.keyText
+      const write = (line: string): void => { if (staged) lines.push(0, line); else { out.write(line); written++ } }
+      const emit = (k: unknown, v: unknown): void => {
+        if (combining) {
+          if (jsonText(k) !== keyText) throw new MrstreamError('MRS_ERR_COMBINE', `combine for key ${showKey(key)} emitted another key ${showKey(k)}; a combiner must keep its key`, { phase: 'combine', key })
+          write(pairLine(k, v))
+        } else if (last) {
+          encodeKey(k)
+          write(formatPair(o.outputFormat, k, v))
+        } else {
+          write(pairLine(k, v))
+        }
       }
+      try {
+        let r = fn(key, input.values(), emit, ctx)
+        if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') r = await r
+        if (r !== undefined) emit(key, r)
+      } catch (e) {
+        if (e instanceof StdoutClosed) throw e
+        const err = jobError(e, o.phase, `key ${showKey(key)}`, { phase: o.phase, key })
+        if (err.code !== 'MRS_ERR_REDUCE') throw err
+        badRecord(o, counts, err)
+        lines.discard()
+      }
+      written += lines.commit(writeLine)
     }
-    try {
-      let r = fn(key, input.values(), emit, ctx)
-      if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') r = await r
-      if (r !== undefined) emit(key, r)
-    } catch (e) {
-      if (e instanceof StdoutClosed) throw e
-      const err = jobError(e, o.phase, `key ${showKey(key)}`, { phase: o.phase, key })
-      if (err.code !== 'MRS_ERR_REDUCE') throw err
-      badRecord(o, counts, err)
-      lines.length = 0
-    }
-    for (const line of lines) out.write(line)
-    written += lines.length
-    lines.length = 0
+  } finally {
+    lines.close()
+    if (tmp !== undefined) removeTmpDir(tmp)
   }
   counts.keys = keys
   counts.written = written
 }
 
 const NO_KEY = Symbol('no more keys')
+
+/** A key's protocol text, or undefined for what JSON cannot write (a bigint: not a key, SPEC §2). */
+function jsonText (k: unknown): string | undefined {
+  try { return JSON.stringify(k) } catch { return undefined }
+}
 
 /**
  * The sorted protocol lines of combine's or reduce's stdin, key by key: nextKey() moves to the

@@ -55,3 +55,21 @@ export const steps = [first, second]
   const r2 = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, bin, '--job', job, '-q', '--tmp-dir', dir], { input: 'a\nb\n' })
   t.equal(String(r2.stdout), 'a\ttrue\nb\ttrue\n')
 })
+
+t.test('pairs between steps are data: no --max-line-bytes on them, and a -0 key is 0 as in one step', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'big.mjs')
+  writeFileSync(job, `
+const first = { map (line, emit) { emit(line, line.repeat(500)); emit(-0, line); emit([-0, 'a'], line) },
+                reduce (k, vs) { let s = ''; for (const v of vs) s += v; return s } }
+const second = { map ([k, v], emit) { emit(typeof k === 'string' ? k : JSON.stringify(k), String(v.length) + (Object.is(k, -0) || Object.is(k?.[0], -0) ? ' -0' : '')) },
+                 reduce (k, vs) { return [...vs].join(',') } }
+export const steps = [first, second]
+`)
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, bin, '--job', job, '-q', '--tmp-dir', dir, '--max-line-bytes', '1KB'], { input: 'abcd\nxy\n' })
+  t.equal(r.status, 0, String(r.stderr))
+  t.equal(String(r.stdout), '0\t6\n[0,"a"]\t6\nabcd\t2000\nxy\t1000\n', 'a 2000-char value crossed under a 1 KB line limit; -0 arrived as 0')
+  const long = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, bin, '--job', job, '-q', '--tmp-dir', dir, '--max-line-bytes', '1KB'], { input: 'x'.repeat(2000) + '\n' })
+  t.equal(long.status, 1, 'the user\'s input still has the limit')
+  t.match(String(long.stderr), /-:1: line longer than --max-line-bytes 1024/)
+})

@@ -264,6 +264,22 @@ t.test('--max-bad-records skips and counts up to N throwing records', async t =>
   t.match(none.stderr, /two\.txt:2\b/)
 })
 
+t.test('--max-bad-records is the whole job\'s limit, also with tasks side by side; skipped records list in input order', async t => {
+  const dir = t.testdir({ 'n.txt': Array.from({ length: 60000 }, (_, i) => `${i + 1}\n`).join('') })
+  const map = '(l, emit) => { if (Number(l) % 300 === 0) throw new Error("bad " + l); emit("n", 1) }'
+  for (const workers of ['1', '2']) {
+    const over = await mrs(t, dir, ['-m', map, '-r', 'count', '--max-bad-records', '150', '--memory', '32KB', '--workers', workers, 'n.txt'])
+    t.equal(over.code, 1, `200 bad records over a limit of 150, ${workers} worker(s): exit 1`)
+    t.match(over.stderr, /more than --max-bad-records 150 bad records; the last: map failed at n\.txt:45300: Error: bad 45300/, 'names the 151st in input order')
+    t.equal(over.stdout, '')
+    const under = await mrs(t, dir, ['-m', map, '-r', 'count', '--max-bad-records', '200', '--memory', '32KB', '--workers', workers, '--stats', 'stats.json', 'n.txt'])
+    t.equal(under.code, 0, under.stderr)
+    t.equal(under.stdout, 'n\t59800\n')
+    const stats = JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as { badRecords: Array<{ line: number }> }
+    t.strictSame(stats.badRecords.map(b => b.line), Array.from({ length: 200 }, (_, i) => 300 * (i + 1)), '--stats lists them in input order')
+  }
+})
+
 t.test('stdout closed early (| head -1) is a clean stop', async t => {
   const dir = t.testdir()
   const lines: string[] = []

@@ -4,7 +4,8 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { bin, spawnCli } from './helpers/cli.js'
@@ -218,4 +219,78 @@ t.test('bad input: clear errors, exit codes, nothing dropped silently', async t 
     t.equal(full.code, 1, `${phase} to a full disk: exit 1`)
     t.match(full.stderr, /^mrstream: output: cannot write stdout: No space left on device \(ENOSPC\)$/m, `${phase}: an output error, not the job's`)
   }
+})
+
+t.test('with --max-bad-records a key\'s output waits, past 1 MB in a temp file: a failed key writes none, a big key streams', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'emits.mjs')
+  // key "big" writes 1.3M lines (~19 MB) then throws; the others write theirs and return
+  writeFileSync(job, 'export function map (l, emit) { emit(l, 1) }\nexport function reduce (k, vs, emit) { const n = k === "hot" ? 1000000 : k === "big" ? 1300000 : 3; for (let i = 0; i < n; i++) emit(k, i); if (k === "big") throw new Error("big fails late") }\n')
+  const tmp = join(dir, 'tmp')
+  const run = (extra: string): Promise<{ code: number | null, stdout: string, stderr: string }> =>
+    sh(`mkdir -p tmp; printf 'a\\nbig\\nhot\\nz\\n' | mrs map --job ${job} -q | LC_ALL=C sort | mrs_32mb reduce --job ${job} -q --tmp-dir ${tmp} ${extra} | md5sum`, dir)
+  const staged = await run('--max-bad-records 1')
+  t.equal(staged.code, 0, staged.stderr)
+  const want = await sh(`{ for k in a; do for i in 0 1 2; do printf '%s\\t%s\\n' $k $i; done; done; seq 0 999999 | sed 's/^/hot\\t/'; for i in 0 1 2; do printf 'z\\t%s\\n' $i; done; } | md5sum`, dir)
+  t.equal(staged.stdout, want.stdout, 'the failed key\'s 1.3M lines are gone, a million lines of "hot" are all there, in a 32 MB heap')
+  t.strictSame(readdirSync(tmp), [], 'the staging file and its directory are removed')
+  const failing = await run('')
+  t.equal(failing.code, 1, 'without --max-bad-records the key fails the job')
+})
+
+t.test('--max-line-bytes: a long line of stdin under a chunk, and of a reduce\'s input, fails naming its line', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'len.mjs')
+  writeFileSync(job, 'export function map (l, emit) { emit(l.length, 1) }\nexport function reduce (k, vs) { let n = 0; for (const v of vs) n += v; return n }\n')
+  const long = 'x'.repeat(5000)
+  const map = await spawnCli(['map', '--job', job, '--max-line-bytes', '1KB'], dir, { stdin: `short\n${long}\n` })
+  t.equal(map.code, 1)
+  t.match(map.stderr, /^mrstream: -:2: line longer than --max-line-bytes 1024$/m)
+  t.equal(map.stdout, '', 'nothing written before the long line is found (the chunk fails whole)')
+  const local = await spawnCli(['--job', job, '--max-line-bytes', '1KB', '-q'], dir, { stdin: `short\n${long}\n` })
+  t.equal(local.code, 1)
+  t.match(local.stderr, /-:2: line longer than --max-line-bytes 1024/)
+  const value = 'y'.repeat(1_500_000)
+  const reduce = await spawnCli(['reduce', '--job', job, '--max-line-bytes', '1MB'], dir, { stdin: `1\t1\n1\t${value}\n` })
+  t.equal(reduce.code, 1, 'a 1.5 MB line under a 1 MB limit')
+  t.match(reduce.stderr, /-:2: line longer than --max-line-bytes 1048576/)
+  const fits = await spawnCli(['reduce', '--job', job, '--max-line-bytes', '2MB', '-q'], dir, { stdin: `1\t1\n1\t1\n` })
+  t.equal(fits.stdout, '1\t2\n')
+})
+
+t.test('a job that imports mrstream loads where only the job file is (a Hadoop task\'s directory)', async t => {
+  // outside the repository: no node_modules above, and no self-reference by the package's name
+  const dir = mkdtempSync(join(tmpdir(), 'mrs-task-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, 'count.mjs'), "import { sum } from 'mrstream'\nexport function map (l, emit) { for (const w of l.split(' ')) emit(w, 1) }\nexport const reduce = sum\nexport const combine = sum\n")
+  writeFileSync(join(dir, 'len.ts'), "import { defineJob } from 'mrstream'\nexport default defineJob({ map (l: string, emit) { emit(l.length, 1) }, reduce (_k: number, vs: Iterable<number>) { let n = 0; for (const v of vs) n += v; return n } })\n")
+  writeFileSync(join(dir, 'count.cjs'), "const { sum } = require('mrstream')\nmodule.exports = { map (l, emit) { emit(l, 1) }, reduce: sum }\n")
+  const map = await spawnCli(['map', '--job', 'count.mjs', '-q'], dir, { stdin: 'a b a\n' })
+  t.equal(map.code, 0, map.stderr)
+  t.equal(map.stdout, '"a"\t1\n"b"\t1\n"a"\t1\n')
+  const local = await spawnCli(['--job', 'count.mjs', '-q', '--workers', '2'], dir, { stdin: 'a b a\n' })
+  t.equal(local.stdout, 'a\t2\nb\t1\n', local.stderr)
+  const ts = await spawnCli(['--job', 'len.ts', '-q'], dir, { stdin: 'abc\nde\nfgh\n' })
+  t.equal(ts.stdout, '2\t1\n3\t2\n', ts.stderr)
+  const cjs = await spawnCli(['reduce', '--job', 'count.cjs', '-q'], dir, { stdin: '"a"\t1\n"a"\t2\n' })
+  t.equal(cjs.stdout, 'a\t3\n', cjs.stderr)
+  const missing = join(dir, 'other.mjs')
+  writeFileSync(missing, "import { nothing } from 'not-a-package-here'\nexport function map () {}\nexport function reduce () {}\n")
+  const bad = await spawnCli(['map', '--job', missing], dir, { stdin: 'x\n' })
+  t.equal(bad.code, 2, 'other packages are not resolved for the job')
+})
+
+t.test('notes and counters as Hadoop takes them: partition() unused, amounts as digits; a bigint key from combine', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'part.mjs')
+  writeFileSync(job, 'export function map (l, emit, ctx) { ctx.count("big", 1e21); emit(l, 1) }\nexport function reduce (k, vs) { return 1 }\nexport function combine (k, vs, emit) { emit(5n, 1) }\nexport function partition (k, n) { return 0 }\n')
+  const map = await spawnCli(['map', '--job', job], dir, { stdin: 'a\n' })
+  t.equal(map.code, 0, map.stderr)
+  t.match(map.stderr, /note: the job's partition\(\) is not used under Hadoop Streaming/)
+  t.match(map.stderr, /^reporter:counter:job,big,1000000000000000000000$/m, 'not 1e+21, which Hadoop\'s parser drops')
+  const quiet = await spawnCli(['map', '--job', job, '-q'], dir, { stdin: 'a\n' })
+  t.equal(quiet.stderr, '')
+  const combine = await spawnCli(['combine', '--job', job], dir, { stdin: '"a"\t1\n' })
+  t.equal(combine.code, 1)
+  t.match(combine.stderr, /combine for key "a" emitted another key 5n?; a combiner must keep its key/)
 })

@@ -1,0 +1,147 @@
+// A key's output held back until its reduce (or combine) returned: with --max-bad-records, a
+// key whose function throws writes nothing. Lines wait in memory up to STAGE_BYTES, then in a
+// file, so that one key may write any number of lines in bounded memory (SPEC §3), as it may
+// without --max-bad-records.
+import { closeSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
+import { utf8Slice, utf8Write } from './bytes.js'
+import { MrstreamError } from './errors.js'
+
+// in memory (a line's string, two bytes a UTF-16 unit, and its slots): 1 MB
+const STAGE_BYTES = 1 << 20
+const LINE_OVERHEAD = 32
+// a staged line in the file: its partition and byte length (u32 each), then its UTF-8 bytes
+const HEAD = 8
+const FILE_BUFFER = 1 << 20
+
+export class StagedLines {
+  private parts: number[] = []
+  private lines: string[] = []
+  private bytes = 0
+  private file: StageFile | undefined
+
+  /** `path`: where to keep lines past STAGE_BYTES (asked for the first time one key needs it). */
+  constructor (private readonly path: () => string, private readonly phase: 'combine' | 'reduce') {}
+
+  push (part: number, line: string): void {
+    if (this.file === undefined || !this.file.used) {
+      this.bytes += 2 * line.length + LINE_OVERHEAD
+      if (this.bytes <= STAGE_BYTES) {
+        this.parts.push(part)
+        this.lines.push(line)
+        return
+      }
+      this.file ??= new StageFile(this.path(), this.phase)
+      for (let i = 0; i < this.lines.length; i++) this.file.add(this.parts[i]!, this.lines[i]!)
+      this.parts.length = 0
+      this.lines.length = 0
+    }
+    this.file.add(part, line)
+  }
+
+  /** Hands every line pushed since the last commit or discard to `write`, in order; returns how many. */
+  commit (write: (part: number, line: string) => void): number {
+    let n = this.lines.length
+    for (let i = 0; i < n; i++) write(this.parts[i]!, this.lines[i]!)
+    if (this.file?.used === true) n += this.file.replay(write)
+    this.discard()
+    return n
+  }
+
+  /** Forgets the lines pushed since the last commit or discard. */
+  discard (): void {
+    this.parts.length = 0
+    this.lines.length = 0
+    this.bytes = 0
+    this.file?.clear()
+  }
+
+  /** Removes the file, if one was needed. */
+  close (): void {
+    this.file?.close()
+    this.file = undefined
+  }
+}
+
+/** Staged lines in a file, written through a buffer and read back in order. */
+class StageFile {
+  private readonly fd: number
+  private buf = Buffer.allocUnsafe(FILE_BUFFER)
+  private at = 0
+  /** Bytes in the file (the buffer's come after). */
+  private size = 0
+
+  constructor (private readonly path: string, private readonly phase: 'combine' | 'reduce') {
+    this.fd = this.io(() => openSync(path, 'w+', 0o600))
+  }
+
+  get used (): boolean { return this.size + this.at > 0 }
+
+  add (part: number, line: string): void {
+    const most = HEAD + 3 * line.length
+    if (this.at + most > this.buf.length) {
+      this.flush()
+      if (most > this.buf.length) this.buf = Buffer.allocUnsafe(most)
+    }
+    const len = utf8Write(this.buf, line, this.at + HEAD)
+    this.buf.writeUInt32LE(part, this.at)
+    this.buf.writeUInt32LE(len, this.at + 4)
+    this.at += HEAD + len
+  }
+
+  replay (write: (part: number, line: string) => void): number {
+    this.flush()
+    let n = 0
+    let pos = 0
+    while (pos < this.size) {
+      const got = this.read(pos, Math.min(this.buf.length, this.size - pos))
+      let i = 0
+      while (i + HEAD <= got && i + HEAD + this.buf.readUInt32LE(i + 4) <= got) {
+        const len = this.buf.readUInt32LE(i + 4)
+        write(this.buf.readUInt32LE(i), utf8Slice(this.buf, i + HEAD, i + HEAD + len))
+        n++
+        i += HEAD + len
+      }
+      // a line longer than the buffer: make room for it and read it again from its start
+      if (i === 0) this.buf = Buffer.allocUnsafe(HEAD + this.buf.readUInt32LE(4))
+      pos += i
+    }
+    return n
+  }
+
+  clear (): void {
+    this.at = 0
+    if (this.size > 0) this.io(() => { ftruncateSync(this.fd, 0) })
+    this.size = 0
+  }
+
+  close (): void {
+    try { closeSync(this.fd) } catch {}
+    rmSync(this.path, { force: true })
+  }
+
+  private flush (): void {
+    let off = 0
+    while (off < this.at) off += this.io(() => writeSync(this.fd, this.buf, off, this.at - off, this.size + off))
+    this.size += this.at
+    this.at = 0
+  }
+
+  private read (pos: number, len: number): number {
+    let got = 0
+    while (got < len) {
+      const n = this.io(() => readSync(this.fd, this.buf, got, len - got, pos + got))
+      if (n === 0) break
+      got += n
+    }
+    return got
+  }
+
+  private io<T> (f: () => T): T {
+    try {
+      return f()
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException
+      throw new MrstreamError('MRS_ERR_IO', `${this.phase}: cannot stage a key's output in ${this.path}: ${err.code === 'ENOSPC' ? 'No space left on device' : err.message}`, { phase: this.phase, file: this.path }, e)
+    }
+  }
+}
