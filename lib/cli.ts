@@ -1,6 +1,7 @@
 // Arguments → options, usage, exit codes: main(argv, io) returns the exit code.
 import { parseArgs } from 'node:util'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { MrstreamError, codes, describeThrown } from './errors.js'
 import { Engine } from './engine.js'
 import { builtinReducers, loadSteps, resolveJobFile, type JobSource } from './job.js'
@@ -49,6 +50,21 @@ Options:
 
 Exit codes: 0 success, 1 job failed, 2 usage error, 130/143/129 interrupted.
 `
+
+const MAX_WORKERS = 1024
+
+/** --stats FILE is written after the output: a path that cannot take it is refused before the job runs. */
+function checkStatsPath (path: string): void {
+  const dir = dirname(resolve(path))
+  const st = statSync(path, { throwIfNoEntry: false })
+  let why: string | undefined
+  if (st?.isDirectory() === true) why = 'is a directory'
+  else if (!existsSync(dir) || !statSync(dir).isDirectory()) why = `directory ${dir} does not exist`
+  else {
+    try { accessSync(st === undefined ? dir : path, constants.W_OK) } catch { why = st === undefined ? `directory ${dir} is not writable` : 'is not writable' }
+  }
+  if (why !== undefined) throw new MrstreamError('MRS_ERR_USAGE', `--stats ${path}: ${why}`)
+}
 
 function version (): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -104,7 +120,9 @@ export async function main (argv: string[], io: Io): Promise<number> {
     // like other CLIs: a status line only where a person watches (stderr a terminal), unless asked
     const showProgress = v['no-progress'] !== true && !v.quiet && (v.progress === true || (io.stderr as { isTTY?: boolean }).isTTY === true)
     const memory = v.memory === undefined ? defaults.memory : parseSize(v.memory, '--memory')
-    const workers = v.workers === undefined ? defaults.workers() : parseCount(v.workers, '--workers', 1)
+    // each worker is a V8 isolate of its own (tens of MB): more than a few per CPU only costs memory
+    const workers = v.workers === undefined ? defaults.workers() : parseCount(v.workers, '--workers', 1, MAX_WORKERS)
+    if (v.stats !== undefined) checkStatsPath(v.stats)
     if (memory < defaults.minMemory) throw new MrstreamError('MRS_ERR_USAGE', `--memory ${v.memory}: at least ${defaults.minMemory / 1024}KB`)
     const engine = new Engine({
       job,
@@ -133,7 +151,12 @@ export async function main (argv: string[], io: Io): Promise<number> {
       if (showProgress) io.stderr.write('\r\x1b[K')
     }
     if (v.stats !== undefined) {
-      writeFileSync(v.stats, JSON.stringify({ counters: result.counters, phases: result.phases, user: result.user.toJSON(), badRecords: result.bad }, null, 2) + '\n')
+      const stats = JSON.stringify({ counters: result.counters, phases: result.phases, user: result.user.toJSON(), badRecords: result.bad }, null, 2) + '\n'
+      try {
+        writeFileSync(v.stats, stats)
+      } catch (e) {
+        throw new MrstreamError('MRS_ERR_IO', `--stats: cannot write ${v.stats}: ${(e as Error).message}`, { phase: 'output', file: v.stats }, e)
+      }
     }
     if (!v.quiet && !result.stdoutClosed) {
       io.stderr.write(formatCounters(result.counters, result.user))

@@ -120,7 +120,11 @@ export class Engine {
         const job: JobSource = 'file' in o.job ? { file: o.job.file, step: i } : o.job
         const between = join(tmp, `step-${i + 1}.pairs`)
         this.step = { job, inputs, format, outputFormat: last ? o.outputFormat : 'pairs', name: steps.length > 1 ? `step ${i + 1}: ` : '' }
-        stdoutClosed = await this.pass(last ? target : { kind: 'file', path: between, partitions: 1 })
+        try {
+          stdoutClosed = await this.pass(last ? target : { kind: 'file', path: between, partitions: 1 })
+        } catch (e) {
+          throw steps.length > 1 ? inStep(e, i + 1, join(tmp, `step-${i}.pairs`)) : e
+        }
         inputs = [between]
         format = 'pairs'
       }
@@ -166,6 +170,7 @@ export class Engine {
     time('merge')
     const fragments = await this.race(this.reducePhase(runs, target.partitions))
     await this.pool.close()
+    if (this.aborted !== undefined) throw this.aborted // (an error outside any task, reported last)
     // the runs are done with (no task can be retried now): removed before the output is copied,
     // their pages need not be written back to disk
     for (const run of runs) { try { unlinkSync(run) } catch {} }
@@ -397,6 +402,17 @@ export class Engine {
     }
     return fragments
   }
+}
+
+/**
+ * A chain step's error, naming its step, and the step before's output for the temp file it
+ * was read from (a path the user never gave, gone once the job ends).
+ */
+function inStep (e: unknown, step: number, input: string): unknown {
+  if (!(e instanceof MrstreamError) || e.code === 'MRS_ERR_INTERRUPTED') return e
+  const from = `step ${step - 1}'s output`
+  const place = e.place.file === input ? { ...e.place, file: from } : e.place
+  return new MrstreamError(e.code, `step ${step}: ${e.message.replaceAll(input, from)}`, place, e)
 }
 
 /**

@@ -85,6 +85,9 @@ export function userFrames (e: unknown): string[] {
     .filter(l => l.startsWith('at ') && !l.includes(engineDir) && !l.includes(engineSourceDir) && !l.includes(engineBinDir) && !l.includes('node:internal') && !l.includes('node_modules/tsx') && !/\bat (new Promise|Generator\.next|Array\.forEach) \(<anonymous>\)/.test(l))
 }
 
+/** The task a worker's `failed` message names for an error thrown outside the job's calls (worker.ts). */
+export const OUTSIDE_TASKS = -2
+
 /** Serializable form for crossing a worker boundary. */
 export interface ErrorData { code: ErrorCode, message: string, place: ErrorPlace }
 

@@ -6,8 +6,8 @@ import { createRequire, register } from 'node:module'
 import { extname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { MrstreamError, describeThrown, describeUserError } from './errors.js'
-import { KeyError, showKey } from './keys.js'
-import { ValueError } from './values.js'
+import { KeyError, encodeKey, showKey } from './keys.js'
+import { ValueError, packValue } from './values.js'
 
 export interface Context {
   /** The input file as given on the command line (`-` for stdin). */
@@ -187,12 +187,36 @@ const builtins: Record<string, { reduce: ReduceFn, combine?: ReduceFn }> = {
   identity: { reduce: identity },
   count: { reduce: (_k, vs) => { let n = 0; for (const _ of vs) n++; return n } },
   sum: { reduce: sum, combine: sum },
-  min: { reduce: (_k, vs) => fold(vs, (a, b) => (b < a ? b : a)), combine: (_k, vs) => fold(vs, (a, b) => (b < a ? b : a)) },
-  max: { reduce: (_k, vs) => fold(vs, (a, b) => (b > a ? b : a)), combine: (_k, vs) => fold(vs, (a, b) => (b > a ? b : a)) },
+  min: { reduce: (_k, vs) => fold(vs, (a, b) => (order(b, a, 'min') < 0 ? b : a)), combine: (_k, vs) => fold(vs, (a, b) => (order(b, a, 'min') < 0 ? b : a)) },
+  max: { reduce: (_k, vs) => fold(vs, (a, b) => (order(b, a, 'max') > 0 ? b : a)), combine: (_k, vs) => fold(vs, (a, b) => (order(b, a, 'max') > 0 ? b : a)) },
   first: { reduce: (_k, vs) => { for (const v of vs) return v } },
   last: { reduce: (_k, vs) => { let last; for (const v of vs) last = v; return last } },
   list: { reduce: (_k, vs) => [...vs] },
-  uniq: { reduce: (_k, vs) => { const seen = new Set<string>(); const out = []; for (const v of vs) { const j = JSON.stringify(v); if (!seen.has(j)) { seen.add(j); out.push(v) } } return out } },
+  // values are the same when their msgpack is (JSON would throw on a bigint, and make NaN null and every Map {})
+  uniq: { reduce: (_k, vs) => { const seen = new Set<string>(); const out = []; for (const v of vs) { const id = packValue(v).toString('latin1'); if (!seen.has(id)) { seen.add(id); out.push(v) } } return out } },
+}
+
+/**
+ * min and max order values as keys are ordered (SPEC §2: numbers numerically, strings by code
+ * point, and across types), a total order: with `<`, "10" < "9" and a NaN or a mix of types
+ * made the result depend on which values a combine saw together, so on --memory. Values that
+ * are not keys (NaN, objects) are refused, naming the value.
+ */
+function order (a: unknown, b: unknown, name: string): number {
+  if (typeof a === 'number' && typeof b === 'number' && !Number.isNaN(a) && !Number.isNaN(b)) return a - b
+  let ea, eb
+  try {
+    ea = encodeKey(a)
+    eb = encodeKey(b)
+  } catch {
+    const bad = isKey(a) ? b : a
+    throw new TypeError(`${name}: ${typeof bad === 'number' ? String(bad) : showKey(bad)} cannot be ordered; ${name} takes numbers, strings, booleans, null and arrays of them, ordered as keys are`)
+  }
+  return ea < eb ? -1 : ea > eb ? 1 : 0
+}
+
+function isKey (v: unknown): boolean {
+  try { encodeKey(v); return true } catch { return false }
 }
 
 function fold (vs: Iterable<any>, f: (a: any, b: any) => any): unknown {

@@ -54,7 +54,7 @@ export class MapTask {
     c.bytes += chunk.data.byteLength
     c.invalidUtf8 += invalidUtf8
     for (const err of errors) {
-      this.badRecord(err.named(chunk.file), chunk.file, err.line, '')
+      this.badRecord(err.named(chunk.file), chunk.file, err.line, err.record)
     }
     const ctx = this.ctx
     ctx.file = chunk.file

@@ -13,8 +13,9 @@ export function parseSize (text: string, option: string): number {
   return Math.floor(Number(m[1]) * unit)
 }
 
-export function parseCount (text: string, option: string, min: number): number {
+export function parseCount (text: string, option: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw new MrstreamError('MRS_ERR_USAGE', `${option} ${JSON.stringify(text)}: expected a whole number >= ${min}`)
+  if (Number(text) > max) throw new MrstreamError('MRS_ERR_USAGE', `${option} ${JSON.stringify(text)}: at most ${max}`)
   return Number(text)
 }
 

@@ -1,34 +1,63 @@
 // Output: the reduce tasks' fragments, concatenated in key-range order, to stdout, to a file
-// (written beside it and renamed into place), or to a directory of part files ending with
+// (written beside it and renamed into place; a device or pipe is written into), or to a directory of part files ending with
 // _SUCCESS (built beside it and renamed into place). A reader closing stdout early (`| head`)
 // is a clean stop.
-import { chmodSync, createReadStream, createWriteStream, existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { accessSync, chmodSync, closeSync, constants, createReadStream, createWriteStream, existsSync, lstatSync, mkdtempSync, openSync, readSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import _ from 'highland'
 import { pipeline } from 'node:stream/promises'
 import { MrstreamError } from './errors.js'
 import { trackTemp, untrackTemp } from './tmp.js'
 
+// `device`: an existing path that is not a regular file (/dev/stdout, a named pipe, a terminal),
+// written into once the job succeeded, as `sort -o` does; renaming a file over it would replace it.
 export type OutputTarget =
   | { kind: 'stdout', partitions: 1 }
   | { kind: 'file', path: string, partitions: 1 }
+  | { kind: 'device', path: string, partitions: 1 }
   | { kind: 'dir', path: string, partitions: number }
 
 /** Checks the output before the job starts (usage errors, exit 2). */
 export function checkOutput (output: string | undefined, reducers: number | undefined): OutputTarget {
-  if (output === undefined || output === '-') {
+  // (/dev/stdout by name: opening it fails when stdout is a socket, as a spawned child's pipe is)
+  if (output === undefined || output === '-' || output === '/dev/stdout') {
     if (reducers !== undefined && reducers > 1) throw new MrstreamError('MRS_ERR_USAGE', '--reducers needs -o DIR: part files go to a directory', { phase: 'output' })
     return { kind: 'stdout', partitions: 1 }
   }
-  const path = resolve(output)
-  const parent = dirname(path)
-  if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new MrstreamError('MRS_ERR_USAGE', `output ${output}: directory ${parent} does not exist`, { phase: 'output', file: output })
   if (reducers !== undefined) {
+    const path = resolve(output)
+    checkWritableDir(dirname(path), output)
     if (existsSync(path)) throw new MrstreamError('MRS_ERR_USAGE', `output directory ${output} already exists (remove it, or choose another -o)`, { phase: 'output', file: output })
     return { kind: 'dir', path, partitions: reducers }
   }
-  if (existsSync(path) && statSync(path).isDirectory()) throw new MrstreamError('MRS_ERR_USAGE', `output ${output} is a directory; give --reducers N to write part files into a new directory`, { phase: 'output', file: output })
+  if (/[/\\]$/.test(output) && !existsSync(output)) throw new MrstreamError('MRS_ERR_USAGE', `output ${output} names a directory; give --reducers N to write part files into a new directory`, { phase: 'output', file: output })
+  const st = statSync(output, { throwIfNoEntry: false })
+  if (st?.isDirectory() === true) throw new MrstreamError('MRS_ERR_USAGE', `output ${output} is a directory; give --reducers N to write part files into a new directory`, { phase: 'output', file: output })
+  // opened as named (/dev/stdout links to /proc/self/fd/1, whose target is no path)
+  if (st !== undefined && !st.isFile()) return { kind: 'device', path: resolve(output), partitions: 1 }
+  // a symlink's target is the output (the link stays a link)
+  const path = st !== undefined ? realpathSync(output) : followLinks(resolve(output))
+  checkWritableDir(dirname(path), output)
   return { kind: 'file', path, partitions: 1 }
+}
+
+/** Where a chain of symlinks ends (which need not exist yet: `-o link` whose target is to be made). */
+function followLinks (path: string): string {
+  for (let hops = 0; hops < 40; hops++) {
+    if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() !== true) return path
+    path = resolve(dirname(path), readlinkSync(path))
+  }
+  throw new MrstreamError('MRS_ERR_USAGE', `output ${path}: too many levels of symbolic links`, { phase: 'output', file: path })
+}
+
+/** The output is written beside its path and renamed into place: its directory must take new files. */
+function checkWritableDir (dir: string, output: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new MrstreamError('MRS_ERR_USAGE', `output ${output}: directory ${dir} does not exist`, { phase: 'output', file: output })
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK)
+  } catch {
+    throw new MrstreamError('MRS_ERR_USAGE', `output ${output}: directory ${dir} is not writable`, { phase: 'output', file: output })
+  }
 }
 
 /** A failed write of the output, as the run reports it (MRS_ERR_IO). */
@@ -60,6 +89,30 @@ async function concatToFile (parts: string[], path: string): Promise<void> {
   }
 }
 
+/**
+ * The fragments written into an existing device or pipe, synchronously (the job is done; a
+ * stream would report a full device as written after destroyed, not as ENOSPC).
+ */
+function copyInto (parts: string[], path: string): void {
+  const buf = Buffer.allocUnsafe(1 << 20)
+  let fd: number | undefined
+  try {
+    fd = openSync(path, 'w')
+    for (const part of parts) {
+      const from = openSync(part, 'r')
+      try {
+        for (let n = readSync(from, buf); n > 0; n = readSync(from, buf)) {
+          for (let off = 0; off < n;) off += writeSync(fd, buf, off, n - off)
+        }
+      } finally { closeSync(from) }
+    }
+  } catch (e) {
+    throw writeError(e, path)
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
 /** Returns true when stdout was closed by its reader before everything was written. */
 export async function commitOutput (target: OutputTarget, fragments: string[][], stdout: NodeJS.WritableStream): Promise<boolean> {
   if (target.kind === 'stdout') {
@@ -71,12 +124,19 @@ export async function commitOutput (target: OutputTarget, fragments: string[][],
     }
     return false
   }
+  if (target.kind === 'device') {
+    copyInto(fragments.map(f => f[0]!), target.path)
+    return false
+  }
   const parent = dirname(target.path)
   if (target.kind === 'file') {
     const tmp = join(parent, `.${basename(target.path)}.mrstream-${process.pid}-${Date.now()}`)
     trackTemp(tmp)
     try {
       await concatToFile(fragments.map(f => f[0]!), tmp)
+      // a file written again keeps its mode (as one written in place would)
+      const old = statSync(target.path, { throwIfNoEntry: false })
+      if (old !== undefined) chmodSync(tmp, old.mode & 0o7777)
       renameSync(tmp, target.path)
       untrackTemp(tmp)
     } catch (e) {

@@ -4,7 +4,7 @@
 // failed attempt leaves nothing behind but files the engine ignores (exactly-once).
 // A job error inside a task (map threw, bad key) is not retried: it fails the job.
 import { Worker } from 'node:worker_threads'
-import { MrstreamError, fromErrorData, type ErrorData } from './errors.js'
+import { MrstreamError, OUTSIDE_TASKS, fromErrorData, type ErrorData } from './errors.js'
 import type { Chunk } from './records.js'
 import type { RunInfo } from './run-file.js'
 import type { BadRecord } from './map.js'
@@ -126,6 +126,7 @@ export class Pool {
         if (msg.type === 'ready') { slot.ready = true; resolve(); this.dispatch(); this.wake(); return }
         if (msg.type === 'progress') return
         if (msg.task === -1 && msg.type === 'failed') { reject(fromErrorData(msg.error)); return }
+        if (msg.task === OUTSIDE_TASKS && msg.type === 'failed') { this.fatal?.(fromErrorData(msg.error)); return }
         const task = slot.task
         if (task === undefined || task.id !== msg.task) return
         if (msg.type === 'done') {

@@ -21,7 +21,8 @@ export interface Chunk {
 }
 
 export class RecordError extends Error {
-  constructor (message: string, readonly line: number, readonly column?: number) { super(message) }
+  /** `record`: its text, for the list of skipped records (--stats). */
+  constructor (message: string, readonly line: number, readonly column?: number, readonly record = '') { super(message) }
 
   /** As the job reports it: the input's name, line and column. */
   named (file: string): MrstreamError {
@@ -84,7 +85,7 @@ export function recordsOf (chunk: Chunk, format: Format): ChunkRecords {
         out.lines!.push(line)
       } catch (e) {
         const m = /position (\d+)/.exec((e as Error).message)
-        out.errors.push(new RecordError(`invalid JSON: ${(e as Error).message}`, line, m ? Number(m[1]) + 1 : undefined))
+        out.errors.push(new RecordError(`invalid JSON: ${(e as Error).message}`, line, m ? Number(m[1]) + 1 : undefined, l))
       }
     }
   }
@@ -176,6 +177,22 @@ function lineCounter (bytes: Uint8Array, firstLine: number): (at: number) => num
   }
 }
 
+/** csv-parse's message without its own line numbers (counted from the chunk, not the file: the error names the file's line). */
+function csvMessage (err: Error): string {
+  return err.message.replace(/,? (?:on|at) line \d+/g, '')
+}
+
+/** Where the last row starts: past the last newline outside quotes. */
+function lastRowStart (bytes: Uint8Array): number {
+  let quoted = false
+  let start = 0
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 34) quoted = !quoted
+    else if (bytes[i] === 10 && !quoted) start = i + 1
+  }
+  return start
+}
+
 function csvRecords (buf: Buffer, chunk: Chunk, out: ChunkRecords): ChunkRecords {
   if (!isUtf8(buf)) out.invalidUtf8 = countInvalidLines(buf)
   const text = buf.toString('utf8')
@@ -183,7 +200,7 @@ function csvRecords (buf: Buffer, chunk: Chunk, out: ChunkRecords): ChunkRecords
   const bytes = out.invalidUtf8 === 0 ? buf : Buffer.from(text, 'utf8')
   // A row's line is counted from its first byte, not taken from csv-parse's line count: that
   // charges blank lines and skipped rows to the next row, and counts a CRLF inside quotes twice.
-  const skipped: Array<{ message: string, at: number }> = []
+  const skipped: Array<{ message: string, at: number, raw: string }> = []
   let fatal: RecordError | undefined
   try {
     const rows = parseCsv(text, {
@@ -192,8 +209,10 @@ function csvRecords (buf: Buffer, chunk: Chunk, out: ChunkRecords): ChunkRecords
       raw: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
-      on_skip: (err: (Error & { bytes?: number, raw?: string }) | undefined) => {
-        if (err) skipped.push({ message: `invalid CSV: ${err.message}`, at: rowStart(bytes, err.bytes ?? 0, err.raw ?? '') })
+      on_skip: (err: (Error & { bytes?: number, raw?: string, code?: string }) | undefined) => {
+        // (an unclosed quote runs to the end, where csv-parse's offset is not the row's: its row is the last that starts outside quotes)
+        const at = err?.code === 'CSV_QUOTE_NOT_CLOSED' ? lastRowStart(bytes) : rowStart(bytes, err?.bytes ?? 0, err?.raw ?? '')
+        if (err) skipped.push({ message: `invalid CSV: ${csvMessage(err)}`, at, raw: err.raw ?? '' })
       },
     }) as unknown as Array<{ record: Record<string, string>, raw: string, info: { bytes: number } }>
     const rowLineAt = lineCounter(bytes, chunk.firstLine)
@@ -204,10 +223,11 @@ function csvRecords (buf: Buffer, chunk: Chunk, out: ChunkRecords): ChunkRecords
   } catch (e) {
     // a row csv-parse cannot skip (an unclosed quote) ends the chunk
     const err = e as Error & { lines?: number }
-    fatal = new RecordError(`invalid CSV: ${err.message}`, chunk.firstLine - 1 + (err.lines ?? 1))
+    const start = lastRowStart(bytes)
+    fatal = new RecordError(`invalid CSV: ${csvMessage(err)}`, lineCounter(bytes, chunk.firstLine)(start), undefined, bytes.subarray(start, start + 200).toString('utf8'))
   }
   const lineAt = lineCounter(bytes, chunk.firstLine)
-  for (const s of skipped) out.errors.push(new RecordError(s.message, lineAt(s.at)))
+  for (const s of skipped) out.errors.push(new RecordError(s.message, lineAt(s.at), undefined, s.raw.replace(/[\r\n]+$/, '')))
   if (fatal !== undefined) out.errors.push(fatal)
   return out
 }

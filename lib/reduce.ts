@@ -43,7 +43,14 @@ class Fragment extends LineBuffer {
   constructor (readonly path: string, bufferBytes: number) {
     super(bufferBytes)
     this.view = viewOf(this.buf)
-    this.fd = openSync(path, 'w', 0o600)
+    try {
+      this.fd = openSync(path, 'w', 0o600)
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException
+      // a reduce task holds a fragment open per part file
+      const hint = err.code === 'EMFILE' || err.code === 'ENFILE' ? ': too many open files (fewer --reducers, or a higher ulimit -n)' : `: ${err.message}`
+      throw new MrstreamError('MRS_ERR_IO', `reduce: cannot open ${path}${hint}`, { phase: 'reduce', file: path }, e)
+    }
   }
 
   /**

@@ -7,6 +7,19 @@ import { join } from 'node:path'
 import { MrstreamError } from './errors.js'
 
 const live = new Set<string>()
+let firstTemp: (() => void) | undefined
+
+/** `fn` runs once, when the process first has a temp path to clean up (signals.ts). */
+export function onFirstTemp (fn: () => void): void {
+  firstTemp = fn
+}
+
+function track (path: string): void {
+  live.add(path)
+  const fn = firstTemp
+  firstTemp = undefined
+  fn?.()
+}
 
 function alive (pid: number): boolean {
   try { process.kill(pid, 0); return true } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM' }
@@ -28,16 +41,17 @@ export function makeTmpDir (parent: string | undefined): string {
     if (!statSync(base).isDirectory()) throw new Error('not a directory')
     accessSync(base, constants.W_OK | constants.X_OK)
   } catch (e) {
-    throw new MrstreamError('MRS_ERR_USAGE', `--tmp-dir ${base} is not a writable directory: ${(e as Error).message}`, { phase: 'spill', file: base }, e)
+    const what = parent === undefined ? `the temp directory ${base} (TMPDIR; or give --tmp-dir)` : `--tmp-dir ${base}`
+    throw new MrstreamError('MRS_ERR_USAGE', `${what} is not a writable directory: ${(e as Error).message}`, { phase: 'spill', file: base }, e)
   }
   const dir = mkdtempSync(join(base, `mrstream-${process.pid}-`)) // mkdtemp makes it 0700
-  live.add(dir)
+  track(dir)
   return dir
 }
 
 /** A file or directory to remove if the process is interrupted before it is renamed into place. */
 export function trackTemp (path: string): void {
-  live.add(path)
+  track(path)
 }
 
 export function removeTmpDir (dir: string): void {

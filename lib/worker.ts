@@ -2,7 +2,7 @@
 // Everything a task produces (runs, fragments, counters) is reported only when it is done, so
 // that the pool can drop a failed attempt whole.
 import { parentPort, workerData } from 'node:worker_threads'
-import { MrstreamError, describeUserError, toErrorData } from './errors.js'
+import { MrstreamError, OUTSIDE_TASKS, describeUserError, toErrorData } from './errors.js'
 import { loadJob, type Context, type Job, type JobSource } from './job.js'
 import { MapTask } from './map.js'
 import { mergeRuns } from './merge.js'
@@ -91,10 +91,20 @@ function mapSplits (splits: Split[]): void {
   mapEnd()
 }
 
+/**
+ * Lets the callbacks a task's job code left run before its task ends (a timer of 0 ms, a
+ * promise): what they emit is the task's, what they throw fails it (see `outside`) and reaches
+ * the engine before the task's result, so a job never finishes without it.
+ */
+async function settle (): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, 1))
+}
+
 function mapEnd (): void {
   const c = current!
-  c.queue = c.queue.then(() => {
+  c.queue = c.queue.then(async () => {
     if (c.failed) return
+    await settle()
     try {
       const runs = c.map.finish()
       appendNext = c.map.appends
@@ -131,11 +141,21 @@ async function onMessage (msg: ToWorker): Promise<void> {
       const user = new UserCounters()
       try {
         const { counters, bad } = await reduceTask(job, msg.spec, context(user), { maxBadRecords: config.maxBadRecords, badSoFar: msg.badSoFar })
+        await settle()
         port.postMessage({ type: 'done', task: msg.task, runs: [], counters, user: [...user.values], bad })
       } catch (e) { fail(msg.task, e) }
     }
   }
 }
+
+// An error thrown outside any map, combine or reduce call: from a callback or a promise the
+// job's function did not await, whose emits would come after its task ended. Ignored, it would
+// drop what the callback did; a retry would hide it: the job fails, naming it.
+const outside = (e: unknown): void => {
+  port.postMessage({ type: 'failed', task: OUTSIDE_TASKS, error: toErrorData(new MrstreamError('MRS_ERR_TASK_FAILED', `the job's code threw outside its map, combine and reduce calls (in a callback or promise they did not await?): ${describeUserError(e)}`)) })
+}
+process.on('uncaughtException', outside)
+process.on('unhandledRejection', outside)
 
 let running = -1
 setHeartbeat(() => { if (running !== -1) port.postMessage({ type: 'progress', task: running }) })

@@ -73,3 +73,17 @@ export const steps = [first, second]
   t.equal(long.status, 1, 'the user\'s input still has the limit')
   t.match(String(long.stderr), /-:1: line longer than --max-line-bytes 1024/)
 })
+
+t.test('an error in a later step names the step, and the step before\'s output, not a temp file', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'fails.mjs')
+  writeFileSync(job, `
+const first = { map (line, emit) { emit(line, 1) }, reduce (k, vs) { let n = 0; for (const v of vs) n += v; return n } }
+const second = { map ([k, n], emit) { if (k === 'b') throw new Error('no b'); emit(n, k) }, reduce (n, ks) { return [...ks] } }
+export const steps = [first, second]
+`)
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, bin, '--job', job, '-q', '--tmp-dir', dir], { input: 'a\nb\nc\n' })
+  t.equal(r.status, 1)
+  t.match(String(r.stderr), /^mrstream: step 2: map failed at step 1's output:2: Error: no b/m)
+  t.notMatch(String(r.stderr), /\.pairs/, 'no temp file named')
+})

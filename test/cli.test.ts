@@ -3,9 +3,9 @@
 // FILE, -o DIR --reducers N) and input formats. Every test spawns the built binary with a
 // fresh --tmp-dir and checks that it holds nothing afterwards.
 import t, { type Test } from 'tap'
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { cliArgv, spawnCli, type Result } from './helpers/cli.js'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -81,6 +81,10 @@ t.test('usage errors exit 2 and point at --help', async t => {
     ['bad --memory', ['--job', job('wordcount-named.mjs'), '--memory', '12zz', 'in.txt'], /--memory/],
     ['--workers 0', ['--job', job('wordcount-named.mjs'), '--workers', '0', 'in.txt'], /--workers/],
     ['bad --format', ['--job', job('wordcount-named.mjs'), '--format', 'xml', 'in.txt'], /--format/],
+    ['absurd --workers', ['--job', job('wordcount-named.mjs'), '--workers', '99999999999999999999', 'in.txt'], /--workers "99999999999999999999": at most 1024/],
+    ['--stats into a missing directory', ['--job', job('wordcount-named.mjs'), '--stats', 'nodir/stats.json', 'in.txt'], /--stats nodir\/stats.json: directory .*nodir does not exist/],
+    ['--stats onto a directory', ['--job', job('wordcount-named.mjs'), '--stats', '.', 'in.txt'], /--stats \.: is a directory/],
+    ['-o DIR/ without --reducers', ['--job', job('wordcount-named.mjs'), '-o', 'newdir/', 'in.txt'], /output newdir\/ names a directory; give --reducers N/],
   ]
   for (const [name, args, names] of cases) {
     const r = await mrs(t, dir, args)
@@ -437,6 +441,17 @@ t.test('--format csv: each row\'s line is where it starts, past blank lines, ski
   const failed = await mrs(t, dir, ['--job', job('map-throws.mjs'), '--format', 'csv', 'throw.csv'])
   t.equal(failed.code, 1)
   t.match(failed.stderr, /map failed at throw\.csv:3: Error: record rejected/, 'errors name the row\'s line')
+  t.same(stats.badRecords.map(b => (b as { record?: string }).record), ['9,9,9'], 'a skipped row\'s text is listed')
+  // csv-parse counts lines from the chunk it parsed: its own numbers are not in the message
+  const wide = await mrs(t, dir, ['--job', job('place.mjs'), '--format', 'csv', 'bad.csv'])
+  t.match(wide.stderr, /cannot parse bad\.csv:3: invalid CSV: Invalid Record Length: columns length is 2, got 3$/m)
+  writeFileSync(join(dir, 'quote.csv'), 'a,b\n' + Array.from({ length: 500 }, (_, i) => `${i},x\n`).join('') + '1,"multi\nline"\n"oops,1\n7,8\n')
+  const quote = await mrs(t, dir, ['--job', job('place.mjs'), '--format', 'csv', 'quote.csv'])
+  t.equal(quote.code, 1)
+  t.match(quote.stderr, /cannot parse quote\.csv:504: invalid CSV: Quote Not Closed/, 'an unclosed quote names the line it opens on')
+  const skippedQuote = await mrs(t, dir, ['--job', job('place.mjs'), '--format', 'csv', '--max-bad-records', '1', '--stats', 'quote.json', '-q', 'quote.csv'])
+  t.equal(skippedQuote.code, 0, skippedQuote.stderr)
+  t.same((JSON.parse(readFileSync(join(dir, 'quote.json'), 'utf8')) as { badRecords: Array<{ line: number }> }).badRecords.map(b => b.line), [504])
 })
 
 t.test('--format file', async t => {
@@ -507,6 +522,98 @@ t.test('--output-format ndjson and tsv escapes', async t => {
     [[true, 'back\\slash'], { l: 'back\\slash', n: 2 }],
     [[true, 'plain'], { l: 'plain', n: 4 }],
   ], '[key, value] lines, in key order')
+})
+
+t.test('-o onto a symlink, a device or a pipe writes through it, as sort -o does; a file keeps its mode', async t => {
+  const input = text(50, 3)
+  const want = wordCount(input)
+  const dir = t.testdir({ 'in.txt': input, 'real.txt': 'old\n' })
+  symlinkSync('real.txt', join(dir, 'link.txt'))
+  const link = await mrs(t, dir, ['--job', job('wordcount-named.mjs'), '-o', 'link.txt', '-q', 'in.txt'])
+  t.equal(link.code, 0, link.stderr)
+  t.ok(lstatSync(join(dir, 'link.txt')).isSymbolicLink(), 'the link stays a link')
+  t.equal(readFileSync(join(dir, 'real.txt'), 'utf8'), want, 'its target holds the output')
+  symlinkSync('made.txt', join(dir, 'dangling.txt'))
+  await mrs(t, dir, ['--job', job('wordcount-named.mjs'), '-o', 'dangling.txt', '-q', 'in.txt'])
+  t.equal(readFileSync(join(dir, 'made.txt'), 'utf8'), want, 'a dangling link\'s target is made')
+  chmodSync(join(dir, 'real.txt'), 0o640)
+  await mrs(t, dir, ['--job', job('wordcount-named.mjs'), '-o', 'real.txt', '-q', 'in.txt'])
+  t.equal(statSync(join(dir, 'real.txt')).mode & 0o777, 0o640, 'a file written again keeps its mode')
+  const stdout = await mrs(t, dir, ['--job', job('wordcount-named.mjs'), '-o', '/dev/stdout', '-q', 'in.txt'])
+  t.equal(stdout.code, 0, stdout.stderr)
+  t.equal(stdout.stdout, want, '-o /dev/stdout writes to stdout')
+  t.ok(lstatSync('/dev/stdout').isSymbolicLink(), '/dev/stdout is still a link')
+  const full = await mrs(t, dir, ['--job', job('wordcount-named.mjs'), '-o', '/dev/full', '-q', 'in.txt'])
+  t.equal(full.code, 1)
+  t.match(full.stderr, /^mrstream: output: cannot write \/dev\/full: No space left on device \(ENOSPC\)$/m)
+  t.ok(statSync('/dev/full').isCharacterDevice(), '/dev/full is still a device')
+  execFileSync('mkfifo', [join(dir, 'fifo')])
+  const reader = spawn('cat', [join(dir, 'fifo')])
+  const got: Buffer[] = []
+  reader.stdout.on('data', (b: Buffer) => got.push(b))
+  const read = new Promise(resolve => reader.on('close', resolve))
+  const fifo = await mrs(t, dir, ['--job', job('wordcount-named.mjs'), '-o', 'fifo', '-q', 'in.txt'])
+  await read
+  t.equal(fifo.code, 0, fifo.stderr)
+  t.equal(Buffer.concat(got).toString('utf8'), want, 'a named pipe\'s reader gets the output')
+  t.ok(lstatSync(join(dir, 'fifo')).isFIFO(), 'the pipe is still a pipe')
+})
+
+t.test('-o into a directory the user cannot write is refused before the job runs', { skip: process.getuid?.() === 0 ? 'root may write anywhere' : false }, async t => {
+  const dir = t.testdir({ 'in.txt': 'a\n', ro: {} })
+  chmodSync(join(dir, 'ro'), 0o555)
+  t.teardown(() => chmodSync(join(dir, 'ro'), 0o755))
+  const r = await mrs(t, dir, ['--job', job('wordcount-named.mjs'), '-o', 'ro/out.txt', 'in.txt'])
+  t.equal(r.code, 2)
+  t.match(r.stderr, /output ro\/out.txt: directory .*ro is not writable/)
+})
+
+t.test('an error outside the job\'s calls (a callback or promise map or reduce did not await) fails the job, never lost', async t => {
+  const dir = t.testdir({ 'in.txt': Array.from({ length: 1000 }, (_, i) => `${i + 1}\n`).join('') })
+  const count = '(k, vs) => { let n = 0; for (const _ of vs) n++; return n }'
+  const cases: Array<[string, string, RegExp]> = [
+    ['(l, emit) => { if (l === "5") setTimeout(() => { throw new Error("lost in a timer") }, 0); emit("n", 1) }', count, /Error: lost in a timer/],
+    ['(l, emit) => { if (l === "5") Promise.reject(new Error("lost in a promise")); emit("n", 1) }', count, /Error: lost in a promise/],
+    ['(l, emit) => emit("n", 1)', '(k, vs) => { setTimeout(() => { throw new Error("lost in reduce") }, 0); let n = 0; for (const _ of vs) n++; return n }', /Error: lost in reduce/],
+  ]
+  for (const [map, reduce, names] of cases) {
+    for (const input of ['in.txt', '-']) {
+      const r = await mrs(t, dir, ['-m', map, '-r', reduce, input], input === '-' ? readFileSync(join(dir, 'in.txt')) : undefined)
+      t.equal(r.code, 1, `${map} ${reduce} (${input}): exit 1`)
+      t.match(r.stderr, /the job's code threw outside its map, combine and reduce calls/)
+      t.match(r.stderr, names)
+      t.equal(r.stdout, '', 'no output')
+    }
+  }
+  // a callback that runs before its task ends is the task's: what it emits counts
+  for (const input of ['in.txt', '-']) {
+    const r = await mrs(t, dir, ['-m', '(l, emit) => { if (l === "5") setTimeout(() => emit("timer", 1), 0); emit("n", 1) }', '-r', 'count', '-q', input], input === '-' ? readFileSync(join(dir, 'in.txt')) : undefined)
+    t.equal(r.stdout, 'n\t1000\ntimer\t1\n', `a 0 ms timer's emit is its task's (${input})`)
+  }
+  const awaited = await mrs(t, dir, ['-m', 'async (l, emit) => { await new Promise(resolve => setTimeout(resolve, 0)); emit("n", 1) }', '-r', 'count', 'in.txt'])
+  t.equal(awaited.stdout, 'n\t1000\n', 'an awaited timer is the map\'s own')
+})
+
+t.test('-r min and max order values as keys are ordered, whatever the spills; -r uniq tells every value apart', async t => {
+  const dir = t.testdir({
+    'nums.txt': 'k 9\nk 10\nk 100\n',
+    'mix.txt': ['1', ...Array.from({ length: 20000 }, () => 'pad'), 'z', '0', 'é', '\u{1F40E}', '\uFFFD', ''].join('\n') + '\n',
+  })
+  const field = '(l, emit) => { const f = l.split(" "); emit(f[0], Number(f[1])) }'
+  t.equal((await mrs(t, dir, ['-m', field, '-r', 'max', '-q', 'nums.txt'])).stdout, 'k\t100\n', 'numbers numerically')
+  const text = '(l, emit) => { const f = l.split(" "); emit(f[0], f[1]) }'
+  t.equal((await mrs(t, dir, ['-m', text, '-r', 'max', '-q', 'nums.txt'])).stdout, 'k\t9\n', 'strings by code point, as sort does')
+  const mixed = '(l, emit) => { if (l !== "pad") emit("k", /^[0-9]+$/.test(l) ? Number(l) : l) }'
+  for (const memory of ['256MB', '64KB']) {
+    t.equal((await mrs(t, dir, ['-m', mixed, '-r', 'min', '-q', '--memory', memory, 'mix.txt'])).stdout, 'k\t0\n', `min across types, --memory ${memory}`)
+    t.equal((await mrs(t, dir, ['-m', mixed, '-r', 'max', '-q', '--memory', memory, 'mix.txt'])).stdout, 'k\t\u{1F40E}\n', `max by code point (an astral character above U+FFFD), --memory ${memory}`)
+  }
+  const nan = await mrs(t, dir, ['-m', '(l, emit) => emit("k", l === "k 10" ? NaN : 1)', '-r', 'max', 'nums.txt'])
+  t.equal(nan.code, 1)
+  t.match(nan.stderr, /max: NaN cannot be ordered/)
+  const uniq = await mrs(t, dir, ['-m', '(l, emit) => { emit("k", BigInt(l.length)); emit("k", NaN); emit("k", null); emit("k", new Map([[l, 1]])) }', '-r', 'uniq', '--output-format', 'ndjson', '-q', 'nums.txt'])
+  t.equal(uniq.code, 0, uniq.stderr)
+  t.equal(uniq.stdout, '["k",["3",null,null,{"k 9":1},"4",{"k 10":1},"5",{"k 100":1}]]\n', 'bigints, NaN apart from null, each Map its own')
 })
 
 t.test('an output directory argument checks', async t => {

@@ -395,3 +395,38 @@ t.test('prototype pollution: __proto__ in records and values is data', async t =
   const stats = JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as { counters: Record<string, number> }
   t.ok(stats.counters.spills > 1, `spilled (${stats.counters.spills} spills)`)
 })
+
+t.test('a job whose top-level code never ends: SIGINT still stops it (no temp dir yet, the default action)', async t => {
+  const dir = t.testdir({ 'in.txt': 'a\n', 'loop.mjs': 'for (;;) {}\nexport function map () {}\nexport function reduce () {}\n' })
+  const tmp = mkdtempSync(join(dir, 'tmp-'))
+  const [cmd, argv] = cliArgv(['--job', 'loop.mjs', '--tmp-dir', tmp, 'in.txt'])
+  const child = spawn(cmd, argv, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+  const closed = new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.on('close', (c, s) => resolve([c, s])))
+  await new Promise(resolve => setTimeout(resolve, 1500))
+  child.kill('SIGINT')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  const [exit, signal] = await closed
+  clearTimeout(timer)
+  t.ok(exit === 130 || signal === 'SIGINT', `exit 130 or killed by SIGINT (got exit ${exit}, signal ${signal})`)
+  t.same(readdirSync(tmp), [], 'nothing left in the temp dir')
+})
+
+t.test('a job whose top-level await never settles: exit 2 with a message, not a silent 13', async t => {
+  const dir = t.testdir({ 'in.txt': 'a\n', 'tla.mjs': 'await new Promise(() => {})\nexport function map () {}\nexport function reduce () {}\n' })
+  const r = await mrs(t, dir, ['--job', 'tla.mjs', 'in.txt'])
+  t.equal(r.code, 2)
+  t.match(r.stderr, /the job module never finished loading \(a top-level await that never settles\?\)/)
+})
+
+t.test('a bad TMPDIR is named as such; too many part files for ulimit -n is a clear I/O error', async t => {
+  const dir = t.testdir({ 'in.txt': text(200, 4) })
+  const r = await spawnCli(['--job', job('wordcount-named.mjs'), 'in.txt'], dir, { vars: { TMPDIR: join(dir, 'missing') } })
+  t.equal(r.code, 2)
+  t.match(r.stderr, /the temp directory .*missing \(TMPDIR; or give --tmp-dir\) is not a writable directory/)
+  const [cmd, argv] = cliArgv(['--job', job('wordcount-named.mjs'), '--tmp-dir', dir, '-o', 'parts', '--reducers', '200', '--workers', '1', 'in.txt'])
+  const limited = spawnSync('bash', ['-c', 'ulimit -n 128; exec "$@"', 'bash', cmd, ...argv], { cwd: dir, encoding: 'utf8' })
+  t.equal(limited.status, 1, limited.stderr)
+  t.match(limited.stderr, /reduce: cannot open .*: too many open files \(fewer --reducers, or a higher ulimit -n\)/)
+  t.notMatch(limited.stderr, STACK_LINE, 'no stack trace')
+  t.notOk(existsSync(join(dir, 'parts')), 'no output directory')
+})
