@@ -13,7 +13,7 @@
 // Buffer with its packed bytes (a snapshot: later mutation by the job cannot change it), so a
 // Buffer among stored values is always a packed value and a Multi is never a stored value.
 import { utf8Slice, utf8Write } from './bytes.js'
-import { describeUserError } from './errors.js'
+import { LateEmitError, describeUserError } from './errors.js'
 import { KeyError, decodeKey, encodeKey, showKey } from './keys.js'
 import { RunWriter, type RunInfo } from './run-file.js'
 import { KeyArena, TOUCH, sameRange, sortArena, touchKeys } from './key-arena.js'
@@ -166,7 +166,7 @@ export class Collector {
   /** Adds one pair; throws KeyError/ValueError (the caller names the record). */
   add (key: unknown, value: unknown): void {
     // its arena and index may be the next task's now (a job's callback that emits late)
-    if (this.finished) throw new Error('emit was called after its map task ended (from a callback the map did not await?)')
+    if (this.finished) throw new LateEmitError('emit was called after its map task ended')
     if (typeof key !== 'string') {
       const v = store(value)
       return this.addOther(key, v, sizeOf(v))
@@ -181,7 +181,7 @@ export class Collector {
    * as its key, copied from the input rather than encoded again (map.ts).
    */
   addBytes (key: string, src: DataView, start: number, end: number, value: unknown): void {
-    if (this.finished) throw new Error('emit was called after its map task ended (from a callback the map did not await?)')
+    if (this.finished) throw new LateEmitError('emit was called after its map task ended')
     this.stringPairs++
     if (this.arena.full(end - start)) this.spill()
     this.addStaged(key, this.arena.stageBytes(src, start, end), value)

@@ -16,6 +16,7 @@ export const codes = {
   MRS_ERR_TASK_FAILED: { exit: 1, what: 'a task failed on every attempt (worker crash, out of memory, timeout)' },
   MRS_ERR_TOO_MANY_BAD_RECORDS: { exit: 1, what: 'more bad records than --max-bad-records allows' },
   MRS_ERR_UNSORTED: { exit: 1, what: 'a streaming combine or reduce read input not sorted by key' },
+  MRS_ERR_CALLBACK: { exit: 1, what: 'the job\'s code threw, or emitted, after its map/combine/reduce call returned (a callback or promise it did not await)' },
   MRS_ERR_INTERRUPTED: { exit: 130, what: 'interrupted by a signal' },
 } as const
 
@@ -87,6 +88,20 @@ export function userFrames (e: unknown): string[] {
 
 /** The task a worker's `failed` message names for an error thrown outside the job's calls (worker.ts). */
 export const OUTSIDE_TASKS = -2
+
+/** An emit after the map or reduce call it was given to returned. */
+export class LateEmitError extends Error {}
+
+/**
+ * What an uncaught exception or unhandled rejection is when the job's code threw it outside its
+ * calls (a callback or promise they did not await: job frames, a late emit, or a thrown
+ * non-Error); undefined for the engine's own, which stay crashes (a worker's task is retried).
+ */
+export function outsideError (e: unknown): MrstreamError | undefined {
+  // (inline -m/-r functions are eval'd in the engine's module: their frames say "eval at")
+  if (!(e instanceof LateEmitError) && e instanceof Error && userFrames(e).length === 0 && !/\beval at /.test(e.stack ?? '')) return undefined
+  return new MrstreamError('MRS_ERR_CALLBACK', `the job's code ${e instanceof LateEmitError ? 'emitted' : 'threw'} after its map, combine or reduce call returned (in a callback or promise it did not await?): ${describeUserError(e)}`)
+}
 
 /** Serializable form for crossing a worker boundary. */
 export interface ErrorData { code: ErrorCode, message: string, place: ErrorPlace }

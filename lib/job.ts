@@ -2,7 +2,7 @@
 // expressions (-m/-r). Runs in the main thread (to fail fast, exit 2) and in every worker.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { createRequire, register } from 'node:module'
+import Module, { createRequire } from 'node:module'
 import { extname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { MrstreamError, describeThrown, describeUserError } from './errors.js'
@@ -101,10 +101,21 @@ let selfRegistered = false
  * job that tsx compiles to CommonJS requires it, and Node 20 has no hook for require, so its
  * resolver is wrapped the same way (falling back only where it would throw).
  */
+/** Whether Node finds a package named mrstream from the job's directory (an install of the job's own). */
+function resolvesFrom (path: string): boolean {
+  try {
+    createRequire(path).resolve('mrstream')
+    return true
+  } catch {
+    return false
+  }
+}
+
 function resolveSelf (): void {
   const index = new URL('./index.js', import.meta.url)
-  register(new URL('./self-resolve.js', import.meta.url), { data: { url: index.href } })
-  const cjs = createRequire(import.meta.url)('node:module') as { _resolveFilename: (request: string, ...rest: unknown[]) => string }
+  // (module.register is Node 20.6+: before it, ES module jobs need the package where they are)
+  Module.register?.(new URL('./self-resolve.js', import.meta.url), { data: { url: index.href } })
+  const cjs = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string }
   const resolveFilename = cjs._resolveFilename
   cjs._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]): string {
     try {
@@ -124,10 +135,15 @@ export function resolveJobFile (file: string): string {
   return path
 }
 
+/** Job modules being imported now (bin/mrstream.ts names a load that never ends). */
+let loading = 0
+export function loadingJob (): boolean { return loading > 0 }
+
 async function importJob (file: string): Promise<Record<string, unknown>> {
   const path = resolveJobFile(file)
+  loading++
   try {
-    if (!selfRegistered && NAMES_SELF.test(readFileSync(path, 'latin1'))) resolveSelf()
+    if (!selfRegistered && NAMES_SELF.test(readFileSync(path, 'latin1')) && !resolvesFrom(path)) resolveSelf()
     if (/^\.[mc]?ts$/.test(extname(path))) {
       const { tsImport } = await import('tsx/esm/api')
       return await tsImport(pathToFileURL(path).href, import.meta.url)
@@ -135,6 +151,8 @@ async function importJob (file: string): Promise<Record<string, unknown>> {
     return await import(pathToFileURL(path).href)
   } catch (e) {
     throw new MrstreamError('MRS_ERR_JOB_LOAD', `cannot load job ${file}: ${describeLoadError(e, path)}`, { phase: 'job', file }, e)
+  } finally {
+    loading--
   }
 }
 
@@ -204,13 +222,16 @@ const builtins: Record<string, { reduce: ReduceFn, combine?: ReduceFn }> = {
  */
 function order (a: unknown, b: unknown, name: string): number {
   if (typeof a === 'number' && typeof b === 'number' && !Number.isNaN(a) && !Number.isNaN(b)) return a - b
+  // values that are not keys but have an order of their own, among themselves
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0
+  if (a instanceof Date && b instanceof Date && !Number.isNaN(a.getTime()) && !Number.isNaN(b.getTime())) return a.getTime() - b.getTime()
   let ea, eb
   try {
     ea = encodeKey(a)
     eb = encodeKey(b)
   } catch {
     const bad = isKey(a) ? b : a
-    throw new TypeError(`${name}: ${typeof bad === 'number' ? String(bad) : showKey(bad)} cannot be ordered; ${name} takes numbers, strings, booleans, null and arrays of them, ordered as keys are`)
+    throw new TypeError(`${name}: ${typeof bad === 'number' ? String(bad) : typeof bad === 'bigint' ? `${bad}n` : showKey(bad)} cannot be ordered among these values; ${name} takes numbers, strings, booleans, null and arrays of them (ordered as keys are), or only bigints, or only dates`)
   }
   return ea < eb ? -1 : ea > eb ? 1 : 0
 }

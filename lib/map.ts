@@ -1,7 +1,7 @@
 // A map task: records of its chunks through the job's map into a Collector; each task ends
 // with a spill, so its runs are its whole output and a retried task starts from nothing.
 import { Collector, CombineError, type SpillCounters } from './collect.js'
-import { MrstreamError, describeUserError, overBadRecordLimit } from './errors.js'
+import { LateEmitError, MrstreamError, describeUserError, overBadRecordLimit } from './errors.js'
 import { KeyError } from './keys.js'
 import { recordsOf, type Chunk, type Format } from './records.js'
 import { viewOf } from './bytes.js'
@@ -64,12 +64,16 @@ export class MapTask {
     const staged = this.opts.maxBadRecords > 0
     let i = 0
     let record: unknown
+    // whether a map call is running: an emit from a callback the map did not await, after it
+    // returned, would land in a later record's pairs (or task), so it fails the job instead
+    let live = false
     const data = viewOf(chunk.data)
     const emit = staged
-      ? (k: unknown, v: unknown) => { this.pending.push([k, v]) }
+      ? (k: unknown, v: unknown) => { if (!live) throw late(); this.pending.push([k, v]) }
       : ends === null
-        ? (k: unknown, v: unknown) => { c.pairs++; collector.add(k, v) }
+        ? (k: unknown, v: unknown) => { if (!live) throw late(); c.pairs++; collector.add(k, v) }
         : (k: unknown, v: unknown) => {
+            if (!live) throw late()
             c.pairs++
             if (k !== record) return collector.add(k, v)
             // the line itself as the key (sort, count lines): its bytes are in the chunk, less a
@@ -85,13 +89,16 @@ export class MapTask {
       ctx.line = lines === null ? chunk.firstLine + i : lines[i]!
       c.records++
       try {
+        live = true
         const r = map(record, emit, ctx) as Promise<unknown> | undefined
         if (r !== undefined && r !== null && typeof r.then === 'function') await r
+        live = false
         if (staged) {
           for (const [k, v] of this.pending) { c.pairs++; collector.add(k, v) }
           this.pending.length = 0
         }
       } catch (e) {
+        live = false
         this.pending.length = 0
         const err = this.classify(e, chunk.file, ctx.line)
         if (err.code !== 'MRS_ERR_MAP') throw err
@@ -122,4 +129,8 @@ export class MapTask {
     if (this.opts.badSoFar + this.counters.badRecords > this.opts.maxBadRecords) throw overBadRecordLimit(err, this.opts.maxBadRecords)
     this.bad.push({ file, line, phase: err.place.phase ?? 'map', error: err.message, record: record.length > 200 ? record.slice(0, 200) + '...' : record })
   }
+}
+
+function late (): LateEmitError {
+  return new LateEmitError('emit was called after its map call returned')
 }

@@ -1,8 +1,9 @@
 // Output: the reduce tasks' fragments, concatenated in key-range order, to stdout, to a file
-// (written beside it and renamed into place; a device or pipe is written into), or to a directory of part files ending with
-// _SUCCESS (built beside it and renamed into place). A reader closing stdout early (`| head`)
-// is a clean stop.
-import { accessSync, chmodSync, closeSync, constants, createReadStream, createWriteStream, existsSync, lstatSync, mkdtempSync, openSync, readSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+// (written beside it and renamed into place; a device or pipe is written into), or to a
+// directory of part files ending with _SUCCESS (built beside it and renamed into place). A
+// reader closing stdout early (`| head`) is a clean stop.
+import { accessSync, chmodSync, constants, createReadStream, createWriteStream, existsSync, lstatSync, mkdtempSync, promises as fsp, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import _ from 'highland'
 import { pipeline } from 'node:stream/promises'
@@ -27,14 +28,22 @@ export function checkOutput (output: string | undefined, reducers: number | unde
   if (reducers !== undefined) {
     const path = resolve(output)
     checkWritableDir(dirname(path), output)
-    if (existsSync(path)) throw new MrstreamError('MRS_ERR_USAGE', `output directory ${output} already exists (remove it, or choose another -o)`, { phase: 'output', file: output })
+    if (lstatSync(path, { throwIfNoEntry: false }) !== undefined) throw new MrstreamError('MRS_ERR_USAGE', `output directory ${output} already exists (remove it, or choose another -o)`, { phase: 'output', file: output })
     return { kind: 'dir', path, partitions: reducers }
   }
   if (/[/\\]$/.test(output) && !existsSync(output)) throw new MrstreamError('MRS_ERR_USAGE', `output ${output} names a directory; give --reducers N to write part files into a new directory`, { phase: 'output', file: output })
   const st = statSync(output, { throwIfNoEntry: false })
   if (st?.isDirectory() === true) throw new MrstreamError('MRS_ERR_USAGE', `output ${output} is a directory; give --reducers N to write part files into a new directory`, { phase: 'output', file: output })
   // opened as named (/dev/stdout links to /proc/self/fd/1, whose target is no path)
-  if (st !== undefined && !st.isFile()) return { kind: 'device', path: resolve(output), partitions: 1 }
+  if (st !== undefined && !st.isFile()) {
+    if (st.isSocket()) throw new MrstreamError('MRS_ERR_USAGE', `output ${output} is a socket, which cannot be opened as a file`, { phase: 'output', file: output })
+    try {
+      accessSync(output, constants.W_OK)
+    } catch {
+      throw new MrstreamError('MRS_ERR_USAGE', `output ${output} is not writable`, { phase: 'output', file: output })
+    }
+    return { kind: 'device', path: resolve(output), partitions: 1 }
+  }
   // a symlink's target is the output (the link stays a link)
   const path = st !== undefined ? realpathSync(output) : followLinks(resolve(output))
   checkWritableDir(dirname(path), output)
@@ -45,7 +54,8 @@ export function checkOutput (output: string | undefined, reducers: number | unde
 function followLinks (path: string): string {
   for (let hops = 0; hops < 40; hops++) {
     if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() !== true) return path
-    path = resolve(dirname(path), readlinkSync(path))
+    // (relative to the link's real directory, as the kernel resolves it: its parent may be a link too)
+    path = resolve(realpathSync(dirname(path)), readlinkSync(path))
   }
   throw new MrstreamError('MRS_ERR_USAGE', `output ${path}: too many levels of symbolic links`, { phase: 'output', file: path })
 }
@@ -90,27 +100,31 @@ async function concatToFile (parts: string[], path: string): Promise<void> {
 }
 
 /**
- * The fragments written into an existing device or pipe, synchronously (the job is done; a
- * stream would report a full device as written after destroyed, not as ENOSPC).
+ * The fragments written into an existing device or pipe with explicit writes (a stream reports
+ * a full device as written after destroyed, not as ENOSPC), asynchronously: a pipe without a
+ * reader blocks its open, and signals must still stop the job. Returns true when a pipe's reader
+ * closed it early, a clean stop as for stdout.
  */
-function copyInto (parts: string[], path: string): void {
+async function copyInto (parts: string[], path: string): Promise<boolean> {
   const buf = Buffer.allocUnsafe(1 << 20)
-  let fd: number | undefined
+  let out: FileHandle | undefined
   try {
-    fd = openSync(path, 'w')
+    out = await fsp.open(path, 'w')
     for (const part of parts) {
-      const from = openSync(part, 'r')
+      const from = await fsp.open(part, 'r')
       try {
-        for (let n = readSync(from, buf); n > 0; n = readSync(from, buf)) {
-          for (let off = 0; off < n;) off += writeSync(fd, buf, off, n - off)
+        for (let n = (await from.read(buf, 0, buf.length)).bytesRead; n > 0; n = (await from.read(buf, 0, buf.length)).bytesRead) {
+          for (let off = 0; off < n;) off += (await out.write(buf, off, n - off)).bytesWritten
         }
-      } finally { closeSync(from) }
+      } finally { await from.close() }
     }
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return true
     throw writeError(e, path)
   } finally {
-    if (fd !== undefined) closeSync(fd)
+    await out?.close().catch(() => {})
   }
+  return false
 }
 
 /** Returns true when stdout was closed by its reader before everything was written. */
@@ -124,10 +138,7 @@ export async function commitOutput (target: OutputTarget, fragments: string[][],
     }
     return false
   }
-  if (target.kind === 'device') {
-    copyInto(fragments.map(f => f[0]!), target.path)
-    return false
-  }
+  if (target.kind === 'device') return await copyInto(fragments.map(f => f[0]!), target.path)
   const parent = dirname(target.path)
   if (target.kind === 'file') {
     const tmp = join(parent, `.${basename(target.path)}.mrstream-${process.pid}-${Date.now()}`)
@@ -136,7 +147,7 @@ export async function commitOutput (target: OutputTarget, fragments: string[][],
       await concatToFile(fragments.map(f => f[0]!), tmp)
       // a file written again keeps its mode (as one written in place would)
       const old = statSync(target.path, { throwIfNoEntry: false })
-      if (old !== undefined) chmodSync(tmp, old.mode & 0o7777)
+      if (old !== undefined) chmodSync(tmp, old.mode & 0o777) // (not setuid bits: a write in place clears them)
       renameSync(tmp, target.path)
       untrackTemp(tmp)
     } catch (e) {

@@ -19,8 +19,11 @@ export class StagedLines {
   private bytes = 0
   private file: StageFile | undefined
 
-  /** `path`: where to keep lines past STAGE_BYTES (asked for the first time one key needs it). */
-  constructor (private readonly path: () => string, private readonly phase: 'combine' | 'reduce') {}
+  /**
+   * `path`: where to keep lines past STAGE_BYTES (asked for the first time one key needs it);
+   * `fileBuffer`: the file's write and read buffer (smaller in tests).
+   */
+  constructor (private readonly path: () => string, private readonly phase: 'combine' | 'reduce', private readonly fileBuffer = FILE_BUFFER) {}
 
   push (part: number, line: string): void {
     if (this.file === undefined || !this.file.used) {
@@ -30,7 +33,7 @@ export class StagedLines {
         this.lines.push(line)
         return
       }
-      this.file ??= new StageFile(this.path(), this.phase)
+      this.file ??= new StageFile(this.path(), this.phase, this.fileBuffer)
       for (let i = 0; i < this.lines.length; i++) this.file.add(this.parts[i]!, this.lines[i]!)
       this.parts.length = 0
       this.lines.length = 0
@@ -65,12 +68,13 @@ export class StagedLines {
 /** Staged lines in a file, written through a buffer and read back in order. */
 class StageFile {
   private readonly fd: number
-  private buf = Buffer.allocUnsafe(FILE_BUFFER)
+  private readonly buf: Buffer
   private at = 0
   /** Bytes in the file (the buffer's come after). */
   private size = 0
 
-  constructor (private readonly path: string, private readonly phase: 'combine' | 'reduce') {
+  constructor (private readonly path: string, private readonly phase: 'combine' | 'reduce', bufferBytes: number) {
+    this.buf = Buffer.allocUnsafe(bufferBytes)
     this.fd = this.io(() => openSync(path, 'w+', 0o600))
   }
 
@@ -80,7 +84,15 @@ class StageFile {
     const most = HEAD + 3 * line.length
     if (this.at + most > this.buf.length) {
       this.flush()
-      if (most > this.buf.length) this.buf = Buffer.allocUnsafe(most)
+      if (most > this.buf.length) {
+        // a line longer than the buffer is written alone, from a buffer of its own
+        const own = Buffer.allocUnsafe(HEAD + Buffer.byteLength(line))
+        own.writeUInt32LE(part, 0)
+        own.writeUInt32LE(own.length - HEAD, 4)
+        utf8Write(own, line, HEAD)
+        this.write(own)
+        return
+      }
     }
     const len = utf8Write(this.buf, line, this.at + HEAD)
     this.buf.writeUInt32LE(part, this.at)
@@ -93,7 +105,7 @@ class StageFile {
     let n = 0
     let pos = 0
     while (pos < this.size) {
-      const got = this.read(pos, Math.min(this.buf.length, this.size - pos))
+      const got = this.read(this.buf, pos, Math.min(this.buf.length, this.size - pos))
       let i = 0
       while (i + HEAD <= got && i + HEAD + this.buf.readUInt32LE(i + 4) <= got) {
         const len = this.buf.readUInt32LE(i + 4)
@@ -101,8 +113,14 @@ class StageFile {
         n++
         i += HEAD + len
       }
-      // a line longer than the buffer: make room for it and read it again from its start
-      if (i === 0) this.buf = Buffer.allocUnsafe(HEAD + this.buf.readUInt32LE(4))
+      if (i === 0) {
+        // a line longer than the buffer (its head is read: the buffer holds 8 bytes at least)
+        const own = Buffer.allocUnsafe(HEAD + this.buf.readUInt32LE(4))
+        this.read(own, pos, own.length)
+        write(own.readUInt32LE(0), utf8Slice(own, HEAD, own.length))
+        n++
+        i = own.length
+      }
       pos += i
     }
     return n
@@ -120,16 +138,21 @@ class StageFile {
   }
 
   private flush (): void {
-    let off = 0
-    while (off < this.at) off += this.io(() => writeSync(this.fd, this.buf, off, this.at - off, this.size + off))
-    this.size += this.at
+    this.write(this.buf.subarray(0, this.at))
     this.at = 0
   }
 
-  private read (pos: number, len: number): number {
+  /** Appends bytes to the file (after flush: the buffer is empty). */
+  private write (bytes: Buffer): void {
+    let off = 0
+    while (off < bytes.length) off += this.io(() => writeSync(this.fd, bytes, off, bytes.length - off, this.size + off))
+    this.size += bytes.length
+  }
+
+  private read (into: Buffer, pos: number, len: number): number {
     let got = 0
     while (got < len) {
-      const n = this.io(() => readSync(this.fd, this.buf, got, len - got, pos + got))
+      const n = this.io(() => readSync(this.fd, into, got, len - got, pos + got))
       if (n === 0) break
       got += n
     }

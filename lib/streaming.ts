@@ -26,7 +26,7 @@ import { LineBuffer } from './bytes.js'
 import { jobError, type Context, type Job } from './job.js'
 import { writeError } from './output.js'
 import { StagedLines } from './staged.js'
-import { makeTmpDir, removeTmpDir } from './tmp.js'
+import { checkTmpBase, makeTmpDir, removeTmpDir } from './tmp.js'
 
 export type StreamingPhase = 'map' | 'combine' | 'reduce'
 
@@ -305,6 +305,7 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
   const last = o.step === o.steps.length
   // with --max-bad-records, a key's lines wait until its function returned (a failed key writes none)
   const staged = o.maxBadRecords > 0
+  if (staged) checkTmpBase(o.tmpDir) // made only if a key's output passes 1 MB: checked now, not then
   let tmp: string | undefined
   const lines = new StagedLines(() => join(tmp ??= makeTmpDir(o.tmpDir), 'staged'), o.phase as 'combine' | 'reduce')
   const writeLine = (_p: number, line: string): void => { out.write(line) }

@@ -14,11 +14,16 @@ export function onFirstTemp (fn: () => void): void {
   firstTemp = fn
 }
 
-function track (path: string): void {
-  live.add(path)
+/** Runs the onFirstTemp hook once: before the first temp path is made, so no signal can fall between. */
+function arm (): void {
   const fn = firstTemp
   firstTemp = undefined
   fn?.()
+}
+
+function track (path: string): void {
+  arm()
+  live.add(path)
 }
 
 function alive (pid: number): boolean {
@@ -36,6 +41,15 @@ export function staleTmpDirs (base: string): string[] {
 }
 
 export function makeTmpDir (parent: string | undefined): string {
+  const base = checkTmpBase(parent)
+  arm()
+  const dir = mkdtempSync(join(base, `mrstream-${process.pid}-`)) // mkdtemp makes it 0700
+  track(dir)
+  return dir
+}
+
+/** Where makeTmpDir would make its directory, checked (a usage error if it cannot), without making it. */
+export function checkTmpBase (parent: string | undefined): string {
   const base = parent ?? tmpdir()
   try {
     if (!statSync(base).isDirectory()) throw new Error('not a directory')
@@ -44,9 +58,7 @@ export function makeTmpDir (parent: string | undefined): string {
     const what = parent === undefined ? `the temp directory ${base} (TMPDIR; or give --tmp-dir)` : `--tmp-dir ${base}`
     throw new MrstreamError('MRS_ERR_USAGE', `${what} is not a writable directory: ${(e as Error).message}`, { phase: 'spill', file: base }, e)
   }
-  const dir = mkdtempSync(join(base, `mrstream-${process.pid}-`)) // mkdtemp makes it 0700
-  track(dir)
-  return dir
+  return base
 }
 
 /** A file or directory to remove if the process is interrupted before it is renamed into place. */

@@ -2,7 +2,7 @@
 // Everything a task produces (runs, fragments, counters) is reported only when it is done, so
 // that the pool can drop a failed attempt whole.
 import { parentPort, workerData } from 'node:worker_threads'
-import { MrstreamError, OUTSIDE_TASKS, describeUserError, toErrorData } from './errors.js'
+import { MrstreamError, OUTSIDE_TASKS, describeUserError, outsideError, toErrorData } from './errors.js'
 import { loadJob, type Context, type Job, type JobSource } from './job.js'
 import { MapTask } from './map.js'
 import { mergeRuns } from './merge.js'
@@ -148,11 +148,16 @@ async function onMessage (msg: ToWorker): Promise<void> {
   }
 }
 
-// An error thrown outside any map, combine or reduce call: from a callback or a promise the
-// job's function did not await, whose emits would come after its task ended. Ignored, it would
-// drop what the callback did; a retry would hide it: the job fails, naming it.
+// An error the job's code threw outside any map, combine or reduce call: from a callback or a
+// promise the job's function did not await. Ignored, it would drop what the callback did; a
+// retry would hide it: the job fails, naming it. The engine's own stay crashes (retried).
 const outside = (e: unknown): void => {
-  port.postMessage({ type: 'failed', task: OUTSIDE_TASKS, error: toErrorData(new MrstreamError('MRS_ERR_TASK_FAILED', `the job's code threw outside its map, combine and reduce calls (in a callback or promise they did not await?): ${describeUserError(e)}`)) })
+  const err = outsideError(e)
+  if (err === undefined) {
+    process.off('uncaughtException', outside)
+    throw e
+  }
+  port.postMessage({ type: 'failed', task: OUTSIDE_TASKS, error: toErrorData(err) })
 }
 process.on('uncaughtException', outside)
 process.on('unhandledRejection', outside)

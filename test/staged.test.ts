@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { StagedLines } from '../dist/lib/staged.js'
 
 // lines up to 1.5 MB (past the 1 MB in memory, and past the file's 1 MB buffer), of one-,
-// two-, three- and four-byte UTF-8 characters
+// two-, three- and four-byte UTF-8 characters; the file's buffer also as small as 16 bytes, so
+// that short lines are longer than it too
 const big = fc.tuple(fc.constantFrom('a', 'é', '€', '🐎', 'x\t'), fc.integer({ min: 1, max: 600_000 })).map(([c, n]) => c.repeat(n))
 const line = fc.oneof({ weight: 8, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) }, { weight: 1, arbitrary: big })
 const step = fc.oneof(
@@ -21,10 +22,10 @@ const step = fc.oneof(
 t.test('commit gives the lines pushed since the last commit or discard, in order, in memory or in the file', async t => {
   const dir = t.testdir()
   let runs = 0
-  fc.assert(fc.property(fc.array(step, { maxLength: 30 }), fc.array(fc.nat(2000), { maxLength: 3 }), (steps, hot) => {
+  fc.assert(fc.property(fc.array(step, { maxLength: 30 }), fc.array(fc.nat(2000), { maxLength: 3 }), fc.constantFrom(16, 64, 1 << 20), (steps, hot, fileBuffer) => {
     const path = join(dir, `staged-${runs++}`)
     let asked = 0
-    const staged = new StagedLines(() => { asked++; return path }, 'reduce')
+    const staged = new StagedLines(() => { asked++; return path }, 'reduce', fileBuffer)
     let model: Array<[number, string]> = []
     const check = (): boolean => {
       const got: Array<[number, string]> = []
