@@ -4,7 +4,7 @@
 // fresh --tmp-dir and checks that it holds nothing afterwards.
 import t, { type Test } from 'tap'
 import { execFileSync, spawn } from 'node:child_process'
-import { cliArgv, spawnCli, type Result } from './helpers/cli.js'
+import { cliArgv, interruptAfter, spawnCli, type Result } from './helpers/cli.js'
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -564,14 +564,7 @@ t.test('-o onto a pipe nobody reads: SIGINT still stops the run, temp dir remove
   const dir = t.testdir({ 'in.txt': 'a b\n' })
   execFileSync('mkfifo', [join(dir, 'fifo')])
   const tmp = mkdtempSync(join(dir, 'tmp-'))
-  const [cmd, argv] = cliArgv(['--job', job('wordcount-named.mjs'), '-o', 'fifo', '--tmp-dir', tmp, '--workers', '1', 'in.txt'])
-  const child = spawn(cmd, argv, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
-  const closed = new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.on('close', (c, s) => resolve([c, s])))
-  await new Promise(resolve => setTimeout(resolve, 3000))
-  child.kill('SIGINT')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-  const [exit, signal] = await closed
-  clearTimeout(timer)
+  const { exit, signal } = await interruptAfter(['--job', job('wordcount-named.mjs'), '-o', 'fifo', '--tmp-dir', tmp, '--workers', '1', 'in.txt'], dir, 3000)
   t.ok(exit === 130 || signal === 'SIGINT', `exit 130 or killed by SIGINT (got exit ${exit}, signal ${signal})`)
   t.same(readdirSync(tmp), [], 'temp dir removed')
   symlinkSync('nowhere', join(dir, 'dangling'))

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { RunReader, RunWriter, readFooter } from '../dist/lib/run-file.js'
 import { encodeKey } from '../dist/lib/keys.js'
-import { cliArgv, spawnCli, type Result } from './helpers/cli.js'
+import { cliArgv, interruptAfter, spawnCli, type Result } from './helpers/cli.js'
 
 t.setTimeout(120_000)
 
@@ -399,14 +399,7 @@ t.test('prototype pollution: __proto__ in records and values is data', async t =
 t.test('a job whose top-level code never ends: SIGINT still stops it (no temp dir yet, the default action)', async t => {
   const dir = t.testdir({ 'in.txt': 'a\n', 'loop.mjs': 'for (;;) {}\nexport function map () {}\nexport function reduce () {}\n' })
   const tmp = mkdtempSync(join(dir, 'tmp-'))
-  const [cmd, argv] = cliArgv(['--job', 'loop.mjs', '--tmp-dir', tmp, 'in.txt'])
-  const child = spawn(cmd, argv, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
-  const closed = new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.on('close', (c, s) => resolve([c, s])))
-  await new Promise(resolve => setTimeout(resolve, 1500))
-  child.kill('SIGINT')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-  const [exit, signal] = await closed
-  clearTimeout(timer)
+  const { exit, signal } = await interruptAfter(['--job', 'loop.mjs', '--tmp-dir', tmp, 'in.txt'], dir, 1500)
   t.ok(exit === 130 || signal === 'SIGINT', `exit 130 or killed by SIGINT (got exit ${exit}, signal ${signal})`)
   t.same(readdirSync(tmp), [], 'nothing left in the temp dir')
 })

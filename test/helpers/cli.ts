@@ -33,3 +33,19 @@ export function spawnCli (args: string[], cwd: string, opts: SpawnOptions = {}):
     child.stdin!.end(opts.stdin)
   })
 }
+
+/**
+ * Runs mrstream with `args` in cwd, sends it SIGINT after `afterMs`, and resolves with how it
+ * ended (SIGKILL 10 s later, if it ignored the signal).
+ */
+export async function interruptAfter (args: string[], cwd: string, afterMs: number): Promise<{ exit: number | null, signal: NodeJS.Signals | null }> {
+  const [cmd, argv] = cliArgv(args)
+  const child = spawn(cmd, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  const closed = new Promise<{ exit: number | null, signal: NodeJS.Signals | null }>(resolve => child.on('close', (exit, signal) => resolve({ exit, signal })))
+  await new Promise(resolve => setTimeout(resolve, afterMs))
+  child.kill('SIGINT')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  const ended = await closed
+  clearTimeout(timer)
+  return ended
+}
