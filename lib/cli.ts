@@ -1,6 +1,6 @@
 // Arguments → options, usage, exit codes: main(argv, io) returns the exit code.
 import { parseArgs } from 'node:util'
-import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { MrstreamError, codes, describeThrown } from './errors.js'
 import { Engine } from './engine.js'
@@ -8,6 +8,7 @@ import { builtinReducers, loadSteps, resolveJobFile, type JobSource } from './jo
 import { defaults, parseChoice, parseCount, parseSize } from './options.js'
 import { formatCounters } from './counters.js'
 import { removeAllTmpDirs } from './tmp.js'
+import { checkWritableDir } from './output.js'
 import { runStreamingPhase, type StreamingPhase } from './streaming.js'
 
 export interface Io {
@@ -55,15 +56,10 @@ const MAX_WORKERS = 1024
 
 /** --stats FILE is written after the output: a path that cannot take it is refused before the job runs. */
 function checkStatsPath (path: string): void {
-  const dir = dirname(resolve(path))
   const st = statSync(path, { throwIfNoEntry: false })
-  let why: string | undefined
-  if (st?.isDirectory() === true) why = 'is a directory'
-  else if (!existsSync(dir) || !statSync(dir).isDirectory()) why = `directory ${dir} does not exist`
-  else {
-    try { accessSync(st === undefined ? dir : path, constants.W_OK) } catch { why = st === undefined ? `directory ${dir} is not writable` : 'is not writable' }
-  }
-  if (why !== undefined) throw new MrstreamError('MRS_ERR_USAGE', `--stats ${path}: ${why}`)
+  if (st?.isDirectory() === true) throw new MrstreamError('MRS_ERR_USAGE', `--stats ${path}: is a directory`)
+  if (st === undefined) return checkWritableDir(dirname(resolve(path)), `--stats ${path}`)
+  try { accessSync(path, constants.W_OK) } catch { throw new MrstreamError('MRS_ERR_USAGE', `--stats ${path}: is not writable`) }
 }
 
 function version (): string {

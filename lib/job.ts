@@ -200,13 +200,16 @@ function checkStep (mod: Record<string, unknown> | undefined, name: string, file
   return mod as unknown as Job
 }
 
+function minimum (_k: unknown, vs: Iterable<unknown>): unknown { return fold(vs, (a, b) => (order(b, a, 'min') < 0 ? b : a)) }
+function maximum (_k: unknown, vs: Iterable<unknown>): unknown { return fold(vs, (a, b) => (order(b, a, 'max') > 0 ? b : a)) }
+
 // Reducers by name for -r, with a combiner where one is correct.
 const builtins: Record<string, { reduce: ReduceFn, combine?: ReduceFn }> = {
   identity: { reduce: identity },
   count: { reduce: (_k, vs) => { let n = 0; for (const _ of vs) n++; return n } },
   sum: { reduce: sum, combine: sum },
-  min: { reduce: (_k, vs) => fold(vs, (a, b) => (order(b, a, 'min') < 0 ? b : a)), combine: (_k, vs) => fold(vs, (a, b) => (order(b, a, 'min') < 0 ? b : a)) },
-  max: { reduce: (_k, vs) => fold(vs, (a, b) => (order(b, a, 'max') > 0 ? b : a)), combine: (_k, vs) => fold(vs, (a, b) => (order(b, a, 'max') > 0 ? b : a)) },
+  min: { reduce: minimum, combine: minimum },
+  max: { reduce: maximum, combine: maximum },
   first: { reduce: (_k, vs) => { for (const v of vs) return v } },
   last: { reduce: (_k, vs) => { let last; for (const v of vs) last = v; return last } },
   list: { reduce: (_k, vs) => [...vs] },

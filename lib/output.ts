@@ -27,7 +27,7 @@ export function checkOutput (output: string | undefined, reducers: number | unde
   }
   if (reducers !== undefined) {
     const path = resolve(output)
-    checkWritableDir(dirname(path), output)
+    checkWritableDir(dirname(path), `output ${output}`, output)
     if (lstatSync(path, { throwIfNoEntry: false }) !== undefined) throw new MrstreamError('MRS_ERR_USAGE', `output directory ${output} already exists (remove it, or choose another -o)`, { phase: 'output', file: output })
     return { kind: 'dir', path, partitions: reducers }
   }
@@ -46,7 +46,7 @@ export function checkOutput (output: string | undefined, reducers: number | unde
   }
   // a symlink's target is the output (the link stays a link)
   const path = st !== undefined ? realpathSync(output) : followLinks(resolve(output))
-  checkWritableDir(dirname(path), output)
+  checkWritableDir(dirname(path), `output ${output}`, output)
   return { kind: 'file', path, partitions: 1 }
 }
 
@@ -60,13 +60,17 @@ function followLinks (path: string): string {
   throw new MrstreamError('MRS_ERR_USAGE', `output ${path}: too many levels of symbolic links`, { phase: 'output', file: path })
 }
 
-/** The output is written beside its path and renamed into place: its directory must take new files. */
-function checkWritableDir (dir: string, output: string): void {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new MrstreamError('MRS_ERR_USAGE', `output ${output}: directory ${dir} does not exist`, { phase: 'output', file: output })
+/**
+ * A directory that must take new files (an output is written beside its path and renamed into
+ * place; --stats makes its file): a usage error naming `what` (`output X`, `--stats X`) if not.
+ */
+export function checkWritableDir (dir: string, what: string, file?: string): void {
+  const place = file === undefined ? {} : { phase: 'output' as const, file }
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new MrstreamError('MRS_ERR_USAGE', `${what}: directory ${dir} does not exist`, place)
   try {
     accessSync(dir, constants.W_OK | constants.X_OK)
   } catch {
-    throw new MrstreamError('MRS_ERR_USAGE', `output ${output}: directory ${dir} is not writable`, { phase: 'output', file: output })
+    throw new MrstreamError('MRS_ERR_USAGE', `${what}: directory ${dir} is not writable`, place)
   }
 }
 
