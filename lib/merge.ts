@@ -5,7 +5,7 @@
 import { combineValues, CombineError } from './collect.js'
 import { MrstreamError } from './errors.js'
 import { KeyError, type Key } from './keys.js'
-import { RunReader, RunWriter, readFooter, type RunInfo } from './run-file.js'
+import { RunReader, RunWriter, readFooter, type Block, type RunInfo } from './run-file.js'
 import { ValueError } from './values.js'
 import { tick } from './heartbeat.js'
 import { viewOf } from './bytes.js'
@@ -29,6 +29,12 @@ export class Merger {
   size = 0
   private readonly readers: RunReader[]
   private readonly heap: number[] = []
+  // each reader's current key's bytes after those most keys share (RunReader.keyPrefix), set
+  // as it joins the heap: most comparisons end here, not in the readers' buffers (sort lines,
+  // 200 MB, 3 alternating runs, with reduce.ts's copyPlain: reduce phase medians 0.64 -> 0.58
+  // s; with the first 6 bytes instead, a sum over keys all starting 'key' reduced 4% slower)
+  private readonly prefix: Float64Array
+  private anchor: Uint8Array = new Uint8Array(0)
   // the key range's ends as bytes (keys are compared as bytes in the readers' buffers)
   private readonly lo: DataView | null
   private readonly hi: DataView | null
@@ -40,6 +46,7 @@ export class Merger {
     this.lo = lo === null ? null : viewOf(Buffer.from(lo, 'latin1'))
     this.hi = hi === null ? null : viewOf(Buffer.from(hi, 'latin1'))
     this.readers = []
+    this.prefix = new Float64Array(runs.length)
     try {
       for (const path of runs) {
         const footer = readFooter(path)
@@ -49,6 +56,7 @@ export class Merger {
       this.close()
       throw e
     }
+    this.anchor = anchorOf(this.readers.map(r => r.blocks), lo, hi)
   }
 
   /** Moves to the next key; false when the range is done. */
@@ -66,7 +74,8 @@ export class Merger {
     const first = this.pop()
     current[this.size++] = first
     const top = this.readers[first]!
-    while (this.heap.length > 0 && this.readers[this.heap[0]!]!.compareKey(top) === 0) current[this.size++] = this.pop()
+    const prefix = this.prefix
+    while (this.heap.length > 0 && prefix[this.heap[0]!] === prefix[first] && this.readers[this.heap[0]!]!.compareKey(top) === 0) current[this.size++] = this.pop()
     return true
   }
 
@@ -107,12 +116,16 @@ export class Merger {
       if (!r.nextGroup()) return
       if (this.lo !== null && r.compareKeyTo(this.lo) < 0) continue
       if (this.hi !== null && r.compareKeyTo(this.hi) >= 0) return
+      this.prefix[i] = r.keyPrefix(this.anchor)
       this.push(i)
       return
     }
   }
 
   private less (a: number, b: number): boolean {
+    const pa = this.prefix[a]!
+    const pb = this.prefix[b]!
+    if (pa !== pb) return pa < pb
     const c = this.readers[a]!.compareKey(this.readers[b]!)
     return c < 0 || (c === 0 && a < b)
   }
@@ -158,6 +171,26 @@ export class Merger {
     h[p] = last
     return top
   }
+}
+
+/**
+ * The bytes that the range's ends, and every run's first key and the first key of its last
+ * block, start with: most keys of the merge do too (any anchor gives the right order; a key
+ * without it costs a full comparison).
+ */
+function anchorOf (blocks: Block[][], lo: string | null, hi: string | null): Uint8Array {
+  const keys: string[] = []
+  if (lo !== null) keys.push(lo)
+  if (hi !== null) keys.push(hi)
+  for (const b of blocks) if (b.length > 0) keys.push(b[0]![1], b[b.length - 1]![1])
+  if (keys.length === 0) return new Uint8Array(0)
+  let common = keys[0]!
+  for (const k of keys) {
+    let j = 0
+    while (j < common.length && j < k.length && common.charCodeAt(j) === k.charCodeAt(j)) j++
+    common = common.slice(0, j)
+  }
+  return Buffer.from(common, 'latin1')
 }
 
 /** One merge pass over consecutive runs into one run, combining when the job has a combiner. */

@@ -152,6 +152,35 @@ function escaped (c: number): boolean {
   return c <= 13 ? c === 9 || c === 10 || c === 13 : c === 92
 }
 
+/**
+ * Copies src[start, end) to dst at `at` unless a byte among them is one tsv escapes or a NUL
+ * (a run's key escapes a NUL as 00 FF): false then, with dst partly written. One pass where
+ * copying a key and then checking it were two (sort lines, 200 MB, 5 alternating runs:
+ * reduce phase medians 0.64 -> 0.60 s).
+ */
+function copyPlain (src: DataView, start: number, end: number, dst: DataView, at: number): boolean {
+  let i = start
+  for (; i + 4 <= end; i += 4, at += 4) {
+    const w = src.getUint32(i, true)
+    const x = w ^ 0x5c5c5c5c
+    // a byte under 14 (NUL, TAB, LF, CR among them) or a backslash: looked at byte by byte
+    if ((((w - 0x0e0e0e0e) & ~w) | ((x - 0x01010101) & ~x)) & 0x80808080) {
+      for (let j = i; j < i + 4; j++) if (escapedOrNul(src.getUint8(j))) return false
+    }
+    dst.setUint32(at, w, true)
+  }
+  for (; i < end; i++, at++) {
+    const c = src.getUint8(i)
+    if (escapedOrNul(c)) return false
+    dst.setUint8(at, c)
+  }
+  return true
+}
+
+function escapedOrNul (c: number): boolean {
+  return c === 0 || escaped(c)
+}
+
 export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts: { maxBadRecords: number, badSoFar: number }): Promise<{ counters: ReduceCounters, bad: BadRecord[] }> {
   const counters: ReduceCounters = { keys: 0, written: 0, badRecords: 0 }
   const bad: BadRecord[] = []
@@ -200,8 +229,8 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
   const keyView = viewOf(keyBytes)
   /** The current key's lines, when the key is a string with nothing to escape; else false, having read nothing. */
   const passGroup = (): boolean => {
-    const klen = merger.member(0).copyStringKey(keyView)
-    if (klen < 0 || !plain(keyView, 0, klen)) return false
+    const klen = merger.member(0).copyStringKey(keyView, copyPlain)
+    if (klen < 0) return false
     const f = fragments[n === 1 ? 0 : hashEkey(merger.key) % n]!
     key = undefined // decoded if a value is not a string to copy
     let values = 0

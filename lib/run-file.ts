@@ -295,6 +295,9 @@ export class RunWriter {
   }
 }
 
+/** Above every key prefix that RunReader.keyPrefix gives a key starting with its anchor. */
+export const PREFIX_ABOVE = 2 ** 48 + 1
+
 export interface RunFooter { groups: number, values: number, blocks: Block[], bodyEnd: number }
 
 export function readFooter (path: string): RunFooter {
@@ -349,7 +352,7 @@ export class RunReader {
   private fileOff: number
   private readAt: number
   private readonly bodyEnd: number
-  private readonly blocks: Block[]
+  readonly blocks: Block[]
   private bi: number
   private bcrc = 0
 
@@ -373,6 +376,28 @@ export class RunReader {
   /** Byte order of this reader's current key and `other`'s (that of their ekey strings). */
   compareKey (other: RunReader): number {
     return compareBytes(this.view, this.keyAt, this.keyLen, other.view, other.keyAt, other.keyLen)
+  }
+
+  /**
+   * A number whose order is the current key's among keys that start with `anchor`: 1 + the 6
+   * bytes after it (0 past the key's end); 0 for a key below every such key, PREFIX_ABOVE for
+   * one above. Keys with different numbers compare as them; equal numbers need compareKey.
+   */
+  keyPrefix (anchor: Uint8Array): number {
+    const b = this.buf
+    const at = this.keyAt
+    const len = this.keyLen
+    const skip = anchor.length
+    for (let i = 0, n = Math.min(skip, len); i < n; i++) {
+      const d = b[at + i]! - anchor[i]!
+      if (d !== 0) return d < 0 ? 0 : PREFIX_ABOVE
+    }
+    if (len < skip) return 0 // a proper prefix of the anchor (encoded keys are prefix-free: for safety)
+    const n = Math.min(skip + 6, len)
+    let p = 0
+    for (let i = skip; i < n; i++) p = p * 256 + b[at + i]!
+    for (let i = n; i < skip + 6; i++) p *= 256
+    return p + 1
   }
 
   /** Byte order of the current key and an ekey given as bytes. */
@@ -499,13 +524,14 @@ export class RunReader {
 
   /**
    * When the current key is a string with no NUL (its encoding is 05, UTF-8, 00 01): copies its
-   * UTF-8 bytes to dst at 0 and returns their length; else -1. Call before reading its values.
+   * UTF-8 bytes to dst at 0 with `copy` and returns their length; else -1, as when `copy`
+   * refused them (it must refuse a zero byte: a NUL in the key is escaped, 00 FF, in its
+   * encoding). Call before reading its values.
    */
-  copyStringKey (dst: DataView): number {
+  copyStringKey (dst: DataView, copy: (src: DataView, start: number, end: number, dst: DataView, at: number) => boolean): number {
     const from = this.keyAt + 1
     const to = this.stringKeyEnd()
-    // a NUL in the key is escaped in its encoding: a zero byte among these
-    if (to === -1 || to - from > dst.byteLength || !copyWithoutNul(this.view, from, to, dst, 0)) return -1
+    if (to === -1 || to - from > dst.byteLength || !copy(this.view, from, to, dst, 0)) return -1
     return to - from
   }
 

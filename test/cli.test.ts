@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap'
 import { execFileSync, spawn } from 'node:child_process'
 import { cliArgv, interruptAfter, spawnCli, type Result } from './helpers/cli.js'
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -348,6 +348,28 @@ t.test('-o FILE: written on success, untouched on failure', async t => {
   t.equal(fresh.code, 1)
   t.notOk(existsSync(join(dir, 'new.txt')), 'no output file is created on failure')
   t.same(readdirSync(dir).filter(f => !f.startsWith('tmp-')).sort(), ['bad.txt', 'in.txt', 'out.txt'], 'no stray files beside the output')
+})
+
+t.test('stdout redirected to a file (> and >>) gets the whole output, several fragments in order', async t => {
+  // lines as keys: runs of many blocks, so the key space splits into several reduce tasks
+  const input = text(20_000, 11)
+  const counts = new Map<string, number>()
+  for (const l of input.split('\n').slice(0, -1)) counts.set(l, (counts.get(l) ?? 0) + 1)
+  const want = [...counts].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b))).map(([l, n]) => `${l}\t${n}\n`).join('')
+  const dir = t.testdir({ 'in.txt': input })
+  const args = ['-m', '(l, emit) => emit(l, 1)', '-r', 'sum', '--workers', '2', '--memory', '256KB', '-q', 'in.txt']
+  for (const [flag, before] of [['w', ''], ['a', 'already here\n']] as const) {
+    const path = join(dir, `out-${flag}.txt`)
+    writeFileSync(path, before)
+    const fd = openSync(path, flag)
+    const tmp = mkdtempSync(join(dir, 'tmp-'))
+    try {
+      const r = await spawnCli([...args, '--tmp-dir', tmp], dir, { stdout: fd })
+      t.equal(r.code, 0, r.stderr)
+    } finally { closeSync(fd) }
+    t.equal(readFileSync(path, 'utf8'), before + want, flag === 'a' ? '>>: after what the file held' : '>: the output')
+    t.same(readdirSync(tmp), [], 'temp dir removed')
+  }
 })
 
 t.test('-o DIR --reducers 3: part files and _SUCCESS', async t => {

@@ -358,6 +358,15 @@ t.test('disk full during spill and during output (2 MB tmpfs)', async t => {
     t.notMatch(r.stderr, STACK_LINE, 'output: no stack trace')
     t.same(readdirSync(mnt), ['out.txt'], 'output: no partial output file on the full disk')
     t.equal(readFileSync(join(mnt, 'out.txt'), 'utf8'), 'precious\n', 'output: the existing file is untouched')
+
+    // stdout redirected to a file on the small disk (`> file`, written with plain writes)
+    const fd = openSync(join(mnt, 'stdout.txt'), 'w')
+    try {
+      const s = await mrs(t, dir, ['-m', '(l, emit) => emit(l, l.repeat(5))', '-r', 'first', '--memory', '1MB', 'in.txt'], { stdout: fd })
+      t.equal(s.code, 1, 'stdout: exit 1')
+      t.match(s.stderr, /cannot write stdout: No space left on device/, 'stdout: says the disk is full')
+      t.notMatch(s.stderr, STACK_LINE, 'stdout: no stack trace')
+    } finally { closeSync(fd) }
   } finally {
     spawnSync('umount', ['-l', mnt]) // before tap removes the test dir
   }
