@@ -147,11 +147,14 @@ export class Pool {
       })
       worker.on('exit', (code) => {
         this.slots = this.slots.filter(s => s !== slot)
+        // (a replacement still starting when the pool closed is no failure: the tasks are done)
+        if (this.closed && !slot.ready) { resolve(); return }
         if (!slot.ready) { reject(new MrstreamError('MRS_ERR_JOB_LOAD', `a worker failed to start: ${slot.cause ?? `exit code ${code}`}`, { phase: 'job' })); return }
         if (this.closed) return
         const task = slot.task
         if (task !== undefined) this.retry(task, slot.cause ?? `worker exited with code ${code} (process.exit called?)`)
         this.spawn().catch(e => this.fatal?.(e))
+        this.dispatch() // the retry to an idle worker, not to the replacement once it has started
       })
     })
   }

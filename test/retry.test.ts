@@ -195,6 +195,33 @@ t.test('reduce workers that die are retried: output and counters exactly once', 
   }
 })
 
+t.test('a replacement worker still starting when the last task ends is stopped quietly', async t => {
+  // A reduce task's worker dies; its replacement loads the job slowly (the marker exists by
+  // then), and the other worker runs the retried task and the rest before it is ready: the pool
+  // closes with a worker that never started. That is no failure (it was: exit 1, "a worker
+  // failed to start", after every task had succeeded).
+  const dir = t.testdir({ 'in.txt': text(3000, 5) })
+  const marker = join(dir, 'crashed')
+  writeFileSync(join(dir, 'slow-restart.mjs'), `import { existsSync, writeFileSync } from 'node:fs'
+const MARKER = ${JSON.stringify(marker)}
+if (existsSync(MARKER)) await new Promise(resolve => setTimeout(resolve, 4000))
+export function map (line, emit) { for (const w of line.split(' ')) if (w) emit(w, 1) }
+export function reduce (word, counts) {
+  if (!existsSync(MARKER)) { writeFileSync(MARKER, ''); process.exit(1) }
+  let n = 0
+  for (const c of counts) n += c
+  return n
+}
+`)
+  const r = await mrs(t, dir, ['--job', 'slow-restart.mjs', '--workers', '2', '--stats', 'stats.json', '-q', 'in.txt'])
+  t.equal(r.code, 0, r.stderr)
+  const counts = new Map<string, number>()
+  for (const w of text(3000, 5).split(/\s+/)) if (w) counts.set(w, (counts.get(w) ?? 0) + 1)
+  t.equal(r.stdout, [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([w, n]) => `${w}\t${n}\n`).join(''), 'the output is whole')
+  t.equal(stats(dir, 'stats.json').counters.retries, 1, 'one retry')
+  t.ok(r.ms < 4000, `not waiting for the replacement to start (${r.ms} ms)`)
+})
+
 t.test('a map that always crashes fails after 3 attempts', async t => {
   const dir = t.testdir({ 'in.txt': 'a b\nc d\n' })
   const r = await mrs(t, dir, ['--job', job('always-exit.mjs'), '--workers', '2', '-o', 'out.txt', 'in.txt'])
