@@ -19,7 +19,8 @@ const ARENA_MAX = 1 << 30
 
 export class KeyArena {
   bytes: Buffer
-  private view: DataView
+  /** A DataView of `bytes` (replaced with it). */
+  view: DataView
   /** Key i is bytes[ends[i - 1] (0 for i = 0), ends[i]). */
   ends = new Int32Array(MIN_KEYS)
   size = 0
@@ -128,6 +129,14 @@ export function compareRanges (b: Uint8Array, s1: number, e1: number, s2: number
 export function sameRange (b: Uint8Array, s1: number, e1: number, s2: number, e2: number): boolean {
   if (e1 - s1 !== e2 - s2) return false
   for (let i = 0; i < e1 - s1; i++) if (b[s1 + i] !== b[s2 + i]) return false
+  return true
+}
+
+/** Whether view[s1, s1 + len) and view[s2, s2 + len) hold the same bytes, 4 at a time. */
+export function sameBytes (view: DataView, s1: number, s2: number, len: number): boolean {
+  let i = 0
+  for (; i + 4 <= len; i += 4) if (view.getUint32(s1 + i) !== view.getUint32(s2 + i)) return false
+  for (; i < len; i++) if (view.getUint8(s1 + i) !== view.getUint8(s2 + i)) return false
   return true
 }
 

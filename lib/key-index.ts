@@ -9,13 +9,42 @@
 // slot alone, and finds a long key's bytes without reading the arena's offsets: at 1M distinct
 // words (a 1 GiB word count's buffer), a lookup that read the slot, the offsets and the bytes
 // took 391 ns; 231 ns reading the slot only (best of 5, words of a Zipf text).
-import { sameRange, type KeyArena } from './key-arena.js'
+import { sameBytes, type KeyArena } from './key-arena.js'
 
 // A per-process seed, so that keys chosen to collide in one run do not collide in another.
 const SEED = (Math.random() * 0x100000000) | 0
 const MIN_SLOTS = 1 << 10
 /** Keys up to this many bytes are kept in their slot. */
 const INLINE = 8
+
+/**
+ * MurmurHash3 (32-bit) of view[from, from + len), seeded: a word at a time, for keys longer
+ * than INLINE, where FNV-1a went a byte at a time (with word comparisons of a long key's bytes,
+ * 1 GiB of logs, 5 alternating runs: map phase medians 2.36 -> 2.29 s; a word count the same).
+ */
+function hash (view: DataView, from: number, len: number): number {
+  let h = SEED
+  const end = from + len
+  let i = from
+  for (; i + 4 <= end; i += 4) {
+    let k = Math.imul(view.getUint32(i, true), 0xcc9e2d51)
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593)
+    h ^= k
+    h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0
+  }
+  if (i < end) {
+    let k = 0
+    for (let shift = 0; i < end; i++, shift += 8) k |= view.getUint8(i) << shift
+    k = Math.imul(k, 0xcc9e2d51)
+    h ^= Math.imul((k << 15) | (k >>> 17), 0x1b873593)
+  }
+  h ^= len
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return h ^ (h >>> 16)
+}
 
 export class KeyIndex {
   private slots = new Int32Array(4 * MIN_SLOTS)
@@ -42,11 +71,17 @@ export class KeyIndex {
   findStaged (len: number): number {
     const arena = this.arena
     const b = arena.bytes
+    const view = arena.view
     const from = arena.used
-    // FNV-1a over the bytes, seeded
-    let h = SEED ^ 0x811c9dc5
-    for (let i = from; i < from + len; i++) h = Math.imul(h ^ b[i]!, 0x01000193)
-    h = (h ^ (h >>> 15)) & this.hashMask
+    let h: number
+    if (len <= INLINE) {
+      // FNV-1a a byte at a time: for a few bytes, cheaper than a word hash's final mixing
+      h = SEED ^ 0x811c9dc5
+      for (let i = from; i < from + len; i++) h = Math.imul(h ^ b[i]!, 0x01000193)
+      h = (h ^ (h >>> 15)) & this.hashMask
+    } else {
+      h = hash(view, from, len) & this.hashMask
+    }
     const tag = (h & ~15) | (len < 15 ? len : 15)
     // a short key's bytes as two little-endian words; a long one's offset and length
     let w0 = from
@@ -70,7 +105,7 @@ export class KeyIndex {
           if (slots[4 * i + 2] === w0 && slots[4 * i + 3] === w1) return at - 1
         } else if (slots[4 * i + 3] === len) {
           const s = slots[4 * i + 2]!
-          if (sameRange(b, s, s + len, from, from + len)) return at - 1
+          if (sameBytes(view, s, from, len)) return at - 1
         }
       }
       i = (i + 1) & mask
