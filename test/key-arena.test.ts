@@ -47,6 +47,28 @@ t.test('large tie groups: refined past their shared bytes, NUL apart from the en
   t.pass()
 })
 
+t.test('tens of thousands of keys, tie groups among them: sorted by radix, and refined', async t => {
+  // over 4096 keys (and tie groups over 4096) the packed prefixes sort by radix, not natively
+  const alphabet = ['\0', 'a', 'b', '\u00ff', '\u20ac', '\u{1f600}']
+  const head = fc.array(fc.constantFrom(...alphabet), { maxLength: 30 }).map(a => a.join(''))
+  fc.assert(fc.property(fc.array(head, { minLength: 1, maxLength: 3 }), fc.integer({ min: 5000, max: 40_000 }), fc.integer(), (heads, n, seed) => {
+    // (the keys from a seed: fast-check would shrink 40k generated keys slowly)
+    let x = seed >>> 0
+    const next = (): number => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x >>> 8 }
+    const ks = Array.from({ length: n }, () => heads[next() % heads.length] + Array.from({ length: next() % 12 }, () => alphabet[next() % alphabet.length]).join(''))
+    const got = sorted(ks)
+    const want = byBytes(ks)
+    return got.every((i, j) => i === want[j])
+  }), { numRuns: 12 })
+  // one key apart from thousands that share every digit of some radix pass but its own
+  for (const odd of ['aaab', 'aaa', 'aaa\0', 'aa\u{1f600}']) {
+    const ks = Array.from({ length: 6000 }, () => 'aaaa')
+    ks.splice(2500, 0, odd)
+    const want = byBytes(ks)
+    t.same(sorted(ks), want, `with ${JSON.stringify(odd)}`)
+  }
+})
+
 t.test('many keys: the index and the prefix share 64 bits', async t => {
   const ks = [...new Set(Array.from({ length: 300_000 }, (_, i) => `key${((i * 2654435761) >>> 0).toString(16)}`))]
   const want = ks.slice().sort()
