@@ -3,7 +3,7 @@
 import { dirname, join } from 'node:path'
 import { unlinkSync, promises as fsp } from 'node:fs'
 import { checkInputs, chunksOf, isPlainFile } from './input.js'
-import { splitsOf, type Split } from './splits.js'
+import { LineBase, countSplitLines, splitsOf, type Split } from './splits.js'
 import { loadSteps, type JobSource } from './job.js'
 import { Pool, Task, type TaskResult } from './pool.js'
 import { addCounters, newCounters, UserCounters, type Counters } from './counters.js'
@@ -51,8 +51,6 @@ export interface EngineResult {
   phases: Record<string, number>
 }
 
-// the first split task's least size (see mapPhase)
-const FIRST_SPLIT_MIN = 4 << 20
 
 /**
  * How the budget is split: the collect buffers, and the map input held for retries when it
@@ -161,7 +159,7 @@ export class Engine {
     this.pool.onFatal(e => this.abort(e))
     this.phase('map', 0)
     const time = this.timer()
-    // the workers start (load Node and the job) while the main thread scans the first split
+    // the workers start (load Node and the job) while the main thread finds the splits
     const started = this.pool.start()
     const mapped = this.mapPhase(plain, p.taskBytes, p.chunkBytes)
     let runs = await this.race(Promise.all([started, mapped]).then(([, runs]) => runs))
@@ -255,7 +253,7 @@ export class Engine {
     let task: Task | undefined
     let bytes = 0
     // where each task's input starts and (so far) ends, for messages
-    let range = { from: '', to: '' }
+    let range: { from: () => string, to: () => string } = { from: () => '', to: () => '' }
     const open = async (splits?: Split[]): Promise<Task> => {
       // a task of chunks holds its input until done: wait for a free worker before reading on.
       // A task of splits holds none: queue it, and the scan goes on counting lines, so that the
@@ -263,19 +261,17 @@ export class Engine {
       if (splits === undefined) await pool.free()
       if (this.aborted !== undefined) throw this.aborted
       const r = range
-      const t = this.newTask(() => `map task ${t.id} (input ${r.from} to ${r.to})`, id => attempt => ({ type: 'map', task: id, attempt, badSoFar: this.counters.badRecords, ...(splits ? { splits } : {}) }))
+      const t = this.newTask(() => `map task ${t.id} (input ${r.from()} to ${r.to()}+)`, id => attempt => ({ type: 'map', task: id, attempt, badSoFar: this.counters.badRecords, ...(splits ? { splits } : {}) }))
       tasks.push(pool.submit(t))
       this.status.total++
       t.result.then(r => { this.commit(t, r); this.status.done++ }, () => {})
       return t
     }
     const splitBytes = await this.splitBytes(plain, taskBytes)
-    // The first task is a short split of its own: the second worker waits for the scan to count
-    // the lines before its first split, and the other workers' splits follow sooner (1 GiB of
-    // logs, 12 alternating runs each, in three batches: medians 7.69 -> 6.69, 6.74 -> 7.49 and
-    // 7.79 -> 7.01 s on this noisy machine; 1 GiB word count 65.7 -> 59.8 s, sort 28.3 -> 29.5 s, once).
-    let first = o.workers > 1
-    const firstBytes = Math.min(splitBytes, Math.max(FIRST_SPLIT_MIN, Math.ceil(splitBytes / 8)))
+    // Every split is handed out at once; none waits for the line count (see splits.ts). A short
+    // first split, so that the second worker started while the count was still early, became
+    // one spill more for nothing (1 GiB of logs, 5 alternating runs: 2.53 -> 2.49 s; sort
+    // lines the same).
     let splits: Split[] = []
     const flushSplits = async (): Promise<void> => {
       if (splits.length === 0) return
@@ -284,28 +280,32 @@ export class Engine {
       bytes = 0
       await open(s) // the worker ends a split task itself
     }
+    // each file's line count, one file after another, beside the tasks (see splits.ts)
+    let counted: Promise<void> = Promise.resolve()
     for (const [i, name] of this.step.inputs.entries()) {
       if (plain[i]) {
         if (task !== undefined) { pool.end(task); task = undefined; bytes = 0 }
-        for await (const split of splitsOf(name, splitBytes, this.maxLineBytes, first ? firstBytes : splitBytes)) {
+        const fileSplits: Split[] = []
+        for await (const split of splitsOf(name, splitBytes, this.maxLineBytes)) {
           if (this.aborted !== undefined) throw this.aborted
-          if (splits.length === 0) range = { from: `${split.file}:${split.firstLine}`, to: '' }
-          range.to = `${split.file}:${split.firstLine}+`
+          if (splits.length === 0) range = { from: splitStart(split), to: splitStart(split) }
+          range.to = splitStart(split)
           splits.push(split)
+          fileSplits.push(split)
           bytes += split.length
-          this.status.bytesRead += split.length
-          if (bytes >= splitBytes || first) {
-            first = false
-            await flushSplits()
-          }
+          if (bytes >= splitBytes) await flushSplits()
         }
+        counted = counted.then(() => countSplitLines(name, fileSplits, this.maxLineBytes, n => { this.status.bytesRead += n }))
+        // (a count that fails, on a line over --max-line-bytes, fails the job then, not when the tasks are done)
+        counted.catch(e => this.abort(e))
         continue
       }
       await flushSplits()
       for await (const chunk of chunksOf(name, { format, chunkBytes, maxLineBytes: this.maxLineBytes, stdin: o.stdin })) {
         if (this.aborted !== undefined) throw this.aborted
-        if (task === undefined) range = { from: `${chunk.file}:${chunk.firstLine}`, to: '' }
-        range.to = `${chunk.file}:${chunk.firstLine}+`
+        const at = `${chunk.file}:${chunk.firstLine}`
+        if (task === undefined) range = { from: () => at, to: () => at }
+        range.to = () => at
         task ??= await open()
         pool.chunk(task, chunk)
         bytes += chunk.data.byteLength
@@ -319,7 +319,7 @@ export class Engine {
     }
     await flushSplits()
     if (task !== undefined) pool.end(task)
-    const results = await Promise.all(tasks.map(t => t.result))
+    const [results] = await Promise.all([Promise.all(tasks.map(t => t.result)), counted])
     return results.flatMap(r => r.runs.map(run => run.path))
   }
 
@@ -331,7 +331,7 @@ export class Engine {
   }
 
   /**
-   * Input bytes per split task: one task per worker (after the short first one, see mapPhase),
+   * Input bytes per split task: one task per worker,
    * at most 512 MB (a retry redoes a task). Each task ends with a spill of every key it saw,
    * and the reduce merges each task's runs: two tasks a worker cost more than they balanced
    * (64 MiB, 2 workers, medians of 8 alternating runs: logs 1.77 -> 1.67 s; of 5: word count
@@ -402,6 +402,14 @@ export class Engine {
       fragments.push(Array.from({ length: partitions }, (_, p) => join(this.tmp!, `reduce-t${tasks[r]!.id}-p${p}-a${tasks[r]!.attempts}.out`)))
     }
     return fragments
+  }
+}
+
+/** Where a split starts, for a task's description: its first line once counted, else its byte. */
+function splitStart (split: Split): () => string {
+  return () => {
+    const line = new LineBase(split.lines).known
+    return line === undefined ? `${split.file} (byte ${split.offset})` : `${split.file}:${line}`
   }
 }
 

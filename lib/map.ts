@@ -6,6 +6,7 @@ import { KeyError } from './keys.js'
 import { recordsOf, type Chunk, type Format } from './records.js'
 import { viewOf } from './bytes.js'
 import type { RunInfo } from './run-file.js'
+import type { LineBase } from './splits.js'
 import { ValueError } from './values.js'
 import { jobError, type Context, type Job } from './job.js'
 import { UserCounters } from './counters.js'
@@ -32,11 +33,29 @@ export interface MapTaskOptions {
   append?: boolean
 }
 
+/**
+ * The map's context. `line` is read through a getter: a split's records count their lines
+ * from 0 at its first, whose number the main thread's count publishes (splits.ts), so the
+ * number is made absolute only when the job or an error reads it, waiting for the count if
+ * it has not got there yet.
+ */
+class MapContext implements Context {
+  file = ''
+  /** The record's line; with `base`, counted from 0 at the split's first line. */
+  at = 0
+  base: LineBase | undefined = undefined
+  constructor (readonly count: (name: string, n?: number) => void) {}
+
+  get line (): number {
+    return this.base === undefined ? this.at : this.base.line(this.file) + this.at
+  }
+}
+
 export class MapTask {
   readonly counters: MapCounters = { records: 0, bytes: 0, pairs: 0, badRecords: 0, invalidUtf8: 0, spills: 0, spilledBytes: 0, spilledPairs: 0 }
   readonly user = new UserCounters()
   readonly bad: BadRecord[] = []
-  private readonly ctx: Context
+  private readonly ctx: MapContext
   private readonly collector: Collector
   private readonly opts: MapTaskOptions
   private pending: Array<[unknown, unknown]> = []
@@ -44,7 +63,7 @@ export class MapTask {
   constructor (opts: MapTaskOptions) {
     this.opts = opts
     const user = this.user
-    this.ctx = { file: '', line: 0, count: (name: string, n = 1) => user.add(name, n) }
+    this.ctx = new MapContext((name: string, n = 1) => user.add(name, n))
     this.collector = new Collector({ budget: opts.budget, combine: opts.job.combine, ctx: this.ctx, nextRunPath: opts.nextRunPath, counters: this.counters, append: opts.append ?? false })
   }
 
@@ -54,10 +73,12 @@ export class MapTask {
     c.bytes += chunk.data.byteLength
     c.invalidUtf8 += invalidUtf8
     for (const err of errors) {
-      this.badRecord(err.named(chunk.file), chunk.file, err.line, err.record)
+      const line = chunk.base === undefined ? err.line : chunk.base.line(chunk.file) + err.line
+      this.badRecord(err.named(chunk.file, line), chunk.file, line, err.record)
     }
     const ctx = this.ctx
     ctx.file = chunk.file
+    ctx.base = chunk.base
     const map = this.opts.job.map
     const collector = this.collector
     // With --max-bad-records a failing record's pairs must not count: stage them until map returns.
@@ -86,7 +107,7 @@ export class MapTask {
           }
     for (; i < records.length; i++) {
       record = records[i]
-      ctx.line = lines === null ? chunk.firstLine + i : lines[i]!
+      ctx.at = lines === null ? chunk.firstLine + i : lines[i]!
       c.records++
       try {
         live = true

@@ -6,6 +6,7 @@ import { parse as parseCsv } from 'csv-parse/sync'
 import { MrstreamError } from './errors.js'
 import { unpackValue } from './values.js'
 import { isAscii as isAsciiRange, latin1Slice, utf8Slice, viewOf } from './bytes.js'
+import type { LineBase } from './splits.js'
 
 /** `pairs` is internal: the [key, value] records a chain's step passes to the next. */
 export type Format = 'lines' | 'ndjson' | 'csv' | 'file' | 'pairs'
@@ -13,9 +14,18 @@ export type Format = 'lines' | 'ndjson' | 'csv' | 'file' | 'pairs'
 /** A chunk of one input file, as sent from the reader to a map task. */
 export interface Chunk {
   file: string
-  /** Line number (1-based) of the chunk's first byte within its file. */
+  /**
+   * Line number (1-based) of the chunk's first byte within its file; with `base`, counted from
+   * 0 at the split's first line, whose number `base` gives (when the count has got there).
+   */
   firstLine: number
+  base?: LineBase
   data: Uint8Array
+  /**
+   * Set by the map task that read the chunk: how many lines it held (the next chunk of a split
+   * counts its lines on from there, without a pass of its own over the bytes).
+   */
+  lines?: number
   /** csv: the file's header row. */
   columns?: string[]
 }
@@ -24,10 +34,10 @@ export class RecordError extends Error {
   /** `record`: its text, for the list of skipped records (--stats). */
   constructor (message: string, readonly line: number, readonly column?: number, readonly record = '') { super(message) }
 
-  /** As the job reports it: the input's name, line and column. */
-  named (file: string): MrstreamError {
+  /** As the job reports it: the input's name, line (`line`: this one, made absolute) and column. */
+  named (file: string, line = this.line): MrstreamError {
     const column = this.column ? { column: this.column } : {}
-    return new MrstreamError('MRS_ERR_PARSE', `input: cannot parse ${file}:${this.line}${this.column ? `:${this.column}` : ''}: ${this.message}`, { phase: 'input', file, line: this.line, ...column })
+    return new MrstreamError('MRS_ERR_PARSE', `input: cannot parse ${file}:${line}${this.column ? `:${this.column}` : ''}: ${this.message}`, { phase: 'input', file, line, ...column })
   }
 }
 
@@ -59,6 +69,7 @@ export function recordsOf (chunk: Chunk, format: Format): ChunkRecords {
   const ascii = isAscii(buf)
   const ends = format === 'lines' ? [] : undefined
   const lines = ascii ? latin1Lines(buf, ends) : utf8Lines(buf, ends)
+  chunk.lines = lines.length
   if (!ascii && !isUtf8(buf)) out.invalidUtf8 = countInvalidLines(buf)
   const cr = buf.includes(13)
   if (format === 'lines') {

@@ -2,50 +2,108 @@
 // that map tasks read themselves, as Hadoop's input splits. No input bytes cross between
 // threads (copying every chunk into the worker cost the main thread 0.26 s per 64 MB, a
 // fifth of what a log job's map costs), a task can be large (fewer runs to merge), and a
-// retried task reads its range again. The main thread still reads each file once, fast, to
-// count lines, so that ctx.line and error messages name absolute line numbers.
+// retried task reads its range again. A split's end is found by reading where it should end,
+// so every split is handed out at once; the main thread then reads each file once, fast, to
+// count lines, and publishes each split's first line number as it gets there (ctx.line and
+// error messages name absolute line numbers). A task does not wait for it: only reading a
+// line number does (a job that reads ctx.line, an error), and only until the count gets there.
 import { closeSync, openSync, readSync, promises as fsp } from 'node:fs'
 import { MrstreamError } from './errors.js'
 import { BOM, countLines, lineTooLong } from './input.js'
+import { tick } from './heartbeat.js'
 import type { Chunk } from './records.js'
 
-/** Whole lines of one file: `length` bytes from `offset`, the first being line `firstLine`. */
-export interface Split { file: string, offset: number, length: number, firstLine: number }
+/**
+ * Whole lines of one file: `length` bytes from `offset`. `lines` is where the count publishes
+ * the split's first line number (see LineBase): shared memory, the same in every thread.
+ */
+export interface Split { file: string, offset: number, length: number, lines: SharedArrayBuffer }
+
+const PENDING = 0
+const KNOWN = 1
+const FAILED = 2
+// a worker waiting for a line number wakes this often (to send heartbeats; to be terminated)
+const WAIT_MS = 100
+
+/** A split's first line number: published once by the main thread's count, read by any thread. */
+export class LineBase {
+  private readonly state: Int32Array
+  private readonly value: Float64Array
+
+  constructor (readonly shared: SharedArrayBuffer = new SharedArrayBuffer(16)) {
+    this.state = new Int32Array(shared, 0, 1)
+    this.value = new Float64Array(shared, 8, 1)
+  }
+
+  /** The line number, once published (else undefined: no waiting). */
+  get known (): number | undefined {
+    return Atomics.load(this.state, 0) === KNOWN ? this.value[0] : undefined
+  }
+
+  /** The line number; blocks until the count has published it (a worker thread only). */
+  line (file: string): number {
+    while (Atomics.load(this.state, 0) === PENDING) {
+      Atomics.wait(this.state, 0, PENDING, WAIT_MS)
+      tick()
+    }
+    if (Atomics.load(this.state, 0) === FAILED) throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: its lines could not be counted`, { phase: 'input', file })
+    return this.value[0]!
+  }
+
+  publish (line: number): void {
+    this.value[0] = line
+    Atomics.store(this.state, 0, KNOWN)
+    Atomics.notify(this.state, 0)
+  }
+
+  fail (): void {
+    if (Atomics.compareExchange(this.state, 0, PENDING, FAILED) === PENDING) Atomics.notify(this.state, 0)
+  }
+}
 
 const SCAN_BYTES = 4 << 20
 // read where a split should end, to find the line end there
 const PROBE_BYTES = 64 << 10
 
-/**
- * The file's splits of about `splitBytes` each, in order; fails on a line over maxLineBytes.
- * A split ends at the first line end `splitBytes` or more after its start, found by reading
- * there: it is yielded as soon as the scan has counted the lines before it, not after, so the
- * second worker starts its first task when the scan is one split in, not two (1 GiB of logs:
- * 0.4 s sooner). The first split can be shorter (`firstBytes`), so that the scan gets there
- * sooner still.
- */
-export async function * splitsOf (file: string, splitBytes: number, maxLineBytes: number, firstBytes = splitBytes): AsyncGenerator<Split> {
-  let fh: fsp.FileHandle
+async function openInput (file: string): Promise<fsp.FileHandle> {
   try {
-    fh = await fsp.open(file)
+    return await fsp.open(file)
   } catch (e) {
     throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: ${(e as Error).message}`, { phase: 'input', file }, e)
   }
-  let line = 1 // the line at lineStart
-  const read = async (buf: Buffer, pos: number, size: number): Promise<number> => {
+}
+
+/** Reads into buf at file position pos (at most size - pos bytes); names the file on failure. */
+function reader (fh: fsp.FileHandle, file: string, where: () => string) {
+  return async (buf: Buffer, pos: number, size: number): Promise<number> => {
     try {
       return (await fh.read(buf, 0, Math.min(buf.length, size - pos), pos)).bytesRead
     } catch (e) {
-      throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: read failed after line ${line}: ${(e as Error).message}`, { phase: 'input', file, line }, e)
+      throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: read failed ${where()}: ${(e as Error).message}`, { phase: 'input', file }, e)
     }
   }
+}
+
+/** Where the lines of a file start: past a UTF-8 BOM. */
+async function bodyStart (read: (buf: Buffer, pos: number, size: number) => Promise<number>, size: number): Promise<number> {
+  const head = Buffer.allocUnsafe(3)
+  return size >= 3 && (await read(head, 0, size)) === 3 && head.equals(BOM) ? 3 : 0
+}
+
+/**
+ * The file's splits of about `splitBytes` each, in order, their line numbers to come
+ * (countSplitLines; the first's is 1). A split ends at the first line end `splitBytes` or more
+ * after its start, found by reading there. Where no line ends within maxLineBytes of it, the
+ * splits stop: the count fails the job on that line.
+ */
+export async function * splitsOf (file: string, splitBytes: number, maxLineBytes: number): AsyncGenerator<Split> {
+  const fh = await openInput(file)
   try {
+    const read = reader(fh, file, () => 'while finding where its splits end')
     const size = (await fh.stat()).size
-    const buf = Buffer.allocUnsafe(SCAN_BYTES)
     const probe = Buffer.allocUnsafe(PROBE_BYTES)
-    // The end of the split starting at `from`; -1 if no line ends within maxLineBytes of where it
-    // should (the scan then fails on that line before it gets there).
-    const splitEnd = async (from: number, bytes = splitBytes): Promise<number> => {
+    // The end of the split starting at `from`; -1 if no line ends within maxLineBytes of where it should.
+    const splitEnd = async (from: number, bytes: number): Promise<number> => {
       for (let at = from + bytes - 1; at < size;) {
         const n = await read(probe, at, size)
         if (n === 0) break
@@ -56,29 +114,64 @@ export async function * splitsOf (file: string, splitBytes: number, maxLineBytes
       }
       return size
     }
-    let lineStart = 0
-    if (size >= 3 && (await read(buf, 0, 3)) === 3 && buf.subarray(0, 3).equals(BOM)) lineStart = 3
-    let end = lineStart < size ? await splitEnd(lineStart, firstBytes) : -1 // of the split being scanned
-    if (end !== -1) yield { file, offset: lineStart, length: end - lineStart, firstLine: 1 }
+    let from = await bodyStart(read, size)
+    for (let k = 0; from < size; k++) {
+      const end = await splitEnd(from, splitBytes)
+      if (end === -1) return
+      const base = new LineBase()
+      if (k === 0) base.publish(1) // (the first split's is known)
+      yield { file, offset: from, length: end - from, lines: base.shared }
+      from = end
+    }
+  } finally {
+    await fh.close()
+  }
+}
+
+/**
+ * Counts the file's lines, publishing each split's first line number as the count passes its
+ * start (the first split's at once); fails on a line over maxLineBytes. The splits are
+ * splitsOf's for this file, in order. On failure, splits not yet numbered are marked failed.
+ * `onBytes` hears of each block counted (for --progress).
+ */
+export async function countSplitLines (file: string, splits: Split[], maxLineBytes: number, onBytes: (n: number) => void = () => {}): Promise<void> {
+  const bases = splits.map(s => new LineBase(s.lines))
+  let next = 0 // the next split to number
+  let line = 1 // the line at lineStart
+  const numberAt = (offset: number): void => {
+    while (next < splits.length && splits[next]!.offset === offset) bases[next++]!.publish(line)
+  }
+  let fh: fsp.FileHandle | undefined
+  try {
+    fh = await openInput(file)
+    const read = reader(fh, file, () => `after line ${line}`)
+    const size = (await fh.stat()).size
+    let lineStart = await bodyStart(read, size)
+    numberAt(lineStart)
+    const buf = Buffer.allocUnsafe(SCAN_BYTES)
+    // (on to the end, after the last split is numbered: a line over maxLineBytes fails the job)
     for (let pos = lineStart; pos < size;) {
       const n = await read(buf, pos, size)
       if (n === 0) break // shorter than its size a moment ago: the map task that reads it fails
       const block = n === buf.length ? buf : buf.subarray(0, n)
+      let target = next < splits.length ? splits[next]!.offset : -1
       for (let i = block.indexOf(10); i !== -1; i = block.indexOf(10, i + 1)) {
         const lineEnd = pos + i + 1
         if (lineEnd - lineStart > maxLineBytes + 1) throw lineTooLong(file, line, maxLineBytes)
         line++
         lineStart = lineEnd
-        if (lineEnd === end && end < size) {
-          end = await splitEnd(lineEnd)
-          if (end !== -1) yield { file, offset: lineEnd, length: end - lineEnd, firstLine: line }
+        if (lineEnd === target) {
+          numberAt(lineEnd)
+          target = next < splits.length ? splits[next]!.offset : -1
         }
       }
       pos += n
+      onBytes(n)
       if (pos - lineStart > maxLineBytes) throw lineTooLong(file, line, maxLineBytes)
     }
   } finally {
-    await fh.close()
+    for (const b of bases) b.fail() // (those not numbered: a worker waiting for one stops)
+    await fh?.close()
   }
 }
 
@@ -98,13 +191,15 @@ export function * chunksOfSplit (split: Split, chunkBytes: number, maxLineBytes:
     let buf = Buffer.allocUnsafe(chunkBytes)
     let pos = split.offset
     const end = split.offset + split.length
-    let line = split.firstLine
+    const base = new LineBase(split.lines)
+    let line = 0 // lines of the split before pos (its chunks' lines count from its first)
+    const absolute = (): number => base.line(file) + line
     let carry = 0 // bytes of a line begun in the last read, at the start of buf
     while (pos < end) {
       if (carry === buf.length) {
         // a line longer than the buffer (the scan, which may not have got there yet, fails
         // the job on a line over --max-line-bytes; this one does not wait to grow that big)
-        if (carry > maxLineBytes) throw lineTooLong(file, line, maxLineBytes)
+        if (carry > maxLineBytes) throw lineTooLong(file, absolute(), maxLineBytes)
         const bigger = Buffer.allocUnsafe(2 * buf.length)
         buf.copy(bigger, 0, 0, carry)
         buf = bigger
@@ -114,9 +209,9 @@ export function * chunksOfSplit (split: Split, chunkBytes: number, maxLineBytes:
       try {
         n = readSync(fd, buf, carry, want, pos)
       } catch (e) {
-        throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: read failed at line ${line}: ${(e as Error).message}`, { phase: 'input', file, line }, e)
+        throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: read failed at line ${absolute()}: ${(e as Error).message}`, { phase: 'input', file, line: absolute() }, e)
       }
-      if (n === 0) throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: shorter than when the job started (was it changed while the job ran?)`, { phase: 'input', file, line })
+      if (n === 0) throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: shorter than when the job started (was it changed while the job ran?)`, { phase: 'input', file })
       pos += n
       const filled = carry + n
       const cut = pos === end ? filled : buf.lastIndexOf(10, filled - 1) + 1
@@ -125,8 +220,9 @@ export function * chunksOfSplit (split: Split, chunkBytes: number, maxLineBytes:
         continue
       }
       const data = buf.subarray(0, cut)
-      yield { file, firstLine: line, data }
-      line += countLines(data)
+      const chunk: Chunk = { file, firstLine: line, data, base }
+      yield chunk
+      line += chunk.lines ?? countLines(data) // (a split's chunks end with a newline but its last)
       buf.copy(buf, 0, cut, filled)
       carry = filled - cut
     }

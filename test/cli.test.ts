@@ -350,6 +350,18 @@ t.test('-o FILE: written on success, untouched on failure', async t => {
   t.same(readdirSync(dir).filter(f => !f.startsWith('tmp-')).sort(), ['bad.txt', 'in.txt', 'out.txt'], 'no stray files beside the output')
 })
 
+t.test('ctx.line and error lines are absolute in every split of a file (the count publishes them)', async t => {
+  // 2 MB, 2 workers: two splits, the second's first line number comes from the main thread's count
+  const lines = Array.from({ length: 40_000 }, (_, i) => `row ${i + 1} ${'x'.repeat(i % 70)}`)
+  const dir = t.testdir({ 'in.txt': lines.join('\n') + '\n' })
+  const r = await mrs(t, dir, ['-m', '(l, emit, ctx) => emit(ctx.line, l)', '-r', 'first', '--workers', '2', '--memory', '1MB', '-q', 'in.txt'])
+  t.equal(r.code, 0, r.stderr)
+  t.equal(r.stdout, lines.map((l, i) => `${i + 1}\t${l}\n`).join(''), 'each record with its line number')
+  const bad = await mrs(t, dir, ['-m', '(l, emit) => { if (l.startsWith("row 39000 ")) throw new Error("no"); emit(l, 1) }', '-r', 'sum', '--workers', '2', '--memory', '1MB', 'in.txt'])
+  t.equal(bad.code, 1)
+  t.match(bad.stderr, /in\.txt:39000\b/, 'the error names the absolute line')
+})
+
 t.test('stdout redirected to a file (> and >>) gets the whole output, several fragments in order', async t => {
   // lines as keys: runs of many blocks, so the key space splits into several reduce tasks
   const input = text(20_000, 11)

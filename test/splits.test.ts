@@ -2,45 +2,47 @@
 // every split and chunk starts a line, and line numbers are absolute.
 import t from 'tap'
 import fc from 'fast-check'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chunksOfSplit, splitsOf } from '../dist/lib/splits.js'
+import { LineBase, chunksOfSplit, countSplitLines, splitsOf } from '../dist/lib/splits.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-splits-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 
-async function collect (file: string, splitBytes: number, chunkBytes: number, maxLineBytes = 1 << 20, firstBytes = splitBytes) {
+async function collect (file: string, splitBytes: number, chunkBytes: number, maxLineBytes = 1 << 20) {
   const splits = []
-  for await (const s of splitsOf(file, splitBytes, maxLineBytes, firstBytes)) splits.push(s)
-  // a chunk's buffer is reused by the next one: copy it before reading on
-  const chunks = splits.map(s => Array.from(chunksOfSplit(s, chunkBytes, maxLineBytes), c => ({ firstLine: c.firstLine, data: Buffer.from(c.data) })))
-  return { splits, chunks }
+  for await (const s of splitsOf(file, splitBytes, maxLineBytes)) splits.push(s)
+  // each split's first line: none is known before the count but the first's
+  const before = splits.map(s => new LineBase(s.lines).known)
+  await countSplitLines(file, splits, maxLineBytes)
+  // a chunk's buffer is reused by the next one: copy it before reading on; its line counts
+  // from 0 at its split's first line
+  const chunks = splits.map(s => Array.from(chunksOfSplit(s, chunkBytes, maxLineBytes), c => ({ firstLine: c.base!.line(file) + c.firstLine, data: Buffer.from(c.data) })))
+  return { splits, chunks, before }
 }
 
 const line = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ minLength: 50, maxLength: 300 }), fc.constant(''), fc.constant('\r'))
 
 t.test('splits and their chunks are the file, line-aligned, with absolute line numbers', async t => {
   await fc.assert(fc.asyncProperty(
-    fc.array(line, { maxLength: 200 }), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 700 }), fc.option(fc.integer({ min: 1, max: 3000 })),
-    async (lines, trailingNewline, bom, splitBytes, chunkBytes, first) => {
+    fc.array(line, { maxLength: 200 }), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 700 }),
+    async (lines, trailingNewline, bom, splitBytes, chunkBytes) => {
       const body = Buffer.from(lines.join('\n') + (trailingNewline && lines.length > 0 ? '\n' : ''), 'utf8')
       const file = join(dir, `f${n++}.txt`)
       writeFileSync(file, bom ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]) : body)
-      const firstBytes = first ?? splitBytes // the first split may be given another size
-      const { splits, chunks } = await collect(file, splitBytes, chunkBytes, 1 << 20, firstBytes)
+      const { splits, chunks, before: known } = await collect(file, splitBytes, chunkBytes, 1 << 20)
+      if (!known.every((line, k) => line === (k === 0 ? 1 : undefined))) return false
       const all = Buffer.concat(chunks.flat().map(c => c.data))
       if (!all.equals(body)) return false
       let at = bom ? 3 : 0
       const file0 = bom ? 3 : 0
       for (const [k, s] of splits.entries()) {
         if (s.offset !== at || s.length === 0) return false
-        // a split but the last ends at the first line end splitBytes (firstBytes for the first)
-        // or more from its start
+        // a split but the last ends at the first line end splitBytes or more from its start
         const rel = s.offset - file0
-        const size = k === 0 ? firstBytes : splitBytes
-        if (k < splits.length - 1 && (s.length < size || body[rel + s.length - 1] !== 10 || body.subarray(rel + size - 1, rel + s.length - 1).includes(10))) return false
+        if (k < splits.length - 1 && (s.length < splitBytes || body[rel + s.length - 1] !== 10 || body.subarray(rel + splitBytes - 1, rel + s.length - 1).includes(10))) return false
         at += s.length
       }
       // each chunk starts a line, numbered as in the file
@@ -52,6 +54,32 @@ t.test('splits and their chunks are the file, line-aligned, with absolute line n
       }
       return true
     }), { numRuns: 300 })
+})
+
+t.test('a split\'s first line, read in another thread, waits for the count to get there', async t => {
+  const file = join(dir, 'wait.txt')
+  writeFileSync(file, Array.from({ length: 5000 }, (_, i) => `line ${i + 1}`).join('\n') + '\n')
+  const splits = []
+  for await (const s of splitsOf(file, 10_000, 1 << 20)) splits.push(s)
+  t.ok(splits.length > 3)
+  const last = splits[splits.length - 1]!
+  // a worker reads the last split's first line before the count has started
+  const { Worker } = await import('node:worker_threads')
+  const url = new URL('../dist/lib/splits.js', import.meta.url).href
+  const w = new Worker(`import(${JSON.stringify(url)}).then(({ LineBase }) => require('node:worker_threads').parentPort.postMessage(new LineBase(require('node:worker_threads').workerData).line('wait.txt')))`, { eval: true, workerData: last.lines })
+  const got = new Promise(resolve => w.once('message', resolve))
+  await new Promise(resolve => setTimeout(resolve, 200))
+  t.equal(new LineBase(last.lines).known, undefined, 'not known before the count')
+  await countSplitLines(file, splits, 1 << 20)
+  const want = 1 + readFileSync(file).subarray(0, last.offset).filter(b => b === 10).length
+  t.equal(await got, want, 'the worker got the line the count published')
+  await w.terminate()
+  // a count that fails marks the splits it had not numbered, and a waiting reader stops
+  writeFileSync(file, 'a\n'.repeat(3000) + 'x'.repeat(5000) + '\n' + 'b\n'.repeat(3000))
+  const again = []
+  for await (const s of splitsOf(file, 2000, 4096)) again.push(s)
+  await t.rejects(countSplitLines(file, again, 4096), { code: 'MRS_ERR_LINE_TOO_LONG' })
+  t.throws(() => new LineBase(again[again.length - 1]!.lines).line('wait.txt'), { code: 'MRS_ERR_INPUT', message: /could not be counted/ })
 })
 
 t.test('a line over --max-line-bytes fails the scan, naming its line', async t => {
