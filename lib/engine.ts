@@ -84,7 +84,9 @@ export class Engine {
   private rejectAll: ((e: unknown) => void) | undefined
   private readonly failed: Promise<never>
   private readonly status: Status = { phase: 'map', bytesRead: 0, done: 0, total: 0 }
-  private step!: { job: JobSource, inputs: string[], format: Format, outputFormat: OutputFormat, name: string }
+  // names: the inputs as ctx.file and messages give them, where not their paths (a chain's
+  // later step reads the step before's output from a temp file)
+  private step!: { job: JobSource, inputs: string[], names?: string[], format: Format, outputFormat: OutputFormat, name: string }
 
   private plan!: ReturnType<typeof plan>
 
@@ -117,7 +119,7 @@ export class Engine {
         const last = i === steps.length - 1
         const job: JobSource = 'file' in o.job ? { file: o.job.file, step: i } : o.job
         const between = join(tmp, `step-${i + 1}.pairs`)
-        this.step = { job, inputs, format, outputFormat: last ? o.outputFormat : 'pairs', name: steps.length > 1 ? `step ${i + 1}: ` : '' }
+        this.step = { job, inputs, ...(i > 0 ? { names: [`step ${i}'s output`] } : {}), format, outputFormat: last ? o.outputFormat : 'pairs', name: steps.length > 1 ? `step ${i + 1}: ` : '' }
         try {
           stdoutClosed = await this.pass(last ? target : { kind: 'file', path: between, partitions: 1 })
         } catch (e) {
@@ -286,7 +288,7 @@ export class Engine {
       if (plain[i]) {
         if (task !== undefined) { pool.end(task); task = undefined; bytes = 0 }
         const fileSplits: Split[] = []
-        for await (const split of splitsOf(name, splitBytes, this.maxLineBytes)) {
+        for await (const split of splitsOf(name, splitBytes, this.maxLineBytes, this.step.names?.[i])) {
           if (this.aborted !== undefined) throw this.aborted
           if (splits.length === 0) range = { from: splitStart(split), to: splitStart(split) }
           range.to = splitStart(split)
@@ -409,7 +411,7 @@ export class Engine {
 function splitStart (split: Split): () => string {
   return () => {
     const line = new LineBase(split.lines).known
-    return line === undefined ? `${split.file} (byte ${split.offset})` : `${split.file}:${line}`
+    return line === undefined ? `${split.name} (byte ${split.offset})` : `${split.name}:${line}`
   }
 }
 

@@ -14,10 +14,12 @@ import { tick } from './heartbeat.js'
 import type { Chunk } from './records.js'
 
 /**
- * Whole lines of one file: `length` bytes from `offset`. `lines` is where the count publishes
- * the split's first line number (see LineBase): shared memory, the same in every thread.
+ * Whole lines of one file: `length` bytes from `offset`. `name` is the file as the job
+ * (ctx.file) and messages know it: its path, or for a chain's later step the step before's
+ * output (a temp file's path would change from run to run). `lines` is where the count
+ * publishes the split's first line number (see LineBase): shared memory, the same in every thread.
  */
-export interface Split { file: string, offset: number, length: number, lines: SharedArrayBuffer }
+export interface Split { file: string, name: string, offset: number, length: number, lines: SharedArrayBuffer }
 
 const PENDING = 0
 const KNOWN = 1
@@ -65,11 +67,11 @@ const SCAN_BYTES = 4 << 20
 // read where a split should end, to find the line end there
 const PROBE_BYTES = 64 << 10
 
-async function openInput (file: string): Promise<fsp.FileHandle> {
+async function openInput (file: string, name: string): Promise<fsp.FileHandle> {
   try {
     return await fsp.open(file)
   } catch (e) {
-    throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: ${(e as Error).message}`, { phase: 'input', file }, e)
+    throw new MrstreamError('MRS_ERR_INPUT', `input ${name}: ${(e as Error).message}`, { phase: 'input', file: name }, e)
   }
 }
 
@@ -96,10 +98,10 @@ async function bodyStart (read: (buf: Buffer, pos: number, size: number) => Prom
  * after its start, found by reading there. Where no line ends within maxLineBytes of it, the
  * splits stop: the count fails the job on that line.
  */
-export async function * splitsOf (file: string, splitBytes: number, maxLineBytes: number): AsyncGenerator<Split> {
-  const fh = await openInput(file)
+export async function * splitsOf (file: string, splitBytes: number, maxLineBytes: number, name = file): AsyncGenerator<Split> {
+  const fh = await openInput(file, name)
   try {
-    const read = reader(fh, file, () => 'while finding where its splits end')
+    const read = reader(fh, name, () => 'while finding where its splits end')
     const size = (await fh.stat()).size
     const probe = Buffer.allocUnsafe(PROBE_BYTES)
     // The end of the split starting at `from`; -1 if no line ends within maxLineBytes of where it should.
@@ -120,7 +122,7 @@ export async function * splitsOf (file: string, splitBytes: number, maxLineBytes
       if (end === -1) return
       const base = new LineBase()
       if (k === 0) base.publish(1) // (the first split's is known)
-      yield { file, offset: from, length: end - from, lines: base.shared }
+      yield { file, name, offset: from, length: end - from, lines: base.shared }
       from = end
     }
   } finally {
@@ -135,6 +137,7 @@ export async function * splitsOf (file: string, splitBytes: number, maxLineBytes
  * `onBytes` hears of each block counted (for --progress).
  */
 export async function countSplitLines (file: string, splits: Split[], maxLineBytes: number, onBytes: (n: number) => void = () => {}): Promise<void> {
+  const name = splits[0]?.name ?? file
   const bases = splits.map(s => new LineBase(s.lines))
   let next = 0 // the next split to number
   let line = 1 // the line at lineStart
@@ -143,8 +146,8 @@ export async function countSplitLines (file: string, splits: Split[], maxLineByt
   }
   let fh: fsp.FileHandle | undefined
   try {
-    fh = await openInput(file)
-    const read = reader(fh, file, () => `after line ${line}`)
+    fh = await openInput(file, name)
+    const read = reader(fh, name, () => `after line ${line}`)
     const size = (await fh.stat()).size
     let lineStart = await bodyStart(read, size)
     numberAt(lineStart)
@@ -157,7 +160,7 @@ export async function countSplitLines (file: string, splits: Split[], maxLineByt
       let target = next < splits.length ? splits[next]!.offset : -1
       for (let i = block.indexOf(10); i !== -1; i = block.indexOf(10, i + 1)) {
         const lineEnd = pos + i + 1
-        if (lineEnd - lineStart > maxLineBytes + 1) throw lineTooLong(file, line, maxLineBytes)
+        if (lineEnd - lineStart > maxLineBytes + 1) throw lineTooLong(name, line, maxLineBytes)
         line++
         lineStart = lineEnd
         if (lineEnd === target) {
@@ -167,7 +170,7 @@ export async function countSplitLines (file: string, splits: Split[], maxLineByt
       }
       pos += n
       onBytes(n)
-      if (pos - lineStart > maxLineBytes) throw lineTooLong(file, line, maxLineBytes)
+      if (pos - lineStart > maxLineBytes) throw lineTooLong(name, line, maxLineBytes)
     }
   } finally {
     for (const b of bases) b.fail() // (those not numbered: a worker waiting for one stops)
@@ -180,10 +183,10 @@ export async function countSplitLines (file: string, splits: Split[], maxLineByt
  * each is consumed (turned into records) before the next read.
  */
 export function * chunksOfSplit (split: Split, chunkBytes: number, maxLineBytes: number): Generator<Chunk> {
-  const { file } = split
+  const file = split.name // (what the job and messages call it; split.file is read)
   let fd: number
   try {
-    fd = openSync(file, 'r')
+    fd = openSync(split.file, 'r')
   } catch (e) {
     throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: ${(e as Error).message}`, { phase: 'input', file }, e)
   }

@@ -87,3 +87,17 @@ export const steps = [first, second]
   t.match(String(r.stderr), /^mrstream: step 2: map failed at step 1's output:2: Error: no b/m)
   t.notMatch(String(r.stderr), /\.pairs/, 'no temp file named')
 })
+
+t.test('a later step\'s ctx.file is the step before\'s output, the same whatever --tmp-dir', async t => {
+  const dir = t.testdir({ a: {}, b: {} })
+  const job = join(dir, 'where.mjs')
+  writeFileSync(job, `
+const first = { map (line, emit) { emit(line, 1) }, reduce (k, vs) { let n = 0; for (const v of vs) n += v; return n } }
+const second = { map ([k, n], emit, ctx) { emit(k, ctx.file + ':' + ctx.line) }, reduce (k, vs) { return [...vs].join(',') } }
+export const steps = [first, second]
+`)
+  const outs = ['a', 'b'].map(tmp => spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, bin, '--job', job, '-q', '--tmp-dir', join(dir, tmp)], { input: 'x\ny\nx\n' }))
+  for (const r of outs) t.equal(r.status, 0, String(r.stderr))
+  t.equal(String(outs[0]!.stdout), "x\tstep 1's output:1\ny\tstep 1's output:2\n")
+  t.equal(String(outs[1]!.stdout), String(outs[0]!.stdout), 'the same output with another --tmp-dir')
+})
