@@ -258,8 +258,7 @@ export class Engine {
     let range: { from: () => string, to: () => string } = { from: () => '', to: () => '' }
     const open = async (splits?: Split[]): Promise<Task> => {
       // a task of chunks holds its input until done: wait for a free worker before reading on.
-      // A task of splits holds none: queue it, and the scan goes on counting lines, so that the
-      // next split is ready when a worker frees (1 GiB of logs: a worker waited 0.33 s for it).
+      // A task of splits holds none: queue it.
       if (splits === undefined) await pool.free()
       if (this.aborted !== undefined) throw this.aborted
       const r = range
@@ -297,9 +296,14 @@ export class Engine {
           bytes += split.length
           if (bytes >= splitBytes) await flushSplits()
         }
-        counted = counted.then(() => countSplitLines(name, fileSplits, this.maxLineBytes, n => { this.status.bytesRead += n }))
-        // (a count that fails, on a line over --max-line-bytes, fails the job then, not when the tasks are done)
-        counted.catch(e => this.abort(e))
+        // a count that fails (a line over --max-line-bytes) fails the job then, not when the
+        // tasks are done; a job that failed otherwise stops the count
+        counted = counted.then(() => countSplitLines(name, fileSplits, this.maxLineBytes, {
+          onBytes: n => { this.status.bytesRead += n },
+          stopped: () => this.aborted !== undefined,
+          onError: e => this.abort(e),
+        }))
+        counted.catch(() => {}) // (reported by onError; awaited below)
         continue
       }
       await flushSplits()
@@ -410,8 +414,8 @@ export class Engine {
 /** Where a split starts, for a task's description: its first line once counted, else its byte. */
 function splitStart (split: Split): () => string {
   return () => {
-    const line = new LineBase(split.lines).known
-    return line === undefined ? `${split.name} (byte ${split.offset})` : `${split.name}:${line}`
+    const line = new LineBase(split.lineBase).known
+    return line === undefined ? `${split.name} byte ${split.offset}` : `${split.name}:${line}`
   }
 }
 

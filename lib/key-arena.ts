@@ -171,8 +171,9 @@ const WINDOW = 16
 const SMALL = 12
 
 /**
- * 64-bit sort keys: a prefix above a key's index, in a BigUint64Array that the native sort
- * orders (equal prefixes keep index order, and the index finds the value without a lookup).
+ * 64-bit sort keys: a prefix above a key's index, in a BigUint64Array sorted as numbers (by
+ * radix from 4096 of them, else natively; equal prefixes keep index order, and the index finds
+ * the value without a lookup).
  * They are written and read as two 32-bit halves through a Uint32Array view of the same
  * memory (little-endian: low half first), never as BigInts. The prefix takes the bits the
  * index leaves, up to 53 (it is built as a double).

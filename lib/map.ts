@@ -42,12 +42,21 @@ export interface MapTaskOptions {
 class MapContext implements Context {
   file = ''
   /** The record's line; with `base`, counted from 0 at the split's first line. */
-  at = 0
-  base: LineBase | undefined = undefined
-  constructor (readonly count: (name: string, n?: number) => void) {}
+  declare at: number
+  declare base: LineBase | undefined
+  declare line: number
 
-  get line (): number {
-    return this.base === undefined ? this.at : this.base.line(this.file) + this.at
+  constructor (readonly count: (name: string, n?: number) => void) {
+    // to the job, ctx looks as a plain { file, line, count } (spread, Object.keys, assignment)
+    Object.defineProperties(this, {
+      at: { value: 0, writable: true, enumerable: false },
+      base: { value: undefined, writable: true, enumerable: false },
+      line: {
+        get: (): number => this.base === undefined ? this.at : this.base.line(this.file) + this.at,
+        set: (line: number) => { this.base = undefined; this.at = line },
+        enumerable: true,
+      },
+    })
   }
 }
 
@@ -78,7 +87,7 @@ export class MapTask {
     }
     const ctx = this.ctx
     ctx.file = chunk.file
-    ctx.base = chunk.base
+    const base = chunk.base
     const map = this.opts.job.map
     const collector = this.collector
     // With --max-bad-records a failing record's pairs must not count: stage them until map returns.
@@ -108,6 +117,7 @@ export class MapTask {
     for (; i < records.length; i++) {
       record = records[i]
       ctx.at = lines === null ? chunk.firstLine + i : lines[i]!
+      ctx.base = base // (again each record: a job may have set ctx.line)
       c.records++
       try {
         live = true

@@ -125,11 +125,13 @@ async function concatToFile (parts: string[], path: string): Promise<void> {
   }
 }
 
-/** The descriptor of a stream onto a regular file (stdout redirected to one, `> out`), else undefined. */
+/**
+ * stdout's descriptor when it is a regular file (`> out`), else undefined. Only the process's
+ * own stdout: a stream a library caller passed may hold writes of its own, or a position.
+ */
 function regularFileFd (stream: NodeJS.WritableStream): number | undefined {
-  const fd = (stream as { fd?: unknown }).fd
-  if (typeof fd !== 'number') return undefined
-  try { return fstatSync(fd).isFile() ? fd : undefined } catch { return undefined }
+  if (stream !== process.stdout) return undefined
+  try { return fstatSync(1).isFile() ? 1 : undefined } catch { return undefined }
 }
 
 /**

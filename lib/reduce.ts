@@ -156,7 +156,7 @@ function escaped (c: number): boolean {
  * Copies src[start, end) to dst at `at` unless a byte among them is one tsv escapes or a NUL
  * (a run's key escapes a NUL as 00 FF): false then, with dst partly written. One pass where
  * copying a key and then checking it were two (sort lines, 200 MB, 5 alternating runs:
- * reduce phase medians 0.64 -> 0.60 s).
+ * reduce phase medians 0.64 -> 0.60 s; with merge.ts's prefixes, 0.58 s).
  */
 function copyPlain (src: DataView, start: number, end: number, dst: DataView, at: number): boolean {
   let i = start

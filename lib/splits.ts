@@ -16,15 +16,15 @@ import type { Chunk } from './records.js'
 /**
  * Whole lines of one file: `length` bytes from `offset`. `name` is the file as the job
  * (ctx.file) and messages know it: its path, or for a chain's later step the step before's
- * output (a temp file's path would change from run to run). `lines` is where the count
+ * output (a temp file's path would change from run to run). `lineBase` is where the count
  * publishes the split's first line number (see LineBase): shared memory, the same in every thread.
  */
-export interface Split { file: string, name: string, offset: number, length: number, lines: SharedArrayBuffer }
+export interface Split { file: string, name: string, offset: number, length: number, lineBase: SharedArrayBuffer }
 
 const PENDING = 0
 const KNOWN = 1
 const FAILED = 2
-// a worker waiting for a line number wakes this often (to send heartbeats; to be terminated)
+// a worker waiting for a line number wakes this often (to send its task's heartbeat; to be terminated)
 const WAIT_MS = 100
 
 /** A split's first line number: published once by the main thread's count, read by any thread. */
@@ -122,7 +122,7 @@ export async function * splitsOf (file: string, splitBytes: number, maxLineBytes
       if (end === -1) return
       const base = new LineBase()
       if (k === 0) base.publish(1) // (the first split's is known)
-      yield { file, name, offset: from, length: end - from, lines: base.shared }
+      yield { file, name, offset: from, length: end - from, lineBase: base.shared }
       from = end
     }
   } finally {
@@ -130,15 +130,19 @@ export async function * splitsOf (file: string, splitBytes: number, maxLineBytes
   }
 }
 
+/** How the engine follows a count: `onBytes` hears of each block (--progress); `stopped` ends it (the job failed). */
+export interface CountHooks { onBytes?: (n: number) => void, stopped?: () => boolean, onError?: (e: unknown) => void }
+
 /**
  * Counts the file's lines, publishing each split's first line number as the count passes its
  * start (the first split's at once); fails on a line over maxLineBytes. The splits are
- * splitsOf's for this file, in order. On failure, splits not yet numbered are marked failed.
- * `onBytes` hears of each block counted (for --progress).
+ * splitsOf's for this file, in order. On failure, `onError` hears of it first, then splits not
+ * yet numbered are marked failed (a worker waiting for one fails too, but second: the job
+ * names the count's error).
  */
-export async function countSplitLines (file: string, splits: Split[], maxLineBytes: number, onBytes: (n: number) => void = () => {}): Promise<void> {
+export async function countSplitLines (file: string, splits: Split[], maxLineBytes: number, hooks: CountHooks = {}): Promise<void> {
   const name = splits[0]?.name ?? file
-  const bases = splits.map(s => new LineBase(s.lines))
+  const bases = splits.map(s => new LineBase(s.lineBase))
   let next = 0 // the next split to number
   let line = 1 // the line at lineStart
   const numberAt = (offset: number): void => {
@@ -154,6 +158,7 @@ export async function countSplitLines (file: string, splits: Split[], maxLineByt
     const buf = Buffer.allocUnsafe(SCAN_BYTES)
     // (on to the end, after the last split is numbered: a line over maxLineBytes fails the job)
     for (let pos = lineStart; pos < size;) {
+      if (hooks.stopped?.() === true) return
       const n = await read(buf, pos, size)
       if (n === 0) break // shorter than its size a moment ago: the map task that reads it fails
       const block = n === buf.length ? buf : buf.subarray(0, n)
@@ -169,9 +174,12 @@ export async function countSplitLines (file: string, splits: Split[], maxLineByt
         }
       }
       pos += n
-      onBytes(n)
+      hooks.onBytes?.(n)
       if (pos - lineStart > maxLineBytes) throw lineTooLong(name, line, maxLineBytes)
     }
+  } catch (e) {
+    hooks.onError?.(e)
+    throw e
   } finally {
     for (const b of bases) b.fail() // (those not numbered: a worker waiting for one stops)
     await fh?.close()
@@ -194,7 +202,7 @@ export function * chunksOfSplit (split: Split, chunkBytes: number, maxLineBytes:
     let buf = Buffer.allocUnsafe(chunkBytes)
     let pos = split.offset
     const end = split.offset + split.length
-    const base = new LineBase(split.lines)
+    const base = new LineBase(split.lineBase)
     let line = 0 // lines of the split before pos (its chunks' lines count from its first)
     const absolute = (): number => base.line(file) + line
     let carry = 0 // bytes of a line begun in the last read, at the start of buf
@@ -225,7 +233,8 @@ export function * chunksOfSplit (split: Split, chunkBytes: number, maxLineBytes:
       const data = buf.subarray(0, cut)
       const chunk: Chunk = { file, firstLine: line, data, base }
       yield chunk
-      line += chunk.lines ?? countLines(data) // (a split's chunks end with a newline but its last)
+      // (records.ts sets chunk.lines for every format a split is read in; the count is the fallback)
+      line += chunk.lines ?? countLines(data)
       buf.copy(buf, 0, cut, filled)
       carry = filled - cut
     }

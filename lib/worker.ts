@@ -121,7 +121,8 @@ function context (user: UserCounters): Context {
 }
 
 async function onMessage (msg: ToWorker): Promise<void> {
-  if (msg.type === 'merge' || msg.type === 'reduce') running = msg.task
+  // (a map task sends progress per chunk, and heartbeats while it waits for a line number)
+  if (msg.type === 'map' || msg.type === 'merge' || msg.type === 'reduce') running = msg.task
   switch (msg.type) {
     case 'map':
       mapStart(msg)

@@ -362,6 +362,25 @@ t.test('ctx.line and error lines are absolute in every split of a file (the coun
   t.match(bad.stderr, /in\.txt:39000\b/, 'the error names the absolute line')
 })
 
+t.test('ctx looks as a plain object to the job: spread, keys, assignment', async t => {
+  const dir = t.testdir({ 'two.txt': 'a\nb\n' })
+  const r = await mrs(t, dir, ['-m', '(l, emit, ctx) => { const seen = JSON.stringify({ ...ctx }) + " " + Object.keys(ctx).sort().join(","); ctx.line = 7; emit(l, seen + " " + ctx.line) }', '-r', 'first', '-q', 'two.txt'])
+  t.equal(r.code, 0, r.stderr)
+  t.equal(r.stdout, 'a\t{"file":"two.txt","line":1} count,file,line 7\nb\t{"file":"two.txt","line":2} count,file,line 7\n')
+})
+
+t.test('a failed count of lines is the error named, not a task waiting for a line number', async t => {
+  // the second split's task reads ctx.line and waits for the count (15M short lines take it
+  // longer than a worker takes to start), which fails first on a long line
+  const dir = t.testdir({ 'long.txt': '\n'.repeat(15_000_000) + 'y'.repeat(5000) + '\n' + '\n'.repeat(25_000_000) })
+  for (let i = 0; i < 2; i++) {
+    const r = await mrs(t, dir, ['-m', '(l, emit, ctx) => { if (ctx.line % 1000000 === 0) emit("k", 1) }', '-r', 'sum', '--workers', '2', '--max-line-bytes', '1000', 'long.txt'])
+    t.equal(r.code, 1, 'exit 1')
+    t.match(r.stderr, /^mrstream: long\.txt:15000001: line longer than --max-line-bytes 1000/, 'names the line')
+    t.notMatch(r.stderr, /could not be counted/)
+  }
+})
+
 t.test('stdout redirected to a file (> and >>) gets the whole output, several fragments in order', async t => {
   // lines as keys: runs of many blocks, so the key space splits into several reduce tasks
   const input = text(20_000, 11)

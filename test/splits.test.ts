@@ -15,7 +15,7 @@ async function collect (file: string, splitBytes: number, chunkBytes: number, ma
   const splits = []
   for await (const s of splitsOf(file, splitBytes, maxLineBytes)) splits.push(s)
   // each split's first line: none is known before the count but the first's
-  const before = splits.map(s => new LineBase(s.lines).known)
+  const before = splits.map(s => new LineBase(s.lineBase).known)
   await countSplitLines(file, splits, maxLineBytes)
   // a chunk's buffer is reused by the next one: copy it before reading on; its line counts
   // from 0 at its split's first line
@@ -66,10 +66,10 @@ t.test('a split\'s first line, read in another thread, waits for the count to ge
   // a worker reads the last split's first line before the count has started
   const { Worker } = await import('node:worker_threads')
   const url = new URL('../dist/lib/splits.js', import.meta.url).href
-  const w = new Worker(`import(${JSON.stringify(url)}).then(({ LineBase }) => require('node:worker_threads').parentPort.postMessage(new LineBase(require('node:worker_threads').workerData).line('wait.txt')))`, { eval: true, workerData: last.lines })
+  const w = new Worker(`import(${JSON.stringify(url)}).then(({ LineBase }) => require('node:worker_threads').parentPort.postMessage(new LineBase(require('node:worker_threads').workerData).line('wait.txt')))`, { eval: true, workerData: last.lineBase })
   const got = new Promise(resolve => w.once('message', resolve))
   await new Promise(resolve => setTimeout(resolve, 200))
-  t.equal(new LineBase(last.lines).known, undefined, 'not known before the count')
+  t.equal(new LineBase(last.lineBase).known, undefined, 'not known before the count')
   await countSplitLines(file, splits, 1 << 20)
   const want = 1 + readFileSync(file).subarray(0, last.offset).filter(b => b === 10).length
   t.equal(await got, want, 'the worker got the line the count published')
@@ -79,7 +79,7 @@ t.test('a split\'s first line, read in another thread, waits for the count to ge
   const again = []
   for await (const s of splitsOf(file, 2000, 4096)) again.push(s)
   await t.rejects(countSplitLines(file, again, 4096), { code: 'MRS_ERR_LINE_TOO_LONG' })
-  t.throws(() => new LineBase(again[again.length - 1]!.lines).line('wait.txt'), { code: 'MRS_ERR_INPUT', message: /could not be counted/ })
+  t.throws(() => new LineBase(again[again.length - 1]!.lineBase).line('wait.txt'), { code: 'MRS_ERR_INPUT', message: /could not be counted/ })
 })
 
 t.test('a line over --max-line-bytes fails the scan, naming its line', async t => {
@@ -93,4 +93,19 @@ t.test('a line over --max-line-bytes fails the scan, naming its line', async t =
   const { chunks } = await collect(file, 1 << 20, 64, 8192)
   t.same(chunks.flat().map(c => c.firstLine), [1, 2])
   t.equal(Buffer.concat(chunks.flat().map(c => c.data)).toString(), 'a\n' + 'x'.repeat(5000) + '\nb')
+})
+
+t.test('a job that fails stops the line count (the library\'s main returns with no input left open)', async t => {
+  const { main } = await import('../dist/lib/cli.js')
+  const { PassThrough } = await import('node:stream')
+  const { readdirSync, readlinkSync } = await import('node:fs')
+  const file = join(dir, 'many.txt')
+  writeFileSync(file, '\n'.repeat(100_000_000)) // ~1 s of counting a copy
+  const stderr = new PassThrough()
+  stderr.resume()
+  const code = await main(['-m', '(l, emit) => { throw new Error("x") }', '-r', 'sum', '--workers', '2', '-q', '--tmp-dir', dir, file, file, file], { stdin: new PassThrough(), stdout: new PassThrough(), stderr })
+  t.equal(code, 1)
+  await new Promise(resolve => setTimeout(resolve, 100)) // (a count stops between blocks)
+  const open = readdirSync('/proc/self/fd').filter(fd => { try { return readlinkSync(`/proc/self/fd/${fd}`) === file } catch { return false } })
+  t.same(open, [], 'the input is closed')
 })
