@@ -16,10 +16,11 @@ import type { Chunk } from './records.js'
 /**
  * Whole lines of one file: `length` bytes from `offset`. `name` is the file as the job
  * (ctx.file) and messages know it: its path, or for a chain's later step the step before's
- * output (a temp file's path would change from run to run). `lineBase` is where the count
+ * output (a temp file's path would change from run to run). `fileSize`: the file's size when
+ * it was split (a log that grows meanwhile is read, and counted, no further). `lineBase` is where the count
  * publishes the split's first line number (see LineBase): shared memory, the same in every thread.
  */
-export interface Split { file: string, name: string, offset: number, length: number, lineBase: SharedArrayBuffer }
+export interface Split { file: string, name: string, offset: number, length: number, fileSize: number, lineBase: SharedArrayBuffer }
 
 const PENDING = 0
 const KNOWN = 1
@@ -122,7 +123,7 @@ export async function * splitsOf (file: string, splitBytes: number, maxLineBytes
       if (end === -1) return
       const base = new LineBase()
       if (k === 0) base.publish(1) // (the first split's is known)
-      yield { file, name, offset: from, length: end - from, lineBase: base.shared }
+      yield { file, name, offset: from, length: end - from, fileSize: size, lineBase: base.shared }
       from = end
     }
   } finally {
@@ -152,7 +153,7 @@ export async function countSplitLines (file: string, splits: Split[], maxLineByt
   try {
     fh = await openInput(file, name)
     const read = reader(fh, name, () => `after line ${line}`)
-    const size = (await fh.stat()).size
+    const size = splits[0]?.fileSize ?? (await fh.stat()).size
     let lineStart = await bodyStart(read, size)
     numberAt(lineStart)
     const buf = Buffer.allocUnsafe(SCAN_BYTES)

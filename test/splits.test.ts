@@ -2,7 +2,7 @@
 // every split and chunk starts a line, and line numbers are absolute.
 import t from 'tap'
 import fc from 'fast-check'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LineBase, chunksOfSplit, countSplitLines, splitsOf } from '../dist/lib/splits.js'
@@ -80,6 +80,16 @@ t.test('a split\'s first line, read in another thread, waits for the count to ge
   for await (const s of splitsOf(file, 2000, 4096)) again.push(s)
   await t.rejects(countSplitLines(file, again, 4096), { code: 'MRS_ERR_LINE_TOO_LONG' })
   t.throws(() => new LineBase(again[again.length - 1]!.lineBase).line('wait.txt'), { code: 'MRS_ERR_INPUT', message: /could not be counted/ })
+})
+
+t.test('a file that grows after it was split is counted no further', async t => {
+  const file = join(dir, 'grows.txt')
+  writeFileSync(file, 'a\n'.repeat(5000))
+  const splits = []
+  for await (const s of splitsOf(file, 2000, 4096)) splits.push(s)
+  appendFileSync(file, 'x'.repeat(10_000) + '\n') // a line over the limit, written after the split
+  await countSplitLines(file, splits, 4096)
+  t.equal(new LineBase(splits[splits.length - 1]!.lineBase).known, 1 + splits[splits.length - 1]!.offset / 2)
 })
 
 t.test('a line over --max-line-bytes fails the scan, naming its line', async t => {
