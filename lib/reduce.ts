@@ -138,14 +138,18 @@ class Fragment extends LineBuffer {
 export function plain (view: DataView, from: number, to: number): boolean {
   let i = from
   for (; i + 4 <= to; i += 4) {
-    const w = view.getUint32(i, true)
-    const x = w ^ 0x5c5c5c5c
-    if ((((w - 0x0e0e0e0e) & ~w) | ((x - 0x01010101) & ~x)) & 0x80808080) {
+    if (suspect(view.getUint32(i, true))) {
       for (let j = i; j < i + 4; j++) if (escaped(view.getUint8(j))) return false
     }
   }
   for (; i < to; i++) if (escaped(view.getUint8(i))) return false
   return true
+}
+
+/** Whether one of a word's 4 bytes is under 14 (NUL, TAB, LF, CR among them) or a backslash: then looked at byte by byte. */
+function suspect (w: number): boolean {
+  const x = w ^ 0x5c5c5c5c
+  return ((((w - 0x0e0e0e0e) & ~w) | ((x - 0x01010101) & ~x)) & 0x80808080) !== 0
 }
 
 function escaped (c: number): boolean {
@@ -162,9 +166,7 @@ function copyPlain (src: DataView, start: number, end: number, dst: DataView, at
   let i = start
   for (; i + 4 <= end; i += 4, at += 4) {
     const w = src.getUint32(i, true)
-    const x = w ^ 0x5c5c5c5c
-    // a byte under 14 (NUL, TAB, LF, CR among them) or a backslash: looked at byte by byte
-    if ((((w - 0x0e0e0e0e) & ~w) | ((x - 0x01010101) & ~x)) & 0x80808080) {
+    if (suspect(w)) {
       for (let j = i; j < i + 4; j++) if (escapedOrNul(src.getUint8(j))) return false
     }
     dst.setUint32(at, w, true)
