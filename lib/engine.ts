@@ -157,6 +157,7 @@ export class Engine {
       maxAttempts: 3,
       heapMb: o.heapMb ?? p.heapMb,
       onRetry: () => { this.counters.retries++ },
+      onRead: n => { this.status.bytesRead += n }, // (split tasks read their input themselves)
     })
     this.pool.onFatal(e => this.abort(e))
     this.phase('map', 0)
@@ -300,7 +301,6 @@ export class Engine {
         // a count that fails (a line over --max-line-bytes) fails the job then, not when the
         // tasks are done; a job that failed otherwise stops the count
         counted = counted.then(() => countSplitLines(name, fileSplits, this.maxLineBytes, {
-          onBytes: n => { this.status.bytesRead += n },
           stopped: () => this.aborted !== undefined,
           onError: e => this.abort(e),
         }))

@@ -19,7 +19,7 @@ export interface TaskResult {
 
 type FromWorker =
   | { type: 'ready' }
-  | { type: 'progress', task: number }
+  | { type: 'progress', task: number, bytes?: number }
   | ({ type: 'done', task: number } & TaskResult)
   | { type: 'failed', task: number, error: ErrorData }
 
@@ -28,6 +28,8 @@ export class Task {
   attempts = 0
   chunks: Chunk[] = []
   ended = false
+  /** Input bytes this attempt has read itself (a split task), for --progress. */
+  read = 0
   slot: Slot | undefined
   readonly result: Promise<TaskResult>
   resolve!: (r: TaskResult) => void
@@ -53,6 +55,8 @@ export interface PoolOptions {
   maxAttempts: number
   heapMb: number | undefined
   onRetry: (task: Task, cause: string) => void
+  /** Bytes of input a split task read (less, when a task is retried, what its attempt had read). */
+  onRead?: (bytes: number) => void
 }
 
 export class Pool {
@@ -124,7 +128,14 @@ export class Pool {
       worker.on('message', (msg: FromWorker) => {
         slot.lastProgress = Date.now()
         if (msg.type === 'ready') { slot.ready = true; resolve(); this.dispatch(); this.wake(); return }
-        if (msg.type === 'progress') return
+        if (msg.type === 'progress') {
+          const task = slot.task
+          if (msg.bytes !== undefined && task !== undefined && task.id === msg.task) {
+            task.read += msg.bytes
+            this.opts.onRead?.(msg.bytes)
+          }
+          return
+        }
         if (msg.task === -1 && msg.type === 'failed') { reject(fromErrorData(msg.error)); return }
         if (msg.task === OUTSIDE_TASKS && msg.type === 'failed') { this.fatal?.(fromErrorData(msg.error)); return }
         const task = slot.task
@@ -161,6 +172,8 @@ export class Pool {
 
   private retry (task: Task, cause: string): void {
     task.slot = undefined
+    this.opts.onRead?.(-task.read) // (the next attempt reads it again)
+    task.read = 0
     if (task.attempts >= this.opts.maxAttempts) {
       const err = new MrstreamError('MRS_ERR_TASK_FAILED', `${task.describe()} failed ${task.attempts} times; last cause: ${cause}`)
       task.reject(err)

@@ -131,8 +131,8 @@ export async function * splitsOf (file: string, splitBytes: number, maxLineBytes
   }
 }
 
-/** How the engine follows a count: `onBytes` hears of each block (--progress); `stopped` ends it (the job failed). */
-export interface CountHooks { onBytes?: (n: number) => void, stopped?: () => boolean, onError?: (e: unknown) => void }
+/** How the engine follows a count: `stopped` ends it (the job failed); `onError` hears of its failure first. */
+export interface CountHooks { stopped?: () => boolean, onError?: (e: unknown) => void }
 
 /**
  * Counts the file's lines, publishing each split's first line number as the count passes its
@@ -175,7 +175,6 @@ export async function countSplitLines (file: string, splits: Split[], maxLineByt
         }
       }
       pos += n
-      hooks.onBytes?.(n)
       if (pos - lineStart > maxLineBytes) throw lineTooLong(name, line, maxLineBytes)
     }
   } catch (e) {

@@ -80,7 +80,7 @@ function mapSplits (splits: Split[]): void {
       for (const split of splits) {
         for (const chunk of chunksOfSplit(split, config.chunkBytes, config.maxLineBytes)) {
           await c.map.chunk(chunk)
-          port.postMessage({ type: 'progress', task: c.task })
+          port.postMessage({ type: 'progress', task: c.task, bytes: chunk.data.byteLength })
         }
       }
     } catch (e) {

@@ -381,6 +381,28 @@ t.test('a failed count of lines is the error named, not a task waiting for a lin
   }
 })
 
+t.test('--progress counts the input the map tasks read, a retried task\'s once', async t => {
+  // 2 MB read by two split tasks, slowly (about 2 s); one task's worker dies once, half-way
+  const line = 'x'.repeat(99)
+  const dir = t.testdir({ 'in.txt': (line + '\n').repeat(20_000) })
+  writeFileSync(join(dir, 'slow.mjs'), `import { existsSync, writeFileSync } from 'node:fs'
+export function map (l, emit, ctx) {
+  const until = performance.now() + 0.15
+  while (performance.now() < until) {}
+  if (ctx.line === 15000 && !existsSync('crashed')) { writeFileSync('crashed', ''); process.exit(1) }
+  emit('n', 1)
+}
+export const reduce = (k, vs) => { let n = 0; for (const v of vs) n += v; return n }
+`)
+  const r = await mrs(t, dir, ['--job', 'slow.mjs', '--progress', '--workers', '2', '--memory', '1MB', 'in.txt'])
+  t.equal(r.code, 0, r.stderr)
+  t.match(r.stdout, /^n\t20000\n$/)
+  const read = [...r.stderr.matchAll(/map: ([\d.]+) MB read/g)].map(m => Number(m[1]))
+  t.ok(read.length > 0, 'status lines while mapping')
+  t.ok(read.every(mb => mb <= 1.91), `never more than the input's 1.9 MB: ${read.join(', ')}`)
+  t.match(r.stderr, /task retries\s+1/)
+})
+
 t.test('stdout redirected to a file (> and >>) gets the whole output, several fragments in order', async t => {
   // lines as keys: runs of many blocks, so the key space splits into several reduce tasks
   const input = text(20_000, 11)
