@@ -3,6 +3,7 @@
 import { Collector, CombineError, type SpillCounters } from './collect.js'
 import { LateEmitError, MrstreamError, describeUserError, overBadRecordLimit } from './errors.js'
 import { KeyError } from './keys.js'
+import { lineTooLong } from './input.js'
 import { recordsOf, type Chunk, type Format } from './records.js'
 import { viewOf } from './bytes.js'
 import type { RunInfo } from './run-file.js'
@@ -26,6 +27,8 @@ export interface MapTaskOptions {
   format: Format
   budget: number
   maxBadRecords: number
+  /** The longest line a split's chunk may hold (other chunks were checked where they were cut). */
+  maxLineBytes?: number
   /** Bad records skipped before this task (the limit is for the whole job). */
   badSoFar: number
   nextRunPath: () => string
@@ -77,7 +80,9 @@ export class MapTask {
   }
 
   async chunk (chunk: Chunk): Promise<void> {
-    const { records, lines, ends, invalidUtf8, errors } = recordsOf(chunk, this.opts.format)
+    const max = chunk.base === undefined ? Infinity : this.opts.maxLineBytes ?? Infinity
+    const { records, lines, ends, longLine, invalidUtf8, errors } = recordsOf(chunk, this.opts.format, max)
+    if (longLine !== -1) throw lineTooLong(chunk.file, chunk.base!.line(chunk.file) + chunk.firstLine + longLine, max)
     const c = this.counters
     c.bytes += chunk.data.byteLength
     c.invalidUtf8 += invalidUtf8

@@ -50,15 +50,17 @@ export interface ChunkRecords {
    * a CR the record dropped); line i + 1 starts one byte later. Else null.
    */
   ends: number[] | null
+  /** The first line (0 for the chunk's first) longer than the maxLineBytes asked for; -1 if none. */
+  longLine: number
   /** Records that held invalid UTF-8 (decoded with U+FFFD). */
   invalidUtf8: number
   /** Records that failed to parse (ndjson/csv); each also in `errors`. */
   errors: RecordError[]
 }
 
-export function recordsOf (chunk: Chunk, format: Format): ChunkRecords {
+export function recordsOf (chunk: Chunk, format: Format, maxLineBytes = Infinity): ChunkRecords {
   const buf = Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength)
-  const out: ChunkRecords = { records: [], lines: [], ends: null, invalidUtf8: 0, errors: [] }
+  const out: ChunkRecords = { records: [], lines: [], ends: null, longLine: -1, invalidUtf8: 0, errors: [] }
   if (format === 'file') {
     if (!isUtf8(buf)) out.invalidUtf8 = 1
     out.records.push(buf.toString('utf8'))
@@ -68,7 +70,8 @@ export function recordsOf (chunk: Chunk, format: Format): ChunkRecords {
   if (format === 'csv') return csvRecords(buf, chunk, out)
   const ascii = isAscii(buf)
   const ends = format === 'lines' ? [] : undefined
-  const lines = ascii ? latin1Lines(buf, ends) : utf8Lines(buf, ends)
+  const lines = ascii ? latin1Lines(buf, ends, maxLineBytes) : utf8Lines(buf, ends, maxLineBytes)
+  out.longLine = firstLong
   chunk.lines = lines.length
   if (!ascii && !isUtf8(buf)) out.invalidUtf8 = countInvalidLines(buf)
   const cr = buf.includes(13)
@@ -110,8 +113,9 @@ export function recordsOf (chunk: Chunk, format: Format): ChunkRecords {
  * towards one (logs, 200 MB, 7 alternating: wall 2.71-2.80 -> 2.57-2.62 s, peak RSS 185-190 ->
  * 142 MB; word count and sort lines unchanged).
  */
-function latin1Lines (buf: Buffer, ends?: number[]): string[] {
+function latin1Lines (buf: Buffer, ends?: number[], max = Infinity): string[] {
   const lines: string[] = []
+  firstLong = -1
   for (let from = 0; from < buf.length;) {
     // whole lines: up to the last newline within PIECE bytes (or past one long line; or the rest)
     let to = buf.length
@@ -121,7 +125,11 @@ function latin1Lines (buf: Buffer, ends?: number[]): string[] {
     }
     const piece = latin1Slice(buf, from, to).split('\n')
     if (piece[piece.length - 1] === '') piece.pop() // the piece ends with a newline
-    for (let i = 0; i < piece.length; i++) lines.push(piece[i]!)
+    for (let i = 0; i < piece.length; i++) {
+      // (a latin1 character is one byte)
+      if (piece[i]!.length > max && firstLong === -1) firstLong = lines.length
+      lines.push(piece[i]!)
+    }
     if (ends !== undefined) {
       // (a latin1 character is one byte)
       let at = from
@@ -137,6 +145,8 @@ function latin1Lines (buf: Buffer, ends?: number[]): string[] {
 }
 
 const PIECE = 64 << 10
+/** Set by latin1Lines: its first line longer than `max` bytes, or -1. */
+let firstLong = -1
 
 /**
  * Other text: one non-ASCII character made a whole chunk's UTF-8 string two-byte, and every
@@ -147,8 +157,8 @@ const PIECE = 64 << 10
  * UTF-8: a call into C++ for those, not for every line (text lines, 15% of them non-ASCII:
  * 5.8-5.9 -> 4.0-4.2 ms a MB).
  */
-function utf8Lines (buf: Buffer, ends?: number[]): string[] {
-  const lines = latin1Lines(buf, ends)
+function utf8Lines (buf: Buffer, ends?: number[], max = Infinity): string[] {
+  const lines = latin1Lines(buf, ends, max)
   const view = viewOf(buf)
   let at = 0
   for (let i = 0; i < lines.length; i++) {

@@ -3,10 +3,10 @@
 // threads (copying every chunk into the worker cost the main thread 0.26 s per 64 MB, a
 // fifth of what a log job's map costs), a task can be large (fewer runs to merge), and a
 // retried task reads its range again. A split's end is found by reading where it should end,
-// so every split is handed out at once; the main thread then reads each file once, fast, to
-// count lines, and publishes each split's first line number as it gets there (ctx.line and
-// error messages name absolute line numbers). A task does not wait for it: only reading a
-// line number does (a job that reads ctx.line, an error), and only until the count gets there.
+// so every split is handed out at once. Line numbers are absolute (ctx.line, error messages):
+// a split's first one is published by a count of the file's lines, which the main thread makes
+// only once a task asks for one (a job that reads ctx.line, an error), and a task waits only
+// then, until the count gets there. The workers check --max-line-bytes as they split lines.
 import { closeSync, openSync, readSync, promises as fsp } from 'node:fs'
 import { MrstreamError } from './errors.js'
 import { BOM, countLines, lineTooLong } from './input.js'
@@ -34,8 +34,13 @@ export class LineBase {
   private readonly value: Float64Array
 
   constructor (readonly shared: SharedArrayBuffer = new SharedArrayBuffer(16)) {
-    this.state = new Int32Array(shared, 0, 1)
+    this.state = new Int32Array(shared, 0, 2) // [state, wanted]
     this.value = new Float64Array(shared, 8, 1)
+  }
+
+  /** Whether a reader has asked for the line number (the count is only made when one has). */
+  get wanted (): boolean {
+    return Atomics.load(this.state, 1) === 1
   }
 
   /** The line number, once published (else undefined: no waiting). */
@@ -45,6 +50,7 @@ export class LineBase {
 
   /** The line number; blocks until the count has published it (a worker thread only). */
   line (file: string): number {
+    if (Atomics.load(this.state, 0) === PENDING) Atomics.store(this.state, 1, 1)
     while (Atomics.load(this.state, 0) === PENDING) {
       Atomics.wait(this.state, 0, PENDING, WAIT_MS)
       tick()
@@ -97,7 +103,7 @@ async function bodyStart (read: (buf: Buffer, pos: number, size: number) => Prom
  * The file's splits of about `splitBytes` each, in order, their line numbers to come
  * (countSplitLines; the first's is 1). A split ends at the first line end `splitBytes` or more
  * after its start, found by reading there. Where no line ends within maxLineBytes of it, the
- * splits stop: the count fails the job on that line.
+ * lines are counted up to the long one, which fails the job, named.
  */
 export async function * splitsOf (file: string, splitBytes: number, maxLineBytes: number, name = file): AsyncGenerator<Split> {
   const fh = await openInput(file, name)
@@ -118,12 +124,19 @@ export async function * splitsOf (file: string, splitBytes: number, maxLineBytes
       return size
     }
     let from = await bodyStart(read, size)
+    const splits: Split[] = []
     for (let k = 0; from < size; k++) {
       const end = await splitEnd(from, splitBytes)
-      if (end === -1) return
+      if (end === -1) {
+        // a line over maxLineBytes: counting the lines finds it and fails, naming it
+        await countSplitLines(file, splits, maxLineBytes)
+        throw new MrstreamError('MRS_ERR_INPUT', `input ${name}: changed while it was split`, { phase: 'input', file: name })
+      }
       const base = new LineBase()
       if (k === 0) base.publish(1) // (the first split's is known)
-      yield { file, name, offset: from, length: end - from, fileSize: size, lineBase: base.shared }
+      const split = { file, name, offset: from, length: end - from, fileSize: size, lineBase: base.shared }
+      splits.push(split)
+      yield split
       from = end
     }
   } finally {

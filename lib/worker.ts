@@ -51,6 +51,7 @@ function mapStart (msg: Extract<ToWorker, { type: 'map' }>): void {
     format: config.format,
     budget: config.budget,
     maxBadRecords: config.maxBadRecords,
+    maxLineBytes: config.maxLineBytes,
     badSoFar: msg.badSoFar,
     nextRunPath: () => `${config.tmpDir}/map-${msg.task}-a${msg.attempt}-s${spill++}.run`,
     append: appendNext,

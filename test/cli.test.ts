@@ -403,6 +403,20 @@ export const reduce = (k, vs) => { let n = 0; for (const v of vs) n += v; return
   t.match(r.stderr, /task retries\s+1/)
 })
 
+t.test('a line over --max-line-bytes in any split fails the job, named, whether or not lines are counted', async t => {
+  const short = Array.from({ length: 20_000 }, (_, i) => `row ${i}`)
+  // in the second split, far from where it starts; and where the first split should end
+  const late = [...short.slice(0, 15_000), 'y'.repeat(5000), ...short.slice(15_000)]
+  const middle = [...short.slice(0, 1000), 'z'.repeat(200_000), ...short.slice(0, 1000)]
+  const dir = t.testdir({ 'late.txt': late.join('\n') + '\n', 'middle.txt': middle.join('\n') + '\n' })
+  for (const [file, line] of [['late.txt', 15001], ['middle.txt', 1001]] as const) {
+    const r = await mrs(t, dir, ['-m', '(l, emit) => emit(l.length, 1)', '-r', 'sum', '--workers', '2', '--memory', '1MB', '--max-line-bytes', '4KB', file])
+    t.equal(r.code, 1, `${file}: exit 1`)
+    t.match(r.stderr, new RegExp(`^mrstream: ${file.replace('.', '\\.')}:${line}: line longer than --max-line-bytes 4096`), `${file}: names line ${line}`)
+    t.equal(r.stdout, '', `${file}: no output`)
+  }
+})
+
 t.test('stdout redirected to a file (> and >>) gets the whole output, several fragments in order', async t => {
   // lines as keys: runs of many blocks, so the key space splits into several reduce tasks
   const input = text(20_000, 11)
