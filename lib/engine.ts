@@ -288,11 +288,11 @@ export class Engine {
     // Each file's lines are counted only once a task asks for one of its splits' first line
     // number (its job reads ctx.line, or it names a line in an error): the count costs the main
     // thread ~0.3 s of CPU a GiB beside the workers, for numbers most jobs never read.
-    const files: Array<{ name: string, splits: Split[], count?: Promise<void> }> = []
+    const files: Array<{ name: string, splits: Split[], bases: LineBase[], count?: Promise<void> }> = []
     let stopCounts = false
     const countWanted = (): void => {
       for (const f of files) {
-        if (f.count !== undefined || !f.splits.some(s => new LineBase(s.lineBase).wanted)) continue
+        if (f.count !== undefined || !f.bases.some(b => b.wanted)) continue
         f.count = countSplitLines(f.name, f.splits, this.maxLineBytes, {
           stopped: () => stopCounts || this.aborted !== undefined,
           onError: e => this.abort(e), // (a line over --max-line-bytes: the job fails then)
@@ -316,7 +316,7 @@ export class Engine {
             bytes += split.length
             if (bytes >= splitBytes) await flushSplits()
           }
-          files.push({ name, splits: fileSplits })
+          files.push({ name, splits: fileSplits, bases: fileSplits.map(s => new LineBase(s.lineBase)) })
           continue
         }
         await flushSplits()
