@@ -112,28 +112,28 @@ export async function * splitsOf (file: string, splitBytes: number, maxLineBytes
     const size = (await fh.stat()).size
     const probe = Buffer.allocUnsafe(PROBE_BYTES)
     // The end of the split starting at `from`; -1 if no line ends within maxLineBytes of where it should.
-    const splitEnd = async (from: number, bytes: number): Promise<number> => {
-      for (let at = from + bytes - 1; at < size;) {
+    const splitEnd = async (from: number): Promise<number> => {
+      for (let at = from + splitBytes - 1; at < size;) {
         const n = await read(probe, at, size)
         if (n === 0) break
         const i = probe.subarray(0, n).indexOf(10)
         if (i !== -1) return at + i + 1
         at += n
-        if (at - (from + bytes) > maxLineBytes) return -1
+        if (at - (from + splitBytes) > maxLineBytes) return -1
       }
       return size
     }
     let from = await bodyStart(read, size)
     const splits: Split[] = []
-    for (let k = 0; from < size; k++) {
-      const end = await splitEnd(from, splitBytes)
+    while (from < size) {
+      const end = await splitEnd(from)
       if (end === -1) {
         // a line over maxLineBytes: counting the lines finds it and fails, naming it
         await countSplitLines(file, splits, maxLineBytes)
         throw new MrstreamError('MRS_ERR_INPUT', `input ${name}: changed while it was split`, { phase: 'input', file: name })
       }
       const base = new LineBase()
-      if (k === 0) base.publish(1) // (the first split's is known)
+      if (splits.length === 0) base.publish(1) // (the first split's is known)
       const split = { file, name, offset: from, length: end - from, fileSize: size, lineBase: base.shared }
       splits.push(split)
       yield split
