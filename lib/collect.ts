@@ -25,6 +25,13 @@ class Multi {
   constructor (public values: unknown[], public bytes: number, public combineAt: number) {}
 }
 
+/**
+ * A key's stored value kept in the collector's `tuples` (see Collector.tuples): a private
+ * marker, never a job's value.
+ */
+class Tuple {}
+const TUPLE = new Tuple()
+
 interface Other { key: unknown, slot: unknown }
 
 // Costs in bytes: a string key's index slots (16 bytes each, at most half full), end offset
@@ -37,6 +44,8 @@ const KEY_BYTES = 100
 const MULTI_BYTES = 80
 const SLOT_BYTES = 16
 const COMBINE_AT = 32
+// numbers a tuple holds at most (see Collector.tuples)
+const TUPLE_MAX = 8
 // append string pairs once a buffer held fewer than 1.1 pairs a key; index again above 1.5
 const APPEND_BELOW = 1.1
 const INDEX_ABOVE = 1.5
@@ -126,6 +135,15 @@ export class Collector {
   private readonly index: KeyIndex
   /** String key i's stored value (a Multi for several). */
   private readonly values: unknown[] = []
+  /**
+   * With a combiner, a string key's value that is a flat array of `width` numbers ([count,
+   * bytes] pairs) is kept here, at [width * i, width * (i + 1)) for key i, its `values` slot
+   * TUPLE; `width` is the first such array's length (0: none yet). As a JS array, combining into
+   * it read the values array, the array and its elements, three dependent cache misses for a
+   * key out of cache, and wrote into an old object.
+   */
+  private tuples = new Float64Array(0)
+  private width = 0
   // Appending: string pairs kept in emit order, unindexed, for buffers of (nearly) all
   // distinct keys, where an index finds nothing to combine; the sort at spill groups them.
   private appending: boolean
@@ -201,8 +219,25 @@ export class Collector {
     const i = this.index.findStaged(len)
     if (i === -1) return this.insert(value)
     const values = this.values
-    const cur = values[i]
+    let cur = values[i]
     const combine = this.combine
+    if (cur === TUPLE) {
+      cur = this.tuple(i)
+      if (Array.isArray(value) && isFlat(value)) {
+        const emitted = this.emitted
+        if (emitted.length !== 0) emitted.length = 0
+        const r = callCombine(combine!, key, [cur, value], this.collectEmit, this.ctx)
+        if (emitted.length === 0 && this.fitsTuple(r)) return this.setTuple(i, r as number[])
+        values[i] = cur
+        this.bytes += sizeOf(cur) - this.tupleBytes()
+        this.combined(i, key, cur, r)
+        if (this.bytes >= this.budget) this.spill()
+        return
+      }
+      // a value of another kind: the key's values go on as stored values
+      values[i] = cur
+      this.bytes += sizeOf(cur) - this.tupleBytes()
+    }
     if (combine !== undefined && typeof cur === 'number' && typeof value === 'number') {
       // the common case (counts, sums) in short: number in, number out, same size
       const emitted = this.emitted
@@ -234,12 +269,59 @@ export class Collector {
 
   /** A new string key (the one the index just missed) with its first value. */
   private insert (value: unknown): void {
-    const v = store(value)
-    const size = sizeOf(v)
     const keyBytes = this.arena.staged
-    this.setValue(this.index.insert(), v === undefined ? new Multi([v], size, COMBINE_AT) : v)
-    this.bytes += STRING_KEY_BYTES + keyBytes + size
+    if (this.combine !== undefined && this.fitsTuple(value)) {
+      const i = this.index.insert()
+      this.setValue(i, TUPLE)
+      this.setTuple(i, value as number[])
+      this.bytes += STRING_KEY_BYTES + keyBytes + this.tupleBytes()
+    } else {
+      const v = store(value)
+      const size = sizeOf(v)
+      this.setValue(this.index.insert(), v === undefined ? new Multi([v], size, COMBINE_AT) : v)
+      this.bytes += STRING_KEY_BYTES + keyBytes + size
+    }
     if (this.bytes >= this.budget) this.spill()
+  }
+
+  /** Whether `v` is a flat array of `width` numbers (the first such array sets `width`). */
+  private fitsTuple (v: unknown): boolean {
+    if (!Array.isArray(v)) return false
+    const n = v.length
+    if (n !== this.width && (this.width !== 0 || n === 0 || n > TUPLE_MAX)) return false
+    for (let j = 0; j < n; j++) if (typeof v[j] !== 'number') return false
+    this.width = n
+    return true
+  }
+
+  private setTuple (i: number, a: number[]): void {
+    const w = this.width
+    if (w * (i + 1) > this.tuples.length) {
+      // (key indexes count every key, so i may be far past the last tuple's)
+      const grown = new Float64Array(Math.max(1024 * w, 2 * this.tuples.length, 2 * w * (i + 1)))
+      grown.set(this.tuples)
+      this.tuples = grown
+    }
+    const t = this.tuples
+    for (let j = 0; j < w; j++) t[w * i + j] = a[j]!
+  }
+
+  /** Key i's tuple as a new array. */
+  private tuple (i: number): number[] {
+    const w = this.width
+    const t = this.tuples
+    if (w === 2) return [t[2 * i]!, t[2 * i + 1]!]
+    const a = new Array<number>(w)
+    for (let j = 0; j < w; j++) a[j] = t[w * i + j]!
+    return a
+  }
+
+  private tupleBytes (): number { return SLOT_BYTES + 8 * this.width }
+
+  /** Key i's stored value (a tuple as an array). */
+  private stored (i: number): unknown {
+    const v = this.values[i]
+    return v === TUPLE ? this.tuple(i) : v
   }
 
   /** Appends the staged key (`keyBytes` long) with its value. */
@@ -329,7 +411,6 @@ export class Collector {
     const arena = this.arena
     const b = arena.bytes
     const ends = arena.ends
-    const values = this.values
     let distinct = 0
     let touchedTo = 0
     for (let i = 0; i < order.length;) {
@@ -340,7 +421,7 @@ export class Collector {
       let j = i + 1
       if (this.appending) while (j < order.length && sameRange(b, s, e, arena.start(order[j]!), ends[order[j]!]!)) j++
       distinct++
-      const v = values[k]
+      const v = this.stored(k)
       if (j - i === 1 && !(v instanceof Multi)) {
         writer.startBytesGroup(b, s, e, 1)
         writeStored(writer, v)
@@ -350,7 +431,7 @@ export class Collector {
       } else {
         const group: unknown[] = []
         for (let g = i; g < j; g++) {
-          const x = values[order[g]!]
+          const x = this.stored(order[g]!)
           // a key indexed before the buffer turned to appending has its values in a Multi
           if (x instanceof Multi) for (const y of x.values) group.push(y)
           else group.push(x)

@@ -134,3 +134,75 @@ t.test('a collector refuses pairs once finished (its arena may be the next one\'
   for (const r of runs) rmSync(r)
   t.same(got, [['p', ['P1', 'P2']], ['q', ['Q1']]])
 })
+
+// Arrays of numbers under a combiner are kept in a Float64Array while they keep one width
+// (collect.ts, `tuples`); whatever the values and whatever the combine returns, the runs must
+// still merge back to the combined oracle.
+t.test('arrays of numbers under a combiner: any widths, values and combine results', async t => {
+  /** Adds arrays element by element (a number counts as [n]), in place into the first or into a new one. */
+  const add = (inPlace: boolean) => (_k: unknown, values: Iterable<unknown>): unknown => {
+    let acc: unknown[] | undefined
+    for (const v of values) {
+      const a = (typeof v === 'number' ? [v] : v) as number[]
+      if (acc === undefined) { acc = inPlace ? a : [...a]; continue }
+      for (let i = 0; i < a.length; i++) acc[i] = i < acc.length ? (acc[i] as number) + a[i]! : a[i]
+    }
+    return acc
+  }
+  // combines that hand back something other than an array of the same width now and then
+  const combines = {
+    inPlace: add(true),
+    copy: add(false),
+    // a string element: the key's value leaves the Float64Array for good
+    withString: (k: unknown, values: Iterable<unknown>) => { const r = add(false)(k, values) as unknown[]; if (r[0] === 7) r.push('seven'); return r },
+    // two values for a key (emitted, then returned)
+    emits: (k: unknown, values: Iterable<unknown>, emit: (k: unknown, v: unknown) => void) => {
+      const r = add(false)(k, values) as number[]
+      if (r[0] === 5) { emit(k, [r[0] - 2, ...r.slice(1)]); return [2] }
+      return r
+    },
+  }
+  const value = fc.oneof(
+    fc.tuple(fc.constantFrom(1, 2), fc.constantFrom(0.5, -0, 3, 1e300, -1e300, 2 ** 40)),
+    fc.tuple(fc.constant(1)),
+    fc.constant(1),
+    fc.tuple(fc.constant(1), fc.constant(0.25), fc.constant(-0)),
+  )
+  // few keys (combined often), or many (key indexes far apart, between keys of other values)
+  const keyArb = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 5000 }))
+  const pairArb = fc.array(fc.tuple(keyArb, value), { maxLength: 3000 })
+  // first, keys of plain numbers (a word count's beside the arrays): the first array's key
+  // index may come far past 0
+  fc.assert(fc.property(fc.integer({ min: 0, max: 6000 }), pairArb, fc.constantFrom(...(Object.keys(combines) as Array<keyof typeof combines>)), fc.integer({ min: 4_000, max: 300_000 }), (numbers, raw, which, budget) => {
+    const combine = combines[which]
+    const pairs = Array.from({ length: numbers }, (_, i) => [`n${i}`, i] as [string, unknown])
+    for (const [k, v] of raw) pairs.push([`k${k}`, v])
+    const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
+    const c = new Collector({ budget, combine, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
+    // the job's arrays are fresh per emit, as a map's are; a copy goes to the oracle
+    for (const [k, v] of pairs) c.add(k, Array.isArray(v) ? [...v] : v)
+    const runs = c.finish().map(r => r.path)
+    const got = new Map<string, unknown>()
+    const m = new Merger(runs)
+    try {
+      while (m.next()) got.set(decodeKey(m.key) as string, add(false)(null, [...m.values()].flatMap(v => (Array.isArray(v) && typeof v.at(-1) === 'string' ? [v.slice(0, -1)] : [v]))))
+    } finally { m.close() }
+    for (const r of runs) rmSync(r)
+    const groups = new Map<string, unknown[]>()
+    for (const [k, v] of pairs) {
+      const g = groups.get(k)
+      if (g === undefined) groups.set(k, [v])
+      else g.push(v)
+    }
+    const want = new Map<string, unknown>()
+    for (const [k, vs] of groups) want.set(k, add(false)(null, vs))
+    t.same([...got.keys()], [...want.keys()].sort())
+    for (const [k, v] of want) if (!Object.is(JSON.stringify(got.get(k)), JSON.stringify(v)) || !sameZeros(got.get(k), v)) t.fail(`${which}: key ${k}: got ${JSON.stringify(got.get(k))}, want ${JSON.stringify(v)}`)
+    return true
+  }), { numRuns: 150 })
+})
+
+/** Whether two arrays have -0 in the same places (JSON drops the sign). */
+function sameZeros (a: unknown, b: unknown): boolean {
+  return Array.isArray(a) && Array.isArray(b) && a.every((x, i) => Object.is(x, 0) === Object.is(b[i], 0) && Object.is(x, -0) === Object.is(b[i], -0))
+}

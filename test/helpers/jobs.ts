@@ -227,6 +227,35 @@ export function reduce (word, values) {
 export const combine = reduce
 `,
   },
+  // Arrays of numbers under a user's combine that adds into its first value in place: the map
+  // side keeps such arrays of one width in a Float64Array (collect.ts). Widths differ (a word
+  // of one letter gets [1]; a line's number of words gets 3 numbers), a plain number now and
+  // then, halves and -0: exact in binary, so any combine order gives the same bytes.
+  tupleSums: {
+    name: 'tupleSums',
+    ext: 'mjs',
+    source: `export function map (line, emit, ctx) {
+  const words = line.split(/\\s+/).filter(Boolean)
+  for (const w of words) {
+    const k = w.toLowerCase()
+    if (ctx.line % 7 === 0) emit(k, 1)
+    else if (k.length === 1) emit(k, [1])
+    else emit(k, [1, ctx.line % 2 === 0 ? 0.5 : -0])
+  }
+  emit('#words', [1, words.length, ctx.line % 3 === 0 ? -0 : 0.25])
+}
+export function reduce (key, values) {
+  let acc
+  for (const v of values) {
+    const a = typeof v === 'number' ? [v] : v
+    if (acc === undefined) { acc = a; continue }
+    for (let i = 0; i < a.length; i++) acc[i] = i < acc.length ? acc[i] + a[i] : a[i]
+  }
+  return acc
+}
+export const combine = reduce
+`,
+  },
   // One key per character: many unicode keys, astral and U+E000..U+FFFF side by side; TAB, CR
   // and NUL keys to escape (or not) in TSV.
   chars: {
