@@ -19,7 +19,7 @@ import { RunWriter, type RunInfo } from './run-file.js'
 import { KeyArena, TOUCH, sameRange, sortArena, touchKeys } from './key-arena.js'
 import { KeyIndex } from './key-index.js'
 import { ValueError, isPlain, packValue, unpackValue } from './values.js'
-import type { Context, ReduceFn } from './job.js'
+import { sum, type Context, type ReduceFn } from './job.js'
 
 class Multi {
   constructor (public values: unknown[], public bytes: number, public combineAt: number) {}
@@ -222,6 +222,7 @@ export class Collector {
     let cur = values[i]
     const combine = this.combine
     if (cur === TUPLE) {
+      if (combine === sum && this.addTuple(i, value)) return
       cur = this.tuple(i)
       if (Array.isArray(value) && isFlat(value)) {
         const emitted = this.emitted
@@ -237,6 +238,10 @@ export class Collector {
       // a value of another kind: the key's values go on as stored values
       values[i] = cur
       this.bytes += sizeOf(cur) - this.tupleBytes()
+    }
+    if (combine === sum && typeof cur === 'number' && typeof value === 'number') {
+      values[i] = 0 + cur + value // what sum returns for two numbers: it starts from 0 (so -0 + -0 is 0)
+      return
     }
     if (combine !== undefined && typeof cur === 'number' && typeof value === 'number') {
       // the common case (counts, sums) in short: number in, number out, same size
@@ -314,6 +319,19 @@ export class Collector {
     const a = new Array<number>(w)
     for (let j = 0; j < w; j++) a[j] = t[w * i + j]!
     return a
+  }
+
+  /**
+   * The built-in sum of key i's tuple and `value`, in place, if `value` is an array of `width`
+   * numbers (what sum returns: element by element); false for sum itself to take or refuse.
+   */
+  private addTuple (i: number, value: unknown): boolean {
+    const w = this.width
+    if (!Array.isArray(value) || value.length !== w) return false
+    for (let j = 0; j < w; j++) if (typeof value[j] !== 'number') return false
+    const t = this.tuples
+    for (let j = 0; j < w; j++) t[w * i + j] = 0 + t[w * i + j]! + (value[j] as number) // (as sum: from 0)
+    return true
   }
 
   private tupleBytes (): number { return SLOT_BYTES + 8 * this.width }

@@ -206,3 +206,39 @@ t.test('arrays of numbers under a combiner: any widths, values and combine resul
 function sameZeros (a: unknown, b: unknown): boolean {
   return Array.isArray(a) && Array.isArray(b) && a.every((x, i) => Object.is(x, 0) === Object.is(b[i], 0) && Object.is(x, -0) === Object.is(b[i], -0))
 }
+
+// The built-in sum as combine is done in place (collect.ts): it must give what calling sum
+// gives, to the sign of a zero, and refuse what sum refuses.
+t.test('the built-in sum, added in place, equals calling it', async t => {
+  const { sum } = await import('../dist/lib/job.js')
+  const called = (k: unknown, vs: Iterable<unknown>) => sum(k, vs) // not sum itself: no fast path
+  const num = fc.constantFrom(1, -0, 0, 0.5, -1.5, 1e300, -1e300, 2 ** 53, NaN)
+  const value = fc.oneof(num, fc.tuple(num, num))
+  const runOf = (combine: typeof sum, pairs: Array<[string, unknown]>, budget: number): Array<[unknown, unknown[]]> => {
+    const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
+    const c = new Collector({ budget, combine, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
+    for (const [k, v] of pairs) c.add(k, Array.isArray(v) ? [...v] : v)
+    const runs = c.finish().map(r => r.path)
+    const got: Array<[unknown, unknown[]]> = []
+    const m = new Merger(runs)
+    try { while (m.next()) got.push([decodeKey(m.key), [...m.values()]]) } finally { m.close() }
+    for (const r of runs) rmSync(r)
+    return got
+  }
+  fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), value), { maxLength: 2000 }), fc.integer({ min: 4_000, max: 200_000 }), (raw, budget) => {
+    // a key's values are all numbers or all pairs (sum refuses a mix)
+    const pairs = raw.map(([k, v]) => [`${Array.isArray(v) ? 'p' : 'n'}${k}`, v] as [string, unknown])
+    const fast = runOf(sum, pairs, budget)
+    const slow = runOf(called, pairs, budget)
+    const same = fast.length === slow.length && fast.every(([k, vs], i) => k === slow[i]![0] && vs.length === slow[i]![1].length && vs.every((v, j) => {
+      const w = slow[i]![1][j]
+      return Array.isArray(v) ? Array.isArray(w) && v.length === w.length && v.every((x, e) => Object.is(x, w[e])) : Object.is(v, w)
+    }))
+    if (!same) t.fail(`in place ${JSON.stringify(fast)}\n  called ${JSON.stringify(slow)}`)
+    return same
+  }), { numRuns: 150 })
+  const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
+  const c = new Collector({ budget: 1 << 20, combine: sum, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
+  c.add('k', [1, 2])
+  t.throws(() => c.add('k', [1, 2, 3]), /combine threw for key "k": .*sum/, 'an array of another length is refused, as sum refuses it')
+})
