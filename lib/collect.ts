@@ -302,7 +302,9 @@ export class Collector {
   private setTuple (i: number, a: number[]): void {
     const w = this.width
     if (w * (i + 1) > this.tuples.length) {
-      // (key indexes count every key, so i may be far past the last tuple's)
+      // (key indexes count every key, so i may be far past the last tuple's; the pages of
+      // indexes with no tuple are never written, so they take no memory: a tuple is budgeted
+      // at tupleBytes where it is set)
       const grown = new Float64Array(Math.max(1024 * w, 2 * this.tuples.length, 2 * w * (i + 1)))
       grown.set(this.tuples)
       this.tuples = grown
