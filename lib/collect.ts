@@ -110,6 +110,13 @@ function sizeOf (v: unknown): number {
   return SLOT_BYTES
 }
 
+/** Whether `v` is an array of `n` numbers. */
+function isNumbers (v: unknown, n: number): v is number[] {
+  if (!Array.isArray(v) || v.length !== n) return false
+  for (let j = 0; j < n; j++) if (typeof v[j] !== 'number') return false
+  return true
+}
+
 /**
  * A stored value that two-value combining may take: a primitive other than undefined, or a
  * short flat array (stored arrays are always the buffer's own copies, see `store`).
@@ -223,21 +230,20 @@ export class Collector {
     const combine = this.combine
     if (cur === TUPLE) {
       if (combine === sum && this.addTuple(i, value)) return
-      cur = this.tuple(i)
+      const a = this.tuple(i)
       if (Array.isArray(value) && isFlat(value)) {
         const emitted = this.emitted
         if (emitted.length !== 0) emitted.length = 0
-        const r = callCombine(combine!, key, [cur, value], this.collectEmit, this.ctx)
+        const r = callCombine(combine!, key, [a, value], this.collectEmit, this.ctx)
         if (emitted.length === 0 && this.fitsTuple(r)) return this.setTuple(i, r as number[])
-        values[i] = cur
-        this.bytes += sizeOf(cur) - this.tupleBytes()
-        this.combined(i, key, cur, r)
+        this.untuple(i, a)
+        this.combined(i, key, a, r)
         if (this.bytes >= this.budget) this.spill()
         return
       }
       // a value of another kind: the key's values go on as stored values
-      values[i] = cur
-      this.bytes += sizeOf(cur) - this.tupleBytes()
+      this.untuple(i, a)
+      cur = a
     }
     if (combine === sum && typeof cur === 'number' && typeof value === 'number') {
       values[i] = 0 + cur + value // what sum returns for two numbers: it starts from 0 (so -0 + -0 is 0)
@@ -289,14 +295,19 @@ export class Collector {
     if (this.bytes >= this.budget) this.spill()
   }
 
-  /** Whether `v` is a flat array of `width` numbers (the first such array sets `width`). */
+  /** Whether `v` is an array of `width` numbers (the first such array sets `width`). */
   private fitsTuple (v: unknown): boolean {
-    if (!Array.isArray(v)) return false
-    const n = v.length
-    if (n !== this.width && (this.width !== 0 || n === 0 || n > TUPLE_MAX)) return false
-    for (let j = 0; j < n; j++) if (typeof v[j] !== 'number') return false
+    const n = Array.isArray(v) ? v.length : 0
+    if (this.width === 0 ? n === 0 || n > TUPLE_MAX : n !== this.width) return false
+    if (!isNumbers(v, n)) return false
     this.width = n
     return true
+  }
+
+  /** Key i's value leaves `tuples` for `values`, as the array `a` (its tuple). */
+  private untuple (i: number, a: number[]): void {
+    this.values[i] = a
+    this.bytes += sizeOf(a) - this.tupleBytes()
   }
 
   private setTuple (i: number, a: number[]): void {
@@ -329,10 +340,9 @@ export class Collector {
    */
   private addTuple (i: number, value: unknown): boolean {
     const w = this.width
-    if (!Array.isArray(value) || value.length !== w) return false
-    for (let j = 0; j < w; j++) if (typeof value[j] !== 'number') return false
+    if (!isNumbers(value, w)) return false
     const t = this.tuples
-    for (let j = 0; j < w; j++) t[w * i + j] = 0 + t[w * i + j]! + (value[j] as number) // (as sum: from 0)
+    for (let j = 0; j < w; j++) t[w * i + j] = 0 + t[w * i + j]! + value[j]! // (as sum: from 0)
     return true
   }
 
