@@ -231,6 +231,13 @@ const DIGIT = 11
 const DIGITS = 6 // 66 bits: all 64
 const counts = new Int32Array(DIGITS << DIGIT)
 
+// A spill's sort runs once, so V8 compiles it while it runs, from type feedback gathered so far.
+// The sort is cut into small functions whose every path has run before they are compiled
+// (one loop per pass, tie runs ended inside the loop, insertion sort apart from refine): V8
+// had deoptimized and recompiled code reached for the first time, at each pass, up to 260
+// times a sort. 1 GiB logs, 2 workers: the final spill's sort of 96k paths 110-140 -> 72-78
+// ms a worker; deoptimizations in the whole run 580 -> 45, TurboFan's time 537 -> 457 ms.
+
 /**
  * LSD radix sort of the 64-bit elements [from, to) of `u32` (pairs of 32-bit halves, low
  * first), 11 bits a pass, with `tmp` (as long as `u32`) as room; a pass whose digit is the same
@@ -240,6 +247,37 @@ const counts = new Int32Array(DIGITS << DIGIT)
  */
 function radixSort (u32: Uint32Array, from: number, to: number, tmp: Uint32Array): void {
   const n = to - from
+  countDigits(u32, from, to)
+  // (elements keep their positions' range [from, to) in both arrays)
+  let src = u32
+  let dst = tmp
+  for (let pass = 0; pass < DIGITS; pass++) {
+    if (!placeDigits(pass, from, n)) continue
+    scatter(src, dst, from, to, pass)
+    const t = src
+    src = dst
+    dst = t
+  }
+  if (src !== u32) u32.set(src.subarray(2 * from, 2 * to), 2 * from)
+}
+
+/**
+ * Turns a pass's digit counts into where each digit's elements start; false if every element
+ * has the same digit (the pass is skipped).
+ */
+function placeDigits (pass: number, from: number, n: number): boolean {
+  const base = pass << DIGIT
+  let sum = 0
+  for (let d = 0; d < 1 << DIGIT; d++) {
+    const c = counts[base + d]!
+    if (c === n) return false
+    counts[base + d] = from + sum
+    sum += c
+  }
+  return true
+}
+
+function countDigits (u32: Uint32Array, from: number, to: number): void {
   counts.fill(0)
   for (let i = from; i < to; i++) {
     const lo = u32[2 * i]!
@@ -251,34 +289,34 @@ function radixSort (u32: Uint32Array, from: number, to: number, tmp: Uint32Array
     counts[8192 + ((hi >>> 12) & 2047)]!++
     counts[10240 + (hi >>> 23)]!++
   }
-  // (elements keep their positions' range [from, to) in both arrays)
-  let src = u32
-  let dst = tmp
-  for (let pass = 0; pass < DIGITS; pass++) {
-    const base = pass << DIGIT
-    let sum = 0
-    let same = false
-    for (let d = 0; d < 1 << DIGIT; d++) {
-      const c = counts[base + d]!
-      if (c === n) { same = true; break }
-      counts[base + d] = from + sum // where digit d's elements start
-      sum += c
-    }
-    if (same) continue
-    const shift = pass * DIGIT
-    for (let i = from; i < to; i++) {
-      const lo = src[2 * i]!
-      const hi = src[2 * i + 1]!
-      const d = shift < 22 ? (lo >>> shift) & 2047 : shift === 22 ? ((lo >>> 22) | (hi << 10)) & 2047 : (hi >>> (shift - 32)) & 2047
-      const at = counts[base + d]!++
-      dst[2 * at] = lo
-      dst[2 * at + 1] = hi
-    }
-    const t = src
-    src = dst
-    dst = t
+}
+
+// Each pass's digit as ((lo >>> a) & b) | (((hi >>> c) << d) & e): the same code for every
+// pass, so the loop compiled in the first pass serves the others.
+const DIGIT_SHIFTS = new Int32Array([
+  0, 2047, 0, 0, 0,
+  11, 2047, 0, 0, 0,
+  22, 1023, 0, 10, 2047,
+  0, 0, 1, 0, 2047,
+  0, 0, 12, 0, 2047,
+  0, 0, 23, 0, 2047,
+])
+
+/** Moves src's elements [from, to) to dst by the pass's digit, at the places `counts` holds for it. */
+function scatter (src: Uint32Array, dst: Uint32Array, from: number, to: number, pass: number): void {
+  const base = pass << DIGIT
+  const a = DIGIT_SHIFTS[5 * pass]!
+  const b = DIGIT_SHIFTS[5 * pass + 1]!
+  const c = DIGIT_SHIFTS[5 * pass + 2]!
+  const d = DIGIT_SHIFTS[5 * pass + 3]!
+  const e = DIGIT_SHIFTS[5 * pass + 4]!
+  for (let i = from; i < to; i++) {
+    const lo = src[2 * i]!
+    const hi = src[2 * i + 1]!
+    const at = counts[base + (((lo >>> a) & b) | (((hi >>> c) << d) & e))]!++
+    dst[2 * at] = lo
+    dst[2 * at + 1] = hi
   }
-  if (src !== u32) u32.set(src.subarray(2 * from, 2 * to), 2 * from)
 }
 
 /** How many bits of prefix fit beside an index of `bits` bits (built as a double: at most 53). */
@@ -339,7 +377,7 @@ export function sortArena (arena: KeyArena): Uint32Array {
   // tie groups to refine, as (from, to, depth) triples: a stack, not recursion, as keys built
   // to split off one at a time would nest as deep as there are keys
   const work: number[] = []
-  eachTie(packed, 0, n, (from, to) => { work.push(from, to, at + chars) })
+  pushTies(packed, 0, n, at + chars, work)
   const scratch = new Uint32Array(n)
   while (work.length > 0) {
     const depth = work.pop()!
@@ -359,24 +397,10 @@ export function sortArena (arena: KeyArena): Uint32Array {
  * 300k text lines, whose first 4 characters left half of them tied, 280 -> 200 ms.
  */
 function refine (arena: KeyArena, order: Uint32Array, from: number, to: number, depth: number, packed: Packed, scratch: Uint32Array, work: number[]): void {
+  const n = to - from
+  if (n <= SMALL) return insertionSort(arena, order, from, to)
   const b = arena.bytes
   const ends = arena.ends
-  const n = to - from
-  if (n <= SMALL) {
-    touchKeys(arena, order, from, to)
-    for (let i = from + 1; i < to; i++) {
-      const x = order[i]!
-      const xs = arena.start(x)
-      const xe = ends[x]!
-      let j = i - 1
-      while (j >= from && compareRanges(b, arena.start(order[j]!), ends[order[j]!]!, xs, xe) > 0) {
-        order[j + 1] = order[j]!
-        j--
-      }
-      order[j + 1] = x
-    }
-    return
-  }
   const f = arena.start(order[from]!)
   let lcp = ends[order[from]!]! - f - depth
   for (let i = from + 1; i < to && lcp > 0; i++) {
@@ -405,20 +429,40 @@ function refine (arena: KeyArena, order: Uint32Array, from: number, to: number, 
   scratch.set(order.subarray(from, to), from)
   packed.sort(from, to)
   for (let i = from; i < to; i++) order[i] = scratch[from + packed.index(i)]!
-  eachTie(packed, from, to, (a, b) => { work.push(a, b, depth + units) })
+  pushTies(packed, from, to, depth + units, work)
+}
+
+/** Sorts order[from, to) by the keys' bytes, keeping index order for equal keys: for a few keys. */
+function insertionSort (arena: KeyArena, order: Uint32Array, from: number, to: number): void {
+  const b = arena.bytes
+  const ends = arena.ends
+  touchKeys(arena, order, from, to)
+  for (let i = from + 1; i < to; i++) {
+    const x = order[i]!
+    const xs = arena.start(x)
+    const xe = ends[x]!
+    let j = i - 1
+    while (j >= from && compareRanges(b, arena.start(order[j]!), ends[order[j]!]!, xs, xe) > 0) {
+      order[j + 1] = order[j]!
+      j--
+    }
+    order[j + 1] = x
+  }
 }
 
 /**
- * Calls `refine` on each run of two or more equal prefixes in the sorted packed[from, to), in
- * the layout packed last `use`d. A refine may overwrite packed within its own run only.
+ * Pushes (from, to, depth) on `work` for each run of two or more equal prefixes in the sorted
+ * packed[from, to), in the layout packed last `use`d. A refine may overwrite packed within its
+ * own run only.
  */
-function eachTie (packed: Packed, from: number, to: number, refine: (from: number, to: number) => void): void {
+function pushTies (packed: Packed, from: number, to: number, depth: number, work: number[]): void {
+  // (the last run ends inside the loop too: the code after a loop compiled while it ran had
+  // no type feedback, and V8 left that compiled loop for it at every call)
   let start = from
-  for (let i = from + 1; i < to; i++) {
-    if (!packed.samePrefix(i, start)) {
-      if (i - start > 1) refine(start, i)
+  for (let i = from + 1; i <= to; i++) {
+    if (i === to || !packed.samePrefix(i, start)) {
+      if (i - start > 1) work.push(start, i, depth)
       start = i
     }
   }
-  if (to - start > 1) refine(start, to)
 }
