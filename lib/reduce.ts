@@ -85,17 +85,19 @@ class Fragment extends LineBuffer {
   }
 
   /**
-   * An identity reduce's line straight from a run: the key's bytes, k[0, klen) (nothing to
-   * escape), TAB, then the value `r` just read (nextValueRange: `len` bytes) as its UTF-8
-   * bytes, when it is a string with nothing to escape. False, having written nothing, for any
-   * other value, or a line that might not fit the buffer: the caller decodes the value and
-   * formats the line.
+   * An identity reduce's line straight from a run: the key's UTF-8 bytes, k[kFrom, kTo), TAB,
+   * then the value `r` just read (nextValueRange: `len` bytes) as its UTF-8 bytes, when it is a
+   * string with nothing to escape. The key's bytes are checked on the way unless `keyChecked`
+   * (a key copied out of the run by copyStringKey already was). False, having written nothing,
+   * for a key or value to escape, any other value, or a line that might not fit the buffer:
+   * the caller decodes them and formats the line.
    */
-  copyLine (k: DataView, klen: number, r: RunReader, len: number): boolean {
+  copyLine (k: DataView, kFrom: number, kTo: number, keyChecked: boolean, r: RunReader, len: number): boolean {
     const at = r.valueAt
     const t = r.bytes[at]!
     const head = t >= 0xa0 && t < 0xc0 ? 1 : t === 0xd9 ? 2 : t === 0xda ? 3 : t === 0xdb ? 5 : 0
     if (head === 0) return false
+    const klen = kTo - kFrom
     const vlen = len - head
     if (this.used + klen + vlen + 2 > this.buf.length) {
       this.flush()
@@ -103,7 +105,8 @@ class Fragment extends LineBuffer {
     }
     const start = this.used
     const tab = start + klen
-    copyBytes(k, 0, klen, this.view, start)
+    if (keyChecked) copyBytes(k, kFrom, kTo, this.view, start)
+    else if (!copyPlain(k, kFrom, kTo, this.view, start)) return false
     if (vlen !== 0) {
       copyBytes(r.bytesView, at + head, at + len, this.view, tab + 1)
       if (!plain(this.view, tab + 1, tab + 1 + vlen)) return false
@@ -231,7 +234,22 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
   const keyView = viewOf(keyBytes)
   /** The current key's lines, when the key is a string with nothing to escape; else false, having read nothing. */
   const passGroup = (): boolean => {
-    const klen = merger.member(0).copyStringKey(keyView, copyPlain)
+    const r0 = merger.member(0)
+    if (merger.size === 1 && r0.left === 1 && r0.nextValueInBuffer()) {
+      // one line (sort lines: nearly every key), its key and value in the run's buffer: the key
+      // is copied once, straight to the fragment, not to keyBytes first (1 GiB sort lines, 4
+      // alternating runs: 11.16 -> 10.31 s median; the reduce alone, 37 runs of 256 MB of
+      // lines, 520 -> 435 ns a line)
+      const kTo = r0.stringKeyRange()
+      if (kTo !== -1) {
+        const f = fragments[n === 1 ? 0 : hashEkey(merger.key) % n]!
+        const len = r0.nextValueRange() // (in the buffer: the key's bytes stay put)
+        if (f.copyLine(r0.bytesView, r0.keyStart, kTo, false, r0, len)) counters.written++
+        else write(key = r0.decodedKey(), r0.decodeValue(r0.valueAt, len), false)
+        return true
+      }
+    }
+    const klen = r0.copyStringKey(keyView, copyPlain)
     if (klen < 0) return false
     const f = fragments[n === 1 ? 0 : hashEkey(merger.key) % n]!
     key = undefined // decoded if a value is not a string to copy
@@ -241,7 +259,7 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
       while (r.left > 0) {
         if ((++values & 0xffff) === 0) tick() // a hot key can run long
         const len = r.nextValueRange()
-        if (f.copyLine(keyView, klen, r, len)) {
+        if (f.copyLine(keyView, 0, klen, true, r, len)) {
           counters.written++
           continue
         }

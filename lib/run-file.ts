@@ -523,6 +523,25 @@ export class RunReader {
   }
 
   /**
+   * Where the current key's UTF-8 bytes are in `bytes`, [from, the end returned), if it is a
+   * string (05, UTF-8, 00 01; a NUL among them is escaped, 00 FF); else -1. They stay there
+   * until the buffer moves: see nextValueInBuffer.
+   */
+  stringKeyRange (): number {
+    return this.stringKeyEnd()
+  }
+
+  /** Where the current key's bytes start in `bytes` (after its type byte, for a string). */
+  get keyStart (): number { return this.keyAt + 1 }
+
+  /** Whether the next value is whole in the buffer, so that reading it leaves the key's bytes where they are. */
+  nextValueInBuffer (): boolean {
+    if (this.left <= 0) return false
+    const len = this.buf[this.start]!
+    return len < 0x80 && this.start + 1 + len <= this.end
+  }
+
+  /**
    * When the current key is a string with no NUL (its encoding is 05, UTF-8, 00 01): copies its
    * UTF-8 bytes to dst at 0 with `copy` and returns their length; else -1, as when `copy`
    * refused them (it must refuse a zero byte: a NUL in the key is escaped, 00 FF, in its
