@@ -187,9 +187,13 @@ class Packed {
   private indexScale = 1
   private lowScale = 1
 
-  constructor (n: number) {
+  /** Room for n elements, and n indexes of scratch for refine. */
+  readonly scratch: Uint32Array
+
+  constructor (readonly n: number) {
     this.big = new BigUint64Array(n)
     this.u32 = new Uint32Array(this.big.buffer)
+    this.scratch = new Uint32Array(n)
   }
 
   /** Indexes take `bits` bits from now on, prefixes the rest (up to prefixBits(bits)). */
@@ -324,6 +328,12 @@ function prefixBits (bits: number): number {
   return Math.min(53, 64 - bits)
 }
 
+// The sort's room (Packed, its radix room and refine's scratch, 20 bytes a key), kept from one
+// spill to the next, which are alike in size: allocated afresh, its zeroed pages cost page
+// faults and the kernel's zeroing at every spill. 1 GiB sort lines, 5 alternating runs: 10.78
+// -> 10.53 s median; a 256 MB sum the same speed, peak RSS 357-406 -> 392-421 MB.
+let room: Packed | undefined
+
 /**
  * Indexes of the arena's keys in byte order, equal keys in index order. A numeric sort on
  * fixed-size prefixes, then only the keys whose prefixes tie are looked at again: a key's
@@ -363,7 +373,8 @@ export function sortArena (arena: KeyArena): Uint32Array {
   const width = Math.max(1, Math.ceil(Math.log2(symbols)))
   const radix = 2 ** width
   const chars = Math.min(WINDOW, Math.floor(prefixBits(bits) / width))
-  const packed = new Packed(n)
+  if (room === undefined || room.n < n) room = new Packed(n)
+  const packed = room
   packed.use(bits)
   for (let i = 0; i < n; i++) {
     const s = (i === 0 ? 0 : ends[i - 1]!) + at
@@ -378,7 +389,7 @@ export function sortArena (arena: KeyArena): Uint32Array {
   // to split off one at a time would nest as deep as there are keys
   const work: number[] = []
   pushTies(packed, 0, n, at + chars, work)
-  const scratch = new Uint32Array(n)
+  const scratch = packed.scratch
   while (work.length > 0) {
     const depth = work.pop()!
     const to = work.pop()!
