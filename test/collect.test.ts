@@ -115,6 +115,56 @@ t.test('a buffer that turns to appending keeps the values of the keys it indexed
   }
 })
 
+// Appended keys that all have one value leave it unwritten per key (collect.ts, `shared`):
+// stretches of one value (-0 apart from 0, '' and null too), another value in between, spills
+// in the middle, equal keys among the appended ones.
+t.test('appended pairs that share a value keep it, and keep the others', async t => {
+  const same = fc.constantFrom<unknown>('', 'v', 0, -0, 7, null, true)
+  const stretchOf = fc.record({ value: same, n: fc.integer({ min: 0, max: 3000 }), repeat: fc.boolean() })
+  let shared = 0
+  fc.assert(fc.property(fc.array(stretchOf, { minLength: 1, maxLength: 6 }), fc.integer({ min: 30_000, max: 2_000_000 }), fc.boolean(), (stretches, budget, append) => {
+    const pairs: Array<[string, unknown]> = []
+    for (const st of stretches) {
+      for (let i = 0; i < st.n; i++) pairs.push([`s${pairs.length}-${i % 3}`, st.value])
+      // a key appended again (a group of two at the spill), with the stretch's value
+      if (st.repeat && pairs.length > 0) pairs.push([pairs[pairs.length - 1]![0], st.value])
+    }
+    const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
+    const c = new Collector({ budget, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters, append })
+    for (const [k, v] of pairs) {
+      c.add(k, v)
+      if ((c as unknown as { sharedFrom: number }).sharedFrom !== Infinity) shared++
+    }
+    const runs = c.finish().map(r => r.path)
+    const got: Array<[unknown, unknown[]]> = []
+    const m = new Merger(runs)
+    try { while (m.next()) got.push([decodeKey(m.key), [...m.values()]]) } finally { m.close() }
+    for (const r of runs) rmSync(r)
+    const want = new Map<string, unknown[]>()
+    for (const [k, v] of pairs) want.set(k, [...(want.get(k) ?? []), v])
+    const keys = [...want.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+    t.same(got.map(g => g[0]), keys)
+    for (const [k, vs] of got) {
+      const w = want.get(k as string)!
+      if (vs.length !== w.length || vs.some((v, i) => !Object.is(v, w[i]))) t.fail(`key ${String(k)}: got ${String(vs)}, want ${String(w)}`)
+    }
+    return true
+  }), { numRuns: 60 })
+  t.ok(shared > 10_000, `pairs added while the buffer shared a value: ${shared}`)
+  // -0 after a stretch of 0 (=== would share it, and write 0)
+  const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
+  const c = new Collector({ budget: 1 << 20, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters, append: true })
+  for (let i = 0; i < 100; i++) c.add(`a${i}`, 0)
+  for (let i = 0; i < 100; i++) c.add(`b${i}`, -0)
+  const runs = c.finish().map(r => r.path)
+  const zeros: string[] = []
+  const m = new Merger(runs)
+  try { while (m.next()) if (Object.is([...m.values()][0], -0)) zeros.push(decodeKey(m.key) as string) } finally { m.close() }
+  for (const r of runs) rmSync(r)
+  t.equal(zeros.length, 100, 'the keys emitted with -0 have -0')
+  t.ok(zeros.every(k => k.startsWith('b')), 'and only they')
+})
+
 t.test('a collector refuses pairs once finished (its arena may be the next one\'s)', async t => {
   const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
   const ctx = { file: '', line: 0, count: () => {} }
