@@ -187,7 +187,7 @@ class Packed {
   private indexScale = 1
   private lowScale = 1
 
-  /** Room for n elements, and n indexes of scratch for refine. */
+  /** n indexes of room for refine. */
   readonly scratch: Uint32Array
 
   constructor (readonly n: number) {

@@ -65,10 +65,10 @@ export interface PoolOptions {
  * V8 compiles hot functions on background threads, so that the thread running them goes on
  * meanwhile. With a worker on every core no core is idle for those threads: a worker's code
  * ran unoptimized while its compile waited for a core. Compiling on the worker's own thread
- * (set before the workers' isolates start) was faster in
- * every benchmark scenario, 2 workers, medians of 4-6 alternating runs: 1 GiB logs 2.57 ->
- * 2.50-2.53 s; 256 MB inputs: word count 6.18 -> 6.02 s, sum 8.34 -> 7.96 s, sort lines 2.95
- * -> 2.73 s. The first reduce task of the logs (26k keys) 130-158 -> 84-88 ms.
+ * (set before the workers' isolates start) was faster in every benchmark scenario, 2
+ * workers, medians of 4-6 alternating runs: 1 GiB logs 2.57 -> 2.50-2.53 s; 256 MB inputs:
+ * word count 6.18 -> 6.02 s, sum 8.34 -> 7.96 s, sort lines 2.95 -> 2.73 s. The first reduce
+ * task of the logs (26k keys) 130-158 -> 84-88 ms.
  */
 function compileInline (): void {
   setFlagsFromString('--no-concurrent-recompilation')

@@ -448,8 +448,12 @@ export class RunReader {
     return isAscii(this.view, from, to) ? latin1Slice(this.buf, from, to) : utf8Slice(this.buf, from, to)
   }
 
-  /** Where the current key's UTF-8 bytes end if it is a string (05, UTF-8, 00 01; a NUL among them is escaped); else -1. */
-  private stringKeyEnd (): number {
+  /**
+   * Where the current key's UTF-8 bytes end in `bytes` (from keyStart) if it is a string (05,
+   * UTF-8, 00 01; a NUL among them is escaped, 00 FF); else -1. They stay there until the
+   * buffer moves (see nextValueInBuffer).
+   */
+  stringKeyEnd (): number {
     const b = this.buf
     const end = this.keyAt + this.keyLen
     return b[this.keyAt] === TAG_STRING && b[end - 2] === 0 && b[end - 1] === 1 ? end - 2 : -1
@@ -520,15 +524,6 @@ export class RunReader {
       // a damaged value can be read before its block's CRC is checked (at the block's end)
       throw this.corrupt(`undecodable value (${(e as Error).message})`)
     }
-  }
-
-  /**
-   * Where the current key's UTF-8 bytes are in `bytes`, [from, the end returned), if it is a
-   * string (05, UTF-8, 00 01; a NUL among them is escaped, 00 FF); else -1. They stay there
-   * until the buffer moves: see nextValueInBuffer.
-   */
-  stringKeyRange (): number {
-    return this.stringKeyEnd()
   }
 
   /** Where the current key's bytes start in `bytes` (after its type byte, for a string). */
