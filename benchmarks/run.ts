@@ -262,7 +262,6 @@ async function sliceReference (tools: Tool[], ctx: ToolContext, dir: string, sor
   return { print: await fingerprint(output, reference.normalize, sortKb, tmpDir), from: `${reference.name} on the same slice` }
 }
 
-/** Empties the shared scratch dir between runs (a crashed tool may leave spill files). */
 /**
  * Reads a tool's input once before its run, so that every tool starts with it in the page
  * cache: the machine this was measured on kept only about 2.5 GB cached, and a run after one
@@ -279,6 +278,7 @@ function warm (file: string): void {
   }
 }
 
+/** Empties the shared scratch dir between runs (a crashed tool may leave spill files). */
 function removeScratch (tmpDir: string): void {
   rmSync(tmpDir, { recursive: true, force: true })
   mkdirSync(tmpDir, { recursive: true })

@@ -346,7 +346,7 @@ export class Collector {
 
   private tupleBytes (): number { return SLOT_BYTES + 8 * this.width }
 
-  /** Key i's stored value (a tuple as an array). */
+  /** Key i's stored value (a tuple as an array; an appended key's shared value). */
   private stored (i: number): unknown {
     if (i >= this.sharedFrom) return this.shared
     const v = this.values[i]
