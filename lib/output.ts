@@ -8,6 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import _ from 'highland'
 import { pipeline } from 'node:stream/promises'
 import { MrstreamError } from './errors.js'
+import { WRITE_SLICE } from './bytes.js'
 import { trackTemp, untrackTemp } from './tmp.js'
 
 // `device`: an existing path that is not a regular file (/dev/stdout, a named pipe, a terminal),
@@ -80,9 +81,9 @@ export function writeError (e: unknown, path: string): MrstreamError {
   return new MrstreamError('MRS_ERR_IO', `output: cannot write ${path}: ${err.code === 'ENOSPC' ? 'No space left on device' : err.message}${err.code ? ` (${err.code})` : ''}`, { phase: 'output', file: path }, e)
 }
 
-/** The fragments, one after another, as one stream of 1 MB buffers (highland: per chunk, not per line). */
+/** The fragments, one after another, as one stream of WRITE_SLICE buffers (highland: per chunk, not per line). */
 function readAll (parts: string[]): NodeJS.ReadableStream {
-  return _(parts).map(part => _<Buffer>(createReadStream(part, { highWaterMark: 1 << 20 }))).sequence().toNodeStream({ objectMode: false })
+  return _(parts).map(part => _<Buffer>(createReadStream(part, { highWaterMark: WRITE_SLICE }))).sequence().toNodeStream({ objectMode: false })
 }
 
 async function concatInto (parts: string[], dest: NodeJS.WritableStream): Promise<void> {
@@ -98,9 +99,10 @@ const SLICE_BYTES = 64 << 20
 /**
  * The fragments appended to a regular file's descriptor with plain reads and writes, yielding
  * to the event loop between slices: 200 MB took 65 ms this way, 140 ms through a read stream.
+ * A read and a write at a time of WRITE_SLICE (a 1.1 GB output: 0.35-0.39 s; 1.17-1.38 s with 1 MB).
  */
 async function appendTo (fd: number, parts: string[]): Promise<void> {
-  const buf = Buffer.allocUnsafe(1 << 20)
+  const buf = Buffer.allocUnsafe(WRITE_SLICE)
   let sinceYield = 0
   for (const part of parts) {
     const from = openSync(part, 'r')
@@ -141,7 +143,7 @@ function regularFileFd (stream: NodeJS.WritableStream): number | undefined {
  * closed it early, a clean stop as for stdout.
  */
 async function copyInto (parts: string[], path: string): Promise<boolean> {
-  const buf = Buffer.allocUnsafe(1 << 20)
+  const buf = Buffer.allocUnsafe(WRITE_SLICE)
   let out: FileHandle | undefined
   try {
     out = await fsp.open(path, 'w')

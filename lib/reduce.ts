@@ -2,8 +2,8 @@
 // key with its values streamed from the runs, and write output lines to this task's fragment
 // files (one per output partition). Fragments of consecutive ranges concatenate into one
 // sorted output.
-import { closeSync, openSync, writeSync } from 'node:fs'
-import { LineBuffer, copyBytes, latin1Write, utf8Slice, utf8Write, viewOf } from './bytes.js'
+import { closeSync, openSync } from 'node:fs'
+import { LineBuffer, copyBytes, latin1Write, utf8Slice, utf8Write, viewOf, writeAll } from './bytes.js'
 import { LateEmitError, MrstreamError, overBadRecordLimit } from './errors.js'
 import { encodeKey, hashEkey, showKey } from './keys.js'
 import { formatPair, toJson, type OutputFormat } from './format.js'
@@ -119,8 +119,7 @@ class Fragment extends LineBuffer {
 
   protected writeOut (bytes: Uint8Array): void {
     try {
-      let off = 0
-      while (off < bytes.length) off += writeSync(this.fd, bytes, off)
+      writeAll(this.fd, bytes)
     } catch (e) {
       const err = e as NodeJS.ErrnoException
       throw new MrstreamError('MRS_ERR_IO', `reduce: cannot write ${this.path}: ${err.code === 'ENOSPC' ? 'No space left on device' : err.message}`, { phase: 'reduce', file: this.path }, e)

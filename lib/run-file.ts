@@ -5,13 +5,13 @@
 //   trailer: u32 footer length, magic "MRSRUN01"
 // Blocks (about BLOCK_BYTES each, always starting at a group) index the run for range reads
 // and carry a CRC each, so a reader notices truncation or corruption in what it reads.
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { crc32 } from 'node:zlib'
 import { pack, unpack } from 'msgpackr'
 import { MrstreamError } from './errors.js'
 import { packValue, unpackValue } from './values.js'
 import { TAG_STRING, decodeKey, encodeStringKey, type Key } from './keys.js'
-import { compareBytes, copyWithoutNul, isAscii, latin1Slice, latin1Write, utf8Slice, utf8Write, viewOf, withoutNul } from './bytes.js'
+import { compareBytes, copyWithoutNul, isAscii, latin1Slice, latin1Write, utf8Slice, utf8Write, viewOf, withoutNul, writeAll } from './bytes.js'
 
 const MAGIC = 'MRSRUN01'
 const TRAILER = 12
@@ -280,10 +280,7 @@ export class RunWriter {
   }
 
   private write (bytes: Uint8Array): void {
-    let off = 0
-    try {
-      while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off)
-    } catch (e) { throw ioError(e, this.path, this.phase) }
+    try { writeAll(this.fd, bytes) } catch (e) { throw ioError(e, this.path, this.phase) }
   }
 
   private varint (n: number): void {

@@ -2,8 +2,8 @@
 // key whose function throws writes nothing. Lines wait in memory up to STAGE_BYTES, then in a
 // file, so that one key may write any number of lines in bounded memory (SPEC §3), as it may
 // without --max-bad-records.
-import { closeSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
-import { utf8Slice, utf8Write } from './bytes.js'
+import { closeSync, ftruncateSync, openSync, readSync, rmSync } from 'node:fs'
+import { utf8Slice, utf8Write, writeAll } from './bytes.js'
 import { MrstreamError } from './errors.js'
 
 // in memory (a line's string, two bytes a UTF-16 unit, and its slots): 1 MB
@@ -144,8 +144,7 @@ class StageFile {
 
   /** Appends bytes to the file (after flush: the buffer is empty). */
   private write (bytes: Buffer): void {
-    let off = 0
-    while (off < bytes.length) off += this.io(() => writeSync(this.fd, bytes, off, bytes.length - off, this.size + off))
+    this.io(() => writeAll(this.fd, bytes, this.size))
     this.size += bytes.length
   }
 

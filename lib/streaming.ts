@@ -22,7 +22,7 @@ import { formatPair } from './format.js'
 import { chunksOf, countLines, lineTooLong, longLineAt } from './input.js'
 import { RecordError, recordsOf, type Format } from './records.js'
 import { builtinCounters, type CounterName, UserCounters } from './counters.js'
-import { LineBuffer } from './bytes.js'
+import { LineBuffer, WRITE_SLICE } from './bytes.js'
 import { jobError, type Context, type Job } from './job.js'
 import { writeError } from './output.js'
 import { StagedLines } from './staged.js'
@@ -124,7 +124,7 @@ function writeAll (bytes: Uint8Array): void {
   let off = 0
   while (off < bytes.length) {
     try {
-      off += writeSync(1, bytes, off)
+      off += writeSync(1, bytes, off, Math.min(WRITE_SLICE, bytes.length - off))
       wait.reset()
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code
