@@ -463,6 +463,10 @@ export class Collector {
    * arena as bytes; others become strings again, for the combiner and writeGroup.
    */
   private writeStrings (writer: RunWriter, order: Uint32Array): number {
+    if (this.sharedFrom === 0) {
+      const framed = writer.framed(this.shared)
+      if (framed !== undefined) return this.writeShared(writer, order, framed)
+    }
     const arena = this.arena
     const b = arena.bytes
     const ends = arena.ends
@@ -473,8 +477,7 @@ export class Collector {
       const k = order[i]!
       const s = arena.start(k)
       const e = ends[k]!
-      let j = i + 1
-      if (this.appending) while (j < order.length && sameRange(b, s, e, arena.start(order[j]!), ends[order[j]!]!)) j++
+      const j = this.appending ? this.groupEnd(order, i, s, e) : i + 1
       distinct++
       const v = this.stored(k)
       if (j - i === 1 && !(v instanceof Multi)) {
@@ -496,6 +499,36 @@ export class Collector {
       i = j
     }
     return distinct
+  }
+
+  /**
+   * writeStrings when every key was appended with one value, `framed` as a run holds it (sort
+   * lines' ''): a group is its key's bytes and the value once a pair, with no value looked up.
+   * 1 GiB sort lines, 3 alternating runs: 9.77 -> 9.58 s median (CPU 17.1 -> 16.7 s); writing
+   * 13M keys from a Collector, 2.06 -> 1.74 s.
+   */
+  private writeShared (writer: RunWriter, order: Uint32Array, framed: Uint8Array): number {
+    const arena = this.arena
+    let distinct = 0
+    let touchedTo = 0
+    for (let i = 0; i < order.length; distinct++) {
+      if (i >= touchedTo) touchedTo = this.touch(order, i)
+      const s = arena.start(order[i]!)
+      const e = arena.ends[order[i]!]!
+      const j = this.groupEnd(order, i, s, e)
+      writer.sharedGroup(arena.bytes, s, e, j - i, framed)
+      i = j
+    }
+    this.counters.spilledPairs += order.length
+    return distinct
+  }
+
+  /** Where the keys equal to order[i]'s, arena bytes [s, e), end in `order` (sorted: they are neighbours). */
+  private groupEnd (order: Uint32Array, i: number, s: number, e: number): number {
+    const arena = this.arena
+    let j = i + 1
+    while (j < order.length && sameRange(arena.bytes, s, e, arena.start(order[j]!), arena.ends[order[j]!]!)) j++
+    return j
   }
 
   /** Loads the next keys to write and their values ahead of use (see touchKeys); returns where they end. */

@@ -122,6 +122,60 @@ export class RunWriter {
   }
 
   /**
+   * As startBytesGroup, then `count` values, each the bytes `framed` (see framed): the groups
+   * of keys that all have one value.
+   */
+  sharedGroup (src: Buffer, start: number, end: number, count: number, framed: Uint8Array): void {
+    const len = end - start
+    const vlen = framed.length
+    const current = this.blocks[this.blocks.length - 1]
+    if (current !== undefined && len + 3 < 0x80 && count < 0x80 && count * vlen < 0x1000 && this.flushed + this.pos - current[0] < BLOCK_BYTES) {
+      this.room(len + 5 + count * vlen)
+      const b = this.buf
+      if (src !== this.src) {
+        this.src = src
+        this.srcView = viewOf(src)
+      }
+      const at = this.pos
+      b[at] = len + 3
+      b[at + 1] = 5
+      if (copyWithoutNul(this.srcView!, start, end, this.view, at + 2)) {
+        let p = at + 2 + len
+        b[p] = 0
+        b[p + 1] = 1
+        b[p + 2] = count
+        p += 3
+        for (let c = 0; c < count; c++) {
+          for (let i = 0; i < vlen; i++) b[p + i] = framed[i]!
+          p += vlen
+        }
+        this.pos = p
+        this.groups++
+        this.values += count
+        return
+      }
+    }
+    this.startBytesGroup(src, start, end, count)
+    for (let c = 0; c < count; c++) this.valueBytes(framed.subarray(1))
+  }
+
+  /**
+   * The bytes value(v) writes, a length and msgpack, for a number, boolean, null or string of
+   * under 32 characters; undefined, having written nothing, for any other value.
+   */
+  framed (v: unknown): Uint8Array | undefined {
+    if (!(typeof v === 'number' || typeof v === 'boolean' || v === null || (typeof v === 'string' && v.length < 32))) return undefined
+    if (this.buf.length - this.pos < 128) this.flush() // (a value here takes at most 96 bytes)
+    const at = this.pos
+    const values = this.values
+    this.value(v)
+    const bytes = Buffer.from(this.buf.subarray(at, this.pos))
+    this.pos = at
+    this.values = values
+    return bytes
+  }
+
+  /**
    * Writes varint(len + extra), the byte `head`, then `s` as UTF-8 (len bytes) at pos, with
    * room for 3 bytes a UTF-16 unit; returns the new pos. When even that bound keeps the length
    * under 128, the string goes first and its one length byte after, with no byteLength pass.

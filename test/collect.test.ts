@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Collector } from '../dist/lib/collect.js'
 import { Merger } from '../dist/lib/merge.js'
+import { RunWriter } from '../dist/lib/run-file.js'
 import { decodeKey, encodeKey } from '../dist/lib/keys.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-collect-'))
@@ -117,17 +118,29 @@ t.test('a buffer that turns to appending keeps the values of the keys it indexed
 
 // Appended keys that all have one value leave it unwritten per key (collect.ts, `shared`):
 // stretches of one value (-0 apart from 0, '' and null too), another value in between, spills
-// in the middle, equal keys among the appended ones.
+// in the middle, equal keys among the appended ones. A spill whose keys all share the value
+// writes it from its bytes (writeShared): long keys, keys with NULs, and over 127 equal keys
+// take the general path there.
 t.test('appended pairs that share a value keep it, and keep the others', async t => {
-  const same = fc.constantFrom<unknown>('', 'v', 0, -0, 7, null, true)
-  const stretchOf = fc.record({ value: same, n: fc.integer({ min: 0, max: 3000 }), repeat: fc.boolean() })
+  const same = fc.constantFrom<unknown>('', 'v', 0, -0, 7, 2 ** 40, 0.5, null, true, false, 'é'.repeat(31), 'x'.repeat(32))
+  const shape = fc.constantFrom('short', 'long', 'nul', 'utf8')
+  const stretchOf = fc.record({ value: same, n: fc.integer({ min: 0, max: 3000 }), repeat: fc.constantFrom(0, 0, 1, 2, 200), shape })
+  const keyOf = (shape: string, n: number, i: number): string =>
+    shape === 'long' ? `l${n}-${'k'.repeat(100 + (n % 200))}-${i % 3}` : shape === 'nul' ? `n\0${n}\0${i % 3}` : shape === 'utf8' ? `u\u00e9${n}\u{1f600}${i % 3}` : `s${n}-${i % 3}`
   let shared = 0
+  let wholeSpills = 0
+  const sharedGroup = RunWriter.prototype.sharedGroup
+  RunWriter.prototype.sharedGroup = function (this: RunWriter, ...args: Parameters<RunWriter['sharedGroup']>) {
+    wholeSpills++
+    return sharedGroup.apply(this, args)
+  }
+  t.teardown(() => { RunWriter.prototype.sharedGroup = sharedGroup })
   fc.assert(fc.property(fc.array(stretchOf, { minLength: 1, maxLength: 6 }), fc.integer({ min: 30_000, max: 2_000_000 }), fc.boolean(), (stretches, budget, append) => {
     const pairs: Array<[string, unknown]> = []
     for (const st of stretches) {
-      for (let i = 0; i < st.n; i++) pairs.push([`s${pairs.length}-${i % 3}`, st.value])
-      // a key appended again (a group of two at the spill), with the stretch's value
-      if (st.repeat && pairs.length > 0) pairs.push([pairs[pairs.length - 1]![0], st.value])
+      for (let i = 0; i < st.n; i++) pairs.push([keyOf(st.shape, pairs.length, i), st.value])
+      // a key appended again (a group of two or more at the spill), with the stretch's value
+      for (let r = 0; r < st.repeat && pairs.length > 0; r++) pairs.push([pairs[pairs.length - 1]![0], st.value])
     }
     const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
     const c = new Collector({ budget, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters, append })
@@ -151,6 +164,7 @@ t.test('appended pairs that share a value keep it, and keep the others', async t
     return true
   }), { numRuns: 60 })
   t.ok(shared > 10_000, `pairs added while the buffer shared a value: ${shared}`)
+  t.ok(wholeSpills > 10_000, `groups written for spills whose keys all shared the value: ${wholeSpills}`)
   // -0 after a stretch of 0 (=== would share it, and write 0)
   const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
   const c = new Collector({ budget: 1 << 20, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters, append: true })
