@@ -1,14 +1,14 @@
 // collect.ts: whatever the mix of keys, the runs a Collector writes merge back to every pair,
 // grouped by key in code point order with values in emit order (or combined), also when it
 // switches between indexing its keys and appending pairs (all-distinct stretches of keys).
-import t from 'tap'
+import t, { type Test } from 'tap'
 import fc from 'fast-check'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Collector } from '../dist/lib/collect.js'
 import { Merger } from '../dist/lib/merge.js'
-import { RunWriter } from '../dist/lib/run-file.js'
+import { RunReader, RunWriter, readFooter } from '../dist/lib/run-file.js'
 import { decodeKey, encodeKey } from '../dist/lib/keys.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-collect-'))
@@ -116,6 +116,33 @@ t.test('a buffer that turns to appending keeps the values of the keys it indexed
   }
 })
 
+/**
+ * A run's footer against its body: its counts are the groups and values a reader finds, each
+ * block starts at a group whose key is the block's first key (a reduce range starts reading
+ * there), and a block ends at the first group from 64 KB on (the longest group here is ~20 KB).
+ */
+function checkRun (t: Test, path: string): void {
+  const footer = readFooter(path)
+  let groups = 0
+  let values = 0
+  const all = new RunReader(path, footer)
+  try {
+    while (all.nextGroup()) {
+      groups++
+      while (all.left > 0) { all.nextValue(); values++ }
+    }
+  } finally { all.close() }
+  if (groups !== footer.groups || values !== footer.values) t.fail(`${path}: footer counts ${footer.groups}/${footer.values}, body ${groups}/${values}`)
+  for (let b = 0; b < footer.blocks.length; b++) {
+    const [, first, length] = footer.blocks[b]!
+    if (length >= 88 << 10 || (b < footer.blocks.length - 1 && length < 64 << 10)) t.fail(`${path}: block ${b} is ${length} bytes`)
+    const r = new RunReader(path, footer, b)
+    try {
+      if (!r.nextGroup() || r.key !== first) t.fail(`${path}: block ${b} does not start at its first key`)
+    } finally { r.close() }
+  }
+}
+
 // Appended keys that all have one value leave it unwritten per key (collect.ts, `shared`):
 // stretches of one value (-0 apart from 0, '' and null too), another value in between, spills
 // in the middle, equal keys among the appended ones. A spill whose keys all share the value
@@ -149,6 +176,8 @@ t.test('appended pairs that share a value keep it, and keep the others', async t
       if ((c as unknown as { sharedFrom: number }).sharedFrom !== Infinity) shared++
     }
     const runs = c.finish().map(r => r.path)
+    for (const r of runs) checkRun(t, r)
+    t.equal(counters.spilledPairs, pairs.length, 'every pair spilled once')
     const got: Array<[unknown, unknown[]]> = []
     const m = new Merger(runs)
     try { while (m.next()) got.push([decodeKey(m.key), [...m.values()]]) } finally { m.close() }
@@ -165,6 +194,20 @@ t.test('appended pairs that share a value keep it, and keep the others', async t
   }), { numRuns: 60 })
   t.ok(shared > 10_000, `pairs added while the buffer shared a value: ${shared}`)
   t.ok(wholeSpills > 10_000, `groups written for spills whose keys all shared the value: ${wholeSpills}`)
+  // with a combiner, appended equal keys sharing a value are still combined at the spill
+  const counted = new Collector({ budget: 16 << 20, combine: sum, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters: { spills: 0, spilledBytes: 0, spilledPairs: 0 }, append: true })
+  for (let i = 0; i < 30_000; i++) counted.add(`w${i % 20_000}`, 1)
+  const countRuns = counted.finish()
+  t.same(countRuns.map(r => r.values), [20_000], 'one value a key in the run')
+  for (const r of countRuns) rmSync(r.path)
+  // one spill of short keys that all have '' (sort lines): indexed in blocks as any other run
+  const lines = new Collector({ budget: 4 << 20, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters: { spills: 0, spilledBytes: 0, spilledPairs: 0 }, append: true })
+  for (let i = 0; i < 20_000; i++) lines.add(`line ${i} of text`, '')
+  const [run, ...more] = lines.finish()
+  t.equal(more.length, 0, 'one spill')
+  checkRun(t, run!.path)
+  t.ok(run!.blocks.length >= 4, `${run!.blocks.length} blocks for ${run!.bytes} bytes`)
+  rmSync(run!.path)
   // -0 after a stretch of 0 (=== would share it, and write 0)
   const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
   const c = new Collector({ budget: 1 << 20, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters, append: true })
