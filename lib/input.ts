@@ -5,7 +5,7 @@
 import { createReadStream, promises as fsp, constants } from 'node:fs'
 import { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
-import { parse as parseCsv } from 'csv-parse/sync'
+import { parseCsv } from './csv.js'
 import { MrstreamError } from './errors.js'
 import type { Chunk, Format } from './records.js'
 

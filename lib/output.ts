@@ -5,7 +5,8 @@
 import { accessSync, chmodSync, closeSync, constants, createReadStream, existsSync, fstatSync, lstatSync, mkdtempSync, openSync, promises as fsp, readSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import _ from 'highland'
+import { createRequire } from 'node:module'
+import type Highland from 'highland'
 import { pipeline } from 'node:stream/promises'
 import { MrstreamError } from './errors.js'
 import { WRITE_SLICE } from './bytes.js'
@@ -81,8 +82,13 @@ export function writeError (e: unknown, path: string): MrstreamError {
   return new MrstreamError('MRS_ERR_IO', `output: cannot write ${path}: ${err.code === 'ENOSPC' ? 'No space left on device' : err.message}${err.code ? ` (${err.code})` : ''}`, { phase: 'output', file: path }, e)
 }
 
+// highland, loaded when output goes to a pipe: loading it took 15-20 ms of the start of the main
+// thread, and of every worker whose job imports 'mrstream' (this module comes with it)
+const require = createRequire(import.meta.url)
+
 /** The fragments, one after another, as one stream of WRITE_SLICE buffers (highland: per chunk, not per line). */
 function readAll (parts: string[]): NodeJS.ReadableStream {
+  const _ = require('highland') as typeof Highland
   return _(parts).map(part => _<Buffer>(createReadStream(part, { highWaterMark: WRITE_SLICE }))).sequence().toNodeStream({ objectMode: false })
 }
 

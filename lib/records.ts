@@ -2,7 +2,7 @@
 // by format. A whole chunk at a time, no per-record stream events: text decoded as latin1 in
 // strings of about 64 KB, each split once, and only non-ASCII lines decoded again as UTF-8.
 import { isAscii, isUtf8 } from 'node:buffer'
-import { parse as parseCsv } from 'csv-parse/sync'
+import { parseCsv } from './csv.js'
 import { MrstreamError } from './errors.js'
 import { unpackValue } from './values.js'
 import { isAscii as isAsciiRange, latin1Slice, utf8Slice, viewOf } from './bytes.js'
