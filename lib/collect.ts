@@ -504,9 +504,9 @@ export class Collector {
 
   /**
    * writeStrings when every key was appended with one value, `framed` as a run holds it (sort
-   * lines' ''), and there is no combiner: a group is its key's bytes and the value once a pair, with no value looked up.
-   * 1 GiB sort lines, 3 alternating runs: 9.77 -> 9.58 s median (CPU 17.1 -> 16.7 s); writing
-   * 13M keys from a Collector, 2.06 -> 1.74 s.
+   * lines' ''), and there is no combiner: a group is its key's bytes and the value once a
+   * pair, with no value looked up. 1 GiB sort lines, 3 alternating runs: 9.77 -> 9.58 s median
+   * (CPU 17.1 -> 16.7 s); writing 13M keys from a Collector, 2.06 -> 1.74 s.
    */
   private writeShared (writer: RunWriter, order: Uint32Array, framed: Uint8Array): number {
     const arena = this.arena
