@@ -5,7 +5,7 @@
 import { combineValues, CombineError } from './collect.js'
 import { MrstreamError } from './errors.js'
 import { KeyError, type Key } from './keys.js'
-import { RunReader, RunWriter, readFooter, type Block, type RunInfo } from './run-file.js'
+import { RunReader, RunWriter, prefixNumber, readFooter, type Block, type RunInfo } from './run-file.js'
 import { ValueError } from './values.js'
 import { tick } from './heartbeat.js'
 import { viewOf } from './bytes.js'
@@ -38,6 +38,11 @@ export class Merger {
   // the key range's ends as bytes (keys are compared as bytes in the readers' buffers)
   private readonly lo: DataView | null
   private readonly hi: DataView | null
+  // hi's prefix (Infinity without hi): a key's prefix above it is past the range, below it
+  // within, and only an equal one is compared with hi as bytes
+  private hiPrefix = Infinity
+  // readers whose key was once at or past lo: a run is sorted, so all their next keys are too
+  private readonly pastLo: Uint8Array
   private started = false
 
   constructor (runs: string[], opts: { lo?: string | null, hi?: string | null, bufferBytes?: number } = {}) {
@@ -47,6 +52,7 @@ export class Merger {
     this.hi = hi === null ? null : viewOf(Buffer.from(hi, 'latin1'))
     this.readers = []
     this.prefix = new Float64Array(runs.length)
+    this.pastLo = new Uint8Array(runs.length)
     try {
       for (const path of runs) {
         const footer = readFooter(path)
@@ -57,6 +63,7 @@ export class Merger {
       throw e
     }
     this.anchor = anchorOf(this.readers.map(r => r.blocks), lo, hi)
+    if (hi !== null) this.hiPrefix = prefixNumber(Buffer.from(hi, 'latin1'), 0, hi.length, this.anchor)
   }
 
   /** Moves to the next key; false when the range is done. */
@@ -114,9 +121,13 @@ export class Merger {
     const r = this.readers[i]!
     for (;;) {
       if (!r.nextGroup()) return
-      if (this.lo !== null && r.compareKeyTo(this.lo) < 0) continue
-      if (this.hi !== null && r.compareKeyTo(this.hi) >= 0) return
-      this.prefix[i] = r.keyPrefix(this.anchor)
+      if (this.pastLo[i] === 0) {
+        if (this.lo !== null && r.compareKeyTo(this.lo) < 0) continue
+        this.pastLo[i] = 1
+      }
+      const p = r.keyPrefix(this.anchor)
+      if (p > this.hiPrefix || (p === this.hiPrefix && r.compareKeyTo(this.hi!) >= 0)) return
+      this.prefix[i] = p
       this.push(i)
       return
     }

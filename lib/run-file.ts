@@ -349,6 +349,21 @@ export class RunWriter {
 /** Above every key prefix that RunReader.keyPrefix gives a key starting with its anchor. */
 export const PREFIX_ABOVE = 2 ** 48 + 1
 
+/** RunReader.keyPrefix of the ekey b[at, at + len). */
+export function prefixNumber (b: Uint8Array, at: number, len: number, anchor: Uint8Array): number {
+  const skip = anchor.length
+  for (let i = 0, n = Math.min(skip, len); i < n; i++) {
+    const d = b[at + i]! - anchor[i]!
+    if (d !== 0) return d < 0 ? 0 : PREFIX_ABOVE
+  }
+  if (len < skip) return 0 // a proper prefix of the anchor (encoded keys are prefix-free: for safety)
+  const n = Math.min(skip + 6, len)
+  let p = 0
+  for (let i = skip; i < n; i++) p = p * 256 + b[at + i]!
+  for (let i = n; i < skip + 6; i++) p *= 256
+  return p + 1
+}
+
 export interface RunFooter { groups: number, values: number, blocks: Block[], bodyEnd: number }
 
 export function readFooter (path: string): RunFooter {
@@ -435,20 +450,7 @@ export class RunReader {
    * one above. Keys with different numbers compare as them; equal numbers need compareKey.
    */
   keyPrefix (anchor: Uint8Array): number {
-    const b = this.buf
-    const at = this.keyAt
-    const len = this.keyLen
-    const skip = anchor.length
-    for (let i = 0, n = Math.min(skip, len); i < n; i++) {
-      const d = b[at + i]! - anchor[i]!
-      if (d !== 0) return d < 0 ? 0 : PREFIX_ABOVE
-    }
-    if (len < skip) return 0 // a proper prefix of the anchor (encoded keys are prefix-free: for safety)
-    const n = Math.min(skip + 6, len)
-    let p = 0
-    for (let i = skip; i < n; i++) p = p * 256 + b[at + i]!
-    for (let i = n; i < skip + 6; i++) p *= 256
-    return p + 1
+    return prefixNumber(this.buf, this.keyAt, this.keyLen, anchor)
   }
 
   /** Byte order of the current key and an ekey given as bytes. */
