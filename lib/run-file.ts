@@ -126,37 +126,21 @@ export class RunWriter {
    * of keys that all have one value.
    */
   sharedGroup (src: Buffer, start: number, end: number, count: number, framed: Uint8Array): void {
-    const len = end - start
-    const vlen = framed.length
-    const current = this.blocks[this.blocks.length - 1]
-    if (current !== undefined && len + 3 < 0x80 && count < 0x80 && count * vlen < 0x1000 && this.flushed + this.pos - current[0] < BLOCK_BYTES) {
-      this.room(len + 5 + count * vlen)
-      const b = this.buf
-      if (src !== this.src) {
-        this.src = src
-        this.srcView = viewOf(src)
-      }
-      const at = this.pos
-      b[at] = len + 3
-      b[at + 1] = 5
-      if (copyWithoutNul(this.srcView!, start, end, this.view, at + 2)) {
-        let p = at + 2 + len
-        b[p] = 0
-        b[p + 1] = 1
-        b[p + 2] = count
-        p += 3
-        for (let c = 0; c < count; c++) {
-          for (let i = 0; i < vlen; i++) b[p + i] = framed[i]!
-          p += vlen
-        }
-        this.pos = p
-        this.groups++
-        this.values += count
-        return
-      }
-    }
     this.startBytesGroup(src, start, end, count)
-    for (let c = 0; c < count; c++) this.valueBytes(framed.subarray(1))
+    const vlen = framed.length
+    if (count * vlen > WRITE_BUFFER / 4) {
+      for (let c = 0; c < count; c++) this.valueBytes(framed.subarray(1))
+      return
+    }
+    this.room(count * vlen)
+    const b = this.buf
+    let p = this.pos
+    for (let c = 0; c < count; c++) {
+      for (let i = 0; i < vlen; i++) b[p + i] = framed[i]!
+      p += vlen
+    }
+    this.pos = p
+    this.values += count
   }
 
   /**

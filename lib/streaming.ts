@@ -108,7 +108,7 @@ function parseValue (text: string): unknown {
 class Out extends LineBuffer {
   constructor () { super(CHUNK) }
 
-  protected writeOut (bytes: Uint8Array): void { writeAll(bytes) }
+  protected writeOut (bytes: Uint8Array): void { writeStdout(bytes) }
 }
 
 /**
@@ -119,7 +119,7 @@ export class StdoutClosed extends Error {
   readonly code = 'EPIPE'
 }
 
-function writeAll (bytes: Uint8Array): void {
+function writeStdout (bytes: Uint8Array): void {
   const wait = new Backoff()
   let off = 0
   while (off < bytes.length) {
