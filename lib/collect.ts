@@ -513,7 +513,10 @@ export class Collector {
     let distinct = 0
     let touchedTo = 0
     for (let i = 0; i < order.length; distinct++) {
-      if (i >= touchedTo) touchedTo = this.touch(order, i)
+      if (i >= touchedTo) { // (no values to load: touchKeys, not touch)
+        touchedTo = Math.min(order.length, i + TOUCH)
+        touchKeys(arena, order, i, touchedTo)
+      }
       const s = arena.start(order[i]!)
       const e = arena.ends[order[i]!]!
       const j = this.groupEnd(order, i, s, e)

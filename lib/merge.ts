@@ -49,7 +49,8 @@ export class Merger {
     const lo = opts.lo ?? null
     const hi = opts.hi ?? null
     this.lo = lo === null ? null : viewOf(Buffer.from(lo, 'latin1'))
-    this.hi = hi === null ? null : viewOf(Buffer.from(hi, 'latin1'))
+    const hiBytes = hi === null ? null : Buffer.from(hi, 'latin1')
+    this.hi = hiBytes === null ? null : viewOf(hiBytes)
     this.readers = []
     this.prefix = new Float64Array(runs.length)
     this.pastLo = new Uint8Array(runs.length)
@@ -63,7 +64,7 @@ export class Merger {
       throw e
     }
     this.anchor = anchorOf(this.readers.map(r => r.blocks), lo, hi)
-    if (hi !== null) this.hiPrefix = prefixNumber(Buffer.from(hi, 'latin1'), 0, hi.length, this.anchor)
+    if (hiBytes !== null) this.hiPrefix = prefixNumber(hiBytes, 0, hiBytes.length, this.anchor)
   }
 
   /** Moves to the next key; false when the range is done. */
