@@ -113,3 +113,6 @@ export function toErrorData (e: MrstreamError): ErrorData {
 export function fromErrorData (d: ErrorData): MrstreamError {
   return new MrstreamError(d.code, d.message, d.place)
 }
+
+/** A record skipped under --max-bad-records, as reported to the user. */
+export interface BadRecord { file: string, line: number, phase: string, error: string, record: string }

@@ -4,13 +4,12 @@
 // sorted output.
 import { closeSync, openSync } from 'node:fs'
 import { LineBuffer, copyBytes, latin1Write, utf8Slice, utf8Write, viewOf, writeAll } from './bytes.js'
-import { LateEmitError, MrstreamError, overBadRecordLimit } from './errors.js'
+import { LateEmitError, MrstreamError, overBadRecordLimit, type BadRecord } from './errors.js'
 import { encodeKey, hashEkey, showKey } from './keys.js'
 import { formatPair, toJson, type OutputFormat } from './format.js'
 import { Merger } from './merge.js'
 import { isIdentity, jobError, type Context, type Job } from './job.js'
 import type { RunReader } from './run-file.js'
-import type { BadRecord } from './map.js'
 import { tick } from './heartbeat.js'
 import { StagedLines } from './staged.js'
 

@@ -9,7 +9,7 @@
 // then, until the count gets there. The workers check --max-line-bytes as they split lines.
 import { closeSync, openSync, readSync, promises as fsp } from 'node:fs'
 import { MrstreamError } from './errors.js'
-import { BOM, countLines, lineTooLong } from './input.js'
+import { BOM, countLines, lineTooLong } from './lines.js'
 import { tick } from './heartbeat.js'
 import type { Chunk } from './records.js'
 

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { parseCsv } from './csv.js'
 import { MrstreamError } from './errors.js'
+import { BOM, countLines, lineTooLong, longLineAt } from './lines.js'
 import type { Chunk, Format } from './records.js'
 
 export interface InputOptions {
@@ -15,8 +16,6 @@ export interface InputOptions {
   maxLineBytes: number
   stdin: NodeJS.ReadableStream
 }
-
-export const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 
 /** Fails before any work starts when an input is missing, unreadable or a directory. */
 export async function checkInputs (names: string[]): Promise<void> {
@@ -33,10 +32,6 @@ export async function checkInputs (names: string[]): Promise<void> {
     }
     if (st.isDirectory()) throw new MrstreamError('MRS_ERR_INPUT', `input ${name} is a directory`, { phase: 'input', file: name })
   }
-}
-
-export function lineTooLong (file: string, line: number, max: number): MrstreamError {
-  return new MrstreamError('MRS_ERR_LINE_TOO_LONG', `${file}:${line}: line longer than --max-line-bytes ${max}`, { phase: 'input', file, line })
 }
 
 /** A regular file that is not gzip (by name or magic bytes): map tasks can read byte ranges of it. */
@@ -83,24 +78,6 @@ function recordEnd (buf: Buffer, format: Format, from: number): number {
     else if (b === 10 && !inQuotes) end = i + 1
   }
   return end
-}
-
-export function countLines (buf: Buffer): number {
-  let n = 0
-  for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++
-  return n
-}
-
-/** Which line of `data` (0 for its first) is the first longer than `max` bytes (its newline not counted), or -1. */
-export function longLineAt (data: Uint8Array, max: number): number {
-  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-  for (let start = 0, i = 0; start < buf.length; i++) {
-    const nl = buf.indexOf(10, start)
-    const end = nl === -1 ? buf.length : nl
-    if (end - start > max) return i
-    start = end + 1
-  }
-  return -1
 }
 
 /** The chunks of one input, in order. */
@@ -154,7 +131,7 @@ export async function * chunksOf (name: string, opts: InputOptions): AsyncGenera
       if (pendingLen < opts.chunkBytes && opts.format !== 'csv') continue
       const nlInNewest = opts.format === 'csv' ? 0 : buf.lastIndexOf(10)
       if (nlInNewest === -1) {
-        if (pendingLen > opts.maxLineBytes) throw new MrstreamError('MRS_ERR_LINE_TOO_LONG', `${file}:${line + countLines(pending[0]!)}: line longer than --max-line-bytes ${opts.maxLineBytes}`, place())
+        if (pendingLen > opts.maxLineBytes) throw lineTooLong(file, line + countLines(pending[0]!), opts.maxLineBytes)
         continue
       }
       let whole = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLen)

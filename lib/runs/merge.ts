@@ -2,7 +2,7 @@
 // between equal keys go to the earlier run, so a key's values come out in input order.
 // Runs are merged at most `fanIn` at a time (like GNU sort's --batch-size); more runs take
 // extra passes over consecutive groups of runs, which keeps run order.
-import { combineValues, CombineError } from './collect.js'
+import { combineValues, CombineError } from './combine.js'
 import { MrstreamError } from './errors.js'
 import { KeyError, type Key } from './keys.js'
 import { RunReader, RunWriter, prefixNumber, readFooter, type Block, type RunInfo } from './run-file.js'

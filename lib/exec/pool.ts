@@ -6,10 +6,9 @@
 import { availableParallelism } from 'node:os'
 import { setFlagsFromString } from 'node:v8'
 import { Worker } from 'node:worker_threads'
-import { MrstreamError, OUTSIDE_TASKS, fromErrorData, type ErrorData } from './errors.js'
+import { MrstreamError, OUTSIDE_TASKS, fromErrorData, type ErrorData, type BadRecord } from './errors.js'
 import type { Chunk } from './records.js'
 import type { RunInfo } from './run-file.js'
-import type { BadRecord } from './map.js'
 import type { ToWorker, WorkerConfig } from './worker.js'
 
 export interface TaskResult {

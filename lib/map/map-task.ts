@@ -1,9 +1,10 @@
 // A map task: records of its chunks through the job's map into a Collector; each task ends
 // with a spill, so its runs are its whole output and a retried task starts from nothing.
-import { Collector, CombineError, type SpillCounters } from './collect.js'
-import { LateEmitError, MrstreamError, describeUserError, overBadRecordLimit } from './errors.js'
+import { Collector, type SpillCounters } from './collect.js'
+import { CombineError } from './combine.js'
+import { LateEmitError, MrstreamError, describeUserError, overBadRecordLimit, type BadRecord } from './errors.js'
 import { KeyError } from './keys.js'
-import { lineTooLong } from './input.js'
+import { lineTooLong } from './lines.js'
 import { recordsOf, type Chunk, type Format } from './records.js'
 import { viewOf } from './bytes.js'
 import type { RunInfo } from './run-file.js'
@@ -20,7 +21,6 @@ export interface MapCounters extends SpillCounters {
   invalidUtf8: number
 }
 
-export interface BadRecord { file: string, line: number, phase: string, error: string, record: string }
 
 export interface MapTaskOptions {
   job: Job
