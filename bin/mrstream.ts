@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { main } from '../lib/cli.js'
-import { loadingJob } from '../lib/job.js'
-import { installSignalHandlers } from '../lib/signals.js'
+import { loadingJob } from '../lib/job/job.js'
+import { installSignalHandlers } from '../lib/exec/signals.js'
 
 installSignalHandlers()
 // Node exits 13, silently, when the event loop empties under a pending top-level await: here,

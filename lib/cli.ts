@@ -3,13 +3,13 @@ import { parseArgs } from 'node:util'
 import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { MrstreamError, codes, describeThrown } from './errors.js'
-import { Engine } from './engine.js'
-import { builtinReducers, loadSteps, resolveJobFile, type JobSource } from './job.js'
+import { Engine } from './exec/engine.js'
+import { builtinReducers, loadSteps, resolveJobFile, type JobSource } from './job/job.js'
 import { defaults, parseChoice, parseCount, parseSize } from './options.js'
 import { formatCounters } from './counters.js'
-import { removeAllTmpDirs } from './tmp.js'
-import { checkWritableDir } from './output.js'
-import { runStreamingPhase, type StreamingPhase } from './streaming.js'
+import { removeAllTmpDirs } from './exec/tmp.js'
+import { checkWritableDir } from './output/commit.js'
+import { runStreamingPhase, type StreamingPhase } from './streaming/streaming.js'
 
 export interface Io {
   stdin: NodeJS.ReadableStream

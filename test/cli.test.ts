@@ -583,7 +583,7 @@ t.test('stdin, and several inputs with ctx.file and ctx.line', async t => {
 })
 
 t.test('tsv lines written straight to the buffer equal the formatted ones', async t => {
-  const { formatPair } = await import('../dist/lib/format.js')
+  const { formatPair } = await import('../dist/lib/output/format.js')
   const dir = t.testdir()
   const pairs: Array<[string, unknown]> = [
     ['plain', 'v'], ['tab\tkey', 'v'], ['k1', 'tab\tvalue'], ['back\\slash', 'cr\rlf\n'], ['k2', ''], ['', 'empty key'],

@@ -8,8 +8,8 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { RunReader, RunWriter, readFooter } from '../dist/lib/run-file.js'
-import { encodeKey } from '../dist/lib/keys.js'
+import { RunReader, RunWriter, readFooter } from '../dist/lib/runs/run-file.js'
+import { encodeKey } from '../dist/lib/codec/keys.js'
 import { cliArgv, interruptAfter, spawnCli, type Result } from './helpers/cli.js'
 
 t.setTimeout(120_000)

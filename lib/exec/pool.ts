@@ -6,9 +6,9 @@
 import { availableParallelism } from 'node:os'
 import { setFlagsFromString } from 'node:v8'
 import { Worker } from 'node:worker_threads'
-import { MrstreamError, OUTSIDE_TASKS, fromErrorData, type ErrorData, type BadRecord } from './errors.js'
-import type { Chunk } from './records.js'
-import type { RunInfo } from './run-file.js'
+import { MrstreamError, OUTSIDE_TASKS, fromErrorData, type ErrorData, type BadRecord } from '../errors.js'
+import type { Chunk } from '../input/records.js'
+import type { RunInfo } from '../runs/run-file.js'
 import type { ToWorker, WorkerConfig } from './worker.js'
 
 export interface TaskResult {

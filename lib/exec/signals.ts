@@ -3,7 +3,7 @@
 // run on signals, so this is the only place that cleans up for them. The handlers are set once
 // there is something to remove: before that, the default action ends the process at once, even
 // while a job's top-level code (imported on the main thread) keeps JavaScript from running.
-import { describeThrown, outsideError } from './errors.js'
+import { describeThrown, outsideError } from '../errors.js'
 import { onFirstTemp, removeAllTmpDirs } from './tmp.js'
 
 export function installSignalHandlers (): void {

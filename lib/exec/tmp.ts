@@ -4,7 +4,7 @@
 import { mkdtempSync, readdirSync, renameSync, rmSync, statSync, accessSync, constants } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MrstreamError } from './errors.js'
+import { MrstreamError } from '../errors.js'
 
 const live = new Set<string>()
 let firstTemp: (() => void) | undefined

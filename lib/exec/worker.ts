@@ -2,15 +2,15 @@
 // Everything a task produces (runs, fragments, counters) is reported only when it is done, so
 // that the pool can drop a failed attempt whole.
 import { parentPort, workerData } from 'node:worker_threads'
-import { MrstreamError, OUTSIDE_TASKS, describeUserError, outsideError, toErrorData } from './errors.js'
-import { loadJob, type Context, type Job, type JobSource } from './job.js'
-import { MapTask } from './map.js'
-import { mergeRuns } from './merge.js'
-import { reduceTask, type ReduceSpec } from './reduce.js'
-import { UserCounters } from './counters.js'
+import { MrstreamError, OUTSIDE_TASKS, describeUserError, outsideError, toErrorData } from '../errors.js'
+import { loadJob, type Context, type Job, type JobSource } from '../job/job.js'
+import { MapTask } from '../map/map-task.js'
+import { mergeRuns } from '../runs/merge.js'
+import { reduceTask, type ReduceSpec } from '../reduce/reduce-task.js'
+import { UserCounters } from '../counters.js'
 import { setHeartbeat } from './heartbeat.js'
-import type { Chunk, Format } from './records.js'
-import { chunksOfSplit, type Split } from './splits.js'
+import type { Chunk, Format } from '../input/records.js'
+import { chunksOfSplit, type Split } from '../input/splits.js'
 
 export interface WorkerConfig {
   job: JobSource

@@ -1,5 +1,5 @@
 // Line helpers shared by every input path: the BOM, counting lines, the line-too-long error.
-import { MrstreamError } from './errors.js'
+import { MrstreamError } from '../errors.js'
 
 export const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 

@@ -6,7 +6,7 @@ import { createReadStream, promises as fsp, constants } from 'node:fs'
 import { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { parseCsv } from './csv.js'
-import { MrstreamError } from './errors.js'
+import { MrstreamError } from '../errors.js'
 import { BOM, countLines, lineTooLong, longLineAt } from './lines.js'
 import type { Chunk, Format } from './records.js'
 

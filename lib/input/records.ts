@@ -3,9 +3,9 @@
 // strings of about 64 KB, each split once, and only non-ASCII lines decoded again as UTF-8.
 import { isAscii, isUtf8 } from 'node:buffer'
 import { parseCsv } from './csv.js'
-import { MrstreamError } from './errors.js'
-import { unpackValue } from './values.js'
-import { isAscii as isAsciiRange, latin1Slice, utf8Slice, viewOf } from './bytes.js'
+import { MrstreamError } from '../errors.js'
+import { unpackValue } from '../codec/values.js'
+import { isAscii as isAsciiRange, latin1Slice, utf8Slice, viewOf } from '../codec/bytes.js'
 import type { LineBase } from './splits.js'
 
 /** `pairs` is internal: the [key, value] records a chain's step passes to the next. */

@@ -8,9 +8,9 @@
 // only once a task asks for one (a job that reads ctx.line, an error), and a task waits only
 // then, until the count gets there. The workers check --max-line-bytes as they split lines.
 import { closeSync, openSync, readSync, promises as fsp } from 'node:fs'
-import { MrstreamError } from './errors.js'
+import { MrstreamError } from '../errors.js'
 import { BOM, countLines, lineTooLong } from './lines.js'
-import { tick } from './heartbeat.js'
+import { tick } from '../exec/heartbeat.js'
 import type { Chunk } from './records.js'
 
 /**

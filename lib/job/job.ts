@@ -5,9 +5,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import Module, { createRequire } from 'node:module'
 import { extname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { MrstreamError, describeThrown, describeUserError } from './errors.js'
-import { KeyError, encodeKey, showKey } from './keys.js'
-import { ValueError, packValue } from './values.js'
+import { MrstreamError, describeThrown, describeUserError } from '../errors.js'
+import { KeyError, encodeKey, showKey } from '../codec/keys.js'
+import { ValueError, packValue } from '../codec/values.js'
 
 export interface Context {
   /** The input file as given on the command line (`-` for stdin). */
@@ -112,7 +112,7 @@ function resolvesFrom (path: string): boolean {
 }
 
 function resolveSelf (): void {
-  const index = new URL('./index.js', import.meta.url)
+  const index = new URL('../index.js', import.meta.url)
   // (module.register is Node 20.6+: before it, ES module jobs need the package where they are)
   Module.register?.(new URL('./self-resolve.js', import.meta.url), { data: { url: index.href } })
   const cjs = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string }

@@ -1,8 +1,8 @@
 // The combiner: the job's combine run on one key's values, in the sort buffer and in merges.
-import { KeyError, encodeKey, showKey } from './keys.js'
-import { ValueError } from './values.js'
-import { describeUserError } from './errors.js'
-import type { Context, ReduceFn } from './job.js'
+import { KeyError, encodeKey, showKey } from '../codec/keys.js'
+import { ValueError } from '../codec/values.js'
+import { describeUserError } from '../errors.js'
+import type { Context, ReduceFn } from '../job/job.js'
 
 export class CombineError extends Error {}
 

@@ -6,8 +6,8 @@
 // job's key string dies young, its bytes are hashed and compared (key-index.ts), the sort and
 // the writer read the arena, and a key takes its UTF-8 length, not two bytes a character.
 // UTF-8 byte order is code point order (SPEC §2), so the keys sort as bytes.
-import { copyBytes, utf8Slice, utf8Write, viewOf } from './bytes.js'
-import { encodeStringKey } from './keys.js'
+import { copyBytes, utf8Slice, utf8Write, viewOf } from '../codec/bytes.js'
+import { encodeStringKey } from '../codec/keys.js'
 
 // keys this short are encoded by a loop here while they are ASCII (a call into C++ costs more);
 // V8 makes longer substrings slices of their parent, whose characters JS reads slowly

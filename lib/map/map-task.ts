@@ -1,17 +1,17 @@
 // A map task: records of its chunks through the job's map into a Collector; each task ends
 // with a spill, so its runs are its whole output and a retried task starts from nothing.
-import { Collector, type SpillCounters } from './collect.js'
+import { Collector, type SpillCounters } from './sort-buffer.js'
 import { CombineError } from './combine.js'
-import { LateEmitError, MrstreamError, describeUserError, overBadRecordLimit, type BadRecord } from './errors.js'
-import { KeyError } from './keys.js'
-import { lineTooLong } from './lines.js'
-import { recordsOf, type Chunk, type Format } from './records.js'
-import { viewOf } from './bytes.js'
-import type { RunInfo } from './run-file.js'
-import type { LineBase } from './splits.js'
-import { ValueError } from './values.js'
-import { jobError, type Context, type Job } from './job.js'
-import { UserCounters } from './counters.js'
+import { LateEmitError, MrstreamError, describeUserError, overBadRecordLimit, type BadRecord } from '../errors.js'
+import { KeyError } from '../codec/keys.js'
+import { lineTooLong } from '../input/lines.js'
+import { recordsOf, type Chunk, type Format } from '../input/records.js'
+import { viewOf } from '../codec/bytes.js'
+import type { RunInfo } from '../runs/run-file.js'
+import type { LineBase } from '../input/splits.js'
+import { ValueError } from '../codec/values.js'
+import { jobError, type Context, type Job } from '../job/job.js'
+import { UserCounters } from '../counters.js'
 
 export interface MapCounters extends SpillCounters {
   records: number

@@ -8,9 +8,9 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { createRequire } from 'node:module'
 import type Highland from 'highland'
 import { pipeline } from 'node:stream/promises'
-import { MrstreamError } from './errors.js'
-import { WRITE_SLICE } from './bytes.js'
-import { trackTemp, untrackTemp } from './tmp.js'
+import { MrstreamError } from '../errors.js'
+import { WRITE_SLICE } from '../codec/bytes.js'
+import { trackTemp, untrackTemp } from '../exec/tmp.js'
 
 // `device`: an existing path that is not a regular file (/dev/stdout, a named pipe, a terminal),
 // written into once the job succeeded, as `sort -o` does; renaming a file over it would replace it.

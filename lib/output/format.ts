@@ -5,7 +5,7 @@
 // (SPEC §2: a function, a symbol, a class instance, a lone surrogate) is refused (ValueError),
 // as it is on the map side, never written changed.
 
-import { checkValue, packValue } from './values.js'
+import { checkValue, packValue } from '../codec/values.js'
 
 /** `pairs` (internal): one base64 msgpack [key, value] per line, between the steps of a chain. */
 export type OutputFormat = 'tsv' | 'ndjson' | 'pairs'

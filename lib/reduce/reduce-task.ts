@@ -3,14 +3,14 @@
 // files (one per output partition). Fragments of consecutive ranges concatenate into one
 // sorted output.
 import { closeSync, openSync } from 'node:fs'
-import { LineBuffer, copyBytes, latin1Write, utf8Slice, utf8Write, viewOf, writeAll } from './bytes.js'
-import { LateEmitError, MrstreamError, overBadRecordLimit, type BadRecord } from './errors.js'
-import { encodeKey, hashEkey, showKey } from './keys.js'
-import { formatPair, toJson, type OutputFormat } from './format.js'
-import { Merger } from './merge.js'
-import { isIdentity, jobError, type Context, type Job } from './job.js'
-import type { RunReader } from './run-file.js'
-import { tick } from './heartbeat.js'
+import { LineBuffer, copyBytes, latin1Write, utf8Slice, utf8Write, viewOf, writeAll } from '../codec/bytes.js'
+import { LateEmitError, MrstreamError, overBadRecordLimit, type BadRecord } from '../errors.js'
+import { encodeKey, hashEkey, showKey } from '../codec/keys.js'
+import { formatPair, toJson, type OutputFormat } from '../output/format.js'
+import { Merger } from '../runs/merge.js'
+import { isIdentity, jobError, type Context, type Job } from '../job/job.js'
+import type { RunReader } from '../runs/run-file.js'
+import { tick } from '../exec/heartbeat.js'
 import { StagedLines } from './staged.js'
 
 export interface ReduceSpec {

@@ -3,8 +3,8 @@
 // file, so that one key may write any number of lines in bounded memory (SPEC §3), as it may
 // without --max-bad-records.
 import { closeSync, ftruncateSync, openSync, readSync, rmSync } from 'node:fs'
-import { utf8Slice, utf8Write, writeAll } from './bytes.js'
-import { MrstreamError } from './errors.js'
+import { utf8Slice, utf8Write, writeAll } from '../codec/bytes.js'
+import { MrstreamError } from '../errors.js'
 
 // in memory (a line's string, two bytes a UTF-16 unit, and its slots): 1 MB
 const STAGE_BYTES = 1 << 20

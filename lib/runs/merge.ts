@@ -2,14 +2,14 @@
 // between equal keys go to the earlier run, so a key's values come out in input order.
 // Runs are merged at most `fanIn` at a time (like GNU sort's --batch-size); more runs take
 // extra passes over consecutive groups of runs, which keeps run order.
-import { combineValues, CombineError } from './combine.js'
-import { MrstreamError } from './errors.js'
-import { KeyError, type Key } from './keys.js'
+import { combineValues, CombineError } from '../map/combine.js'
+import { MrstreamError } from '../errors.js'
+import { KeyError, type Key } from '../codec/keys.js'
 import { RunReader, RunWriter, prefixNumber, readFooter, type Block, type RunInfo } from './run-file.js'
-import { ValueError } from './values.js'
-import { tick } from './heartbeat.js'
-import { viewOf } from './bytes.js'
-import type { Context, ReduceFn } from './job.js'
+import { ValueError } from '../codec/values.js'
+import { tick } from '../exec/heartbeat.js'
+import { viewOf } from '../codec/bytes.js'
+import type { Context, ReduceFn } from '../job/job.js'
 
 /** Where a reader starts for a key range: the last block whose first key is <= lo. */
 export function startBlock (blocks: Array<[number, string, number, number]>, lo: string | null): number {

@@ -8,10 +8,10 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { crc32 } from 'node:zlib'
 import { pack, unpack } from 'msgpackr'
-import { MrstreamError } from './errors.js'
-import { packValue, unpackValue } from './values.js'
-import { TAG_STRING, decodeKey, encodeStringKey, type Key } from './keys.js'
-import { compareBytes, copyWithoutNul, isAscii, latin1Slice, latin1Write, utf8Slice, utf8Write, viewOf, withoutNul, writeAll } from './bytes.js'
+import { MrstreamError } from '../errors.js'
+import { packValue, unpackValue } from '../codec/values.js'
+import { TAG_STRING, decodeKey, encodeStringKey, type Key } from '../codec/keys.js'
+import { compareBytes, copyWithoutNul, isAscii, latin1Slice, latin1Write, utf8Slice, utf8Write, viewOf, withoutNul, writeAll } from '../codec/bytes.js'
 
 const MAGIC = 'MRSRUN01'
 const TRAILER = 12

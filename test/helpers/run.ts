@@ -1,5 +1,5 @@
 // Runs the built engine: in process through `main(argv, io)`, or as a child process through the
-// built binary. Tests always use the code in dist/ (map workers are threads loading dist/lib/worker.js).
+// built binary. Tests always use the code in dist/ (map workers are threads loading dist/lib/exec/worker.js).
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { PassThrough, Readable, Writable } from 'node:stream'

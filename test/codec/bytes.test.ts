@@ -3,8 +3,8 @@
 // (also beside 0x80-0xff bytes, which the bit tricks must not mistake for them).
 import t from 'tap'
 import fc from 'fast-check'
-import { compareBytes, copyBytes, copyWithoutNul, viewOf, withoutNul } from '../dist/lib/bytes.js'
-import { plain } from '../dist/lib/reduce.js'
+import { compareBytes, copyBytes, copyWithoutNul, viewOf, withoutNul } from '../../dist/lib/codec/bytes.js'
+import { plain } from '../../dist/lib/reduce/reduce-task.js'
 
 // bytes near the ones the tricks look for: 0, 9, 10, 13, 14, 92 and their neighbours, the
 // high-bit ones, and any byte

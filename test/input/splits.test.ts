@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LineBase, chunksOfSplit, countSplitLines, splitsOf } from '../dist/lib/splits.js'
+import { LineBase, chunksOfSplit, countSplitLines, splitsOf } from '../../dist/lib/input/splits.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-splits-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -65,7 +65,7 @@ t.test('a split\'s first line, read in another thread, waits for the count to ge
   const last = splits[splits.length - 1]!
   // a worker reads the last split's first line before the count has started
   const { Worker } = await import('node:worker_threads')
-  const url = new URL('../dist/lib/splits.js', import.meta.url).href
+  const url = new URL('../../dist/lib/input/splits.js', import.meta.url).href
   const w = new Worker(`import(${JSON.stringify(url)}).then(({ LineBase }) => require('node:worker_threads').parentPort.postMessage(new LineBase(require('node:worker_threads').workerData).line('wait.txt')))`, { eval: true, workerData: last.lineBase })
   const got = new Promise(resolve => w.once('message', resolve))
   await new Promise(resolve => setTimeout(resolve, 200))
@@ -106,7 +106,7 @@ t.test('a line over --max-line-bytes fails the scan, naming its line', async t =
 })
 
 t.test('a job that fails stops the line count (the library\'s main returns with no input left open)', async t => {
-  const { main } = await import('../dist/lib/cli.js')
+  const { main } = await import('../../dist/lib/cli.js')
   const { PassThrough } = await import('node:stream')
   const { readdirSync, readlinkSync } = await import('node:fs')
   const file = join(dir, 'many.txt')

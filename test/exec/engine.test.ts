@@ -3,7 +3,7 @@
 // enough, it merges only as many runs as needed to leave exactly fan-in.
 import t from 'tap'
 import fc from 'fast-check'
-import { mergeGroups } from '../dist/lib/engine.js'
+import { mergeGroups } from '../../dist/lib/exec/engine.js'
 
 t.test('merge groups', async t => {
   fc.assert(fc.property(fc.integer({ min: 2, max: 300 }), fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 1, max: 8 }), (fanIn, extra, workers) => {

@@ -1,7 +1,7 @@
 // keys.ts: the encoding's byte order is SPEC §2's key order, and it round-trips.
 import t from 'tap'
 import fc from 'fast-check'
-import { encodeKey, decodeKey, hashEkey } from '../dist/lib/keys.js'
+import { encodeKey, decodeKey, hashEkey } from '../../dist/lib/codec/keys.js'
 
 type K = null | boolean | number | string | K[]
 

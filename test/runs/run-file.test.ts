@@ -6,9 +6,9 @@ import { isDeepStrictEqual } from 'node:util'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, truncateSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { RunWriter, RunReader, readFooter } from '../dist/lib/run-file.js'
-import { decodeKey, encodeKey } from '../dist/lib/keys.js'
-import { unpackValue } from '../dist/lib/values.js'
+import { RunWriter, RunReader, readFooter } from '../../dist/lib/runs/run-file.js'
+import { decodeKey, encodeKey } from '../../dist/lib/codec/keys.js'
+import { unpackValue } from '../../dist/lib/codec/values.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-run-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))

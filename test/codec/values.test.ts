@@ -1,7 +1,7 @@
 // values.ts: a value read back from a spill is indistinguishable from the original (SPEC §2).
 import t from 'tap'
 import { isDeepStrictEqual } from 'node:util'
-import { packValue, unpackValue } from '../dist/lib/values.js'
+import { packValue, unpackValue } from '../../dist/lib/codec/values.js'
 
 const roundTrip = (v: unknown): unknown => unpackValue(Buffer.from(packValue(v)))
 

@@ -6,7 +6,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { StagedLines } from '../dist/lib/staged.js'
+import { StagedLines } from '../../dist/lib/reduce/staged.js'
 
 // lines up to 1.5 MB (past the 1 MB in memory, and past the file's 1 MB buffer), of one-,
 // two-, three- and four-byte UTF-8 characters; the file's buffer also as small as 16 bytes, so

@@ -3,9 +3,9 @@
 // astral characters; equal keys keep index order; the index finds exactly the keys it holds.
 import t from 'tap'
 import fc from 'fast-check'
-import { KeyArena, sortArena } from '../dist/lib/key-arena.js'
-import { KeyIndex } from '../dist/lib/key-index.js'
-import { KeyError } from '../dist/lib/keys.js'
+import { KeyArena, sortArena } from '../../dist/lib/map/key-arena.js'
+import { KeyIndex } from '../../dist/lib/map/key-index.js'
+import { KeyError } from '../../dist/lib/codec/keys.js'
 
 const byBytes = (ks: string[]): number[] =>
   ks.map((_, i) => i).sort((a, b) => Buffer.compare(Buffer.from(ks[a]!), Buffer.from(ks[b]!)) || a - b)

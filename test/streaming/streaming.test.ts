@@ -8,9 +8,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { bin, spawnCli } from './helpers/cli.js'
-import { fileSpecArb, fileBytes } from './helpers/gen.js'
-import { jobNames, jobs, writeJob } from './helpers/jobs.js'
+import { bin, spawnCli } from '../helpers/cli.js'
+import { fileSpecArb, fileBytes } from '../helpers/gen.js'
+import { jobNames, jobs, writeJob } from '../helpers/jobs.js'
 
 /** Runs a bash pipeline in `cwd`, where `mrs` is the built CLI without tap's NODE_OPTIONS. */
 function sh (script: string, cwd: string): Promise<{ code: number | null, stdout: string, stderr: string }> {
@@ -176,7 +176,7 @@ t.test('bad input: clear errors, exit codes, nothing dropped silently', async t 
   t.equal(badValue.code, 1)
   t.match(badValue.stderr, /reduce input -:1: the value is not one mrstream map writes/)
   // a reduce output value the engine cannot carry fails as it does locally, even with --max-bad-records
-  const fixture = fileURLToPath(new URL('fixtures/jobs/bad-output-value.mjs', import.meta.url))
+  const fixture = fileURLToPath(new URL('../fixtures/jobs/bad-output-value.mjs', import.meta.url))
   const uncarried = await spawnCli(['reduce', '--job', fixture, '--max-bad-records', '5'], dir, { stdin: '"a"\t1\n"function"\t1\n' })
   t.equal(uncarried.code, 1, 'reduce output value that cannot be carried: exit 1')
   t.match(uncarried.stderr, /reduce for key "function": a function cannot/)

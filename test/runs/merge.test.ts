@@ -7,9 +7,9 @@ import fc from 'fast-check'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Merger } from '../dist/lib/merge.js'
-import { RunWriter } from '../dist/lib/run-file.js'
-import { decodeKey, encodeKey } from '../dist/lib/keys.js'
+import { Merger } from '../../dist/lib/runs/merge.js'
+import { RunWriter } from '../../dist/lib/runs/run-file.js'
+import { decodeKey, encodeKey } from '../../dist/lib/codec/keys.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-merge-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))

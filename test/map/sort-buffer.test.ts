@@ -6,10 +6,10 @@ import fc from 'fast-check'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Collector } from '../dist/lib/collect.js'
-import { Merger } from '../dist/lib/merge.js'
-import { RunReader, RunWriter, readFooter } from '../dist/lib/run-file.js'
-import { decodeKey, encodeKey } from '../dist/lib/keys.js'
+import { Collector } from '../../dist/lib/map/sort-buffer.js'
+import { Merger } from '../../dist/lib/runs/merge.js'
+import { RunReader, RunWriter, readFooter } from '../../dist/lib/runs/run-file.js'
+import { decodeKey, encodeKey } from '../../dist/lib/codec/keys.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-collect-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -317,7 +317,7 @@ function sameZeros (a: unknown, b: unknown): boolean {
 // The built-in sum as combine is done in place (collect.ts): it must give what calling sum
 // gives, to the sign of a zero, and refuse what sum refuses.
 t.test('the built-in sum, added in place, equals calling it', async t => {
-  const { sum } = await import('../dist/lib/job.js')
+  const { sum } = await import('../../dist/lib/job/job.js')
   const called = (k: unknown, vs: Iterable<unknown>) => sum(k, vs) // not sum itself: no fast path
   const num = fc.constantFrom(1, -0, 0, 0.5, -1.5, 1e300, -1e300, 2 ** 53, NaN)
   const value = fc.oneof(num, fc.tuple(num, num))
