@@ -170,8 +170,8 @@ export function resultsSvg (results: ScenarioResult[], machine: Machine): string
   }
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y + 10}" viewBox="0 0 ${WIDTH} ${y + 10}" font-family="sans-serif" font-size="12">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="10" y="20" font-size="14" font-weight="bold">mrstream benchmarks: input MB per second (longer is faster; each scenario scaled to its fastest tool)</text>`,
+    '<rect width="100%" height="100%" fill="white"/>',
+    '<text x="10" y="20" font-size="14" font-weight="bold">mrstream benchmarks: input MB per second (longer is faster; each scenario scaled to its fastest tool)</text>',
     `<text x="10" y="38" fill="#555">${escapeXml(`${machineLine(machine)}, ${machine.date.slice(0, 10)}`)}</text>`,
     ...parts,
     '</svg>',

@@ -153,7 +153,15 @@ function expectedPrint (tools: Tool[], runs: Map<string, ToolRuns>): { print?: F
   return best !== undefined && best.n >= 2 ? { print: best.print, from: 'the most common output' } : { from: 'nothing (too few tools succeeded)' }
 }
 
-function rowFor (tool: Tool, r: ToolRuns | undefined, expected: { print?: Fingerprint, from: string }, inputBytes: number, opts: Options, notes: string[], timeoutSeconds: number): Row {
+function rowFor (
+  tool: Tool,
+  r: ToolRuns | undefined,
+  expected: { print?: Fingerprint, from: string },
+  inputBytes: number,
+  opts: Options,
+  notes: string[],
+  timeoutSeconds: number
+): Row {
   const row: Row = { tool: tool.name, inputBytes, slice: tool.slice === true, succeeded: false, check: '', problem: false, baseline: tool.id === 'mrstream' }
   if (tool.skip !== undefined || r === undefined) {
     row.check = tool.skip?.cell ?? 'not run'
@@ -249,12 +257,22 @@ async function runScenario (scenario: Scenario, index: number, opts: Options): P
   const notes: string[] = []
   const expected = expectedPrint(tools, runs)
   const sliceExpected = await sliceReference(tools, ctx(slice), dir, sortKb, tmpDir, timeoutSeconds)
-  const rows = tools.map(tool => rowFor(tool, runs.get(tool.id), tool.slice ? sliceExpected : expected, tool.slice ? sliceBytes : inputBytes, opts, notes, timeoutSeconds))
+  const rows = tools.map(tool => {
+    const [want, bytes] = tool.slice ? [sliceExpected, sliceBytes] : [expected, inputBytes]
+    return rowFor(tool, runs.get(tool.id), want, bytes, opts, notes, timeoutSeconds)
+  })
   return { scenario, inputBytes, sliceBytes, rows, notes }
 }
 
 /** The reference tool run (untimed) on the slice, to check the sliced tools against. */
-async function sliceReference (tools: Tool[], ctx: ToolContext, dir: string, sortKb: number, tmpDir: string, timeoutSeconds: number): Promise<{ print?: Fingerprint, from: string }> {
+async function sliceReference (
+  tools: Tool[],
+  ctx: ToolContext,
+  dir: string,
+  sortKb: number,
+  tmpDir: string,
+  timeoutSeconds: number
+): Promise<{ print?: Fingerprint, from: string }> {
   const reference = tools.find(t => t.reference)
   if (reference === undefined || !tools.some(t => t.slice && t.skip === undefined)) return { from: 'nothing' }
   const { measured, output } = await runTool(reference, ctx, dir, timeoutSeconds, '.slice')

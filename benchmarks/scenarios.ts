@@ -162,7 +162,8 @@ export const DUCKDB_MISSING = 'skipped: duckdb not installed (npm install --no-s
 
 /** The tools of a scenario, in their default order; those that cannot run carry `skip`. */
 export function toolsFor (scenario: Scenario): Tool[] {
-  const peer = (tool: Tool): Tool => (tool.normalize === undefined && scenario.peerNormalize !== undefined ? { ...tool, normalize: scenario.peerNormalize } : tool)
+  const peer = (tool: Tool): Tool =>
+    (tool.normalize === undefined && scenario.peerNormalize !== undefined ? { ...tool, normalize: scenario.peerNormalize } : tool)
   const awk = scenario.awk
   const tools: Tool[] = [
     mrstream(scenario),

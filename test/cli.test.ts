@@ -16,7 +16,6 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const jobs = join(root, 'test', 'fixtures', 'jobs')
 const job = (name: string): string => join(jobs, name)
 
-
 /**
  * Runs mrstream in dir with a fresh --tmp-dir, and checks the temp dir is left empty.
  * One worker unless args say otherwise: the machine is shared, and most tests are not about workers.

@@ -17,9 +17,13 @@ t.setTimeout(120_000)
 const root = fileURLToPath(new URL('..', import.meta.url))
 const job = (name: string): string => join(root, 'test', 'fixtures', 'jobs', name)
 
-
 /** Runs mrstream in dir (one worker unless args say) with a fresh --tmp-dir, checked empty after. */
-async function mrs (t: Test, dir: string, args: string[], opts: { stdin?: string | Buffer, vars?: Record<string, string>, stdout?: number } = {}): Promise<Result> {
+async function mrs (
+  t: Test,
+  dir: string,
+  args: string[],
+  opts: { stdin?: string | Buffer, vars?: Record<string, string>, stdout?: number } = {}
+): Promise<Result> {
   const tmp = mkdtempSync(join(dir, 'tmp-'))
   const workers = args.includes('--workers') ? [] : ['--workers', '1']
   const r = await spawnCli([...args, ...workers, '--tmp-dir', tmp], dir, opts)
@@ -148,7 +152,7 @@ t.test('a 3 MB line within --max-line-bytes is one record, and can be a key', as
 })
 
 t.test('inputs that cannot be read fail before any work', async t => {
-  const dir = t.testdir({ 'good.txt': 'a b\n', 'folder': {} })
+  const dir = t.testdir({ 'good.txt': 'a b\n', folder: {} })
   const marker = join(dir, 'map-ran')
   for (const [bad, expected] of [['missing.txt', /missing\.txt/], ['folder', /folder.*director|director.*folder/]] as const) {
     const r = await mrs(t, dir, ['--job', job('side-effect.mjs'), '-o', 'out.txt', 'good.txt', bad], { vars: { MRS_TEST_MARKER: marker } })

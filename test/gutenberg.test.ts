@@ -36,7 +36,7 @@ const quote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`
 async function coreutilsCount (files: string[]): Promise<Buffer> {
   // `echo` after each file: a file without a final newline must not glue its last word to the next file's first.
   const script = `export LC_ALL=C; for f in ${files.map(quote).join(' ')}; do cat "$f"; echo; done` +
-    ` | tr -s ' \\t\\r\\n\\f\\v' '\\n' | grep -v '^$' | sort | uniq -c | awk '{print $2"\\t"$1}'`
+    ' | tr -s \' \\t\\r\\n\\f\\v\' \'\\n\' | grep -v \'^$\' | sort | uniq -c | awk \'{print $2"\\t"$1}\''
   const r = await runShell(script)
   if (r.code !== 0) throw new Error(`coreutils count failed (${r.code}): ${r.stderr}`)
   const pairs = r.stdout.toString('utf8').split('\n').filter(Boolean).map(l => {

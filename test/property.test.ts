@@ -28,7 +28,7 @@ const keyArb: fc.Arbitrary<Key> = fc.letrec<{ key: Key }>(tie => ({
     fc.boolean(),
     fc.oneof(fc.integer({ min: -5, max: 5 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0, -0)),
     fc.oneof(wordArb, fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' })),
-    fc.array(tie('key'), { maxLength: 3 }),
+    fc.array(tie('key'), { maxLength: 3 })
   ),
 })).key
 

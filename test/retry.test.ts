@@ -18,7 +18,6 @@ t.setTimeout(180_000)
 const root = fileURLToPath(new URL('..', import.meta.url))
 const job = (name: string): string => join(root, 'test', 'fixtures', 'jobs', name)
 
-
 /**
  * Runs mrstream in dir with a fresh --tmp-dir, and checks the temp dir is left empty. `markers`:
  * a crash job's marker dir, emptied before a second run (the first may have crashed once).

@@ -50,12 +50,13 @@ export interface EngineResult {
   phases: Record<string, number>
 }
 
-
 /**
  * How the budget is split: the collect buffers, and the map input held for retries when it
  * comes from stdin, gzip or csv (`held`); splits of regular files hold none.
  */
-export function plan (memory: number, workers: number, held: boolean): { budget: number, taskBytes: number, chunkBytes: number, bufferBytes: number, heapMb: number } {
+export interface Plan { budget: number, taskBytes: number, chunkBytes: number, bufferBytes: number, heapMb: number }
+
+export function plan (memory: number, workers: number, held: boolean): Plan {
   // 40% for the sort buffers; a task's input is held twice until it is done (the main thread's
   // copy for retries, the worker's queue), and at most one task per worker is in flight: 25%.
   // Without held input, the sort buffers get 60%: fewer spills (a 1 GB word count with 2
@@ -154,7 +155,16 @@ export class Engine {
     const o = this.opts
     const plain = await this.plainInputs()
     const p = this.plan = plan(o.memory, o.workers, plain.includes(false))
-    const config: WorkerConfig = { job: this.step.job, format: this.step.format, budget: p.budget, maxBadRecords: o.maxBadRecords, bufferBytes: p.bufferBytes, chunkBytes: p.chunkBytes, maxLineBytes: this.maxLineBytes, tmpDir: this.tmp! }
+    const config: WorkerConfig = {
+      job: this.step.job,
+      format: this.step.format,
+      budget: p.budget,
+      maxBadRecords: o.maxBadRecords,
+      bufferBytes: p.bufferBytes,
+      chunkBytes: p.chunkBytes,
+      maxLineBytes: this.maxLineBytes,
+      tmpDir: this.tmp!
+    }
     this.pool = new Pool({
       size: o.workers,
       config,
@@ -416,7 +426,7 @@ export class Engine {
         attempt,
         badSoFar: this.counters.badRecords,
         spec: { runs, lo, hi, fragments: Array.from({ length: partitions }, (_, p) => join(this.tmp!, `reduce-t${id}-p${p}-a${attempt}.out`)), format: this.step.outputFormat, bufferBytes },
-      }),
+      })
     )))
     this.phase('reduce', tasks.length)
     const fragments: string[][] = []
@@ -486,4 +496,3 @@ export function chooseSplitters (keys: string[], n: number): string[] {
   }
   return out
 }
-

@@ -210,6 +210,7 @@ const builtins: Record<string, { reduce: ReduceFn, combine?: ReduceFn }> = {
   sum: { reduce: sum, combine: sum },
   min: { reduce: minimum, combine: minimum },
   max: { reduce: maximum, combine: maximum },
+  // eslint-disable-next-line no-unreachable-loop -- the first value only
   first: { reduce: (_k, vs) => { for (const v of vs) return v } },
   last: { reduce: (_k, vs) => { let last; for (const v of vs) last = v; return last } },
   list: { reduce: (_k, vs) => [...vs] },
@@ -263,6 +264,7 @@ function inlineJob (source: { map: string, reduce: string, combine?: string }): 
 function evalFunction (expr: string, option: string): ReduceFn {
   let fn: unknown
   try {
+    // eslint-disable-next-line no-eval -- -m/-r take a function expression on the command line
     fn = (0, eval)(`(${expr}\n)`)
   } catch (e) {
     throw new MrstreamError('MRS_ERR_JOB_LOAD', `${option} ${JSON.stringify(expr)} is not a valid expression: ${describeThrown(e)}`, { phase: 'job' }, e)

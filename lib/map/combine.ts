@@ -43,4 +43,3 @@ export function combineOutput (key: unknown, ekey: string | undefined, ret: unkn
 function encodeKeySafe (k: unknown): string | undefined {
   try { return encodeKey(k) } catch { return undefined }
 }
-

@@ -142,6 +142,7 @@ export function sameBytes (view: DataView, s1: number, s2: number, len: number):
 
 // keys touchKeys loads at a time
 export const TOUCH = 64
+// eslint-disable-next-line no-unused-vars, @typescript-eslint/no-unused-vars -- written so that the loads are kept
 let touched = 0
 
 /**

@@ -21,7 +21,6 @@ export interface MapCounters extends SpillCounters {
   invalidUtf8: number
 }
 
-
 export interface MapTaskOptions {
   job: Job
   format: Format
@@ -76,7 +75,14 @@ export class MapTask {
     this.opts = opts
     const user = this.user
     this.ctx = new MapContext((name: string, n = 1) => user.add(name, n))
-    this.collector = new Collector({ budget: opts.budget, combine: opts.job.combine, ctx: this.ctx, nextRunPath: opts.nextRunPath, counters: this.counters, append: opts.append ?? false })
+    this.collector = new Collector({
+      budget: opts.budget,
+      combine: opts.job.combine,
+      ctx: this.ctx,
+      nextRunPath: opts.nextRunPath,
+      counters: this.counters,
+      append: opts.append ?? false
+    })
   }
 
   async chunk (chunk: Chunk): Promise<void> {
@@ -150,7 +156,8 @@ export class MapTask {
     try {
       return this.collector.finish()
     } catch (e) {
-      if (e instanceof KeyError || e instanceof ValueError || e instanceof CombineError || e instanceof MrstreamError) throw this.classify(e, this.ctx.file, this.ctx.line)
+      const known = e instanceof KeyError || e instanceof ValueError || e instanceof CombineError || e instanceof MrstreamError
+      if (known) throw this.classify(e, this.ctx.file, this.ctx.line)
       throw new MrstreamError('MRS_ERR_TASK_FAILED', `spill failed after ${this.ctx.file}:${this.ctx.line}: ${describeUserError(e)}`, { phase: 'spill', file: this.ctx.file, line: this.ctx.line }, e)
     }
   }

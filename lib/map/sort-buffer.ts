@@ -13,12 +13,12 @@
 // Buffer with its packed bytes (a snapshot: later mutation by the job cannot change it), so a
 // Buffer among stored values is always a packed value and a Multi is never a stored value.
 import { utf8Slice, utf8Write } from '../codec/bytes.js'
-import { LateEmitError, describeUserError } from '../errors.js'
-import { KeyError, decodeKey, encodeKey, showKey } from '../codec/keys.js'
+import { LateEmitError } from '../errors.js'
+import { decodeKey, encodeKey } from '../codec/keys.js'
 import { RunWriter, type RunInfo } from '../runs/run-file.js'
 import { KeyArena, TOUCH, sameRange, sortArena, touchKeys } from './key-arena.js'
 import { KeyIndex } from './key-index.js'
-import { ValueError, isPlain, packValue, unpackValue } from '../codec/values.js'
+import { isPlain, packValue, unpackValue } from '../codec/values.js'
 import { sum, type Context, type ReduceFn } from '../job/job.js'
 import { callCombine, combineOutput, combineValues } from './combine.js'
 

@@ -184,7 +184,9 @@ function escapedOrNul (c: number): boolean {
   return c === 0 || escaped(c)
 }
 
-export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts: { maxBadRecords: number, badSoFar: number }): Promise<{ counters: ReduceCounters, bad: BadRecord[] }> {
+export interface ReduceTaskOptions { maxBadRecords: number, badSoFar: number }
+
+export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts: ReduceTaskOptions): Promise<{ counters: ReduceCounters, bad: BadRecord[] }> {
   const counters: ReduceCounters = { keys: 0, written: 0, badRecords: 0 }
   const bad: BadRecord[] = []
   const fragmentBytes = Math.max(64 << 10, Math.min(1 << 20, Math.floor(FRAGMENT_BUFFERS / spec.fragments.length)))

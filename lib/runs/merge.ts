@@ -83,7 +83,8 @@ export class Merger {
     current[this.size++] = first
     const top = this.readers[first]!
     const prefix = this.prefix
-    while (this.heap.length > 0 && prefix[this.heap[0]!] === prefix[first] && this.readers[this.heap[0]!]!.compareKey(top) === 0) current[this.size++] = this.pop()
+    const heap = this.heap
+    while (heap.length > 0 && prefix[heap[0]!] === prefix[first] && this.readers[heap[0]!]!.compareKey(top) === 0) current[this.size++] = this.pop()
     return true
   }
 

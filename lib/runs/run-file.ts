@@ -205,8 +205,13 @@ export class RunWriter {
         this.room(len + head + 3)
         this.varint(len + head)
         if (head === 1) this.buf[this.pos++] = 0xa0 | len
-        else if (head === 2) { this.buf[this.pos++] = 0xd9; this.buf[this.pos++] = len }
-        else { this.buf[this.pos++] = 0xda; this.pos = this.buf.writeUInt16BE(len, this.pos) }
+        else if (head === 2) {
+          this.buf[this.pos++] = 0xd9
+          this.buf[this.pos++] = len
+        } else {
+          this.buf[this.pos++] = 0xda
+          this.pos = this.buf.writeUInt16BE(len, this.pos)
+        }
         this.pos += utf8Write(this.buf, v, this.pos)
         this.values++
         return

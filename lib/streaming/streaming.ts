@@ -308,7 +308,7 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
   const staged = o.maxBadRecords > 0
   if (staged) checkTmpBase(o.tmpDir) // made only if a key's output passes 1 MB: checked now, not then
   let tmp: string | undefined
-  const lines = new StagedLines(() => join(tmp ??= makeTmpDir(o.tmpDir), 'staged'), o.phase as 'combine' | 'reduce')
+  const lines = new StagedLines(() => { tmp ??= makeTmpDir(o.tmpDir); return join(tmp, 'staged') }, o.phase as 'combine' | 'reduce')
   const writeLine = (_p: number, line: string): void => { out.write(line) }
   let keys = 0
   let written = 0

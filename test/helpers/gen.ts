@@ -25,7 +25,7 @@ export const separators = [' ', ' ', ' ', '  ', '\t', ' \t ', '\r', '\f', '\v', 
 
 export const wordArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 2, arbitrary: fc.constantFrom(...specialWords) },
-  { weight: 3, arbitrary: fc.array(fc.constantFrom(...wordChars), { minLength: 1, maxLength: 6 }).map(cs => cs.join('')) },
+  { weight: 3, arbitrary: fc.array(fc.constantFrom(...wordChars), { minLength: 1, maxLength: 6 }).map(cs => cs.join('')) }
 )
 
 /** One line's content (no terminator): words and separators, maybe leading/trailing blanks. */
@@ -35,9 +35,9 @@ export const lineArb: fc.Arbitrary<string> = fc.oneof(
     weight: 6,
     arbitrary: fc.tuple(
       fc.array(fc.tuple(wordArb, fc.constantFrom(...separators)), { minLength: 1, maxLength: 8 }),
-      fc.boolean(),
+      fc.boolean()
     ).map(([ws, lead]) => (lead ? ' ' : '') + ws.map(([w, s]) => w + s).join('').replace(/ $/, '')),
-  },
+  }
 )
 
 /** Joins lines with \n or \r\n; the last line may lack a terminator (never ending in a lone CR). */
@@ -121,14 +121,14 @@ export function fileBytes (spec: FileSpec): Buffer {
 
 export const fileSpecArb: fc.Arbitrary<FileSpec> = fc.tuple(
   fc.oneof({ weight: 3, arbitrary: smallSpecArb as fc.Arbitrary<SmallSpec | BigSpec> }, { weight: 1, arbitrary: bigSpecArb }),
-  fc.boolean().chain(b => b ? fc.constantFrom(false, false, true) : fc.constant(false)),
+  fc.boolean().chain(b => b ? fc.constantFrom(false, false, true) : fc.constant(false))
 ).map(([s, gzip]) => ({ ...s, gzip }))
 
 /** Memory budgets from the engine's minimum up: mostly small, so that pairs spill and merge. */
 export const memoryArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('64KB', '64KB', '80KB', '100KB', '128KB', '256KB') },
   { weight: 2, arbitrary: fc.integer({ min: 64, max: 65536 }).map(kb => `${kb}KB`) },
-  { weight: 1, arbitrary: fc.constantFrom('1MB', '16MB', '64MB') },
+  { weight: 1, arbitrary: fc.constantFrom('1MB', '16MB', '64MB') }
 )
 
 export const workersArb: fc.Arbitrary<number> = fc.integer({ min: 1, max: 4 })
@@ -139,7 +139,7 @@ export const workersArb: fc.Arbitrary<number> = fc.integer({ min: 1, max: 4 })
  */
 export const dirtyFileArb: fc.Arbitrary<Buffer> = fc.tuple(
   fc.array(fc.tuple(lineArb, fc.array(fc.tuple(fc.nat(), fc.constantFrom(0xff, 0xfe, 0x80, 0xbf)), { maxLength: 3 })), { minLength: 1, maxLength: 40 }),
-  fc.boolean(),
+  fc.boolean()
 ).map(([lines, crlf]) => Buffer.concat(lines.map(([line, dirt]) => {
   const chars = [...line.replace(/\r+$/, '')].map(c => Buffer.from(c, 'utf8'))
   for (const [at, byte] of dirt) chars.splice(at % (chars.length + 1), 0, Buffer.from([byte]))

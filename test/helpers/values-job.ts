@@ -127,4 +127,3 @@ export function reduce (key, values) {
   return problems.length ? 'bad:' + problems.slice(0, 3).join('; ') : 'ok'
 }
 `
-

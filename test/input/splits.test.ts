@@ -5,7 +5,8 @@ import fc from 'fast-check'
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LineBase, chunksOfSplit, countSplitLines, splitsOf } from '../../dist/lib/input/splits.js'
+import { LineBase, chunksOfSplit, countSplitLines, splitsOf, type Split } from '../../dist/lib/input/splits.js'
+import type { Chunk } from '../../dist/lib/input/records.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-splits-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -19,7 +20,8 @@ async function collect (file: string, splitBytes: number, chunkBytes: number, ma
   await countSplitLines(file, splits, maxLineBytes)
   // a chunk's buffer is reused by the next one: copy it before reading on; its line counts
   // from 0 at its split's first line
-  const chunks = splits.map(s => Array.from(chunksOfSplit(s, chunkBytes, maxLineBytes), c => ({ firstLine: c.base!.line(file) + c.firstLine, data: Buffer.from(c.data) })))
+  const chunkOf = (c: Chunk) => ({ firstLine: c.base!.line(file) + c.firstLine, data: Buffer.from(c.data) })
+  const chunks = splits.map(s => Array.from(chunksOfSplit(s, chunkBytes, maxLineBytes), chunkOf))
   return { splits, chunks, before }
 }
 
@@ -42,7 +44,8 @@ t.test('splits and their chunks are the file, line-aligned, with absolute line n
         if (s.offset !== at || s.length === 0) return false
         // a split but the last ends at the first line end splitBytes or more from its start
         const rel = s.offset - file0
-        if (k < splits.length - 1 && (s.length < splitBytes || body[rel + s.length - 1] !== 10 || body.subarray(rel + splitBytes - 1, rel + s.length - 1).includes(10))) return false
+        const endsBadly = s.length < splitBytes || body[rel + s.length - 1] !== 10 || body.subarray(rel + splitBytes - 1, rel + s.length - 1).includes(10)
+        if (k < splits.length - 1 && endsBadly) return false
         at += s.length
       }
       // each chunk starts a line, numbered as in the file
@@ -76,7 +79,7 @@ t.test('a split\'s first line, read in another thread, waits for the count to ge
   await w.terminate()
   // a count that fails marks the splits it had not numbered, and a waiting reader stops
   writeFileSync(file, 'a\n'.repeat(3000) + 'x'.repeat(5000) + '\n' + 'b\n'.repeat(3000))
-  const again = []
+  const again: Split[] = []
   for await (const s of splitsOf(file, 2000, 4096)) again.push(s)
   await t.rejects(countSplitLines(file, again, 4096), { code: 'MRS_ERR_LINE_TOO_LONG' })
   t.throws(() => new LineBase(again[again.length - 1]!.lineBase).line('wait.txt'), { code: 'MRS_ERR_INPUT', message: /could not be counted/ })

@@ -38,7 +38,8 @@ t.test('large tie groups: refined past their shared bytes, NUL apart from the en
   const unit = fc.constantFrom('\0', 'a', 'b', '\u00ff', '\u20ac', '\u{1f600}')
   const tail = fc.array(unit, { maxLength: 10 }).map(a => a.join(''))
   const starts = fc.array(fc.array(unit, { maxLength: 40 }).map(a => a.join('')), { minLength: 1, maxLength: 4 })
-  fc.assert(fc.property(starts, fc.array(fc.tuple(fc.nat(), tail), { minLength: 50, maxLength: 3000 }), fc.integer({ min: 1, max: 1 << 16 }), (heads, parts, room) => {
+  const partsArb = fc.array(fc.tuple(fc.nat(), tail), { minLength: 50, maxLength: 3000 })
+  fc.assert(fc.property(starts, partsArb, fc.integer({ min: 1, max: 1 << 16 }), (heads, parts, room) => {
     const ks = parts.map(([h, rest]) => heads[h % heads.length] + rest)
     const got = sorted(ks, room) // a small arena must grow
     const want = byBytes(ks)
@@ -83,7 +84,8 @@ t.test('the index finds each key it holds, by its bytes, and no other (also when
   // 6 bits of hash: keys of every length share tags and slots, so that a probe must tell them
   // apart by length and bytes (kept in the slot up to 8 bytes, in the arena beyond)
   const anyKey = fc.oneof(key, asciiKey)
-  fc.assert(fc.property(fc.array(fc.tuple(anyKey, fc.boolean()), { maxLength: 3000 }), fc.array(anyKey, { maxLength: 200 }), fc.constantFrom(6, 32), (ops, probes, hashBits) => {
+  const opsArb = fc.array(fc.tuple(anyKey, fc.boolean()), { maxLength: 3000 })
+  fc.assert(fc.property(opsArb, fc.array(anyKey, { maxLength: 200 }), fc.constantFrom(6, 32), (ops, probes, hashBits) => {
     const arena = new KeyArena(1024, 1 << 24)
     const index = new KeyIndex(arena, hashBits)
     const first = new Map<string, number>()

@@ -23,7 +23,7 @@ const stretch = fc.oneof(
   fc.record({ kind: fc.constant('hot' as const), n: fc.integer({ min: 0, max: 4000 }), keys: fc.integer({ min: 1, max: 30 }) }),
   fc.record({ kind: fc.constant('numbers' as const), n: fc.integer({ min: 0, max: 300 }), keys: fc.integer({ min: 1, max: 50 }) }),
   // long shared starts with NULs in them: the spill sort's tie groups and escaped keys
-  fc.record({ kind: fc.constant('prefixed' as const), n: fc.integer({ min: 0, max: 3000 }), keys: fc.integer({ min: 1, max: 3000 }) }),
+  fc.record({ kind: fc.constant('prefixed' as const), n: fc.integer({ min: 0, max: 3000 }), keys: fc.integer({ min: 1, max: 3000 }) })
 )
 
 function pairsOf (stretches: Array<{ kind: string, n: number, keys?: number }>, seed: number): Array<[unknown, number]> {
@@ -61,7 +61,8 @@ t.test('runs merge back to the oracle, across index/append switches and tasks', 
   // arena and index, as a worker's consecutive tasks do; large ones hold enough pairs for a
   // buffer to turn from indexing to appending before it spills
   const budgetArb = fc.oneof(fc.integer({ min: 20_000, max: 400_000 }), fc.constantFrom(50_000, 200_000, 1_000_000))
-  fc.assert(fc.property(fc.array(stretch, { minLength: 1, maxLength: 8 }), fc.integer(), budgetArb, fc.boolean(), fc.boolean(), (stretches, seed, budget, combine, append) => {
+  const stretchesArb = fc.array(stretch, { minLength: 1, maxLength: 8 })
+  fc.assert(fc.property(stretchesArb, fc.integer(), budgetArb, fc.boolean(), fc.boolean(), (stretches, seed, budget, combine, append) => {
     const pairs = pairsOf(stretches, seed)
     const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
     const c = new Collector({ budget, combine: combine ? sum : undefined, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters, append })
@@ -162,7 +163,8 @@ t.test('appended pairs that share a value keep it, and keep the others', async t
     return sharedGroup.apply(this, args)
   }
   t.teardown(() => { RunWriter.prototype.sharedGroup = sharedGroup })
-  fc.assert(fc.property(fc.array(stretchOf, { minLength: 1, maxLength: 6 }), fc.integer({ min: 30_000, max: 2_000_000 }), fc.boolean(), (stretches, budget, append) => {
+  const stretchesArb = fc.array(stretchOf, { minLength: 1, maxLength: 6 })
+  fc.assert(fc.property(stretchesArb, fc.integer({ min: 30_000, max: 2_000_000 }), fc.boolean(), (stretches, budget, append) => {
     const pairs: Array<[string, unknown]> = []
     for (const st of stretches) {
       for (let i = 0; i < st.n; i++) pairs.push([keyOf(st.shape, pairs.length, i), st.value])
@@ -273,14 +275,15 @@ t.test('arrays of numbers under a combiner: any widths, values and combine resul
     fc.tuple(fc.constantFrom(1, 2), fc.constantFrom(0.5, -0, 3, 1e300, -1e300, 2 ** 40)),
     fc.tuple(fc.constant(1)),
     fc.constant(1),
-    fc.tuple(fc.constant(1), fc.constant(0.25), fc.constant(-0)),
+    fc.tuple(fc.constant(1), fc.constant(0.25), fc.constant(-0))
   )
   // few keys (combined often), or many (key indexes far apart, between keys of other values)
   const keyArb = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 5000 }))
   const pairArb = fc.array(fc.tuple(keyArb, value), { maxLength: 3000 })
   // first, keys of plain numbers (a word count's beside the arrays): the first array's key
   // index may come far past 0
-  fc.assert(fc.property(fc.integer({ min: 0, max: 6000 }), pairArb, fc.constantFrom(...(Object.keys(combines) as Array<keyof typeof combines>)), fc.integer({ min: 4_000, max: 300_000 }), (numbers, raw, which, budget) => {
+  const whichArb = fc.constantFrom(...(Object.keys(combines) as Array<keyof typeof combines>))
+  fc.assert(fc.property(fc.integer({ min: 0, max: 6000 }), pairArb, whichArb, fc.integer({ min: 4_000, max: 300_000 }), (numbers, raw, which, budget) => {
     const combine = combines[which]
     const pairs = Array.from({ length: numbers }, (_, i) => [`n${i}`, i] as [string, unknown])
     for (const [k, v] of raw) pairs.push([`k${k}`, v])
@@ -332,7 +335,8 @@ t.test('the built-in sum, added in place, equals calling it', async t => {
     for (const r of runs) rmSync(r)
     return got
   }
-  fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), value), { maxLength: 2000 }), fc.integer({ min: 4_000, max: 200_000 }), (raw, budget) => {
+  const rawArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), value), { maxLength: 2000 })
+  fc.assert(fc.property(rawArb, fc.integer({ min: 4_000, max: 200_000 }), (raw, budget) => {
     // a key's values are all numbers or all pairs (sum refuses a mix)
     const pairs = raw.map(([k, v]) => [`${Array.isArray(v) ? 'p' : 'n'}${k}`, v] as [string, unknown])
     const fast = runOf(sum, pairs, budget)

@@ -16,13 +16,14 @@ const line = fc.oneof({ weight: 8, arbitrary: fc.string({ unit: 'binary', maxLen
 const step = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(fc.constant('push' as const), fc.nat(7), line) },
   { weight: 2, arbitrary: fc.constant(['commit'] as const) },
-  { weight: 1, arbitrary: fc.constant(['discard'] as const) },
+  { weight: 1, arbitrary: fc.constant(['discard'] as const) }
 )
 
 t.test('commit gives the lines pushed since the last commit or discard, in order, in memory or in the file', async t => {
   const dir = t.testdir()
   let runs = 0
-  fc.assert(fc.property(fc.array(step, { maxLength: 30 }), fc.array(fc.nat(2000), { maxLength: 3 }), fc.constantFrom(16, 64, 1 << 20), (steps, hot, fileBuffer) => {
+  const stepsArb = fc.array(step, { maxLength: 30 })
+  fc.assert(fc.property(stepsArb, fc.array(fc.nat(2000), { maxLength: 3 }), fc.constantFrom(16, 64, 1 << 20), (steps, hot, fileBuffer) => {
     const path = join(dir, `staged-${runs++}`)
     let asked = 0
     const staged = new StagedLines(() => { asked++; return path }, 'reduce', fileBuffer)

@@ -21,7 +21,10 @@ const key = fc.oneof(
   { weight: 8, arbitrary: tail.map(s => PREFIX + s) },
   // cut short, or differing from the shared prefix below or above it
   { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 0, max: PREFIX.length }), fc.constantFrom('', 'a', '~', '\0'), tail).map(([cut, c, s]) => PREFIX.slice(0, cut) + c + s) },
-  { weight: 1, arbitrary: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constant(null), fc.boolean(), fc.tuple(fc.constant(PREFIX), fc.integer({ min: 0, max: 2 }))) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constant(null), fc.boolean(), fc.tuple(fc.constant(PREFIX), fc.integer({ min: 0, max: 2 })))
+  }
 )
 
 t.test('a merge over a key range gives its keys in order, values in run order', async t => {
