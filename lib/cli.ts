@@ -10,6 +10,7 @@ import { formatCounters } from './counters.js'
 import { removeAllTmpDirs } from './exec/tmp.js'
 import { checkWritableDir } from './output/commit.js'
 import { runStreamingPhase, type StreamingPhase } from './streaming/streaming.js'
+import { parseInput, userFormats } from './input/formats.js'
 
 export interface Io {
   stdin: NodeJS.ReadableStream
@@ -30,7 +31,9 @@ Options:
   --job FILE              the job module (.js .mjs .cjs .ts .mts .cts) exporting map and reduce
   -m, --map EXPR          inline map, e.g. '(line, emit) => emit(line.split(" ")[6], 1)'
   -r, --reduce EXPR|NAME  inline reduce, or one of: ${builtinReducers.join(', ')}
-  --format FORMAT         lines (default), ndjson, csv, file
+  --format FORMAT         every input's format: lines, ndjson, csv, file (default: by
+                          extension, .csv .ndjson .jsonl [.gz], else lines; FILE:FORMAT
+                          gives one input its own)
   -o, --output PATH       output file (default: stdout); with --reducers, a directory
   --reducers N            write N part files (hash-partitioned by key) into -o DIR
   --output-format FORMAT  tsv (default) or ndjson
@@ -54,6 +57,13 @@ Exit codes: 0 success, 1 job failed, 2 usage error, 130/143/129 interrupted.
 
 const MAX_WORKERS = 1024
 
+// `-:csv` (stdin in a format of its own) is an input, not a cluster of short options: marked
+// before parseArgs sees it, unmarked after
+const STDIN_MARK = '\u0000'
+function stdinWithFormat (arg: string): string {
+  return /^-:[a-z]+$/.test(arg) ? STDIN_MARK + arg : arg
+}
+
 /** --stats FILE is written after the output: a path that cannot take it is refused before the job runs. */
 function checkStatsPath (path: string): void {
   const st = statSync(path, { throwIfNoEntry: false })
@@ -73,14 +83,14 @@ export async function main (argv: string[], io: Io): Promise<number> {
     if (argv[0] === 'run') argv = argv.slice(1)
     if (argv[0] === 'map' || argv[0] === 'combine' || argv[0] === 'reduce') return await streamingPhase(argv[0], argv.slice(1), io)
     const { values: v, positionals } = parseArgs({
-      args: argv,
+      args: argv.map(stdinWithFormat),
       allowPositionals: true,
       options: {
         job: { type: 'string' },
         map: { type: 'string', short: 'm' },
         reduce: { type: 'string', short: 'r' },
         combine: { type: 'string' },
-        format: { type: 'string', default: 'lines' },
+        format: { type: 'string' },
         output: { type: 'string', short: 'o' },
         reducers: { type: 'string' },
         'output-format': { type: 'string', default: 'tsv' },
@@ -120,10 +130,12 @@ export async function main (argv: string[], io: Io): Promise<number> {
     const workers = v.workers === undefined ? defaults.workers() : parseCount(v.workers, '--workers', 1, MAX_WORKERS)
     if (v.stats !== undefined) checkStatsPath(v.stats)
     if (memory < defaults.minMemory) throw new MrstreamError('MRS_ERR_USAGE', `--memory ${v.memory}: at least ${defaults.minMemory / 1024}KB`)
+    const inputs = (positionals.length === 0 ? ['-'] : positionals).map(a => parseInput(a.replace(STDIN_MARK, '')))
     const engine = new Engine({
       job,
-      inputs: positionals.length === 0 ? ['-'] : positionals,
-      format: parseChoice(v.format!, '--format', ['lines', 'ndjson', 'csv', 'file'] as const),
+      inputs: inputs.map(i => i.name),
+      inputFormats: inputs.map(i => i.format),
+      ...(v.format === undefined ? {} : { format: parseChoice(v.format, '--format', userFormats) }),
       outputFormat: parseChoice(v['output-format']!, '--output-format', ['tsv', 'ndjson'] as const),
       output: v.output,
       reducers: v.reducers === undefined ? undefined : parseCount(v.reducers, '--reducers', 1),
@@ -175,7 +187,7 @@ async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io): P
     options: {
       job: { type: 'string' },
       step: { type: 'string', default: '1' },
-      format: { type: 'string', default: 'lines' },
+      format: { type: 'string' },
       'output-format': { type: 'string', default: 'tsv' },
       'max-bad-records': { type: 'string', default: '0' },
       'max-line-bytes': { type: 'string' },
@@ -196,7 +208,7 @@ async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io): P
       phase,
       steps,
       step,
-      format: parseChoice(v.format!, '--format', ['lines', 'ndjson', 'csv', 'file'] as const),
+      format: v.format === undefined ? undefined : parseChoice(v.format, '--format', userFormats),
       outputFormat: parseChoice(v['output-format']!, '--output-format', ['tsv', 'ndjson'] as const),
       maxBadRecords: parseCount(v['max-bad-records']!, '--max-bad-records', 0),
       maxLineBytes: v['max-line-bytes'] === undefined ? defaults.maxLineBytes : parseSize(v['max-line-bytes'], '--max-line-bytes'),

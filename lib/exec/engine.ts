@@ -5,6 +5,7 @@ import { unlinkSync, promises as fsp } from 'node:fs'
 import { checkInputs, chunksOf, isPlainFile } from '../input/read.js'
 import { LineBase, countSplitLines, splitsOf, type Split } from '../input/splits.js'
 import { loadSteps, type JobSource } from '../job/job.js'
+import { inputFormats } from '../input/formats.js'
 import { Pool, Task, type TaskResult } from './pool.js'
 import { addCounters, newCounters, UserCounters, type Counters } from '../counters.js'
 import { makeTmpDir, removeTmpDir, staleTmpDirs } from './tmp.js'
@@ -18,7 +19,10 @@ import type { ToWorker, WorkerConfig } from './worker.js'
 export interface EngineOptions {
   job: JobSource
   inputs: string[]
-  format: Format
+  /** Every input's format (--format); undefined: each by its name's extension (formats.ts). */
+  format?: Format
+  /** An input's own format (`FILE:FORMAT`), by its index in `inputs`: over `format`. */
+  inputFormats?: Array<Format | undefined>
   outputFormat: OutputFormat
   output: string | undefined
   reducers: number | undefined
@@ -92,7 +96,7 @@ export class Engine {
   private readonly status: Status = { phase: 'map', bytesRead: 0, done: 0, total: 0 }
   // names: the inputs as ctx.file and messages give them, where not their paths (a chain's
   // later step reads the step before's output from a temp file)
-  private step!: { job: JobSource, inputs: string[], names?: string[], format: Format, outputFormat: OutputFormat, name: string }
+  private step!: { job: JobSource, inputs: string[], names?: string[], formats: Format[], outputFormat: OutputFormat, name: string }
 
   private plan!: ReturnType<typeof plan>
 
@@ -119,20 +123,20 @@ export class Engine {
       // A chain runs its steps one after another; each step's output, as [key, value] pairs
       // (msgpack, lossless), is the next step's input.
       let inputs = o.inputs
-      let format = o.format
+      let formats = inputFormats(o.inputs, o.inputFormats, o.format)
       let stdoutClosed = false
       for (let i = 0; i < steps.length; i++) {
         const last = i === steps.length - 1
         const job: JobSource = 'file' in o.job ? { file: o.job.file, step: i } : o.job
         const between = join(tmp, `step-${i + 1}.pairs`)
-        this.step = { job, inputs, ...(i > 0 ? { names: [`step ${i}'s output`] } : {}), format, outputFormat: last ? o.outputFormat : 'pairs', name: steps.length > 1 ? `step ${i + 1}: ` : '' }
+        this.step = { job, inputs, ...(i > 0 ? { names: [`step ${i}'s output`] } : {}), formats, outputFormat: last ? o.outputFormat : 'pairs', name: steps.length > 1 ? `step ${i + 1}: ` : '' }
         try {
           stdoutClosed = await this.pass(last ? target : { kind: 'file', path: between, partitions: 1 })
         } catch (e) {
           throw steps.length > 1 ? inStep(e, i + 1, join(tmp, `step-${i}.pairs`)) : e
         }
         inputs = [between]
-        format = 'pairs'
+        formats = ['pairs']
       }
       return { counters: this.counters, user: this.user, bad: this.bad, stdoutClosed, phases: this.phases }
     } finally {
@@ -147,7 +151,7 @@ export class Engine {
    * chain's pairs between steps (a value the step before emitted, however large, is data).
    */
   private get maxLineBytes (): number {
-    return this.step.format === 'pairs' ? Number.MAX_SAFE_INTEGER : this.opts.maxLineBytes
+    return this.step.formats[0] === 'pairs' ? Number.MAX_SAFE_INTEGER : this.opts.maxLineBytes
   }
 
   /** One step: map, merge passes, reduce, output. */
@@ -157,7 +161,7 @@ export class Engine {
     const p = this.plan = plan(o.memory, o.workers, plain.includes(false))
     const config: WorkerConfig = {
       job: this.step.job,
-      format: this.step.format,
+      format: this.step.formats[0]!,
       budget: p.budget,
       maxBadRecords: o.maxBadRecords,
       bufferBytes: p.bufferBytes,
@@ -260,13 +264,13 @@ export class Engine {
   /**
    * Map: cut the inputs into tasks, in input order (so each task's runs keep input order).
    * Regular files of lines become splits that tasks read themselves, up to splitBytes a task;
-   * other inputs (stdin, gzip, csv, --format file) are read here and sent in chunks, up to
+   * other inputs (stdin, gzip, csv, file) are read here and sent in chunks, up to
    * taskBytes a task (kept here until the task is done, for retries).
    */
   private async mapPhase (plain: boolean[], taskBytes: number, chunkBytes: number): Promise<string[]> {
     const o = this.opts
     const pool = this.pool!
-    const format = this.step.format
+    const formats = this.step.formats
     const tasks: Task[] = []
     let task: Task | undefined
     let bytes = 0
@@ -318,7 +322,7 @@ export class Engine {
         if (plain[i]) {
           if (task !== undefined) { pool.end(task); task = undefined; bytes = 0 }
           const fileSplits: Split[] = []
-          for await (const split of splitsOf(name, splitBytes, this.maxLineBytes, this.step.names?.[i])) {
+          for await (const split of splitsOf(name, splitBytes, this.maxLineBytes, this.step.names?.[i], formats[i])) {
             if (this.aborted !== undefined) throw this.aborted
             const at = splitStart(split)
             if (splits.length === 0) range = { from: at, to: at }
@@ -332,7 +336,7 @@ export class Engine {
           continue
         }
         await flushSplits()
-        for await (const chunk of chunksOf(name, { format, chunkBytes, maxLineBytes: this.maxLineBytes, stdin: o.stdin })) {
+        for await (const chunk of chunksOf(name, { format: formats[i]!, chunkBytes, maxLineBytes: this.maxLineBytes, stdin: o.stdin })) {
           if (this.aborted !== undefined) throw this.aborted
           const at = `${chunk.file}:${chunk.firstLine}`
           if (task === undefined) range = { from: () => at, to: () => at }
@@ -361,9 +365,8 @@ export class Engine {
 
   /** Which inputs are read as splits: regular uncompressed files of lines. */
   private async plainInputs (): Promise<boolean[]> {
-    const format = this.step.format
-    if (format !== 'lines' && format !== 'ndjson' && format !== 'pairs') return this.step.inputs.map(() => false)
-    return await Promise.all(this.step.inputs.map(name => isPlainFile(name)))
+    const splittable: Format[] = ['lines', 'ndjson', 'pairs']
+    return await Promise.all(this.step.inputs.map(async (name, i) => splittable.includes(this.step.formats[i]!) && await isPlainFile(name)))
   }
 
   /**

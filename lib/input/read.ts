@@ -96,7 +96,7 @@ export async function * chunksOf (name: string, opts: InputOptions): AsyncGenera
       const long = longLineAt(data, opts.maxLineBytes)
       if (long !== -1) throw lineTooLong(file, line + long, opts.maxLineBytes)
     }
-    const chunk: Chunk = { file, firstLine: line, data }
+    const chunk: Chunk = { file, firstLine: line, data, format: opts.format }
     if (columns !== undefined) chunk.columns = columns
     line += countLines(data)
     return chunk

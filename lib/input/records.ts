@@ -28,6 +28,8 @@ export interface Chunk {
   lines?: number
   /** csv: the file's header row. */
   columns?: string[]
+  /** The input's format (inputs of one task may differ: formats.ts); else the task's. */
+  format?: Format
 }
 
 export class RecordError extends Error {

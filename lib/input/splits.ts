@@ -11,7 +11,7 @@ import { closeSync, openSync, readSync, promises as fsp } from 'node:fs'
 import { MrstreamError } from '../errors.js'
 import { BOM, countLines, lineTooLong } from './lines.js'
 import { tick } from '../exec/heartbeat.js'
-import type { Chunk } from './records.js'
+import type { Chunk, Format } from './records.js'
 
 /**
  * Whole lines of one file: `length` bytes from `offset`. `name` is the file as the job
@@ -20,7 +20,7 @@ import type { Chunk } from './records.js'
  * it was split (a log that grows meanwhile is read, and counted, no further). `lineBase` is where the count
  * publishes the split's first line number (see LineBase): shared memory, the same in every thread.
  */
-export interface Split { file: string, name: string, offset: number, length: number, fileSize: number, lineBase: SharedArrayBuffer }
+export interface Split { file: string, name: string, offset: number, length: number, fileSize: number, lineBase: SharedArrayBuffer, format?: Format }
 
 const PENDING = 0
 const KNOWN = 1
@@ -105,7 +105,7 @@ async function bodyStart (read: (buf: Buffer, pos: number, size: number) => Prom
  * after its start, found by reading there. Where no line ends within maxLineBytes of it, the
  * lines are counted up to the long one, which fails the job, named.
  */
-export async function * splitsOf (file: string, splitBytes: number, maxLineBytes: number, name = file): AsyncGenerator<Split> {
+export async function * splitsOf (file: string, splitBytes: number, maxLineBytes: number, name = file, format?: Format): AsyncGenerator<Split> {
   const fh = await openInput(file, name)
   try {
     const read = reader(fh, name, () => 'while finding where its splits end')
@@ -134,7 +134,8 @@ export async function * splitsOf (file: string, splitBytes: number, maxLineBytes
       }
       const base = new LineBase()
       if (splits.length === 0) base.publish(1) // (the first split's is known)
-      const split = { file, name, offset: from, length: end - from, fileSize: size, lineBase: base.shared }
+      const split: Split = { file, name, offset: from, length: end - from, fileSize: size, lineBase: base.shared }
+      if (format !== undefined) split.format = format
       splits.push(split)
       yield split
       from = end
@@ -245,6 +246,7 @@ export function * chunksOfSplit (split: Split, chunkBytes: number, maxLineBytes:
       }
       const data = buf.subarray(0, cut)
       const chunk: Chunk = { file, firstLine: line, data, base }
+      if (split.format !== undefined) chunk.format = split.format
       yield chunk
       // (records.ts sets chunk.lines for every format a split is read in; the count is the fallback)
       line += chunk.lines ?? countLines(data)

@@ -87,7 +87,7 @@ export class MapTask {
 
   async chunk (chunk: Chunk): Promise<void> {
     const max = chunk.base === undefined ? Infinity : this.opts.maxLineBytes ?? Infinity
-    const { records, lines, ends, longLine, invalidUtf8, errors } = recordsOf(chunk, this.opts.format, max)
+    const { records, lines, ends, longLine, invalidUtf8, errors } = recordsOf(chunk, chunk.format ?? this.opts.format, max)
     if (longLine !== -1) throw lineTooLong(chunk.file, chunk.base!.line(chunk.file) + chunk.firstLine + longLine, max)
     const c = this.counters
     c.bytes += chunk.data.byteLength

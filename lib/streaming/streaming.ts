@@ -22,6 +22,7 @@ import { formatPair } from '../output/format.js'
 import { chunksOf } from '../input/read.js'
 import { countLines, lineTooLong, longLineAt } from '../input/lines.js'
 import { RecordError, recordsOf, type Format } from '../input/records.js'
+import { formatOfName } from '../input/formats.js'
 import { builtinCounters, type CounterName, UserCounters } from '../counters.js'
 import { LineBuffer, WRITE_SLICE } from '../codec/bytes.js'
 import { jobError, type Context, type Job } from '../job/job.js'
@@ -36,7 +37,8 @@ export interface StreamingOptions {
   /** The job's steps, and which one (1-based) this phase runs. */
   steps: Job[]
   step: number
-  format: Format
+  /** The input's format; undefined: by the extension of the file Hadoop names (formats.ts), else lines. */
+  format: Format | undefined
   outputFormat: 'tsv' | 'ndjson'
   maxBadRecords: number
   maxLineBytes: number
@@ -248,10 +250,10 @@ function badRecord (o: StreamingOptions, counts: Counts, err: MrstreamError): vo
 
 async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out): Promise<void> {
   // a later step's map reads the protocol lines the step before it wrote
-  const format = o.step === 1 ? o.format : 'lines'
+  const format = o.step === 1 ? o.format ?? (ctx.file === '-' ? 'lines' : formatOfName(ctx.file)) : 'lines'
   const start = Number(o.env.mapreduce_map_input_start ?? o.env.map_input_start ?? 0)
   if ((format === 'csv' || format === 'file') && start > 0) {
-    throw new MrstreamError('MRS_ERR_USAGE', `--format ${format} needs whole files, and this map task has a split from byte ${start} of ${ctx.file} (make Hadoop give each map task whole files: -D mapreduce.input.fileinputformat.split.minsize= more than the largest file's bytes, or gzip the files, which Hadoop does not split; or use --format lines/ndjson)`, { phase: 'map', file: ctx.file })
+    throw new MrstreamError('MRS_ERR_USAGE', `${o.format === undefined ? `${ctx.file}: a ${format} input` : `--format ${format}`} needs whole files, and this map task has a split from byte ${start} of ${ctx.file} (make Hadoop give each map task whole files: -D mapreduce.input.fileinputformat.split.minsize= more than the largest file's bytes, or gzip the files, which Hadoop does not split; or use --format lines/ndjson)`, { phase: 'map', file: ctx.file })
   }
   const pending: string[] = []
   const emit = (k: unknown, v: unknown): void => { pending.push(pairLine(k, v)) }
