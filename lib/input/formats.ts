@@ -32,4 +32,3 @@ export function formatOfName (name: string): UserFormat {
 export function inputFormats (names: string[], own: Array<Format | undefined> | undefined, forced: Format | undefined): Format[] {
   return names.map((name, i) => own?.[i] ?? forced ?? (name === '-' ? 'lines' : formatOfName(name)))
 }
-
