@@ -3,14 +3,13 @@
 // FILE, -o DIR --reducers N) and input formats. Every test spawns the built binary with a
 // fresh --tmp-dir and checks that it holds nothing afterwards.
 import t, { type Test } from 'tap'
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
+import { spawn } from './helpers/children.js'
 import { cliArgv, interruptAfter, spawnCli, type Result } from './helpers/cli.js'
 import { chmodSync, closeSync, existsSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-
-t.setTimeout(120_000)
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const jobs = join(root, 'test', 'fixtures', 'jobs')

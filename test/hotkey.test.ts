@@ -1,7 +1,7 @@
 // One key with millions of values, no combiner, a small --memory: reduce's values stream from
 // the runs (they never sit in memory together), and they arrive in input order.
 import t from 'tap'
-import { spawn } from 'node:child_process'
+import { spawn } from './helpers/children.js'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'

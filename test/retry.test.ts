@@ -13,8 +13,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-t.setTimeout(180_000)
-
 const root = fileURLToPath(new URL('..', import.meta.url))
 const job = (name: string): string => join(root, 'test', 'fixtures', 'jobs', name)
 

@@ -1,5 +1,5 @@
 // Spawning the built binary the way a user runs it, for the CLI-level tests.
-import { spawn } from 'node:child_process'
+import { spawn } from './children.js'
 import { fileURLToPath } from 'node:url'
 
 export const bin = fileURLToPath(new URL('../../dist/bin/mrstream.js', import.meta.url))

@@ -1,6 +1,6 @@
 // Runs the built engine: in process through `main(argv, io)`, or as a child process through the
 // built binary. Tests always use the code in dist/ (map workers are threads loading dist/lib/exec/worker.js).
-import { spawn } from 'node:child_process'
+import { spawn } from './children.js'
 import { existsSync } from 'node:fs'
 import { PassThrough, Readable, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'

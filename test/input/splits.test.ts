@@ -118,7 +118,8 @@ t.test('a job that fails stops the line count (the library\'s main returns with 
   stderr.resume()
   const code = await main(['-m', '(l, emit) => { throw new Error("x") }', '-r', 'sum', '--workers', '2', '-q', '--tmp-dir', dir, file, file, file], { stdin: new PassThrough(), stdout: new PassThrough(), stderr })
   t.equal(code, 1)
-  await new Promise(resolve => setTimeout(resolve, 100)) // (a count stops between blocks)
-  const open = readdirSync('/proc/self/fd').filter(fd => { try { return readlinkSync(`/proc/self/fd/${fd}`) === file } catch { return false } })
-  t.same(open, [], 'the input is closed')
+  // a count stops between blocks: wait for that, however busy the machine
+  const openFds = () => readdirSync('/proc/self/fd').filter(fd => { try { return readlinkSync(`/proc/self/fd/${fd}`) === file } catch { return false } })
+  for (let i = 0; i < 600 && openFds().length > 0; i++) await new Promise(resolve => setTimeout(resolve, 50))
+  t.same(openFds(), [], 'the input is closed')
 })

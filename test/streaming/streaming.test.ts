@@ -3,7 +3,7 @@
 // of every type cross the protocol unchanged; bad input is a clear error, never a silent drop.
 import t from 'tap'
 import fc from 'fast-check'
-import { spawn } from 'node:child_process'
+import { spawn } from '../helpers/children.js'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

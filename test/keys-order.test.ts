@@ -5,11 +5,11 @@
 import t, { type Test } from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { compareKeys, formatPairs, type Key, type OutputFormat } from '../oracle.js'
-import { check, expectOk, expected, pickRunner, prepare, runCase, Scratch, type PreparedCase } from '../helpers/case.js'
-import { prng } from '../helpers/gen.js'
-import type { JobSource } from '../helpers/jobs.js'
-import { valuesJobSource } from '../helpers/values-job.js'
+import { compareKeys, formatPairs, type Key, type OutputFormat } from './oracle.js'
+import { check, expectOk, expected, pickRunner, prepare, runCase, Scratch, type PreparedCase } from './helpers/case.js'
+import { prng } from './helpers/gen.js'
+import type { JobSource } from './helpers/jobs.js'
+import { valuesJobSource } from './helpers/values-job.js'
 
 t.setTimeout(600_000)
 
