@@ -8,6 +8,7 @@ import { builtinReducers, loadSteps, resolveJobFile, type JobSource } from './jo
 import { defaults, parseChoice, parseCount, parseSize } from './options.js'
 import { formatCounters } from './counters.js'
 import { removeAllTmpDirs } from './exec/tmp.js'
+import { outputCommitted } from './exec/signals.js'
 import { checkWritableDir } from './output/commit.js'
 import { runStreamingPhase, type StreamingPhase } from './streaming/streaming.js'
 import { parseInput, userFormats } from './input/formats.js'
@@ -150,6 +151,7 @@ export async function main (argv: string[], io: Io): Promise<number> {
       stdin: io.stdin,
       stdout: io.stdout,
       warn: v.quiet ? undefined : (m: string) => { io.stderr.write(`mrstream: ${m}\n`) },
+      committed: outputCommitted,
       ...(showProgress ? { progress: (line: string) => { io.stderr.write(`\r\x1b[K${line}`) } } : {}),
     })
     let result

@@ -39,6 +39,8 @@ export interface EngineOptions {
   /** Called about once a second with a one-line status (--progress). */
   progress?: (line: string) => void
   warn?: (message: string) => void
+  /** Called the moment the job's output is whole in place (see commitOutput). */
+  committed?: () => void
 }
 
 /** What the job is doing now, for --progress. */
@@ -131,7 +133,7 @@ export class Engine {
         const between = join(tmp, `step-${i + 1}.pairs`)
         this.step = { job, inputs, ...(i > 0 ? { names: [`step ${i}'s output`] } : {}), formats, outputFormat: last ? o.outputFormat : 'pairs', name: steps.length > 1 ? `step ${i + 1}: ` : '' }
         try {
-          stdoutClosed = await this.pass(last ? target : { kind: 'file', path: between, partitions: 1 })
+          stdoutClosed = await this.pass(last ? target : { kind: 'file', path: between, partitions: 1 }, last)
         } catch (e) {
           throw steps.length > 1 ? inStep(e, i + 1, join(tmp, `step-${i}.pairs`)) : e
         }
@@ -155,7 +157,7 @@ export class Engine {
   }
 
   /** One step: map, merge passes, reduce, output. */
-  private async pass (target: OutputTarget): Promise<boolean> {
+  private async pass (target: OutputTarget, last: boolean): Promise<boolean> {
     const o = this.opts
     const plain = await this.plainInputs()
     const p = this.plan = plan(o.memory, o.workers, plain.includes(false))
@@ -195,7 +197,7 @@ export class Engine {
     // their pages need not be written back to disk
     for (const run of runs) { try { unlinkSync(run) } catch {} }
     time('reduce')
-    const closed = await commitOutput(target, fragments, o.stdout)
+    const closed = await commitOutput(target, fragments, o.stdout, last ? o.committed : undefined)
     time('output')
     return closed
   }

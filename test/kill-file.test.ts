@@ -1,0 +1,7 @@
+// The fault matrix for -o FILE: SIGTERM or SIGINT as each phase begins (helpers/kill.ts).
+import t from 'tap'
+import { faultMatrix } from './helpers/kill.js'
+
+t.setTimeout(300_000)
+
+t.test('signals at every phase', async t => { await faultMatrix(t, 'file', { sigkill: false }) })
