@@ -2,6 +2,4 @@
 import t from 'tap'
 import { faultMatrix } from './helpers/kill.js'
 
-t.setTimeout(300_000)
-
 t.test('signals at every phase', async t => { await faultMatrix(t, 'dir', { sigkill: false }) })

@@ -8,9 +8,10 @@
 // and the old output as it was; the run's temp paths removed, or, after SIGKILL, reported or
 // removed by the next run writing to the same target.
 import type { Test } from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { spawn } from './children.js'
 import { cliArgv } from './cli.js'
 import { prng } from './gen.js'
 import { loadJob, oracle, readInputs } from '../oracle.js'
@@ -73,7 +74,7 @@ interface Stop { phase: Phase, sig: NodeJS.Signals, delayMs: number }
  * Runs mrstream with `args` in `dir`, sends `sig` `delayMs` after `phase` begins, and resolves
  * with how it ended. Without a signal, runs it to the end.
  */
-async function runAndStop (t: Test, dir: string, tmp: string, args: string[], target: Target, stop?: Stop): Promise<Stopped> {
+async function runAndStop (dir: string, tmp: string, args: string[], target: Target, stop?: Stop): Promise<Stopped> {
   const [cmd, argv] = cliArgv(args)
   const child: ChildProcess = spawn(cmd, argv, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
   const pid = child.pid!
@@ -84,8 +85,7 @@ async function runAndStop (t: Test, dir: string, tmp: string, args: string[], ta
   let ended = false
   const closed = new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.on('close', (c, s) => { ended = true; resolve([c, s]) }))
   // a run that ignored its signal would hang the test: killed after a long while, and failed
-  const guard = setTimeout(() => child.kill('SIGKILL'), 120_000)
-  t.teardown(() => { if (!ended) child.kill('SIGKILL') })
+  const guard = setTimeout(() => child.kill('SIGKILL'), 300_000)
   child.stderr!.on('data', (b: Buffer) => { err += b.toString('utf8') })
   const send = (then?: () => void): void => {
     const now = (): void => {
@@ -182,7 +182,7 @@ export async function faultMatrix (t: Test, target: Target, opts: { sigkill: boo
     const size = cell?.phase === 'commit' ? 'big' : 'small'
     const want = wants[size]
     const args = ['--job', JOBS[size], ...SETTINGS, '--tmp-dir', tmp, ...targetArgs, 'in.txt']
-    const r = await runAndStop(t, dir, tmp, args, target, cell === undefined ? undefined : { ...cell, delayMs })
+    const r = await runAndStop(dir, tmp, args, target, cell === undefined ? undefined : { ...cell, delayMs })
     const runDirs = readdirSync(tmp).filter(n => n.startsWith(`mrstream-${r.pid}-`))
     t.notMatch(r.stderr, STACK_LINE, `${label}: no stack trace`)
     if (cell !== undefined) t.ok(r.sent, `${label}: the run reached ${cell.phase} (stderr: ${r.stderr})`)
