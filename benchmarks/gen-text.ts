@@ -1,5 +1,9 @@
-// Text generators: Zipf-distributed words (kind `words`) and random lines to sort (kind `lines`).
+// Text generators: Zipf-distributed words (kind `words`), real text (kind `text`: the Gutenberg
+// books in data/gutenberg/, repeated) and random lines (kind `lines`).
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { LineWriter } from './line-writer.js'
+import { GUTENBERG_DIR } from './paths.js'
 import { Random, Zipf, distinctFor, scramble } from './random.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -43,8 +47,12 @@ function vocabulary (n: number): Uint8Array {
   return slots
 }
 
+/**
+ * A vocabulary of about 1M words at 200 MB (a key index of ~1M keys), growing like Heaps' law:
+ * 500k at 64 MB, 2.6M at 1 GiB.
+ */
 export function generateWords (w: LineWriter, target: number, rng: Random): void {
-  const n = distinctFor(target, 1_000_000, 1000)
+  const n = distinctFor(target, 2_660_000, 1000)
   const slots = vocabulary(n)
   const zipf = new Zipf(n, 1)
   while (w.size < target) {
@@ -56,6 +64,25 @@ export function generateWords (w: LineWriter, target: number, rng: Random): void
       w.slice(slots, at + 1, at + 1 + slots[at]!)
     }
     w.byte(10)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// text: the eight Gutenberg books of data/gutenberg/ (3.3 MB, ASCII, LF), in name order, again
+// and again until the target size; every copy is whole lines.
+
+export function generateText (w: LineWriter, target: number): void {
+  const books = readdirSync(GUTENBERG_DIR).filter(f => f.endsWith('.txt')).sort()
+  const corpus = Buffer.concat(books.map(f => readFileSync(join(GUTENBERG_DIR, f))))
+  if (corpus.length === 0) throw new Error(`no books in ${GUTENBERG_DIR}`)
+  while (w.size < target) {
+    for (let at = 0; at < corpus.length && w.size < target;) {
+      const end = corpus.indexOf(10, at) + 1 || corpus.length
+      w.startLine()
+      w.slice(corpus, at, end)
+      if (corpus[end - 1] !== 10) w.byte(10)
+      at = end
+    }
   }
 }
 

@@ -4,22 +4,22 @@
 //
 //   node dist/benchmarks/gen.js <kind> <size> <out-file> [--seed N]
 //
-// Kinds: words, logs, kv, hotkey, lines (see README.md). A file ends at the first line end at
-// or after the requested size. words and lines are in gen-text.ts, logs in gen-logs.ts.
+// Kinds: words, text, logs, kv, hotkey, lines (see README.md). A file ends at the first line end at
+// or after the requested size. words, text and lines are in gen-text.ts, logs in gen-logs.ts.
 import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { generateLogs } from './gen-logs.js'
-import { generateLines, generateWords } from './gen-text.js'
+import { generateLines, generateText, generateWords } from './gen-text.js'
 import { LineWriter } from './line-writer.js'
 import { DATA_DIR } from './paths.js'
 import { Random, scramble } from './random.js'
 
-export const KINDS = ['words', 'logs', 'kv', 'hotkey', 'lines'] as const
+export const KINDS = ['words', 'text', 'logs', 'kv', 'hotkey', 'lines'] as const
 export type Kind = typeof KINDS[number]
 
 /** Bumped whenever a generator's output changes, so cached files of older versions are not reused. */
-const GEN_VERSION = 2
+const GEN_VERSION = 3
 const MiB = 1 << 20
 const GiB = 1 << 30
 
@@ -87,6 +87,7 @@ export function generate (kind: Kind, bytes: number, out: string, seed = 1): voi
   try {
     switch (kind) {
       case 'words': generateWords(w, bytes, rng); break
+      case 'text': generateText(w, bytes); break
       case 'logs': generateLogs(w, bytes, rng, seed); break
       case 'kv': generateKv(w, bytes, rng, seed); break
       case 'hotkey': generateHotkey(w, bytes, rng, seed); break

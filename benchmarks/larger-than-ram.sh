@@ -48,5 +48,5 @@ run () { # name, command...
 echo "input: $input ($((bytes / 1048576)) MB)"
 run mrstream node dist/bin/mrstream.js --job benchmarks/jobs/sum.mjs --memory 256MB -q --tmp-dir benchmarks/out "$input"
 run sort-mawk bash -c "LC_ALL=C sort -S 256M -T benchmarks/out -t \$'\\t' -k1,1 '$input' | mawk -F'\\t' -f benchmarks/peers/awk/sum-grouped.awk"
-run node-map bash -c "node benchmarks/peers/node-map.mjs sum < '$input'"
+run node-map bash -c "node benchmarks/peers/node-map.mjs benchmarks/jobs/sum.mjs < '$input'"
 [ -n "$cg" ] && rmdir "$cg" 2>/dev/null || true

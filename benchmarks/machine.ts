@@ -48,8 +48,9 @@ export function describeMachine (): Machine {
     tools: [
       firstLine('sort --version'),
       firstLine('mawk -W version 2>&1'),
-      `highland ${packageVersion('highland')}`,
       `@duckdb/node-api ${packageVersion('@duckdb/node-api')}`,
+      `nodejs-polars ${packageVersion('nodejs-polars')}`,
+      `chdb ${packageVersion('chdb')} (libchdb ${packageVersion('@chdb/lib-linux-x64-gnu')})`,
     ],
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     load: loadavg()[0]!,

@@ -1,16 +1,17 @@
 // Result tables (console and RESULTS.md) and a hand-made SVG bar chart of MB/s.
 import { formatSize } from './gen.js'
 import { machineLine, type Machine } from './machine.js'
-import type { Scenario } from './scenarios.js'
+import type { Scenario, ToolKind } from './scenarios.js'
 
 const MiB = 1 << 20
 
 export interface Row {
+  /** The tool's id (scenarios.ts), e.g. "mrstream-w1", "duckdb". */
+  id: string
   tool: string
-  /** Bytes of input this tool read (the slice, for sliced tools). */
+  kind: ToolKind
   inputBytes: number
-  slice: boolean
-  /** Medians over the repeats; undefined when the tool did not run. */
+  /** Medians over the repeats (the floor's: its one-thread time divided by the workers); undefined when the tool did not run. */
   wallSeconds?: number
   cpuSeconds?: number
   /** The largest peak RSS over the repeats, in bytes. */
@@ -21,14 +22,13 @@ export interface Row {
   check: string
   /** A wrong or failed result: shown loudly. */
   problem: boolean
-  /** The row the ratio column divides by (mrstream, default workers). */
+  /** The row the ratio column divides (mrstream, default workers). */
   baseline: boolean
 }
 
 export interface ScenarioResult {
   scenario: Scenario
   inputBytes: number
-  sliceBytes: number
   rows: Row[]
   /** Details under the table: stderr of failures, first differences of mismatches. */
   notes: string[]
@@ -49,27 +49,31 @@ function mbPerSecond (row: Row): number | undefined {
   return row.inputBytes / MiB / row.wallSeconds
 }
 
-/** Time per byte relative to mrstream's: for full inputs, tool time / mrstream time. */
-function ratio (row: Row, base: Row | undefined): string {
-  const mine = mbPerSecond(row)
-  const theirs = base === undefined ? undefined : mbPerSecond(base)
-  if (mine === undefined || theirs === undefined) return '-'
-  return (theirs / mine).toFixed(2)
+function seconds (row: Row | undefined): number | undefined {
+  return row === undefined || !row.succeeded ? undefined : row.wallSeconds
+}
+
+/** a / b to 2 decimals, or '-'. */
+function ratio (a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined || b === 0 ? '-' : (a / b).toFixed(2)
 }
 
 function fixed (n: number | undefined, digits: number): string {
   return n === undefined ? '-' : n.toFixed(digits)
 }
 
+function cell (text: string): string {
+  return text.replaceAll('|', '\\|') // a bare | would end the Markdown cell
+}
+
 function tableRows (result: ScenarioResult): string[][] {
-  const base = result.rows.find(r => r.baseline)
-  const header = ['tool', 'input', 'wall s', 'MB/s', 'time / mrstream', 'peak RSS MB', 'CPU s', 'output check']
+  const base = seconds(result.rows.find(r => r.baseline))
+  const header = ['tool', 'wall s', 'MB/s', 'mrstream / tool', 'peak RSS MB', 'CPU s', 'output check']
   const rows = result.rows.map(r => [
-    r.tool.replaceAll('|', '\\|'), // a bare | would end the Markdown cell
-    r.slice ? `${formatSize(r.inputBytes)} slice` : formatSize(r.inputBytes),
+    cell(r.tool),
     fixed(r.wallSeconds, 2),
     fixed(mbPerSecond(r), 1),
-    ratio(r, base),
+    ratio(base, seconds(r)),
     r.peakRss === undefined ? '-' : (r.peakRss / MiB).toFixed(0),
     fixed(r.cpuSeconds, 2),
     r.check,
@@ -77,11 +81,10 @@ function tableRows (result: ScenarioResult): string[][] {
   return [header, ...rows]
 }
 
-/** A Markdown table with padded columns, readable as plain text too. */
-function markdownTable (cells: string[][]): string {
+/** A Markdown table with padded columns, readable as plain text too; columns `numeric` right-aligned. */
+function markdownTable (cells: string[][], numeric: (c: number) => boolean): string {
   const widths = cells[0]!.map((_, c) => Math.max(...cells.map(row => row[c]!.length)))
-  const numeric = (c: number): boolean => c >= 2 && c <= 6
-  const line = (row: string[]): string => '| ' + row.map((cell, c) => (numeric(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join(' | ') + ' |'
+  const line = (row: string[]): string => '| ' + row.map((text, c) => (numeric(c) ? text.padStart(widths[c]!) : text.padEnd(widths[c]!))).join(' | ') + ' |'
   const rule = '|' + widths.map((w, c) => (numeric(c) ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|') + '|'
   return [line(cells[0]!), rule, ...cells.slice(1).map(line)].join('\n')
 }
@@ -92,31 +95,91 @@ export function scenarioHeading (result: ScenarioResult, index: number): string 
 }
 
 export function scenarioTable (result: ScenarioResult): string {
-  return markdownTable(tableRows(result))
+  return markdownTable(tableRows(result), c => c >= 1 && c <= 5)
 }
 
+/** What fails the run: mrstream's failures and every wrong output; a peer that fails (out of memory, say) is a result. */
 export function problemsOf (result: ScenarioResult): Row[] {
-  return result.rows.filter(r => r.problem)
+  return result.rows.filter(r => r.problem && (r.kind !== 'peer' || !/FAILED\*\*|TIMEOUT/.test(r.check) || r.check.includes('CHECK FAILED')))
 }
 
-export function resultsMarkdown (results: ScenarioResult[], machine: Machine, settings: RunSettings): string {
+const PEER_COLUMNS: Array<{ id: string, name: string }> = [
+  { id: 'sort', name: 'GNU sort pipeline' },
+  { id: 'mawk', name: 'mawk' },
+  { id: 'node-map', name: 'node Map' },
+  { id: 'node-fast', name: 'node by hand' },
+  { id: 'duckdb', name: 'DuckDB' },
+  { id: 'polars', name: 'Polars' },
+  { id: 'chdb', name: 'chDB' },
+]
+
+/**
+ * Two tables over all scenarios: mrstream against its floor and one worker, then every peer's
+ * time with mrstream's time over it in brackets (above 1: the peer is faster).
+ */
+export function summaryTables (results: ScenarioResult[]): string {
+  const find = (r: ScenarioResult, id: string): Row | undefined => r.rows.find(row => row.id === id)
+  const engine = [['scenario', 'MB', 'mrstream s', 'MB/s', 'peak RSS MB', `floor s`, 'engine overhead', '--workers 1 s', 'w1 / w2', 'w1 overhead', 'tuned job s']]
+  const peers = [['scenario', 'mrstream s', ...PEER_COLUMNS.map(p => `${p.name} s (mrstream / it)`)]]
+  for (const r of results) {
+    const m = find(r, 'mrstream')
+    const ms = seconds(m)
+    const floor = seconds(find(r, 'floor'))
+    const w1 = seconds(find(r, 'mrstream-w1'))
+    const tuned = find(r, 'mrstream-tuned')
+    const workers = Number(/÷ (\d+)/.exec(find(r, 'floor')?.tool ?? '')?.[1] ?? 1)
+    engine.push([
+      r.scenario.name,
+      (r.inputBytes / MiB).toFixed(0),
+      m?.succeeded === true ? fixed(ms, 2) : unbold(m?.check ?? '-'),
+      fixed(m === undefined ? undefined : mbPerSecond(m), 1),
+      m?.peakRss === undefined ? '-' : (m.peakRss / MiB).toFixed(0),
+      fixed(floor, 2),
+      ratio(ms, floor),
+      fixed(w1, 2),
+      ratio(w1, ms),
+      ratio(w1, floor === undefined ? undefined : floor * workers),
+      tuned === undefined ? 'n/a' : fixed(seconds(tuned), 2),
+    ])
+    peers.push([r.scenario.name, fixed(ms, 2), ...PEER_COLUMNS.map(p => {
+      const row = find(r, p.id)
+      if (row === undefined) return 'n/a'
+      if (!row.succeeded) return cell(unbold(row.check).replace(/ \(.*$/, ''))
+      return `${fixed(row.wallSeconds, 2)} (${ratio(ms, row.wallSeconds)})`
+    })])
+  }
+  return [
+    markdownTable(engine, c => c >= 1),
+    '',
+    markdownTable(peers, c => c >= 1),
+  ].join('\n')
+}
+
+function unbold (text: string): string {
+  return text.replaceAll('**', '')
+}
+
+export function resultsMarkdown (results: ScenarioResult[], machine: Machine, settings: RunSettings, svg: string): string {
   const out: string[] = []
   out.push('# mrstream benchmark results', '')
   out.push(`Generated by \`${settings.command}\` on ${machine.date}.`, '')
   out.push(`- Machine: ${machineLine(machine)}`)
   out.push(`- Peers: ${machine.tools.join('; ')}`)
   for (const line of settings.skipped) out.push(`- ${line}`)
-  out.push(`- Input: ${settings.size} per scenario (MB = 2^20 bytes), seed ${settings.seed}; highland reads only a slice of it`)
-  out.push(`- Memory: mrstream \`--memory ${settings.memory}\`, GNU sort \`-S\` and DuckDB \`memory_limit\` the same; mawk, node Map and highland hold everything in memory`)
+  out.push(`- Input: ${settings.size} per scenario (MB = 2^20 bytes), seed ${settings.seed}`)
+  out.push(`- Memory: mrstream \`--memory ${settings.memory}\`; GNU sort \`-S\`, DuckDB \`memory_limit\` and chDB \`max_memory_usage\` the same; mawk, node and Polars have no bound`)
   out.push(`- Each run is a fresh process under \`/usr/bin/time -v\`; tools run in alternating order; ${settings.repeat === 1 ? 'one run each' : `median of ${settings.repeat} runs (peak RSS: the largest)`}`)
   out.push('')
-  out.push('Columns: *MB/s* is input MB per wall second; *time / mrstream* is the tool\'s wall time over')
-  out.push('mrstream\'s (per MB, for sliced tools), so above 1 means slower than mrstream; *peak RSS* is GNU')
-  out.push('time\'s maximum resident set size of the largest process (pipeline stages are not summed);')
-  out.push('*output check* compares every output, normalized to `key<TAB>value` lines in `LC_ALL=C sort`')
-  out.push('order, by md5 against the GNU sort pipeline\'s (highland\'s against that pipeline run on the same slice).')
+  out.push('*floor*: the job\'s own map alone on one thread (read the file, cut lines, call `map` with an')
+  out.push('emit that does nothing), divided by mrstream\'s workers; *engine overhead* is mrstream\'s time')
+  out.push('over it (*w1 overhead*: `--workers 1` over the one-thread floor). *mrstream / it*: mrstream\'s')
+  out.push('wall time over the peer\'s, so above 1 means the peer is faster. *peak RSS* is GNU time\'s')
+  out.push('maximum resident set size of the largest process (pipeline stages are not summed). Every')
+  out.push('output is normalized to `key<TAB>value` lines in `LC_ALL=C sort` order and checked by md5')
+  out.push('against the GNU sort pipeline\'s.')
   out.push('')
-  out.push('![MB/s per tool and scenario](results.svg)', '')
+  out.push(summaryTables(results), '')
+  out.push(`![MB/s per tool and scenario](${svg})`, '')
   results.forEach((result, i) => {
     out.push(`## ${scenarioHeading(result, i)}`, '')
     out.push(result.scenario.description, '')
@@ -142,7 +205,8 @@ function escapeXml (s: string): string {
 function barColor (row: Row): string {
   if (row.problem) return '#d64545'
   if (row.baseline) return '#2f6fb0'
-  if (row.tool.startsWith('mrstream')) return '#7fb2e5'
+  if (row.kind === 'mrstream') return '#7fb2e5'
+  if (row.kind === 'floor') return '#e0b040'
   return '#9aa5b1'
 }
 
@@ -160,7 +224,7 @@ export function resultsSvg (results: ScenarioResult[], machine: Machine): string
         parts.push(`<text x="${LABEL}" y="${y + 14}" fill="${row.problem ? '#d64545' : '#777'}">${escapeXml(row.check.replaceAll('*', ''))}</text>`)
       } else {
         const w = Math.max(1, Math.round(speed / max * BAR))
-        const label = `${speed.toFixed(1)} MB/s${row.slice ? ' (slice)' : ''}${row.problem ? ` ${row.check.replaceAll('*', '')}` : ''}`
+        const label = `${speed.toFixed(1)} MB/s${row.problem ? ` ${row.check.replaceAll('*', '')}` : ''}`
         parts.push(`<rect x="${LABEL}" y="${y + 3}" width="${w}" height="${ROW - 6}" fill="${barColor(row)}"/>`)
         parts.push(`<text x="${LABEL + w + 6}" y="${y + 14}"${row.problem ? ' fill="#d64545"' : ''}>${escapeXml(label)}</text>`)
       }

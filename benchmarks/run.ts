@@ -1,7 +1,7 @@
 // The benchmark suite: `npm run bench [-- options]`.
 //
 //   --size 64MB        input per scenario (default 64MB: a few minutes in all; 1GB: the full run)
-//   --only a,b         scenarios to run: wordcount, paths, sum, sort, hotkey (default: all)
+//   --only a,b         scenarios to run (default: all; names in scenarios.ts)
 //   --repeat N         runs per tool; the table shows medians (default 1)
 //   --memory 256MB     mrstream --memory; also sort -S and DuckDB memory_limit (default 256MB)
 //   --seed N           data generator seed (default 1)
@@ -9,20 +9,21 @@
 //
 // For each scenario: generate (or reuse) the input, run mrstream and every peer in a fresh
 // process under /usr/bin/time -v, check that all outputs agree, print a table. Then write
-// benchmarks/RESULTS.md and benchmarks/results.svg. Exit code 1 if any tool failed or disagreed.
+// benchmarks/RESULTS.md and benchmarks/results.svg (at another size: RESULTS-<size>.md and
+// results-<size>.svg). Exit code 1 if mrstream failed or any output disagreed (a peer that
+// fails, e.g. out of memory, is reported as failed: a result, not an error of the harness).
 import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { firstDifferences, fingerprint, type Fingerprint } from './check.js'
-import { ensureData, ensureSlice, parseSize, type Kind } from './gen.js'
+import { ensureData, formatSize, parseSize, type Kind } from './gen.js'
 import { describeMachine, machineLine } from './machine.js'
 import { measure, type Measured } from './measure.js'
 import { BENCH_DIR, OUT_DIR, ROOT } from './paths.js'
-import { problemsOf, resultsMarkdown, resultsSvg, scenarioHeading, scenarioTable, type Row, type ScenarioResult } from './report.js'
+import { problemsOf, resultsMarkdown, resultsSvg, scenarioHeading, scenarioTable, summaryTables, type Row, type ScenarioResult } from './report.js'
 import { SCENARIO_NAMES, SCENARIOS, missingPrerequisites, toolsFor, type Scenario, type ScenarioName, type Tool, type ToolContext } from './scenarios.js'
 
 const MiB = 1 << 20
-/** highland reads at most this much (per-record streams are slow). */
-const MAX_SLICE = 50 * MiB
+const DEFAULT_SIZE = '64MB'
 
 interface Options {
   size: string
@@ -44,7 +45,7 @@ interface ToolRuns {
   checkError?: string
 }
 
-const USAGE = 'usage: npm run bench -- [--size 64MB] [--only wordcount,paths,sum,sort,hotkey] [--repeat N] [--memory 256MB] [--seed N] [--timeout S]'
+const USAGE = `usage: npm run bench -- [--size 64MB] [--only ${SCENARIO_NAMES.join(',')}] [--repeat N] [--memory 256MB] [--seed N] [--timeout S]`
 
 function usage (message: string): never {
   console.error(`bench: ${message}`)
@@ -53,7 +54,7 @@ function usage (message: string): never {
 }
 
 function parseOptions (argv: string[]): Options {
-  const o: Options = { size: '64MB', sizeBytes: 64 * MiB, only: [...SCENARIO_NAMES], repeat: 1, memory: '256MB', memoryBytes: 256 * MiB, seed: 1 }
+  const o: Options = { size: DEFAULT_SIZE, sizeBytes: parseSize(DEFAULT_SIZE), only: [...SCENARIO_NAMES], repeat: 1, memory: '256MB', memoryBytes: 256 * MiB, seed: 1 }
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!
     if (flag === '-h' || flag === '--help') {
@@ -115,9 +116,9 @@ function describeFailure (m: Measured, timeoutSeconds: number): string {
   return m.timedOut ? `**TIMEOUT** (killed after ${timeoutSeconds} s)` : `**FAILED** (exit ${m.code ?? 'signal'})`
 }
 
-/** Runs one tool once; its output stays in benchmarks/out/<scenario>/<tool id>[.slice].out. */
-async function runTool (tool: Tool, ctx: ToolContext, dir: string, timeoutSeconds: number, suffix = ''): Promise<{ measured: Measured, output: string }> {
-  const base = join(dir, `${tool.id}${suffix}`)
+/** Runs one tool once; its output stays in benchmarks/out/<scenario>/<tool id>.out. */
+async function runTool (tool: Tool, ctx: ToolContext, dir: string, timeoutSeconds: number): Promise<{ measured: Measured, output: string }> {
+  const base = join(dir, tool.id)
   const measured = await measure({
     command: tool.command(ctx),
     stdout: `${base}.out`,
@@ -132,7 +133,8 @@ async function runTool (tool: Tool, ctx: ToolContext, dir: string, timeoutSecond
 function progressLine (tool: Tool, m: Measured, bytes: number): string {
   const status = failed(m) ? (m.timedOut ? 'TIMEOUT' : `FAILED exit ${m.code}`) : 'ok'
   const speed = failed(m) ? '' : `${(bytes / MiB / m.wallSeconds).toFixed(1).padStart(7)} MB/s`
-  return `  ${tool.name.padEnd(24)} ${m.wallSeconds.toFixed(2).padStart(8)} s ${speed.padEnd(13)} peak ${(m.peakRss / MiB).toFixed(0).padStart(5)} MB  ${status}`
+  const note = tool.divideBy === undefined ? '' : `  (1 thread; ÷ ${tool.divideBy} = ${(m.wallSeconds / tool.divideBy).toFixed(2)} s)`
+  return `  ${tool.name.padEnd(30)} ${m.wallSeconds.toFixed(2).padStart(8)} s ${speed.padEnd(13)} peak ${(m.peakRss / MiB).toFixed(0).padStart(5)} MB  ${status}${note}`
 }
 
 /** The fingerprint the others must match: the reference tool's, else the most common one. */
@@ -145,7 +147,7 @@ function expectedPrint (tools: Tool[], runs: Map<string, ToolRuns>): { print?: F
   const counts = new Map<string, { n: number, print: Fingerprint }>()
   for (const tool of tools) {
     const r = runs.get(tool.id)
-    if (tool.slice || r === undefined || r.measured.some(failed) || r.checkError !== undefined) continue
+    if (tool.kind === 'floor' || r === undefined || r.measured.some(failed) || r.checkError !== undefined) continue
     const p = r.prints[r.prints.length - 1]!
     counts.set(p.md5, { n: (counts.get(p.md5)?.n ?? 0) + 1, print: p })
   }
@@ -153,21 +155,13 @@ function expectedPrint (tools: Tool[], runs: Map<string, ToolRuns>): { print?: F
   return best !== undefined && best.n >= 2 ? { print: best.print, from: 'the most common output' } : { from: 'nothing (too few tools succeeded)' }
 }
 
-function rowFor (
-  tool: Tool,
-  r: ToolRuns | undefined,
-  expected: { print?: Fingerprint, from: string },
-  inputBytes: number,
-  opts: Options,
-  notes: string[],
-  timeoutSeconds: number
-): Row {
-  const row: Row = { tool: tool.name, inputBytes, slice: tool.slice === true, succeeded: false, check: '', problem: false, baseline: tool.id === 'mrstream' }
+function rowFor (tool: Tool, r: ToolRuns | undefined, expected: { print?: Fingerprint, from: string }, inputBytes: number, opts: Options, notes: string[], timeoutSeconds: number): Row {
+  const row: Row = { id: tool.id, tool: tool.name, kind: tool.kind, inputBytes, succeeded: false, check: '', problem: false, baseline: tool.id === 'mrstream' }
   if (tool.skip !== undefined || r === undefined) {
     row.check = tool.skip?.cell ?? 'not run'
     return row
   }
-  row.wallSeconds = median(r.measured.map(m => m.wallSeconds))
+  row.wallSeconds = median(r.measured.map(m => m.wallSeconds / (tool.divideBy ?? 1)))
   row.cpuSeconds = median(r.measured.map(m => m.cpuSeconds))
   row.peakRss = Math.max(...r.measured.map(m => m.peakRss))
   const bad = r.measured.find(failed)
@@ -189,6 +183,10 @@ function rowFor (
     return row
   }
   row.succeeded = true
+  if (tool.kind === 'floor') {
+    row.check = `the job's map alone, 1 thread: ${fixed(median(r.measured.map(m => m.wallSeconds)))} s`
+    return row
+  }
   const print = r.prints[r.prints.length - 1]!
   const checks: string[] = []
   if (r.prints.some(p => p.md5 !== print.md5)) checks.push('**UNSTABLE** (outputs differ between runs)')
@@ -214,35 +212,32 @@ async function runScenario (scenario: Scenario, index: number, opts: Options): P
   log(`\n== ${index + 1}. ${scenario.title} (${scenario.name})`)
   const input = prepareInput(scenario.data, opts)
   const inputBytes = statSync(input).size
-  const slice = ensureSlice(input, Math.min(MAX_SLICE, Math.floor(inputBytes / 8)))
-  const sliceBytes = statSync(slice).size
   const dir = join(OUT_DIR, scenario.name)
   const tmpDir = join(OUT_DIR, 'tmp')
   rmSync(tmpDir, { recursive: true, force: true })
   mkdirSync(tmpDir, { recursive: true })
   mkdirSync(dir, { recursive: true })
-  const ctx = (file: string): ToolContext => ({ input: file, memory: opts.memory, memoryBytes: opts.memoryBytes, tmpDir })
+  const ctx: ToolContext = { input, memory: opts.memory, memoryBytes: opts.memoryBytes, tmpDir }
   const sortKb = Math.round(opts.memoryBytes / 1024)
   const timeoutSeconds = opts.timeoutSeconds ?? Math.round(120 + 2 * inputBytes / MiB)
 
   const tools = toolsFor(scenario)
   const runnable = tools.filter(t => t.skip === undefined)
-  for (const t of tools) if (t.skip !== undefined) log(`  ${t.name.padEnd(24)} ${t.skip.cell}`)
+  for (const t of tools) if (t.skip !== undefined) log(`  ${t.name.padEnd(30)} ${t.skip.cell}`)
   const runs = new Map<string, ToolRuns>(runnable.map(t => [t.id, { measured: [], prints: [] }]))
   for (let rep = 0; rep < opts.repeat; rep++) {
     // Alternate the order between repeats and scenarios, so no tool always runs first (cold
     // cache) or right after the heaviest one.
     const order = (rep + index) % 2 === 0 ? runnable : [...runnable].reverse()
     for (const tool of order) {
-      const bytes = tool.slice ? sliceBytes : inputBytes
-      warm(tool.slice ? slice : input)
-      const { measured, output } = await runTool(tool, ctx(tool.slice ? slice : input), dir, timeoutSeconds)
-      log(progressLine(tool, measured, bytes))
+      warm(input)
+      const { measured, output } = await runTool(tool, ctx, dir, timeoutSeconds)
+      log(progressLine(tool, measured, inputBytes))
       const r = runs.get(tool.id)!
       r.measured.push(measured)
       if (failed(measured)) {
         log(indent(measured.stderrHead || '(no stderr)', '      | '))
-      } else {
+      } else if (tool.kind !== 'floor') {
         try {
           r.prints.push(await fingerprint(output, tool.normalize, sortKb, tmpDir))
         } catch (e) {
@@ -256,28 +251,12 @@ async function runScenario (scenario: Scenario, index: number, opts: Options): P
 
   const notes: string[] = []
   const expected = expectedPrint(tools, runs)
-  const sliceExpected = await sliceReference(tools, ctx(slice), dir, sortKb, tmpDir, timeoutSeconds)
-  const rows = tools.map(tool => {
-    const [want, bytes] = tool.slice ? [sliceExpected, sliceBytes] : [expected, inputBytes]
-    return rowFor(tool, runs.get(tool.id), want, bytes, opts, notes, timeoutSeconds)
-  })
-  return { scenario, inputBytes, sliceBytes, rows, notes }
+  const rows = tools.map(tool => rowFor(tool, runs.get(tool.id), expected, inputBytes, opts, notes, timeoutSeconds))
+  return { scenario, inputBytes, rows, notes }
 }
 
-/** The reference tool run (untimed) on the slice, to check the sliced tools against. */
-async function sliceReference (
-  tools: Tool[],
-  ctx: ToolContext,
-  dir: string,
-  sortKb: number,
-  tmpDir: string,
-  timeoutSeconds: number
-): Promise<{ print?: Fingerprint, from: string }> {
-  const reference = tools.find(t => t.reference)
-  if (reference === undefined || !tools.some(t => t.slice && t.skip === undefined)) return { from: 'nothing' }
-  const { measured, output } = await runTool(reference, ctx, dir, timeoutSeconds, '.slice')
-  if (failed(measured)) return { from: `${reference.name} on the slice, which failed` }
-  return { print: await fingerprint(output, reference.normalize, sortKb, tmpDir), from: `${reference.name} on the same slice` }
+function fixed (n: number | undefined): string {
+  return n === undefined ? '-' : n.toFixed(2)
 }
 
 /**
@@ -315,7 +294,7 @@ function indent (text: string, prefix: string): string {
   return text.split('\n').map(l => prefix + l).join('\n')
 }
 
-/** "DuckDB: skipped: duckdb not installed (...)", once per peer that is not installed. */
+/** "DuckDB: skipped: not installed (...)", once per peer that is not installed. */
 function skippedPeers (scenarios: Scenario[]): string[] {
   const lines = new Set<string>()
   for (const scenario of scenarios) {
@@ -348,11 +327,17 @@ async function main (): Promise<number> {
 
   const args = process.argv.slice(2)
   const settings = { size: opts.size, memory: opts.memory, repeat: opts.repeat, seed: opts.seed, skipped, command: `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}` }
-  writeFileSync(join(BENCH_DIR, 'RESULTS.md'), resultsMarkdown(results, machine, settings))
-  writeFileSync(join(BENCH_DIR, 'results.svg'), resultsSvg(results, machine))
-  log('\nwrote benchmarks/RESULTS.md and benchmarks/results.svg')
+  const suffix = opts.sizeBytes === parseSize(DEFAULT_SIZE) ? '' : `-${formatSize(opts.sizeBytes)}`
+  const markdown = `RESULTS${suffix}.md`
+  const svg = `results${suffix}.svg`
+  writeFileSync(join(BENCH_DIR, markdown), resultsMarkdown(results, machine, settings, svg))
+  writeFileSync(join(BENCH_DIR, svg), resultsSvg(results, machine))
+  log(`\n${summaryTables(results)}`)
+  log(`\nwrote benchmarks/${markdown} and benchmarks/${svg}`)
 
   const problems = results.flatMap(r => problemsOf(r).map(row => `${r.scenario.name}: ${row.tool}: ${unbold(row.check)}`))
+  const peerFailures = results.flatMap(r => r.rows.filter(row => row.kind === 'peer' && row.problem && !row.check.includes('MISMATCH')).map(row => `${r.scenario.name}: ${row.tool}: ${unbold(row.check)}`))
+  for (const p of peerFailures) log(`peer failed (reported in the table): ${p}`)
   if (problems.length > 0) {
     log(`\n!! ${problems.length} problem(s):`)
     for (const p of problems) log(`!!   ${p}`)

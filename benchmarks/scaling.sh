@@ -30,7 +30,7 @@ echo "| --- | ---: | ---: | ---: | ---: |"
 for pair in words:wordcount.mjs logs:paths.mjs kv:sum.mjs lines:sort.mjs hotkey:hotkey.mjs; do
   kind=${pair%%:*}
   job=${pair#*:}
-  full=$data/$kind-1073741824b-seed1-v2.txt
+  full=$data/$kind-1073741824b-seed1-v3.txt
   if [ ! -f "$full" ]; then echo "| $kind | missing $full | | | |"; continue; fi
   quarter=$tmp/$kind-quarter.txt
   # the first 256 MiB without its last (partial) line

@@ -1,5 +1,5 @@
 // DuckDB through @duckdb/node-api, with the same memory budget as mrstream and sort.
-//   node duckdb.mjs <wordcount|paths|sum|hotkey|sort> <input> <output> <memory, e.g. 256MB> <temp dir>
+//   node duckdb.mjs <scenario> <input> <output> <memory, e.g. 256MB> <temp dir>
 // Not a dependency of mrstream: add it with `npm install --no-save @duckdb/node-api`.
 import { createReadStream, createWriteStream, rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -15,21 +15,20 @@ const lines = `read_csv(${str(input)}, columns = {'line': 'VARCHAR'}, header = f
 const pairs = `read_csv(${str(input)}, columns = {'k': 'VARCHAR', 'v': 'BIGINT'}, header = false, delim = '\t', quote = '', escape = '', auto_detect = false)`
 
 // Each query yields one column, the output line `key<TAB>value`.
-const queries = {
-  wordcount: `
+const countWords = words => `
     SELECT word || chr(9) || count(*)
-    FROM (SELECT unnest(regexp_split_to_array(line, '\\s+')) AS word FROM ${lines})
+    FROM (SELECT unnest(${words}) AS word FROM ${lines})
     WHERE word <> ''
-    GROUP BY word`,
-  paths: `
-    SELECT path || chr(9) || '[' || count(*) || ',' || sum(bytes) || ']'
-    FROM (
-      SELECT split_part(line, ' ', 7) AS path,
-             CASE split_part(line, ' ', 10) WHEN '-' THEN 0 ELSE CAST(split_part(line, ' ', 10) AS BIGINT) END AS bytes
-      FROM ${lines})
-    GROUP BY path`,
-  sum: `SELECT k || chr(9) || sum(v) FROM ${pairs} GROUP BY k`,
-  hotkey: `SELECT k || chr(9) || sum(v) FROM ${pairs} GROUP BY k`,
+    GROUP BY word`
+const sumPerKey = `SELECT k || chr(9) || sum(v) FROM ${pairs} GROUP BY k`
+const queries = {
+  wordcount: countWords("string_split(line, ' ')"),
+  text: countWords("string_split(lower(line), ' ')"),
+  paths: `SELECT split_part(line, ' ', 7) || chr(9) || count(*) FROM ${lines} GROUP BY split_part(line, ' ', 7)`,
+  dups: `SELECT line || chr(9) || count(*) FROM ${lines} GROUP BY line`,
+  sum: sumPerKey,
+  letters: countWords("regexp_extract_all(line, '\\p{L}+')"),
+  hotkey: sumPerKey,
   sort: `SELECT line FROM ${lines} ORDER BY line`,
 }
 
