@@ -1,5 +1,5 @@
 // Text generators: Zipf-distributed words (kind `words`), real text (kind `text`: the Gutenberg
-// books in data/gutenberg/, repeated) and random lines (kind `lines`).
+// books of test/fixtures/gutenberg/, repeated) and random lines (kind `lines`).
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LineWriter } from './line-writer.js'
@@ -68,7 +68,7 @@ export function generateWords (w: LineWriter, target: number, rng: Random): void
 }
 
 // ---------------------------------------------------------------------------------------------
-// text: the eight Gutenberg books of data/gutenberg/ (3.3 MB, ASCII, LF), in name order, again
+// text: the eight Gutenberg books of test/fixtures/gutenberg/ (3.3 MB, ASCII, LF), in name order, again
 // and again until the target size; every copy is whole lines.
 
 export function generateText (w: LineWriter, target: number): void {

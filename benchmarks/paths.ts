@@ -7,8 +7,8 @@ const here = dirname(fileURLToPath(import.meta.url))
 export const ROOT = basename(dirname(here)) === 'dist' ? resolve(here, '../..') : resolve(here, '..')
 export const BENCH_DIR = join(ROOT, 'benchmarks')
 export const DATA_DIR = join(BENCH_DIR, 'data')
-/** The real text: Gutenberg books, kept in the repository. */
-export const GUTENBERG_DIR = join(DATA_DIR, 'gutenberg')
+/** The real text: the Gutenberg books the tests use too. */
+export const GUTENBERG_DIR = join(ROOT, 'test', 'fixtures', 'gutenberg')
 export const OUT_DIR = join(BENCH_DIR, 'out')
 export const JOBS_DIR = join(BENCH_DIR, 'jobs')
 export const PEERS_DIR = join(BENCH_DIR, 'peers')
