@@ -119,7 +119,7 @@ const PEER_COLUMNS: Array<{ id: string, name: string }> = [
  */
 export function summaryTables (results: ScenarioResult[]): string {
   const find = (r: ScenarioResult, id: string): Row | undefined => r.rows.find(row => row.id === id)
-  const engine = [['scenario', 'MB', 'mrstream s', 'MB/s', 'peak RSS MB', `floor s`, 'engine overhead', '--workers 1 s', 'w1 / w2', 'w1 overhead', 'tuned job s']]
+  const engine = [['scenario', 'MB', 'mrstream s', 'MB/s', 'peak RSS MB', 'floor s', 'engine overhead', '--workers 1 s', 'w1 / w2', 'w1 overhead', 'tuned job s']]
   const peers = [['scenario', 'mrstream s', ...PEER_COLUMNS.map(p => `${p.name} s (mrstream / it)`)]]
   for (const r of results) {
     const m = find(r, 'mrstream')

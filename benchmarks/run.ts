@@ -155,7 +155,15 @@ function expectedPrint (tools: Tool[], runs: Map<string, ToolRuns>): { print?: F
   return best !== undefined && best.n >= 2 ? { print: best.print, from: 'the most common output' } : { from: 'nothing (too few tools succeeded)' }
 }
 
-function rowFor (tool: Tool, r: ToolRuns | undefined, expected: { print?: Fingerprint, from: string }, inputBytes: number, opts: Options, notes: string[], timeoutSeconds: number): Row {
+function rowFor (
+  tool: Tool,
+  r: ToolRuns | undefined,
+  expected: { print?: Fingerprint, from: string },
+  inputBytes: number,
+  opts: Options,
+  notes: string[],
+  timeoutSeconds: number
+): Row {
   const row: Row = { id: tool.id, tool: tool.name, kind: tool.kind, inputBytes, succeeded: false, check: '', problem: false, baseline: tool.id === 'mrstream' }
   if (tool.skip !== undefined || r === undefined) {
     row.check = tool.skip?.cell ?? 'not run'

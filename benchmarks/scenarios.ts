@@ -247,7 +247,7 @@ export function toolsFor (scenario: Scenario): Tool[] {
       id: 'node-map',
       name: 'node Map, 1 thread',
       command: ctx => `node ${sh(join(PEERS_DIR, 'node-map.mjs'))} ${sh(join(JOBS_DIR, scenario.job))}${scenario.name === 'sort' ? ' --sort' : ''} < ${sh(ctx.input)}`,
-    }),
+    })
   )
   if (scenario.nodeFast !== undefined) {
     const args = scenario.nodeFast === '' ? '' : ` ${scenario.nodeFast}`
@@ -271,7 +271,7 @@ export function toolsFor (scenario: Scenario): Tool[] {
       name: 'chDB',
       command: ctx => `node ${sh(join(PEERS_DIR, 'chdb.mjs'))} ${scenario.name} ${sh(ctx.input)} ${ctx.memoryBytes} ${WORKERS} ${sh(ctx.tmpDir)}`,
       skip: optional('chdb'),
-    }),
+    })
   )
   return tools
 }
