@@ -325,21 +325,22 @@ async function main (): Promise<number> {
   const skipped = skippedPeers(selected)
   for (const line of skipped) log(line)
   const results: ScenarioResult[] = []
-  for (const [i, scenario] of selected.entries()) {
-    const result = await runScenario(scenario, i, opts)
-    results.push(result)
-    log(`\n${scenarioHeading(result, i)}\n\n${scenarioTable(result)}`)
-    for (const note of result.notes) log(`\n${note}`)
-  }
-  rmSync(join(OUT_DIR, 'tmp'), { recursive: true, force: true })
-
   const args = process.argv.slice(2)
   const settings = { size: opts.size, memory: opts.memory, repeat: opts.repeat, seed: opts.seed, skipped, command: `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}` }
   const suffix = opts.sizeBytes === parseSize(DEFAULT_SIZE) ? '' : `-${formatSize(opts.sizeBytes)}`
   const markdown = `RESULTS${suffix}.md`
   const svg = `results${suffix}.svg`
-  writeFileSync(join(BENCH_DIR, markdown), resultsMarkdown(results, machine, settings, svg))
-  writeFileSync(join(BENCH_DIR, svg), resultsSvg(results, machine))
+  for (const [i, scenario] of selected.entries()) {
+    const result = await runScenario(scenario, i, opts)
+    results.push(result)
+    log(`\n${scenarioHeading(result, i)}\n\n${scenarioTable(result)}`)
+    for (const note of result.notes) log(`\n${note}`)
+    // written after every scenario, so a long run that is stopped keeps what it measured
+    const partial = results.length < selected.length ? `${results.length} of ${selected.length} scenarios so far` : undefined
+    writeFileSync(join(BENCH_DIR, markdown), resultsMarkdown(results, machine, { ...settings, partial }, svg))
+    writeFileSync(join(BENCH_DIR, svg), resultsSvg(results, machine))
+  }
+  rmSync(join(OUT_DIR, 'tmp'), { recursive: true, force: true })
   log(`\n${summaryTables(results)}`)
   log(`\nwrote benchmarks/${markdown} and benchmarks/${svg}`)
 
