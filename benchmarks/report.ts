@@ -150,10 +150,23 @@ export function summaryTables (results: ScenarioResult[]): string {
       return `${fixed(row.wallSeconds, 2)} (${ratio(ms, row.wallSeconds)})`
     })])
   }
+  // CPU seconds: on a shared machine, less distorted by others' load than wall time
+  const cpuIds = ['mrstream', 'mrstream-w1', 'floor', ...PEER_COLUMNS.map(p => p.id)]
+  const cpu = [['scenario', 'mrstream', '--workers 1', 'floor (1 thread)', ...PEER_COLUMNS.map(p => p.name)]]
+  for (const r of results) {
+    cpu.push([r.scenario.name, ...cpuIds.map(id => {
+      const row = find(r, id)
+      return row === undefined || !row.succeeded ? '-' : fixed(row.cpuSeconds, 2)
+    })])
+  }
   return [
     markdownTable(engine, c => c >= 1),
     '',
     markdownTable(peers, c => c >= 1),
+    '',
+    'CPU seconds (user + system, medians):',
+    '',
+    markdownTable(cpu, c => c >= 1),
   ].join('\n')
 }
 

@@ -339,6 +339,7 @@ async function main (): Promise<number> {
     const partial = results.length < selected.length ? `${results.length} of ${selected.length} scenarios so far` : undefined
     writeFileSync(join(BENCH_DIR, markdown), resultsMarkdown(results, machine, { ...settings, partial }, svg))
     writeFileSync(join(BENCH_DIR, svg), resultsSvg(results, machine))
+    writeFileSync(join(OUT_DIR, `results${suffix}.json`), JSON.stringify({ machine, settings, results }, null, 1))
   }
   rmSync(join(OUT_DIR, 'tmp'), { recursive: true, force: true })
   log(`\n${summaryTables(results)}`)
