@@ -9,7 +9,7 @@ import { inputFormats } from '../input/formats.js'
 import { Pool, Task, type TaskResult } from './pool.js'
 import { addCounters, newCounters, UserCounters, type Counters } from '../counters.js'
 import { makeTmpDir, removeTmpDir, staleTmpDirs } from './tmp.js'
-import { commitOutput, checkOutput, type OutputTarget } from '../output/commit.js'
+import { commitOutput, checkOutput, removeLeftovers, type OutputTarget } from '../output/commit.js'
 import { readFooter, type RunInfo } from '../runs/run-file.js'
 import { MrstreamError, overBadRecordLimit, type ErrorPlace, type BadRecord } from '../errors.js'
 import type { Format } from '../input/records.js'
@@ -112,6 +112,7 @@ export class Engine {
     const steps = await loadSteps(o.job) // fail fast (exit 2) before reading any input or starting workers
     await checkInputs(o.inputs)
     const target: OutputTarget = checkOutput(o.output, o.reducers)
+    for (const note of removeLeftovers(target)) o.warn?.(note)
     let ticker: NodeJS.Timeout | undefined
     const tmp = this.tmp = makeTmpDir(o.tmpDir)
     for (const stale of staleTmpDirs(dirname(tmp))) o.warn?.(`note: ${stale} was left by an mrstream run that was killed; remove it with rm -r`)

@@ -30,14 +30,22 @@ function alive (pid: number): boolean {
   try { process.kill(pid, 0); return true } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM' }
 }
 
-/** Temp directories under `base` left by mrstream runs whose process is gone. */
-export function staleTmpDirs (base: string): string[] {
+/**
+ * The paths in `base` named `${prefix}PID-REST` (REST as `rest` matches) by mrstream runs whose
+ * process is gone: a run's name carries its process id for this.
+ */
+export function leftByDeadRuns (base: string, prefix: string, rest: RegExp = /./): string[] {
   let names: string[] = []
   try { names = readdirSync(base) } catch { return [] }
   return names.filter(n => {
-    const m = /^mrstream-(\d+)-/.exec(n)
-    return m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]))
+    const m = /^(\d+)-(.*)$/s.exec(n.slice(prefix.length))
+    return n.startsWith(prefix) && m !== null && rest.test(m[2]!) && Number(m[1]) !== process.pid && !alive(Number(m[1]))
   }).map(n => join(base, n))
+}
+
+/** Temp directories under `base` left by mrstream runs whose process is gone. */
+export function staleTmpDirs (base: string): string[] {
+  return leftByDeadRuns(base, 'mrstream-')
 }
 
 export function makeTmpDir (parent: string | undefined): string {

@@ -10,7 +10,7 @@ import type Highland from 'highland'
 import { pipeline } from 'node:stream/promises'
 import { MrstreamError } from '../errors.js'
 import { WRITE_SLICE } from '../codec/bytes.js'
-import { trackTemp, untrackTemp } from '../exec/tmp.js'
+import { leftByDeadRuns, trackTemp, untrackTemp } from '../exec/tmp.js'
 
 // `device`: an existing path that is not a regular file (/dev/stdout, a named pipe, a terminal),
 // written into once the job succeeded, as `sort -o` does; renaming a file over it would replace it.
@@ -182,6 +182,36 @@ async function copyInto (parts: string[], path: string): Promise<boolean> {
 }
 
 /**
+ * Where an output is written before it is renamed into place: beside it (a rename across
+ * filesystems fails), hidden, named after it and the run's process id. `${prefix}PID-MS` for a
+ * file, `${prefix}PID-XXXXXX` (mkdtemp) for a directory.
+ */
+function tempPrefix (path: string): string {
+  return join(dirname(path), `.${basename(path)}.mrstream-`)
+}
+
+// (what follows the process id: a file's milliseconds, mkdtemp's six characters, and the
+// name a removal renames it to first, see removeTmpDir)
+const TEMP_REST = /^(\d+|[A-Za-z0-9]{6})(\.removing)?$/
+
+/**
+ * Removes the temp files and directories a killed run (SIGKILL cannot be caught) left beside
+ * the target, its partial output: those whose process is gone. Returns what to tell the user.
+ */
+export function removeLeftovers (target: OutputTarget): string[] {
+  if (target.kind !== 'file' && target.kind !== 'dir') return []
+  const prefix = tempPrefix(target.path)
+  return leftByDeadRuns(dirname(prefix), basename(prefix), TEMP_REST).map(path => {
+    try {
+      rmSync(path, { recursive: true, force: true })
+      return `note: removed ${path}, a partial output left by an mrstream run that was killed`
+    } catch (e) {
+      return `note: ${path} is a partial output left by an mrstream run that was killed; remove it with rm -r (${(e as Error).message})`
+    }
+  })
+}
+
+/**
  * Returns true when stdout was closed by its reader before everything was written. `committed`
  * is called the moment the output is whole in place (renamed, or its last byte written).
  */
@@ -205,9 +235,8 @@ export async function commitOutput (
     if (!closed) committed()
     return closed
   }
-  const parent = dirname(target.path)
   if (target.kind === 'file') {
-    const tmp = join(parent, `.${basename(target.path)}.mrstream-${process.pid}-${Date.now()}`)
+    const tmp = `${tempPrefix(target.path)}${process.pid}-${Date.now()}`
     trackTemp(tmp)
     try {
       await concatToFile(fragments.map(f => f[0]!), tmp)
@@ -224,7 +253,7 @@ export async function commitOutput (
     }
     return false
   }
-  const tmpDir = mkdtempSync(join(parent, `.${basename(target.path)}.mrstream-`))
+  const tmpDir = mkdtempSync(`${tempPrefix(target.path)}${process.pid}-`)
   trackTemp(tmpDir)
   chmodSync(tmpDir, 0o777 & ~process.umask()) // mkdtemp makes it 0700; the output gets the user's umask, as a file would
   try {

@@ -109,7 +109,8 @@ async function runAndStop (dir: string, tmp: string, args: string[], target: Tar
       // the first bytes are out: hold the rest in the pipe while the signal is on its way
       firstByte = () => { child.stdout!.pause(); send(() => child.stdout!.resume()) }
     } else if (phase === 'commit') {
-      const prefix = `.${target === 'file' ? OUT.file : OUT.dir}.mrstream-`
+      // (this run's: one a killed run left may be there already)
+      const prefix = `.${target === 'file' ? OUT.file : OUT.dir}.mrstream-${pid}-`
       closers.push(whenAppears(dir, n => n.startsWith(prefix), () => send()))
     } else {
       closers.push(whenAppears(tmp, n => n.startsWith(`mrstream-${pid}-`), runDir => {
@@ -203,7 +204,7 @@ export async function faultMatrix (t: Test, target: Target, opts: { sigkill: boo
       leftSiblings = siblings(dir, target)
       leftRunDirs = runDirs
     }
-    outcomes.push(`${label}: ${r.code ?? r.signal}`)
+    outcomes.push(`${label}: ${r.code ?? r.signal}${cell?.sig === 'SIGKILL' ? `, left ${[...leftRunDirs, ...leftSiblings].join(' ')}` : ''}`)
 
     // the target: the whole new output, or the old one as it was
     if (target === 'stdout') {
