@@ -6,7 +6,8 @@ import { MrstreamError, codes, describeThrown } from './errors.js'
 import { Engine } from './exec/engine.js'
 import { builtinReducers, loadSteps, resolveJobFile, type JobSource } from './job/job.js'
 import { defaults, parseChoice, parseCount, parseSize } from './options.js'
-import { formatCounters } from './counters.js'
+import { formatCounters, formatSummary } from './report/summary.js'
+import { ProgressDisplay } from './report/progress.js'
 import { removeAllTmpDirs } from './exec/tmp.js'
 import { outputCommitted } from './exec/signals.js'
 import { checkWritableDir } from './output/commit.js'
@@ -45,10 +46,12 @@ Options:
   --max-line-bytes SIZE   longest line accepted (default 64MB)
   --task-timeout SECONDS  retry a task silent this long (default 600; 0: never)
   --stats FILE            write the counters (and skipped records) as JSON
-  --progress, --no-progress  a status line on stderr (default: when stderr is a terminal)
+  --progress, --no-progress  a status line on stderr: percent, ETA, rate (default: when
+                          stderr is a terminal; elsewhere --progress logs a line every 5 s)
+  -v, --verbose           every counter at the end (a column a step), not one summary line
   --worker-heap-mb N      each worker's V8 heap limit (default: 2x its buffer share + 64, >= 256)
   --fan-in N              runs merged at once (default 64, less under a low ulimit -n)
-  -q, --quiet             no counters on stderr
+  -q, --quiet             nothing on stderr but errors
   --debug                 show the engine's stack traces
   -h, --help              this help
   -V, --version           the version
@@ -107,6 +110,7 @@ export async function main (argv: string[], io: Io): Promise<number> {
         progress: { type: 'boolean' },
         'no-progress': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
+        verbose: { type: 'boolean', short: 'v' },
         debug: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
@@ -132,6 +136,11 @@ export async function main (argv: string[], io: Io): Promise<number> {
     if (v.stats !== undefined) checkStatsPath(v.stats)
     if (memory < defaults.minMemory) throw new MrstreamError('MRS_ERR_USAGE', `--memory ${v.memory}: at least ${defaults.minMemory / 1024}KB`)
     const inputs = (positionals.length === 0 ? ['-'] : positionals).map(a => parseInput(a.replace(STDIN_MARK, '')))
+    const stderr = io.stderr as NodeJS.WritableStream & { isTTY?: boolean, columns?: number }
+    const display = showProgress
+      ? new ProgressDisplay(io.stderr, { tty: stderr.isTTY === true, columns: () => stderr.columns, stdin: inputs.some(i => i.name === '-') })
+      : undefined
+    const started = performance.now()
     const engine = new Engine({
       job,
       inputs: inputs.map(i => i.name),
@@ -150,18 +159,23 @@ export async function main (argv: string[], io: Io): Promise<number> {
       heapMb: v['worker-heap-mb'] === undefined ? undefined : parseCount(v['worker-heap-mb'], '--worker-heap-mb', 16),
       stdin: io.stdin,
       stdout: io.stdout,
-      warn: v.quiet ? undefined : (m: string) => { io.stderr.write(`mrstream: ${m}\n`) },
+      warn: v.quiet
+        ? undefined
+        : (m: string) => {
+            display?.clear()
+            io.stderr.write(`mrstream: ${m}\n`)
+          },
       committed: outputCommitted,
-      ...(showProgress ? { progress: (line: string) => { io.stderr.write(`\r\x1b[K${line}`) } } : {}),
+      ...(display === undefined ? {} : { progress: p => display.update(p), progressMs: stderr.isTTY === true ? 250 : 1000 }),
     })
     let result
     try {
       result = await engine.run()
     } finally {
-      if (showProgress) io.stderr.write('\r\x1b[K')
+      display?.clear()
     }
     if (v.stats !== undefined) {
-      const stats = JSON.stringify({ counters: result.counters, phases: result.phases, user: result.user.toJSON(), badRecords: result.bad }, null, 2) + '\n'
+      const stats = JSON.stringify({ counters: result.counters, steps: result.steps, phases: result.phases, user: result.user.toJSON(), badRecords: result.bad }, null, 2) + '\n'
       try {
         writeFileSync(v.stats, stats)
       } catch (e) {
@@ -169,7 +183,7 @@ export async function main (argv: string[], io: Io): Promise<number> {
       }
     }
     if (!v.quiet && !result.stdoutClosed) {
-      io.stderr.write(formatCounters(result.counters, result.user))
+      io.stderr.write(v.verbose === true ? formatCounters(result.steps, result.user) : formatSummary(result.steps, performance.now() - started))
       if (result.bad.length > 0) io.stderr.write(`skipped ${result.bad.length} bad record(s); first: ${result.bad[0]!.error.split('\n')[0]}\n`)
     }
     return 0

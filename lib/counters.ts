@@ -29,6 +29,13 @@ export function addCounters (into: Counters, from: Partial<Counters>): void {
   for (const k of Object.keys(from) as CounterName[]) if (k in into) into[k] += from[k] ?? 0
 }
 
+/** `a` less `b`, counter by counter. */
+export function subtractCounters (a: Counters, b: Counters): Counters {
+  const c = newCounters()
+  for (const k of Object.keys(c) as CounterName[]) c[k] = a[k] - b[k]
+  return c
+}
+
 export class UserCounters {
   readonly values = new Map<string, number>()
   add (name: string, n = 1): void {
@@ -44,12 +51,4 @@ export class UserCounters {
   toJSON (): Record<string, number> {
     return Object.fromEntries([...this.values].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
   }
-}
-
-/** The end-of-job report for stderr. */
-export function formatCounters (c: Counters, user: UserCounters): string {
-  const rows: Array<[string, number]> = (Object.keys(builtinCounters) as CounterName[]).map(k => [builtinCounters[k], c[k]])
-  for (const [k, n] of Object.entries(user.toJSON())) rows.push([`job: ${k}`, n])
-  const width = Math.max(...rows.map(([k]) => k.length))
-  return 'mrstream counters:\n' + rows.map(([k, n]) => `  ${k.padEnd(width)}  ${n}`).join('\n') + '\n'
 }

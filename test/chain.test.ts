@@ -31,7 +31,15 @@ export const steps = [count, byCount]
     const r = mrstream(['--job', job, '-q', '--tmp-dir', dir, ...args, ...files])
     t.equal(r.status, 0, String(r.stderr))
     t.equal(String(r.stdout), want, args.join(' '))
-  }
+  }  // what a chain reports: its first step's input, its last step's output, each step's counters
+  const r = mrstream(['--job', job, '--tmp-dir', dir, ...files])
+  const wordsIn = spawnSync('sh', ['-c', `cat ${files.map(f => `'${f}'`).join(' ')} | wc -l`]).stdout.toString().trim()
+  const linesOut = want.split('\n').length - 1
+  t.match(String(r.stderr), new RegExp(`^mrstream: done in .*, ${Number(wordsIn) < 1000 ? wordsIn : '[0-9.]+K'} records in, ${linesOut} out, ${linesOut} keys, .*2 steps\n$`), 'the summary names the chain\'s input and its output')
+  const verbose = mrstream(['--job', job, '-v', '--tmp-dir', dir, ...files])
+  const written = /^ {2}records written +(\d+) +(\d+)$/m.exec(String(verbose.stderr))
+  t.ok(written, '--verbose: a column a step')
+  t.equal(Number(written?.[2]), linesOut, 'step 2 wrote the output lines')
 })
 
 t.test('values cross steps unchanged', async t => {

@@ -2,12 +2,12 @@
 // passes → reduce tasks over key ranges → output commit. Every task runs on the worker pool.
 import { dirname, join } from 'node:path'
 import { unlinkSync, promises as fsp } from 'node:fs'
-import { checkInputs, chunksOf, isPlainFile } from '../input/read.js'
+import { checkInputs, chunksOf, inputBytes, isPlainFile } from '../input/read.js'
 import { LineBase, countSplitLines, splitsOf, type Split } from '../input/splits.js'
 import { loadSteps, type JobSource } from '../job/job.js'
 import { inputFormats } from '../input/formats.js'
 import { Pool, Task, type TaskResult } from './pool.js'
-import { addCounters, newCounters, UserCounters, type Counters } from '../counters.js'
+import { addCounters, newCounters, subtractCounters, UserCounters, type Counters } from '../counters.js'
 import { makeTmpDir, removeTmpDir, staleTmpDirs } from './tmp.js'
 import { commitOutput, checkOutput, removeLeftovers, type OutputTarget } from '../output/commit.js'
 import { readFooter, type RunInfo } from '../runs/run-file.js'
@@ -36,18 +36,41 @@ export interface EngineOptions {
   heapMb: number | undefined
   stdin: NodeJS.ReadableStream
   stdout: NodeJS.WritableStream
-  /** Called about once a second with a one-line status (--progress). */
-  progress?: (line: string) => void
+  /** Called every `progressMs` (default 1000) with what the job is doing (--progress). */
+  progress?: (p: Progress) => void
+  progressMs?: number
   warn?: (message: string) => void
   /** Called the moment the job's output is whole in place (see commitOutput). */
   committed?: () => void
 }
 
-/** What the job is doing now, for --progress. */
-interface Status { phase: string, bytesRead: number, done: number, total: number }
+/** What the job is doing now, for a progress display. Counts are the current step's. */
+export interface Progress {
+  /** 1-based; a chain has steps > 1 */
+  step: number
+  steps: number
+  phase: 'map' | 'merge' | 'reduce' | 'output'
+  /** the merge pass, from 1; 0 in other phases */
+  pass: number
+  bytesRead: number
+  /** the input's size, where every input is a regular, uncompressed file (else undefined) */
+  bytesTotal: number | undefined
+  records: number
+  /** tasks of this phase done, and how many there are (map: so far) */
+  done: number
+  total: number
+  spills: number
+  retries: number
+  elapsedMs: number
+}
+
+type Status = Omit<Progress, 'spills' | 'retries' | 'elapsedMs'>
 
 export interface EngineResult {
+  /** the whole job's (a chain's steps added up) */
   counters: Counters
+  /** each step's own */
+  steps: Counters[]
   user: UserCounters
   bad: BadRecord[]
   /** stdout was closed by its reader before the output was written whole. */
@@ -95,7 +118,7 @@ export class Engine {
   private aborted: unknown
   private rejectAll: ((e: unknown) => void) | undefined
   private readonly failed: Promise<never>
-  private readonly status: Status = { phase: 'map', bytesRead: 0, done: 0, total: 0 }
+  private readonly status: Status = { step: 1, steps: 1, phase: 'map', pass: 0, bytesRead: 0, bytesTotal: undefined, records: 0, done: 0, total: 0 }
   // names: the inputs as ctx.file and messages give them, where not their paths (a chain's
   // later step reads the step before's output from a temp file)
   private step!: { job: JobSource, inputs: string[], names?: string[], formats: Format[], outputFormat: OutputFormat, name: string }
@@ -120,7 +143,7 @@ export class Engine {
       if (o.progress !== undefined) {
         const show = o.progress
         const started = Date.now()
-        ticker = setInterval(() => show(this.statusLine(started)), 1000)
+        ticker = setInterval(() => show(this.progress(started)), o.progressMs ?? 1000)
         ticker.unref()
       }
       // A chain runs its steps one after another; each step's output, as [key, value] pairs
@@ -128,20 +151,24 @@ export class Engine {
       let inputs = o.inputs
       let formats = inputFormats(o.inputs, o.inputFormats, o.format)
       let stdoutClosed = false
+      const stepCounters: Counters[] = []
       for (let i = 0; i < steps.length; i++) {
+        const before = { ...this.counters }
         const last = i === steps.length - 1
         const job: JobSource = 'file' in o.job ? { file: o.job.file, step: i } : o.job
         const between = join(tmp, `step-${i + 1}.pairs`)
         this.step = { job, inputs, ...(i > 0 ? { names: [`step ${i}'s output`] } : {}), formats, outputFormat: last ? o.outputFormat : 'pairs', name: steps.length > 1 ? `step ${i + 1}: ` : '' }
+        Object.assign(this.status, { step: i + 1, steps: steps.length, bytesRead: 0, records: 0, bytesTotal: await inputBytes(inputs) })
         try {
           stdoutClosed = await this.pass(last ? target : { kind: 'file', path: between, partitions: 1 }, last)
         } catch (e) {
           throw steps.length > 1 ? inStep(e, i + 1, join(tmp, `step-${i}.pairs`)) : e
         }
+        stepCounters.push(subtractCounters(this.counters, before))
         inputs = [between]
         formats = ['pairs']
       }
-      return { counters: this.counters, user: this.user, bad: this.bad, stdoutClosed, phases: this.phases }
+      return { counters: this.counters, steps: stepCounters, user: this.user, bad: this.bad, stdoutClosed, phases: this.phases }
     } finally {
       if (ticker !== undefined) clearInterval(ticker)
       await this.pool?.close()
@@ -179,7 +206,10 @@ export class Engine {
       maxAttempts: 3,
       heapMb: o.heapMb ?? p.heapMb,
       onRetry: () => { this.counters.retries++ },
-      onRead: n => { this.status.bytesRead += n }, // (split tasks read their input themselves)
+      onRead: (bytes, records) => { // (split tasks read their input themselves)
+        this.status.bytesRead += bytes
+        this.status.records += records
+      },
     })
     this.pool.onFatal(e => this.abort(e))
     this.phase('map', 0)
@@ -198,7 +228,9 @@ export class Engine {
     // their pages need not be written back to disk
     for (const run of runs) { try { unlinkSync(run) } catch {} }
     time('reduce')
+    this.phase('output', 1)
     const closed = await commitOutput(target, fragments, o.stdout, last ? o.committed : undefined)
+    this.status.done = 1
     time('output')
     return closed
   }
@@ -213,17 +245,12 @@ export class Engine {
     }
   }
 
-  private statusLine (started: number): string {
-    const st = this.status
-    const mb = (st.bytesRead / 2 ** 20).toFixed(1)
-    const secs = Math.round((Date.now() - started) / 1000)
-    return `mrstream: ${st.phase}: ${mb} MB read, ${st.done}/${st.total} tasks done, ${this.counters.spills} spills, ${this.counters.retries} retries, ${secs} s`
+  private progress (started: number): Progress {
+    return { ...this.status, spills: this.counters.spills, retries: this.counters.retries, elapsedMs: Date.now() - started }
   }
 
-  private phase (name: string, total: number): void {
-    this.status.phase = this.step.name + name
-    this.status.done = 0
-    this.status.total = total
+  private phase (phase: Progress['phase'], total: number, pass = 0): void {
+    Object.assign(this.status, { phase, pass, done: 0, total })
   }
 
   /** Stops the job: the first error wins. */
@@ -398,7 +425,7 @@ export class Engine {
       this.counters.mergePasses++
       const groups = mergeGroups(runs.length, fanIn, this.opts.workers).map(([from, to]) => runs.slice(from, to))
       const pass = this.counters.mergePasses
-      this.phase(`merge pass ${pass}`, groups.filter(g => g.length > 1).length)
+      this.phase('merge', groups.filter(g => g.length > 1).length, pass)
       const tasks = groups.map((group, g) => group.length === 1
         ? undefined
         : this.pool!.submit(this.newTask(() => `merge task (pass ${pass}, group ${g})`, id => attempt => ({ type: 'merge', task: id, attempt, runs: group, out: join(this.tmp!, `merge-${pass}-${g}-t${id}-a${attempt}.run`) }))))

@@ -20,7 +20,7 @@ export interface TaskResult {
 
 type FromWorker =
   | { type: 'ready' }
-  | { type: 'progress', task: number, bytes?: number }
+  | { type: 'progress', task: number, bytes?: number, records?: number }
   | ({ type: 'done', task: number } & TaskResult)
   | { type: 'failed', task: number, error: ErrorData }
 
@@ -29,8 +29,9 @@ export class Task {
   attempts = 0
   chunks: Chunk[] = []
   ended = false
-  /** Input bytes this attempt has read itself (a split task), for --progress. */
+  /** Input bytes and records this attempt has read itself (a split task), for --progress. */
   read = 0
+  records = 0
   slot: Slot | undefined
   readonly result: Promise<TaskResult>
   resolve!: (r: TaskResult) => void
@@ -57,7 +58,7 @@ export interface PoolOptions {
   heapMb: number | undefined
   onRetry: (task: Task, cause: string) => void
   /** Bytes of input a split task read (less, when a task is retried, what its attempt had read). */
-  onRead?: (bytes: number) => void
+  onRead?: (bytes: number, records: number) => void
 }
 
 /**
@@ -145,9 +146,10 @@ export class Pool {
         if (msg.type === 'ready') { slot.ready = true; resolve(); this.dispatch(); this.wake(); return }
         if (msg.type === 'progress') {
           const task = slot.task
-          if (msg.bytes !== undefined && task !== undefined && task.id === msg.task) {
-            task.read += msg.bytes
-            this.opts.onRead?.(msg.bytes)
+          if (task !== undefined && task.id === msg.task && (msg.bytes !== undefined || msg.records !== undefined)) {
+            task.read += msg.bytes ?? 0
+            task.records += msg.records ?? 0
+            this.opts.onRead?.(msg.bytes ?? 0, msg.records ?? 0)
           }
           return
         }
@@ -187,8 +189,9 @@ export class Pool {
 
   private retry (task: Task, cause: string): void {
     task.slot = undefined
-    this.opts.onRead?.(-task.read) // (the next attempt reads it again)
+    this.opts.onRead?.(-task.read, -task.records) // (the next attempt reads it again)
     task.read = 0
+    task.records = 0
     if (task.attempts >= this.opts.maxAttempts) {
       const err = new MrstreamError('MRS_ERR_TASK_FAILED', `${task.describe()} failed ${task.attempts} times; last cause: ${cause}`)
       task.reject(err)

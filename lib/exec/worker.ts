@@ -64,8 +64,9 @@ function mapChunk (chunk: Chunk): void {
   c.queue = c.queue.then(async () => {
     if (c.failed) return
     try {
+      const before = c.map.counters.records
       await c.map.chunk(chunk)
-      port.postMessage({ type: 'progress', task: c.task })
+      port.postMessage({ type: 'progress', task: c.task, records: c.map.counters.records - before })
     } catch (e) {
       c.failed = true
       fail(c.task, e)
@@ -84,19 +85,22 @@ function mapSplits (splits: Split[]): void {
       // progress every PROGRESS_BYTES or PROGRESS_MS: a message a 256 KB chunk cost 2% of a
       // 1 GiB log job's worker time
       let bytes = 0
+      let sentRecords = 0
       let sent = Date.now()
+      const counters = c.map.counters
       for (const split of splits) {
         for (const chunk of chunksOfSplit(split, config.chunkBytes, config.maxLineBytes)) {
           await c.map.chunk(chunk)
           bytes += chunk.data.byteLength
           if (bytes >= PROGRESS_BYTES || Date.now() - sent >= PROGRESS_MS) {
-            port.postMessage({ type: 'progress', task: c.task, bytes })
+            port.postMessage({ type: 'progress', task: c.task, bytes, records: counters.records - sentRecords })
+            sentRecords = counters.records
             bytes = 0
             sent = Date.now()
           }
         }
       }
-      if (bytes > 0) port.postMessage({ type: 'progress', task: c.task, bytes })
+      if (bytes > 0) port.postMessage({ type: 'progress', task: c.task, bytes, records: counters.records - sentRecords })
     } catch (e) {
       c.failed = true
       fail(c.task, e)

@@ -49,6 +49,16 @@ export async function isPlainFile (name: string): Promise<boolean> {
   }
 }
 
+/** The inputs' total size where each is a regular file read as it is (not stdin, not gzip); else undefined. */
+export async function inputBytes (names: string[]): Promise<number | undefined> {
+  let total = 0
+  for (const name of names) {
+    if (!(await isPlainFile(name))) return undefined
+    total += (await fsp.stat(name)).size
+  }
+  return total
+}
+
 async function * bytesOf (name: string, stdin: NodeJS.ReadableStream, readBytes: number): AsyncGenerator<Buffer> {
   // reads no bigger than a chunk, so that a small --memory still gives several tasks
   const raw = name === '-' ? stdin : createReadStream(name, { highWaterMark: readBytes })
