@@ -1,4 +1,4 @@
-// The command line as a user meets it (SPEC §4-5): options and usage errors, job files of every
+// The command line as a user meets it (docs/cli.md): options and usage errors, job files of every
 // form, job errors (map/reduce threw, bad keys, bad records), outputs (stdout closed early, -o
 // FILE, -o DIR --reducers N) and input formats. Every test spawns the built binary with a
 // fresh --tmp-dir and checks that it holds nothing afterwards.

@@ -1,4 +1,4 @@
-// Larger than RAM, faults and bad input (SPEC §3-5): what the reader does with odd bytes (BOM,
+// Larger than RAM, faults and bad input (docs/guarantees.md, docs/cli.md): what the reader does with odd bytes (BOM,
 // CRLF, lone CR, no final newline, invalid UTF-8, NUL), inputs that cannot be read, lines too
 // long, corrupted run files, signals, a full disk, and prototype pollution. Every run gets a
 // fresh --tmp-dir that must hold nothing afterwards, and no output file may appear on failure.

@@ -1,6 +1,6 @@
 // Word count over a real corpus (eight Project Gutenberg books, 3.2 MB), checked against an
 // independent count by coreutils: tr | LC_ALL=C sort | uniq -c. The key order of `LC_ALL=C sort`
-// is SPEC §2's string order. The oracle is checked against the same count.
+// is the string order of docs/semantics.md. The oracle is checked against the same count.
 import t from 'tap'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'

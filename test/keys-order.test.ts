@@ -1,4 +1,4 @@
-// Key order and value round-trip end to end (SPEC §2), in memory and through spills:
+// Key order and value round-trip end to end (docs/semantics.md), in memory and through spills:
 // null < false < true < numbers < strings (code point order) < arrays; -0 and 0 one key;
 // `1` and `"1"` two keys; prototype names ordinary keys; every value type indistinguishable
 // after the engine carried it.
@@ -13,7 +13,7 @@ import { valuesJobSource } from './helpers/values-job.js'
 
 t.setTimeout(600_000)
 
-/** The matrix, in the order SPEC §2 puts it (each entry one key; -0 and 0 share an entry). */
+/** The matrix, in the order docs/semantics.md puts it (each entry one key; -0 and 0 share an entry). */
 const ordered: Key[][] = [
   [null], [false], [true],
   [-1e308], [-1.5], [-1], [-0, 0], [5e-324], [0.5], [1], [2], [10], [1e21],
@@ -59,7 +59,7 @@ function spell (k: Key): string {
   return JSON.stringify(k)
 }
 
-/** `repeat` copies of every spelling, shuffled; and the output SPEC §2 predicts for them. */
+/** `repeat` copies of every spelling, shuffled; and the output docs/semantics.md predicts for them. */
 function matrixCase (repeat: number, seed: number, format: OutputFormat): { input: Buffer, want: Buffer } {
   const spellings: Array<{ entry: number, text: string }> = []
   ordered.forEach((entry, i) => {
@@ -72,7 +72,7 @@ function matrixCase (repeat: number, seed: number, format: OutputFormat): { inpu
   return { input: Buffer.from(lines.map(l => l.text).join('\n') + '\n'), want: formatPairs(pairs, format) }
 }
 
-t.test('the matrix is in SPEC order by the oracle too', async t => {
+t.test('the matrix is in semantics order by the oracle too', async t => {
   for (let i = 0; i + 1 < ordered.length; i++) {
     t.ok(compareKeys(ordered[i]![0]!, ordered[i + 1]![0]!) < 0, `${JSON.stringify(ordered[i]![0])} < ${JSON.stringify(ordered[i + 1]![0])}`)
   }
@@ -171,7 +171,7 @@ t.test('values round-trip, in memory', t => valuesCase(t, 150, '64MB', false, fa
 t.test('values round-trip, through spills', t => valuesCase(t, 3000, '64KB', false, true))
 t.test('values round-trip, a 100 KB string value through a 64 KB budget', t => valuesCase(t, 1000, '64KB', true, true))
 
-// A value the engine cannot carry is an error, never a silent change (SPEC §2).
+// A value the engine cannot carry is an error, never a silent change (docs/semantics.md).
 const refuse: Array<[string, string]> = [
   ['a class instance', 'new (class Point { constructor () { this.x = 1 } })()'],
   ['a function', '() => 1'],

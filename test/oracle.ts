@@ -1,4 +1,4 @@
-// The sequential reference: the simplest in-memory implementation of SPEC.md sections 1-3 for
+// The sequential reference: the simplest in-memory implementation of docs/semantics.md and docs/guarantees.md for
 // `--format lines` input, which every end-to-end test compares the engine against (as
 // MIT 6.5840's mrsequential). It is written for obviousness, not speed, and shares no code
 // with lib/: keys are grouped by their JSON text and ordered by a comparator of its own.
@@ -7,7 +7,7 @@
 // - records are the input files' lines in command-line order, then line order;
 // - a key's values reach `reduce` in that order (the oracle never calls `combine`: for a valid
 //   job, combining must not change the result);
-// - keys reach `reduce` in ascending SPEC §2 order; the output is each reduce call's emits in
+// - keys reach `reduce` in ascending docs/semantics.md order; the output is each reduce call's emits in
 //   call order, then its return value when that is not undefined.
 import { readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
@@ -79,7 +79,7 @@ export function readInputs (paths: string[]): InputFile[] {
 
 // ---- keys -------------------------------------------------------------------------------
 
-/** SPEC §2 key check; the oracle refuses what the engine must refuse. */
+/** docs/semantics.md's key check; the oracle refuses what the engine must refuse. */
 export function isKey (k: unknown): k is Key {
   if (k === null || typeof k === 'boolean' || typeof k === 'string') return true
   if (typeof k === 'number') return Number.isFinite(k)
@@ -112,7 +112,7 @@ export function compareStrings (a: string, b: string): number {
   return restA === restB ? 0 : restA > restB ? 1 : -1
 }
 
-/** SPEC §2: null < false < true < numbers < strings < arrays; arrays element-wise, shorter first. */
+/** docs/semantics.md: null < false < true < numbers < strings < arrays; arrays element-wise, shorter first. */
 export function compareKeys (a: Key, b: Key): number {
   const ra = rank(a)
   const rb = rank(b)

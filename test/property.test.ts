@@ -1,6 +1,6 @@
 // End-to-end properties: for random inputs, random jobs from a small family, and random
 // `--memory`/`--workers`/output settings, the engine's output equals the sequential oracle's
-// byte for byte (SPEC §3), and is the same under two different settings.
+// byte for byte (docs/guarantees.md), and is the same under two different settings.
 //
 // Reproduce a failure with the seed it prints: MRS_SEED=<seed> npx tap test/property.test.ts
 // (MRS_RUNS=<n> scales the number of runs.)
@@ -33,7 +33,7 @@ const keyArb: fc.Arbitrary<Key> = fc.letrec<{ key: Key }>(tie => ({
 })).key
 
 t.test('oracle self-check', async t => {
-  // Code-point order is UTF-8 byte order (SPEC §2), which JS `<` is not for astral chars.
+  // Code-point order is UTF-8 byte order (docs/semantics.md), which JS `<` is not for astral chars.
   fc.assert(fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
     const c = compareStrings(a, b)
     const bytes = Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
@@ -195,7 +195,7 @@ t.test('every job spills and merges at 64KB and still equals the oracle', async 
   }
 })
 
-// SPEC §4 lines: invalid UTF-8 becomes U+FFFD; a line longer than a read chunk, with multi-byte
+// docs/semantics.md records: invalid UTF-8 becomes U+FFFD; a line longer than a read chunk, with multi-byte
 // characters on every boundary, is one record.
 t.test('invalid UTF-8 and very long lines', async t => {
   const arb = fc.record({

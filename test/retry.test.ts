@@ -1,4 +1,4 @@
-// Worker threads, retried tasks, exactly-once (SPEC §3, §5): a worker that dies (process.exit,
+// Worker threads, retried tasks, exactly-once (docs/guarantees.md): a worker that dies (process.exit,
 // a hang past --task-timeout, out of memory) has its task retried up to 3 attempts; a retried
 // task's failed attempts leave nothing in the output or the counters. Also: map tasks really
 // run in parallel.

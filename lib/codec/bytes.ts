@@ -1,7 +1,6 @@
 // Node's Buffer methods behind `toString(encoding, start, end)` and `write(s, offset, encoding)`,
 // called without those wrappers' argument checks and encoding lookup. On hot paths (a key or
-// line at a time) the wrappers cost more than the copy: a run file's sort-lines groups took
-// 560 -> 400 ns each to write. Callers keep offsets in range themselves.
+// line at a time) the wrappers cost more than the copy. Callers keep offsets in range themselves.
 // And LineBuffer: lines encoded into one buffer and written out when it is full; writeAll.
 import { writeSync } from 'node:fs'
 

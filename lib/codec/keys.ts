@@ -1,7 +1,7 @@
 // Keys and their order-preserving encoding.
 //
 // An encoded key ("ekey") is a latin1 string: one char per byte. JS compares one-byte strings
-// char by char, which is byte order, so `a < b` on ekeys is SPEC §2's key order, and ekeys are
+// char by char, which is byte order, so `a < b` on ekeys is the key order of docs/semantics.md, and ekeys are
 // cheap Map keys. Layout:
 //   null 01 | false 02 | true 03 | number 04 + 8 bytes | string 05 + UTF-8 (00 -> 00 FF) + 00 01
 //   array 06 + elements + 00

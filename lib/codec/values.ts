@@ -1,5 +1,5 @@
 // Values: msgpack (msgpackr) with the gaps closed so that a value read back from a spill is
-// indistinguishable from one that never left memory (SPEC §2). msgpackr alone turns -0 into 0,
+// indistinguishable from one that never left memory (docs/semantics.md). msgpackr alone turns -0 into 0,
 // renames an own `__proto__` key to `__proto_` and decodes a Map as an object; `toWire` swaps
 // those for boxes with extensions of their own. Anything msgpack cannot carry unchanged (class
 // instances, functions, symbols, lone surrogates, cycles) is refused, never silently changed.

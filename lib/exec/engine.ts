@@ -93,8 +93,7 @@ export function plan (memory: number, workers: number, held: boolean): Plan {
   const budget = Math.max(16 * 1024, Math.floor((memory * (held ? 0.4 : 0.6)) / workers))
   const taskBytes = Math.min(16 << 20, Math.max(64 * 1024, Math.floor(memory / (8 * workers))))
   // a chunk's records are all live while the map runs over them: with 1 MB chunks, scavenges
-  // kept copying and promoting them (1 GiB logs: GC 222-261 -> 94-143 ms a worker of ~2.9 s;
-  // 256 MB word count, 3 alternating: 9.85 -> 8.67 s median; 64 KB chunks no better)
+  // kept copying and promoting them (64 KB chunks were no better than 256 KB)
   const chunkBytes = Math.min(1 << 18, taskBytes)
   const bufferBytes = Math.min(256 * 1024, Math.max(16 * 1024, Math.floor(memory / (64 * workers))))
   // V8 lets an unlimited heap grow far past what is live before it collects (measured: 525 MB
@@ -321,8 +320,7 @@ export class Engine {
     const splitBytes = await this.splitBytes(plain, taskBytes)
     // Every split is handed out at once; none waits for the line count (see splits.ts). A short
     // first split, so that the second worker started while the count was still early, became
-    // one spill more for nothing (1 GiB of logs, 5 alternating runs: 2.53 -> 2.49 s; sort
-    // lines the same).
+    // one spill more for nothing.
     let splits: Split[] = []
     const flushSplits = async (): Promise<void> => {
       if (splits.length === 0) return
@@ -402,10 +400,8 @@ export class Engine {
   /**
    * Input bytes per split task: one task per worker, at most 512 MB (a retry redoes a
    * task). Each task ends with a spill of every key it saw,
-   * and the reduce merges each task's runs: two tasks a worker cost more than they balanced
-   * (64 MiB, 2 workers, medians of 8 alternating runs: logs 1.77 -> 1.67 s; of 5: word count
-   * 5.31 -> 5.05 s). 1 GiB, 2 workers, 256 -> 512 MB: logs 2.64 -> 2.52 s (5 alternating
-   * runs), sort lines 11.39 -> 10.88 s (3), word count 23.3 -> 22.4-23.5 s (2).
+   * and the reduce merges each task's runs: two tasks a worker cost more than they balanced,
+   * and 512 MB tasks beat 256 MB ones on 1 GiB inputs.
    */
   private async splitBytes (plain: boolean[], taskBytes: number): Promise<number> {
     let total = 0

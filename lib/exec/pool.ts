@@ -65,10 +65,7 @@ export interface PoolOptions {
  * V8 compiles hot functions on background threads, so that the thread running them goes on
  * meanwhile. With a worker on every core no core is idle for those threads: a worker's code
  * ran unoptimized while its compile waited for a core. Compiling on the worker's own thread
- * (set before the workers' isolates start) was faster in every benchmark scenario, 2
- * workers, medians of 4-6 alternating runs: 1 GiB logs 2.57 -> 2.50-2.53 s; 256 MB inputs:
- * word count 6.18 -> 6.02 s, sum 8.34 -> 7.96 s, sort lines 2.95 -> 2.73 s. The first reduce
- * task of the logs (26k keys) 130-158 -> 84-88 ms.
+ * (set before the workers' isolates start) was faster in every benchmark scenario.
  */
 function compileInline (): void {
   setFlagsFromString('--no-concurrent-recompilation')
@@ -134,8 +131,8 @@ export class Pool {
   }
 
   private spawn (): Promise<void> {
-    // A 16 MB young generation per worker instead of V8's default: measured 255 -> 200 MB peak
-    // RSS with two workers at --memory 32MB, no slower (sort and word count of 64 MB).
+    // A 16 MB young generation per worker instead of V8's default: less peak RSS (200 MB with
+    // two workers at --memory 32MB), no slower.
     const resourceLimits = this.opts.heapMb ? { maxOldGenerationSizeMb: this.opts.heapMb, maxYoungGenerationSizeMb: 16 } : undefined
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: this.opts.config, ...(resourceLimits ? { resourceLimits } : {}), stdout: false, stderr: false })
     const slot: Slot = { worker, task: undefined, lastProgress: Date.now(), cause: undefined, ready: false }

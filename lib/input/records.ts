@@ -112,8 +112,7 @@ export function recordsOf (chunk: Chunk, format: Format, maxLineBytes = Infinity
  * Lines decoded as latin1 (ASCII's decoding too), straight into one-byte strings of about
  * PIECE bytes of whole lines, each split once. Not one string a chunk: over 128 KB, V8 puts a string in its large-object
  * space, where only a full collection frees it, and each 1 MB chunk string made the heap grow
- * towards one (logs, 200 MB, 7 alternating: wall 2.71-2.80 -> 2.57-2.62 s, peak RSS 185-190 ->
- * 142 MB; word count and sort lines unchanged).
+ * towards one (slower, and more peak RSS).
  */
 function latin1Lines (buf: Buffer, ends?: number[], max = Infinity): string[] {
   const lines: string[] = []

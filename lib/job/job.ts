@@ -219,7 +219,7 @@ const builtins: Record<string, { reduce: ReduceFn, combine?: ReduceFn }> = {
 }
 
 /**
- * min and max order values as keys are ordered (SPEC §2: numbers numerically, strings by code
+ * min and max order values as keys are ordered (docs/semantics.md: numbers numerically, strings by code
  * point, and across types), a total order: with `<`, "10" < "9" and a NaN or a mix of types
  * made the result depend on which values a combine saw together, so on --memory. Values that
  * are not keys (NaN, objects) are refused, naming the value.

@@ -5,7 +5,7 @@
 // (`line.split(' ')[6]`), which V8 hashes and compares 2-6x slower than a flat one. Here the
 // job's key string dies young, its bytes are hashed and compared (key-index.ts), the sort and
 // the writer read the arena, and a key takes its UTF-8 length, not two bytes a character.
-// UTF-8 byte order is code point order (SPEC §2), so the keys sort as bytes.
+// UTF-8 byte order is code point order (docs/semantics.md), so the keys sort as bytes.
 import { copyBytes, utf8Slice, utf8Write, viewOf } from '../codec/bytes.js'
 import { encodeStringKey } from '../codec/keys.js'
 
@@ -149,8 +149,7 @@ let touched = 0
  * Loads the offsets and the first and last bytes of the keys order[from, to) ahead of their
  * use. Keys in sorted order lie scattered over the arena, and each one missed the cache (and
  * the TLB) in turn where it was used; loads that do not depend on each other are served
- * together. One spill of 1.65M text lines, medians of 8 alternating runs: sorting 1188 -> 960 ms,
- * writing 1680 -> 1218 ms.
+ * together.
  */
 export function touchKeys (arena: KeyArena, order: Uint32Array, from: number, to: number): void {
   const ends = arena.ends
@@ -240,15 +239,13 @@ const counts = new Int32Array(DIGITS << DIGIT)
 // The sort is cut into small functions whose every path has run before they are compiled
 // (one loop per pass, tie runs ended inside the loop, insertion sort apart from refine): V8
 // had deoptimized and recompiled code reached for the first time, at each pass, up to 260
-// times a sort. 1 GiB logs, 2 workers: the final spill's sort of 96k paths 110-140 -> 72-78
-// ms a worker; deoptimizations in the whole run 580 -> 45, TurboFan's time 537 -> 457 ms.
+// times a sort.
 
 /**
  * LSD radix sort of the 64-bit elements [from, to) of `u32` (pairs of 32-bit halves, low
  * first), 11 bits a pass, with `tmp` (as long as `u32`) as room; a pass whose digit is the same
  * for every element is skipped. 2.2M random elements: 80 ms, against 130 ms for the native
- * sort (std::sort) of a BigUint64Array; 1 GiB sort lines, 3 alternating runs: map phase
- * medians 6.59 -> 6.27 s; a 200 MB sum 4.73 -> 4.40 s (peak RSS 356 -> 373 MB: `tmp`).
+ * sort (std::sort) of a BigUint64Array.
  */
 function radixSort (u32: Uint32Array, from: number, to: number, tmp: Uint32Array): void {
   const n = to - from
@@ -331,8 +328,7 @@ function prefixBits (bits: number): number {
 
 // The sort's room (Packed, its radix room and refine's scratch, 20 bytes a key), kept from one
 // spill to the next, which are alike in size: allocated afresh, its zeroed pages cost page
-// faults and the kernel's zeroing at every spill. 1 GiB sort lines, 5 alternating runs: 10.78
-// -> 10.53 s median; a 256 MB sum the same speed, peak RSS 357-406 -> 392-421 MB.
+// faults and the kernel's zeroing at every spill.
 let room: Packed | undefined
 
 /**
@@ -405,8 +401,7 @@ export function sortArena (arena: KeyArena): Uint32Array {
  * few keys; else the bytes they share are skipped, the next ones (9 bits each: 0 past the end)
  * packed with the key's position, sorted, and each tie group pushed on `work` to be refined
  * from there (groups are disjoint, so their room is too). This
- * replaced a comparator sort of each tie group (`TypedArray.sort` calls a comparator slowly):
- * 300k text lines, whose first 4 characters left half of them tied, 280 -> 200 ms.
+ * replaced a comparator sort of each tie group (`TypedArray.sort` calls a comparator slowly).
  */
 function refine (arena: KeyArena, order: Uint32Array, from: number, to: number, depth: number, packed: Packed, scratch: Uint32Array, work: number[]): void {
   const n = to - from

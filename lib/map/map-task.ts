@@ -118,8 +118,7 @@ export class MapTask {
             c.pairs++
             if (k !== record) return collector.add(k, v)
             // the line itself as the key (sort, count lines): its bytes are in the chunk, less a
-            // CR the record dropped; a long key is otherwise a call into C++ to encode (sort lines,
-            // 200 MB, 4 alternating: map phase medians 4.54 -> 4.38 s, CPU 12.4 -> 11.9 s)
+            // CR the record dropped; a long key is otherwise a call into C++ to encode
             const start = i === 0 ? 0 : ends[i - 1]! + 1
             let end = ends[i]!
             if (end > start && data.getUint8(end - 1) === 13) end--

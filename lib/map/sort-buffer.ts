@@ -171,8 +171,8 @@ export class Collector {
   private touchedValues = 0
   // Appended keys from sharedFrom on (Infinity: none) all have the value `shared`, a primitive
   // (sort lines' ''), and values[] is not written for them: the spill reads no value a key,
-  // one of its three loads scattered over memory (1 GiB sort lines, 5 alternating runs: 11.61
-  // -> 11.21 s median). `mixed`: an appended key of this buffer had another value.
+  // one of its three loads scattered over memory. `mixed`: an appended key of this buffer had
+  // another value.
   private shared: unknown = undefined
   private sharedFrom = Infinity
   private mixed = false
@@ -225,8 +225,7 @@ export class Collector {
     if (this.appending) return this.append(len, value)
     if (this.stringPairs === SWITCH_PAIRS && this.stringPairs < APPEND_BELOW * this.arena.size) {
       // A worker's first buffer indexes its keys; if they are all distinct, its other buffers
-      // append, and this one can start now rather than at its spill (200 MB, 2-3 alternating:
-      // sort job map phase 4.96 -> 4.19 s; sum 100 MB, wall 10.6 -> 9.7 s, peak RSS 360 -> 287 MB).
+      // append, and this one can start now rather than at its spill (faster, and less peak RSS).
       // The keys indexed so far stay; the spill groups them with equal appended ones.
       this.appending = true
       return this.append(len, value)
@@ -449,8 +448,7 @@ export class Collector {
     this.others.clear()
     this.bytes = 0
     // Index or append the next buffer, from how many pairs shared a key in this one (with
-    // hysteresis; small buffers say little). Appending measured on a 200 MB sum (12.6M lines,
-    // 9.6M keys), one worker: 34 -> 27 s.
+    // hysteresis; small buffers say little).
     if (distinct >= DECIDE_KEYS) {
       if (!this.appending && this.stringPairs < APPEND_BELOW * distinct) this.appending = true
       else if (this.appending && this.stringPairs > INDEX_ABOVE * distinct) this.appending = false
@@ -506,8 +504,7 @@ export class Collector {
   /**
    * writeStrings when every key was appended with one value, `framed` as a run holds it (sort
    * lines' ''), and there is no combiner: a group is its key's bytes and the value once a
-   * pair, with no value looked up. 1 GiB sort lines, 3 alternating runs: 9.77 -> 9.58 s median
-   * (CPU 17.1 -> 16.7 s); writing 13M keys from a Collector, 2.06 -> 1.74 s.
+   * pair, with no value looked up.
    */
   private writeShared (writer: RunWriter, order: Uint32Array, framed: Uint8Array): number {
     const arena = this.arena
@@ -577,8 +574,8 @@ export class Collector {
   /**
    * Combines a key's one stored value with a new one right away, keeping one value and no
    * Multi: measured 260 ns a pair against 430 ns for batching values 32 at a time (word count);
-   * for [count, bytes] pairs, a 1 GB log job took 12.9 -> 9.6 s (batched arrays lived long enough
-   * to be promoted, and collecting them was a fifth of the time). A combine that emits, or
+   * for [count, bytes] pairs, batched arrays lived long enough to be promoted, and collecting
+   * them was a fifth of a log job's time. A combine that emits, or
    * returns something other than one primitive or short flat array, gets a Multi instead.
    */
   private combinePair (index: number, key: string, cur: unknown, v: unknown): void {

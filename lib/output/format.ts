@@ -2,7 +2,7 @@
 // or ndjson (`[key, value]`). Values JSON cannot express are rendered so the line stays valid:
 // undefined and NaN/Infinity as null (JSON's rule), bigint as a decimal string, Map as an
 // object, Set as an array, Uint8Array as an array of bytes. A value the engine cannot carry
-// (SPEC §2: a function, a symbol, a class instance, a lone surrogate) is refused (ValueError),
+// (docs/semantics.md: a function, a symbol, a class instance, a lone surrogate) is refused (ValueError),
 // as it is on the map side, never written changed.
 
 import { checkValue, packValue } from '../codec/values.js'
@@ -52,7 +52,7 @@ export function formatPair (format: OutputFormat, key: unknown, value: unknown):
 }
 
 /**
- * A key as the next step of a chain gets it: -0 is 0 (SPEC §2: they are one key), as a
+ * A key as the next step of a chain gets it: -0 is 0 (docs/semantics.md: they are one key), as a
  * single step's reduce and a Hadoop run (JSON has no -0) see it.
  */
 function plainKey (key: unknown): unknown {

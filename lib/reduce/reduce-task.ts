@@ -33,8 +33,7 @@ const FRAGMENT_BUFFERS = 8 << 20
 /**
  * One output partition's fragment file. Lines are encoded straight into a buffer (1 MB, less
  * with many partitions): appending them to a string then writing it cost 560 ms a 64 MB
- * sort-lines job (flattening the rope, then encoding it, two-byte as soon as one line was);
- * the whole job took 5.1-5.4 -> 4.4 s.
+ * sort-lines job (flattening the rope, then encoding it, two-byte as soon as one line was).
  */
 class Fragment extends LineBuffer {
   private fd: number
@@ -54,8 +53,7 @@ class Fragment extends LineBuffer {
 
   /**
    * A tsv line of a string key and a string or number value, encoded straight into the buffer
-   * (no line string to build, flatten and encode): key<TAB>number lines 280-340 -> 200 ns
-   * each, key<TAB> (sort lines, non-ASCII) 315-415 -> 210-350 ns. False, having written nothing, when either
+   * (no line string to build, flatten and encode). False, having written nothing, when either
    * needs escaping or the line might not fit the buffer: the caller formats the line.
    */
   writeTsv (k: string, v: string | number): boolean {
@@ -160,8 +158,7 @@ function escaped (c: number): boolean {
 /**
  * Copies src[start, end) to dst at `at` unless a byte among them is one tsv escapes or a NUL
  * (a run's key escapes a NUL as 00 FF): false then, with dst partly written. One pass where
- * copying a key and then checking it were two (sort lines, 200 MB, 5 alternating runs:
- * reduce phase medians 0.64 -> 0.60 s; with merge.ts's prefixes, 0.58 s).
+ * copying a key and then checking it were two.
  */
 function copyPlain (src: DataView, start: number, end: number, dst: DataView, at: number): boolean {
   let i = start
@@ -226,9 +223,8 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
     write(k, v, staged)
   }
   // The identity reducer's lines are copied from the runs where key and value are strings with
-  // nothing to escape; it cannot fail, so nothing is staged. Sort lines, 200 MB, 4 alternating:
-  // reduce phase medians 2.61 -> 1.99 s (decoding the key, the Values iterator, the job's call
-  // and encoding the line again, for each line).
+  // nothing to escape; it cannot fail, so nothing is staged (no decoding of the key, Values
+  // iterator, job's call or encoding the line again, for each line).
   const pass = tsv && isIdentity(job.reduce) && job.partition === undefined
   const keyBytes = Buffer.allocUnsafe(pass ? PASS_KEY_BYTES : 0)
   const keyView = viewOf(keyBytes)
@@ -237,9 +233,7 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
     const r0 = merger.member(0)
     if (merger.size === 1 && r0.left === 1 && r0.nextValueInBuffer()) {
       // one line (sort lines: nearly every key), its key and value in the run's buffer: the key
-      // is copied once, straight to the fragment, not to keyBytes first (1 GiB sort lines, 4
-      // alternating runs: 11.16 -> 10.31 s median; the reduce alone, 37 runs of 256 MB of
-      // lines, 520 -> 435 ns a line)
+      // is copied once, straight to the fragment, not to keyBytes first
       const kTo = r0.stringKeyEnd()
       if (kTo !== -1) {
         const f = fragments[n === 1 ? 0 : hashEkey(merger.key) % n]!

@@ -1,6 +1,6 @@
 // A key's output held back until its reduce (or combine) returned: with --max-bad-records, a
 // key whose function throws writes nothing. Lines wait in memory up to STAGE_BYTES, then in a
-// file, so that one key may write any number of lines in bounded memory (SPEC §3), as it may
+// file, so that one key may write any number of lines in bounded memory (docs/guarantees.md), as it may
 // without --max-bad-records.
 import { closeSync, ftruncateSync, openSync, readSync, rmSync } from 'node:fs'
 import { utf8Slice, utf8Write, writeAll } from '../codec/bytes.js'

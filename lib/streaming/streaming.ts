@@ -3,12 +3,12 @@
 //   hadoop jar hadoop-streaming.jar -files job.js -mapper 'mrstream map --job job.js' \
 //     -combiner 'mrstream combine --job job.js' -reducer 'mrstream reduce --job job.js' ...
 // Between phases a pair is one line, KEY<TAB>VALUE (the protocol): the key as JSON (keys are
-// JSON types, SPEC §2; equal keys give equal bytes, so a byte-order sort groups them, and JSON
+// JSON types, docs/semantics.md; equal keys give equal bytes, so a byte-order sort groups them, and JSON
 // escapes tabs and newlines), the value as JSON when JSON gives it back unchanged, else `=`
 // and its msgpack in base64 (-0, NaN, bigint, Date, Map, Set, bytes, undefined: lossless, as
 // a spill is). The last step's reduce writes the job's output format, so that
 //   cat in | mrstream map --job j | LC_ALL=C sort -t$'\t' -k1,1 | mrstream reduce --job j
-// prints the lines `mrstream --job j < in` prints (SPEC §4).
+// prints the lines `mrstream --job j < in` prints (docs/cli.md).
 //
 // combine and reduce read their sorted input synchronously, so that a key's values stream to
 // the job's one-pass iterable however many there are; the input must be sorted by key in byte
@@ -57,7 +57,7 @@ const BINARY = '='
 
 /** A pair's protocol line; throws KeyError/ValueError for what the engine cannot carry. */
 export function pairLine (key: unknown, value: unknown): string {
-  encodeKey(key) // refuses keys SPEC §2 does not allow, as a local run does
+  encodeKey(key) // refuses keys docs/semantics.md does not allow, as a local run does
   return JSON.stringify(key) + '\t' + valueText(value) + '\n'
 }
 
@@ -353,7 +353,7 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
 
 const NO_KEY = Symbol('no more keys')
 
-/** A key's protocol text, or undefined for what JSON cannot write (a bigint: not a key, SPEC §2). */
+/** A key's protocol text, or undefined for what JSON cannot write (a bigint: not a key, docs/semantics.md). */
 function jsonText (k: unknown): string | undefined {
   try { return JSON.stringify(k) } catch { return undefined }
 }

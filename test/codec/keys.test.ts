@@ -1,4 +1,4 @@
-// keys.ts: the encoding's byte order is SPEC §2's key order, and it round-trips.
+// keys.ts: the encoding's byte order is the key order of docs/semantics.md, and it round-trips.
 import t from 'tap'
 import fc from 'fast-check'
 import { encodeKey, decodeKey, hashEkey } from '../../dist/lib/codec/keys.js'
@@ -14,7 +14,7 @@ function cmpCodePoints (a: string, b: string): number {
   return x.length - y.length
 }
 
-/** SPEC §2, written out directly: the reference the encoding must agree with. */
+/** docs/semantics.md, written out directly: the reference the encoding must agree with. */
 function compare (a: K, b: K): number {
   const ra = typeRank(a)
   const rb = typeRank(b)
@@ -44,7 +44,7 @@ const key: fc.Arbitrary<K> = fc.letrec(tie => ({
 
 const bytewise = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
-t.test('encoded keys compare like SPEC §2 keys', async t => {
+t.test('encoded keys compare like docs/semantics.md keys', async t => {
   fc.assert(fc.property(key, key, (a, b) => bytewise(encodeKey(a), encodeKey(b)) === compare(a, b)), { numRuns: 5000, seed: 42 })
   t.pass('5000 random pairs agree')
 })

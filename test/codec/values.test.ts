@@ -1,11 +1,11 @@
-// values.ts: a value read back from a spill is indistinguishable from the original (SPEC §2).
+// values.ts: a value read back from a spill is indistinguishable from the original (docs/semantics.md).
 import t from 'tap'
 import { isDeepStrictEqual } from 'node:util'
 import { packValue, unpackValue } from '../../dist/lib/codec/values.js'
 
 const roundTrip = (v: unknown): unknown => unpackValue(Buffer.from(packValue(v)))
 
-t.test('every SPEC §2 value type survives', async t => {
+t.test('every value type of docs/semantics.md survives', async t => {
   const proto = JSON.parse('{"__proto__": {"x": 1}, "a": [1, -0]}')
   const cases: unknown[] = [undefined, null, true, false, 0, -0, NaN, Infinity, -Infinity, 1.5, 2 ** 53 + 2, -(2 ** 40), 5n, -5n, 2n ** 80n,
     '', 'str', '\0', '\u{1f600}', new Date(12345), new Uint8Array([1, 2, 3]), Buffer.from('ab'), [1, [2, [undefined, null]]],

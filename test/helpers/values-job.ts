@@ -1,6 +1,6 @@
 // The values job: a job module whose reduce checks, inside the job, that every value it gets is
-// indistinguishable from the one map emitted (SPEC §2).
-// Values of every SPEC §2 type. Record i (the line is i) emits makeValue(i) under key i (one
+// indistinguishable from the one map emitted (docs/semantics.md).
+// Values of every type docs/semantics.md allows. Record i (the line is i) emits makeValue(i) under key i (one
 // value at top level) and [i, makeValue(i)] under ['all', i % 3] (many values per key, nested).
 // reduce rebuilds makeValue(i) and compares strictly: Object.is, prototypes, own keys in order,
 // bytes, dates, Map/Set entries in order. It returns "ok" or "bad:<where>: <what>".

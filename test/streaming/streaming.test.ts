@@ -1,5 +1,5 @@
 // Hadoop Streaming phases (streaming.ts): `map | sort | combine | reduce` as shell pipelines,
-// the way Hadoop (or SPEC §4's local check) runs them, give the lines a local run gives; values
+// the way Hadoop (or docs/cli.md's local check) runs them, give the lines a local run gives; values
 // of every type cross the protocol unchanged; bad input is a clear error, never a silent drop.
 import t from 'tap'
 import fc from 'fast-check'
@@ -45,7 +45,7 @@ t.test('map | sort | combine | reduce prints the lines of a local run, for every
   }
 })
 
-t.test('the pipeline as SPEC §4 gives it (values in shuffle order): jobs whose reduce ignores value order', async t => {
+t.test('the pipeline as docs/cli.md gives it (values in shuffle order): jobs whose reduce ignores value order', async t => {
   const dir = t.testdir()
   const specs = fc.sample(fileSpecArb.filter(s => !s.gzip), { numRuns: 4, seed: 12 })
   for (const [i, name] of ['wordcountCombine', 'sumPerKeyCombine', 'pairSums', 'chars'].entries()) {
