@@ -3,9 +3,10 @@
 // existing file keeps, and the targets refused before the job runs. Every run spawns the built
 // binary with a fresh --tmp-dir that must hold nothing afterwards.
 import t, { type Test } from 'tap'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnCli, type Result, type SpawnOptions } from './helpers/cli.js'
+import { BIG_RUN, killFixture, OUT, runAndStop, siblings } from './helpers/kill.js'
 
 // a process id no process has: the largest pid_max allows, plus one
 const DEAD = 4194305
@@ -53,4 +54,46 @@ t.test('a partial output a killed run left beside the target is removed by the n
   const quiet = await mrs(t, dir, ['-o', 'out.txt', '-q', 'in.txt'])
   t.equal(quiet.stderr, '', '-q: nothing said')
   t.notOk(existsSync(join(dir, left.file)), '-q: removed all the same')
+})
+
+t.test('the temp file beside a private target is private from its first byte, also when a killed run leaves it', async t => {
+  const dir = t.testdir(killFixture())
+  const tmp = mkdtempSync(join(dir, 'tmp-'))
+  const target = join(dir, OUT.file)
+  writeFileSync(target, 'secret\n')
+  chmodSync(target, 0o600)
+  // killed as the temp file appears (its mode looked at then), until one is left mid-copy
+  const modes: number[] = []
+  let left: string[] = []
+  for (let attempt = 0; attempt < 4 && left.length === 0; attempt++) {
+    const seen = (path: string): void => { try { modes.push(statSync(path).mode & 0o777) } catch {} }
+    const r = await runAndStop(dir, tmp, [...BIG_RUN, '-o', OUT.file], 'file', { phase: 'commit', sig: 'SIGKILL', delayMs: 0, seen })
+    t.equal(r.signal, 'SIGKILL')
+    left = siblings(dir, 'file')
+  }
+  t.ok(modes.length > 0 && left.length > 0, 'a temp file was seen, and one was left mid-copy')
+  t.same(modes, modes.map(() => 0o600), 'the temp file is 0600 as it appears')
+  for (const name of left) t.equal(statSync(join(dir, name)).mode & 0o777, 0o600, `${name}, left, is 0600`)
+  t.equal(statSync(target).mode & 0o777, 0o600, 'the target keeps its mode')
+
+  // a new file gets the umask's mode once whole (the child inherits this process's umask)
+  const fresh = await runAndStop(dir, tmp, [...BIG_RUN, '-o', 'new.txt'], 'file')
+  t.equal(fresh.code, 0, fresh.stderr)
+  t.equal(statSync(join(dir, 'new.txt')).mode & 0o777, 0o666 & ~process.umask(), 'a new file: 0666 less the umask')
+})
+
+t.test('the temp directory of -o DIR is private until it is whole', async t => {
+  const dir = t.testdir(killFixture())
+  const tmp = mkdtempSync(join(dir, 'tmp-'))
+  let left: string[] = []
+  for (let attempt = 0; attempt < 4 && left.length === 0; attempt++) {
+    const r = await runAndStop(dir, tmp, [...BIG_RUN, '-o', OUT.dir, '--reducers', '2'], 'dir', { phase: 'commit', sig: 'SIGKILL', delayMs: 0 })
+    t.equal(r.signal, 'SIGKILL')
+    left = siblings(dir, 'dir')
+  }
+  t.ok(left.length > 0, 'a temp directory was left mid-copy')
+  for (const name of left) t.equal(statSync(join(dir, name)).mode & 0o777, 0o700, `${name}, left, is 0700`)
+  const r = await runAndStop(dir, tmp, [...BIG_RUN, '-o', OUT.dir, '--reducers', '2'], 'dir')
+  t.equal(r.code, 0, r.stderr)
+  t.equal(statSync(join(dir, OUT.dir)).mode & 0o777, 0o777 & ~process.umask(), 'whole: 0777 less the umask, as mkdir makes it')
 })

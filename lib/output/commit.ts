@@ -2,7 +2,7 @@
 // (written beside it and renamed into place; a device or pipe is written into), or to a
 // directory of part files ending with _SUCCESS (built beside it and renamed into place). A
 // reader closing stdout early (`| head`) is a clean stop.
-import { accessSync, chmodSync, closeSync, constants, createReadStream, existsSync, fstatSync, lstatSync, mkdtempSync, openSync, promises as fsp, readSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { accessSync, chmodSync, closeSync, constants, createReadStream, existsSync, fchmodSync, fstatSync, lstatSync, mkdtempSync, openSync, promises as fsp, readSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { createRequire } from 'node:module'
@@ -135,13 +135,27 @@ async function appendTo (fd: number, parts: string[]): Promise<void> {
   }
 }
 
-async function concatToFile (parts: string[], path: string): Promise<void> {
+/** The fragments into a new file of `mode` (less the umask); `finish` is given its descriptor once they are all in. */
+async function concatToFile (parts: string[], path: string, mode = 0o666, finish?: (fd: number) => void): Promise<void> {
   try {
-    const fd = openSync(path, 'wx')
-    try { await appendTo(fd, parts) } finally { closeSync(fd) }
+    const fd = openSync(path, 'wx', mode)
+    try {
+      await appendTo(fd, parts)
+      finish?.(fd)
+    } finally { closeSync(fd) }
   } catch (e) {
     throw writeError(e, path)
   }
+}
+
+/**
+ * The mode a whole output file gets, just before it is renamed into place: an existing file's
+ * own (as one written in place would keep; not setuid bits, which a write in place clears),
+ * else what the umask leaves of 0666, as for any new file.
+ */
+function finalMode (fd: number, path: string): void {
+  const old = statSync(path, { throwIfNoEntry: false })
+  fchmodSync(fd, old !== undefined ? old.mode & 0o777 : 0o666 & ~process.umask())
 }
 
 /**
@@ -239,10 +253,8 @@ export async function commitOutput (
     const tmp = `${tempPrefix(target.path)}${process.pid}-${Date.now()}`
     trackTemp(tmp)
     try {
-      await concatToFile(fragments.map(f => f[0]!), tmp)
-      // a file written again keeps its mode (as one written in place would)
-      const old = statSync(target.path, { throwIfNoEntry: false })
-      if (old !== undefined) chmodSync(tmp, old.mode & 0o777) // (not setuid bits: a write in place clears them)
+      // 0600 until whole: a partial output, here or left by a killed run, is no one else's to read
+      await concatToFile(fragments.map(f => f[0]!), tmp, 0o600, fd => finalMode(fd, target.path))
       renameSync(tmp, target.path)
       committed()
       untrackTemp(tmp)
@@ -253,14 +265,16 @@ export async function commitOutput (
     }
     return false
   }
+  // mkdtemp makes it 0700, which keeps the partial part files no one else's to read; once whole,
+  // it gets the user's umask, as a directory made by mkdir would
   const tmpDir = mkdtempSync(`${tempPrefix(target.path)}${process.pid}-`)
   trackTemp(tmpDir)
-  chmodSync(tmpDir, 0o777 & ~process.umask()) // mkdtemp makes it 0700; the output gets the user's umask, as a file would
   try {
     for (let p = 0; p < target.partitions; p++) {
       await concatToFile(fragments.map(f => f[p]!), join(tmpDir, `part-${String(p).padStart(5, '0')}`))
     }
     writeFileSync(join(tmpDir, '_SUCCESS'), '')
+    chmodSync(tmpDir, 0o777 & ~process.umask())
     renameSync(tmpDir, target.path)
     committed()
     untrackTemp(tmpDir)

@@ -30,13 +30,20 @@ export function reduce (key) { return key.repeat(${copies}) }
 const JOBS = { small: 'small.mjs', big: 'big.mjs' }
 // one worker, 64 KB of memory: six spills, so merge passes at a fan-in of 2
 const SETTINGS = ['--workers', '1', '--memory', '64KB', '--fan-in', '2']
-const OUT = { file: 'out.txt', dir: 'out' }
+/** A run of the job of the large output (in a `killFixture` directory). */
+export const BIG_RUN = ['--job', JOBS.big, ...SETTINGS, 'in.txt']
+export const OUT = { file: 'out.txt', dir: 'out' }
 const STACK_LINE = /^\s+at /m
 
 function input (): string {
   const lines: string[] = []
   for (let i = 0; i < 3000; i++) lines.push(`k${(i * 7919) % 3000}-${'z'.repeat(i % 17)}`)
   return lines.join('\n') + '\n'
+}
+
+/** The files of a run directory (for t.testdir): the input and the jobs. */
+export function killFixture (): Record<string, string> {
+  return { 'in.txt': input(), [JOBS.small]: job(20), [JOBS.big]: job(2000) }
 }
 
 /** Calls `found` with the first entry of `dir` that `match` accepts, as soon as it exists. */
@@ -68,14 +75,15 @@ interface Stopped {
   sent: boolean
 }
 
-interface Stop { phase: Phase, sig: NodeJS.Signals, delayMs: number }
+/** `seen` is given the path of the temp output that marks the commit, before the signal is sent. */
+interface Stop { phase: Phase, sig: NodeJS.Signals, delayMs: number, seen?: (path: string) => void }
 
 /**
- * Runs mrstream with `args` in `dir`, sends `sig` `delayMs` after `phase` begins, and resolves
- * with how it ended. Without a signal, runs it to the end.
+ * Runs mrstream with `args` and `--tmp-dir tmp` in `dir`, sends `sig` `delayMs` after `phase`
+ * begins, and resolves with how it ended. Without a signal, runs it to the end.
  */
-async function runAndStop (dir: string, tmp: string, args: string[], target: Target, stop?: Stop): Promise<Stopped> {
-  const [cmd, argv] = cliArgv(args)
+export async function runAndStop (dir: string, tmp: string, args: string[], target: Target, stop?: Stop): Promise<Stopped> {
+  const [cmd, argv] = cliArgv([...args, '--tmp-dir', tmp])
   const child: ChildProcess = spawn(cmd, argv, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
   const pid = child.pid!
   const closers: Array<() => void> = []
@@ -111,7 +119,7 @@ async function runAndStop (dir: string, tmp: string, args: string[], target: Tar
     } else if (phase === 'commit') {
       // (this run's: one a killed run left may be there already)
       const prefix = `.${target === 'file' ? OUT.file : OUT.dir}.mrstream-${pid}-`
-      closers.push(whenAppears(dir, n => n.startsWith(prefix), () => send()))
+      closers.push(whenAppears(dir, n => n.startsWith(prefix), name => { stop.seen?.(join(dir, name)); send() }))
     } else {
       closers.push(whenAppears(tmp, n => n.startsWith(`mrstream-${pid}-`), runDir => {
         if (phase === 'map') return send()
@@ -137,7 +145,7 @@ function readDirOutput (path: string): { lines: string[], success: boolean } {
 }
 
 /** The temp paths mrstream leaves beside the target while writing it. */
-function siblings (dir: string, target: Target): string[] {
+export function siblings (dir: string, target: Target): string[] {
   if (target === 'stdout') return []
   const prefix = `.${target === 'file' ? OUT.file : OUT.dir}.mrstream-`
   return readdirSync(dir).filter(n => n.startsWith(prefix))
@@ -151,7 +159,7 @@ export async function faultMatrix (t: Test, target: Target, opts: { sigkill: boo
   const seed = Number(process.env.MRS_SEED ?? Math.floor(Math.random() * 2 ** 31))
   t.comment(`seed ${seed} (MRS_SEED=${seed} to repeat the signals and delays; timing varies)`)
   const random = prng(seed)
-  const dir = t.testdir({ 'in.txt': input(), [JOBS.small]: job(20), [JOBS.big]: job(2000) })
+  const dir = t.testdir(killFixture())
   const tmp = join(dir, 'tmp')
   mkdirSync(tmp)
   const wanted = async (name: string): Promise<string> => (await oracle(await loadJob(join(dir, name)), readInputs([join(dir, 'in.txt')]))).toString('utf8')
@@ -182,7 +190,7 @@ export async function faultMatrix (t: Test, target: Target, opts: { sigkill: boo
     const label = cell === undefined ? `${target}: run to the end` : `${target}: ${cell.sig} ${delayMs} ms into ${cell.phase}`
     const size = cell?.phase === 'commit' ? 'big' : 'small'
     const want = wants[size]
-    const args = ['--job', JOBS[size], ...SETTINGS, '--tmp-dir', tmp, ...targetArgs, 'in.txt']
+    const args = ['--job', JOBS[size], ...SETTINGS, ...targetArgs, 'in.txt']
     const r = await runAndStop(dir, tmp, args, target, cell === undefined ? undefined : { ...cell, delayMs })
     const runDirs = readdirSync(tmp).filter(n => n.startsWith(`mrstream-${r.pid}-`))
     t.notMatch(r.stderr, STACK_LINE, `${label}: no stack trace`)
@@ -203,6 +211,8 @@ export async function faultMatrix (t: Test, target: Target, opts: { sigkill: boo
       t.equal(r.signal, 'SIGKILL', `${label}: killed`)
       leftSiblings = siblings(dir, target)
       leftRunDirs = runDirs
+      // a partial output is readable by no one else
+      for (const s of leftSiblings) t.equal(statSync(join(dir, s)).mode & 0o777, target === 'file' ? 0o600 : 0o700, `${label}: ${s} is private`)
     }
     outcomes.push(`${label}: ${r.code ?? r.signal}${cell?.sig === 'SIGKILL' ? `, left ${[...leftRunDirs, ...leftSiblings].join(' ')}` : ''}`)
 
