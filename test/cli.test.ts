@@ -242,7 +242,7 @@ t.test('--max-bad-records skips and counts up to N throwing records', async t =>
     'two.txt': 'ok1\nbad1\nok2\nbad2\nok3\n',
     'three.txt': 'ok1\nbad1\nok2\nbad2\nbad3\n',
   })
-  const r = await mrs(t, dir, ['--job', job('bad-records.mjs'), '--max-bad-records', '2', '--stats', 'stats.json', 'two.txt'])
+  const r = await mrs(t, dir, ['--job', job('bad-records.mjs'), '--max-bad-records', '2', '--stats', 'stats.json', '-v', 'two.txt'])
   t.equal(r.code, 0, 'two bad records with --max-bad-records 2: exit 0')
   // map emitted ('all', 1) and (line, ctx.line) before throwing: none of it may count.
   t.equal(r.stdout, 'all\t3\nok1\t1\nok2\t3\nok3\t5\n', 'the bad records\' pairs are not in the output')
@@ -395,10 +395,10 @@ export const reduce = (k, vs) => { let n = 0; for (const v of vs) n += v; return
   const r = await mrs(t, dir, ['--job', 'slow.mjs', '--progress', '--workers', '2', '--memory', '1MB', 'in.txt'])
   t.equal(r.code, 0, r.stderr)
   t.match(r.stdout, /^n\t20000\n$/)
-  const read = [...r.stderr.matchAll(/map: ([\d.]+) MB read/g)].map(m => Number(m[1]))
+  const read = [...r.stderr.matchAll(/map .*?(\d+)% {2}([\d.]+) (B|KB|MB) of 1\.91 MB/g)].map(m => [Number(m[1]), Number(m[2]) * (m[3] === 'MB' ? 1024 : m[3] === 'KB' ? 1 : 1 / 1024)])
   t.ok(read.length > 0, 'status lines while mapping')
-  t.ok(read.every(mb => mb <= 1.91), `never more than the input's 1.9 MB: ${read.join(', ')}`)
-  t.match(r.stderr, /task retries\s+1/)
+  t.ok(read.every(([percent, kb]) => percent! <= 100 && kb! <= 1.91 * 1024), `never more than the input's 1.9 MB: ${read.join(' ')}`)
+  t.match(r.stderr, /^mrstream: done in .*, 1 task retry\b/m)
 })
 
 t.test('a line over --max-line-bytes in any split fails the job, named, whether or not lines are counted', async t => {
@@ -480,7 +480,7 @@ t.test('--format ndjson', async t => {
   const skipped = await mrs(t, dir, ['--job', job('place.mjs'), '--format', 'ndjson', '--max-bad-records', '1', '--stats', 'stats.json', '--output-format', 'ndjson', 'bad.ndjson'])
   t.equal(skipped.code, 0, 'with --max-bad-records 1: exit 0')
   t.same(ndjsonLines(skipped.stdout), [['bad.ndjson:1', [{ a: 1 }]], ['bad.ndjson:3', [{ c: 3 }]]], 'the other records')
-  t.match(skipped.stderr, /bad records skipped\s+1\b/, 'counted')
+  t.match(skipped.stderr, /^mrstream: done in .*, 1 bad record skipped\b/m, 'counted')
   const stats = JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as { counters: Record<string, number>, badRecords: Array<{ file: string, line: number }> }
   t.equal(stats.counters.badRecords, 1)
   t.same(stats.badRecords.map(b => [b.file, b.line]), [['bad.ndjson', 2]])

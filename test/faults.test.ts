@@ -103,7 +103,7 @@ t.test('invalid UTF-8 becomes U+FFFD and is counted', async t => {
     Buffer.from('ok\n'), Buffer.from([0xff, 0xfe]), Buffer.from('bad\nfine\n'), Buffer.from([0xc3]), Buffer.from('\n'),
     Buffer.from('caf\u00e9\n'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('\n'),
   ]))
-  const r = await mrs(t, dir, ['--job', job('identity.mjs'), '--output-format', 'ndjson', '--stats', 'stats.json', 'bad.txt'])
+  const r = await mrs(t, dir, ['--job', job('identity.mjs'), '--output-format', 'ndjson', '--stats', 'stats.json', '-v', 'bad.txt'])
   t.equal(r.code, 0, 'exit 0')
   const keys = ndjson(r.stdout).map(p => (p as [string, number[]])[0]).sort()
   t.same(keys, ['\ufffd', '\ufffd\ufffd\ufffd', '\ufffd\ufffdbad', 'caf\u00e9', 'fine', 'ok'].sort(), 'invalid bytes decode as U+FFFD')
