@@ -3,7 +3,7 @@
 // existing file keeps, and the targets refused before the job runs. Every run spawns the built
 // binary with a fresh --tmp-dir that must hold nothing afterwards.
 import t, { type Test } from 'tap'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnCli, type Result, type SpawnOptions } from './helpers/cli.js'
 import { BIG_RUN, killFixture, OUT, runAndStop, siblings } from './helpers/kill.js'
@@ -96,4 +96,27 @@ t.test('the temp directory of -o DIR is private until it is whole', async t => {
   const r = await runAndStop(dir, tmp, [...BIG_RUN, '-o', OUT.dir, '--reducers', '2'], 'dir')
   t.equal(r.code, 0, r.stderr)
   t.equal(statSync(join(dir, OUT.dir)).mode & 0o777, 0o777 & ~process.umask(), 'whole: 0777 less the umask, as mkdir makes it')
+})
+
+const asRoot = { skip: process.getuid?.() === 0 ? false : 'needs root: to give files to other users' }
+// nobody
+const NOBODY = 65534
+
+const owner = (path: string): [number, number, number] => {
+  const st = statSync(path)
+  return [st.uid, st.gid, st.mode & 0o7777]
+}
+
+t.test('root writing onto another user\'s file keeps its owner, group and mode', asRoot, async t => {
+  const dir = t.testdir({ 'in.txt': 'b a b\n', 'theirs.txt': 'old\n', 'group.txt': 'old\n' })
+  const files: Array<[string, [number, number, number]]> = [['theirs.txt', [NOBODY, NOBODY, 0o640]], ['group.txt', [0, NOBODY, 0o660]]]
+  for (const [name, [uid, gid, mode]] of files) {
+    chownSync(join(dir, name), uid, gid)
+    chmodSync(join(dir, name), mode)
+    const r = await mrs(t, dir, ['-o', name, '-q', 'in.txt'])
+    t.equal(r.code, 0, r.stderr)
+    t.equal(readFileSync(join(dir, name), 'utf8'), 'a\t1\nb\t2\n', `${name}: the new output`)
+    t.same(owner(join(dir, name)), [uid, gid, mode], `${name}: owner, group and mode kept`)
+  }
+  t.same(hidden(dir), [], 'nothing left beside them')
 })

@@ -2,7 +2,7 @@
 // (written beside it and renamed into place; a device or pipe is written into), or to a
 // directory of part files ending with _SUCCESS (built beside it and renamed into place). A
 // reader closing stdout early (`| head`) is a clean stop.
-import { accessSync, chmodSync, closeSync, constants, createReadStream, existsSync, fchmodSync, fstatSync, lstatSync, mkdtempSync, openSync, promises as fsp, readSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { accessSync, chmodSync, closeSync, constants, createReadStream, existsSync, fchmodSync, fchownSync, fstatSync, lstatSync, mkdtempSync, openSync, promises as fsp, readSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { createRequire } from 'node:module'
@@ -149,13 +149,16 @@ async function concatToFile (parts: string[], path: string, mode = 0o666, finish
 }
 
 /**
- * The mode a whole output file gets, just before it is renamed into place: an existing file's
- * own (as one written in place would keep; not setuid bits, which a write in place clears),
- * else what the umask leaves of 0666, as for any new file.
+ * The mode, owner and group a whole output file gets, just before it is renamed into place: an
+ * existing file's own (as one written in place would keep; not setuid bits, which a write in
+ * place clears), else the umask's mode, as any new file gets.
  */
-function finalMode (fd: number, path: string): void {
+function finalAttributes (fd: number, path: string): void {
   const old = statSync(path, { throwIfNoEntry: false })
-  fchmodSync(fd, old !== undefined ? old.mode & 0o777 : 0o666 & ~process.umask())
+  if (old === undefined) return fchmodSync(fd, 0o666 & ~process.umask())
+  const now = fstatSync(fd)
+  if (now.uid !== old.uid || now.gid !== old.gid) fchownSync(fd, old.uid, old.gid)
+  fchmodSync(fd, old.mode & 0o777)
 }
 
 /**
@@ -254,7 +257,7 @@ export async function commitOutput (
     trackTemp(tmp)
     try {
       // 0600 until whole: a partial output, here or left by a killed run, is no one else's to read
-      await concatToFile(fragments.map(f => f[0]!), tmp, 0o600, fd => finalMode(fd, target.path))
+      await concatToFile(fragments.map(f => f[0]!), tmp, 0o600, fd => finalAttributes(fd, target.path))
       renameSync(tmp, target.path)
       committed()
       untrackTemp(tmp)
