@@ -14,6 +14,7 @@ const COUNT = ['-m', '(l, emit) => { for (const w of l.split(" ")) emit(w, 1) }'
 
 async function mrs (t: Test, dir: string, args: string[], opts: SpawnOptions = {}): Promise<Result> {
   const tmp = mkdtempSync(join(dir, 'tmp-'))
+  if (opts.uid !== undefined) chmodSync(tmp, 0o1777)
   const r = await spawnCli([...COUNT, ...args, '--tmp-dir', tmp], dir, opts)
   t.same(readdirSync(tmp), [], `--tmp-dir is empty after: mrstream ${args.join(' ')}`)
   return r
@@ -98,9 +99,10 @@ t.test('the temp directory of -o DIR is private until it is whole', async t => {
   t.equal(statSync(join(dir, OUT.dir)).mode & 0o777, 0o777 & ~process.umask(), 'whole: 0777 less the umask, as mkdir makes it')
 })
 
-const asRoot = { skip: process.getuid?.() === 0 ? false : 'needs root: to give files to other users' }
-// nobody
+const asRoot = { skip: process.getuid?.() === 0 ? false : 'needs root: to give files to other users, and to run as one' }
+// nobody, and a user id no one has
 const NOBODY = 65534
+const OTHER = 65533
 
 const owner = (path: string): [number, number, number] => {
   const st = statSync(path)
@@ -119,4 +121,34 @@ t.test('root writing onto another user\'s file keeps its owner, group and mode',
     t.same(owner(join(dir, name)), [uid, gid, mode], `${name}: owner, group and mode kept`)
   }
   t.same(hidden(dir), [], 'nothing left beside them')
+})
+
+t.test('a file whose owner and group a new one could not keep, one a sticky directory keeps, and a read-only one are refused before the job runs', asRoot, async t => {
+  const dir = t.testdir({ 'in.txt': 'b a b\n', sticky: { 'theirs.txt': 'old\n', 'mine.txt': 'old\n' }, open: { 'theirs.txt': 'old\n', 'readonly.txt': 'old\n' } })
+  chmodSync(join(dir, 'sticky'), 0o1777)
+  chmodSync(join(dir, 'open'), 0o777)
+  const set: Array<[string, number, number]> = [['sticky/theirs.txt', OTHER, 0o666], ['sticky/mine.txt', NOBODY, 0o644], ['open/theirs.txt', OTHER, 0o666], ['open/readonly.txt', NOBODY, 0o444]]
+  for (const [name, uid, mode] of set) {
+    chownSync(join(dir, name), uid, uid)
+    chmodSync(join(dir, name), mode)
+  }
+  const asNobody = { uid: NOBODY, gid: NOBODY }
+  const refused: Array<[string, RegExp]> = [
+    ['sticky/theirs.txt', /^mrstream: output sticky\/theirs\.txt belongs to another user \(uid 65533\), in .*sticky, a directory with the sticky bit where only its owner may replace it/m],
+    ['open/theirs.txt', /^mrstream: output open\/theirs\.txt belongs to uid 65533, gid 65533: mrstream replaces a file by renaming a new one over it, which could not be given that owner and group \(EPERM\)/m],
+    ['open/readonly.txt', /^mrstream: output open\/readonly\.txt is not writable$/m],
+  ]
+  for (const [name, message] of refused) {
+    const before = owner(join(dir, name))
+    const r = await mrs(t, dir, ['-o', name, 'in.txt'], asNobody)
+    t.equal(r.code, 2, `${name}: a usage error, before the job runs (${r.stderr})`)
+    t.match(r.stderr, message, `${name}: says why`)
+    t.equal(readFileSync(join(dir, name), 'utf8'), 'old\n', `${name}: untouched`)
+    t.same(owner(join(dir, name)), before, `${name}: owner, group and mode as they were`)
+  }
+  const mine = await mrs(t, dir, ['-o', 'sticky/mine.txt', '-q', 'in.txt'], asNobody)
+  t.equal(mine.code, 0, `one's own file in a sticky directory is written (${mine.stderr})`)
+  t.equal(readFileSync(join(dir, 'sticky/mine.txt'), 'utf8'), 'a\t1\nb\t2\n')
+  t.same(owner(join(dir, 'sticky/mine.txt')), [NOBODY, NOBODY, 0o644], 'and keeps its owner, group and mode')
+  t.same([...hidden(join(dir, 'sticky')), ...hidden(join(dir, 'open'))], [], 'no probe or temp file left')
 })

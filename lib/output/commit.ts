@@ -2,7 +2,7 @@
 // (written beside it and renamed into place; a device or pipe is written into), or to a
 // directory of part files ending with _SUCCESS (built beside it and renamed into place). A
 // reader closing stdout early (`| head`) is a clean stop.
-import { accessSync, chmodSync, closeSync, constants, createReadStream, existsSync, fchmodSync, fchownSync, fstatSync, lstatSync, mkdtempSync, openSync, promises as fsp, readSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { accessSync, chmodSync, closeSync, constants, createReadStream, existsSync, fchmodSync, fchownSync, fstatSync, lstatSync, mkdtempSync, openSync, promises as fsp, readSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync, type Stats } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { createRequire } from 'node:module'
@@ -39,17 +39,60 @@ export function checkOutput (output: string | undefined, reducers: number | unde
   // opened as named (/dev/stdout links to /proc/self/fd/1, whose target is no path)
   if (st !== undefined && !st.isFile()) {
     if (st.isSocket()) throw new MrstreamError('MRS_ERR_USAGE', `output ${output} is a socket, which cannot be opened as a file`, { phase: 'output', file: output })
-    try {
-      accessSync(output, constants.W_OK)
-    } catch {
-      throw new MrstreamError('MRS_ERR_USAGE', `output ${output} is not writable`, { phase: 'output', file: output })
-    }
+    checkWritable(output, output)
     return { kind: 'device', path: resolve(output), partitions: 1 }
   }
   // a symlink's target is the output (the link stays a link)
   const path = st !== undefined ? realpathSync(output) : followLinks(resolve(output))
   checkWritableDir(dirname(path), `output ${output}`, output)
+  if (st !== undefined) checkReplaceable(output, path, st)
   return { kind: 'file', path, partitions: 1 }
+}
+
+function checkWritable (output: string, path: string): void {
+  try {
+    accessSync(path, constants.W_OK)
+  } catch {
+    throw new MrstreamError('MRS_ERR_USAGE', `output ${output} is not writable`, { phase: 'output', file: output })
+  }
+}
+
+const STICKY = 0o1000
+const SETGID = 0o2000
+
+/**
+ * An existing file is replaced by a new one renamed over it, given the old one's mode, owner and
+ * group (finalAttributes). Where that cannot be done, the run is refused now rather than after
+ * the job: a file the user could not write (sort -o could not either); one of another user in a
+ * directory with the sticky bit (/tmp), which only its owner may replace; one whose owner and
+ * group a new file could not be given (only root may give a file to another user, and only a
+ * member to a group). Writing in place instead, as sort -o does, would leave a half-written
+ * file after a failure or a signal.
+ */
+function checkReplaceable (output: string, path: string, st: Stats): void {
+  checkWritable(output, path)
+  const uid = process.geteuid?.()
+  if (uid === undefined) return // (not POSIX)
+  const place = { phase: 'output' as const, file: output }
+  const dir = statSync(dirname(path))
+  if ((dir.mode & STICKY) !== 0 && uid !== 0 && st.uid !== uid && dir.uid !== uid) {
+    throw new MrstreamError('MRS_ERR_USAGE', `output ${output} belongs to another user (uid ${st.uid}), in ${dirname(path)}, a directory with the sticky bit where only its owner may replace it: write to another path`, place)
+  }
+  // what a new file gets: this process's user; its group, or the directory's (set-group-ID)
+  const gid = (dir.mode & SETGID) !== 0 ? dir.gid : process.getegid!()
+  if (st.uid === uid && st.gid === gid) return
+  // whether a file may be given that owner and group (root, a member of the group) only trying tells
+  const probe = `${tempPrefix(path)}${process.pid}-${Date.now()}`
+  trackTemp(probe)
+  try {
+    const fd = openSync(probe, 'wx', 0o600)
+    try { fchownSync(fd, st.uid, st.gid) } finally { closeSync(fd) }
+  } catch (e) {
+    throw new MrstreamError('MRS_ERR_USAGE', `output ${output} belongs to uid ${st.uid}, gid ${st.gid}: mrstream replaces a file by renaming a new one over it, which could not be given that owner and group (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): write to another path, or run as its owner`, place, e)
+  } finally {
+    untrackTemp(probe)
+    rmSync(probe, { force: true })
+  }
 }
 
 /** Where a chain of symlinks ends (which need not exist yet: `-o link` whose target is to be made). */

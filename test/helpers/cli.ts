@@ -15,14 +15,17 @@ export function cliArgv (args: string[], vars: Record<string, string> = {}): [st
   return ['env', ['-u', 'NODE_OPTIONS', ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), process.execPath, bin, ...args]]
 }
 
-export interface SpawnOptions { stdin?: string | Buffer, vars?: Record<string, string>, stdout?: number }
+export interface SpawnOptions { stdin?: string | Buffer, vars?: Record<string, string>, stdout?: number, uid?: number, gid?: number }
 
-/** Spawns `node dist/bin/mrstream.js ...args` in cwd; stdin is `opts.stdin` or empty; `opts.stdout` an fd to write to. */
+/**
+ * Spawns `node dist/bin/mrstream.js ...args` in cwd; stdin is `opts.stdin` or empty; `opts.stdout`
+ * an fd to write to; `opts.uid` and `gid` the user and group it runs as (root can set them).
+ */
 export function spawnCli (args: string[], cwd: string, opts: SpawnOptions = {}): Promise<Result> {
   const started = Date.now()
   return new Promise((resolve, reject) => {
     const [cmd, argv] = cliArgv(args, opts.vars)
-    const child = spawn(cmd, argv, { cwd, stdio: ['pipe', opts.stdout ?? 'pipe', 'pipe'] })
+    const child = spawn(cmd, argv, { cwd, stdio: ['pipe', opts.stdout ?? 'pipe', 'pipe'], uid: opts.uid, gid: opts.gid })
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout?.on('data', (b: Buffer) => out.push(b))
