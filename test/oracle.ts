@@ -8,7 +8,11 @@
 // - a key's values reach `reduce` in that order (the oracle never calls `combine`: for a valid
 //   job, combining must not change the result);
 // - keys reach `reduce` in ascending docs/semantics.md order; the output is each reduce call's emits in
-//   call order, then its return value when that is not undefined.
+//   call order, then its return value when that is not undefined;
+// - with `groupBy = n`, keys are arrays of n or more elements and reduce is called once per
+//   group of keys with equal first n elements (ordered as those elements), with the first
+//   element (n = 1) or the first n as its key, and the group's values in the order of their
+//   whole keys, equal keys' values in input order.
 import { readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { pathToFileURL } from 'node:url'
@@ -24,6 +28,7 @@ export interface Job {
   map: (record: unknown, emit: Emit, ctx: Ctx) => unknown
   reduce: (key: unknown, values: Iterable<unknown>, emit: Emit, ctx: Ctx) => unknown
   combine?: (key: unknown, values: Iterable<unknown>, emit: Emit, ctx: Ctx) => unknown
+  groupBy?: number
 }
 export interface InputRecord {
   /** The file name as given on the command line (`-` for stdin). */
@@ -172,7 +177,7 @@ export async function loadJob (path: string): Promise<Job> {
   if (!fns || typeof fns.map !== 'function' || typeof fns.reduce !== 'function') {
     throw new Error(`oracle: ${path} exports no map/reduce`)
   }
-  return { map: fns.map, reduce: fns.reduce, combine: fns.combine }
+  return { map: fns.map, reduce: fns.reduce, combine: fns.combine, groupBy: fns.groupBy }
 }
 
 /** A one-pass iterable over a key's values, as the engine gives them. */
@@ -204,10 +209,23 @@ export async function runJobPairs (job: Job, records: InputRecord[]): Promise<Ar
   }
   const sorted = [...groups.values()].sort((a, b) => compareKeys(a.key, b.key))
   const out: Array<[unknown, unknown]> = []
-  for (const g of sorted) {
+  for (const g of job.groupBy === undefined ? sorted : byGroup(sorted, job.groupBy)) {
     const emit: Emit = (k, v) => { out.push([k, v]) }
     const ret = job.reduce(g.key, onePass(g.values), emit, { count: noCount })
     if (ret !== undefined) out.push([g.key, ret])
+  }
+  return out
+}
+
+/** Keys in order, joined into their groups of equal first n elements: each group's values in its keys' order. */
+function byGroup (sorted: Array<{ key: Key, values: unknown[] }>, n: number): Array<{ key: Key, values: unknown[] }> {
+  const out: Array<{ key: Key, values: unknown[] }> = []
+  for (const { key, values } of sorted) {
+    if (!Array.isArray(key) || key.length < n) throw new Error(`oracle: groupBy = ${n} and a key ${JSON.stringify(key)} that is not an array of ${n} or more`)
+    const group = n === 1 ? key[0]! : key.slice(0, n)
+    const last = out[out.length - 1]
+    if (last !== undefined && compareKeys(last.key, group) === 0) last.values.push(...values)
+    else out.push({ key: group, values: [...values] })
   }
   return out
 }

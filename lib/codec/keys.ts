@@ -145,3 +145,54 @@ export function showKey (key: unknown): string {
     return s.length > 80 ? s.slice(0, 77) + '...' : s
   } catch { return String(key) }
 }
+
+// ---- groups (a job's `groupBy`) -----------------------------------------------------------
+//
+// With `groupBy = n`, keys are arrays of at least n elements and reduce is called once per
+// group of keys that share their first n elements, its values in full-key order. The encoded
+// n elements after the array's tag are a byte prefix of every member's ekey, and no ekey of
+// another group falls between two members (element encodings are prefix-free), so a group is
+// a run of consecutive keys of the sort, and the ekey prefix up to the end of its n-th element
+// sorts before every member: the place to cut key ranges.
+
+/** Where the element at `at` of an ekey ends (elements encode prefix-free). */
+function elementEnd (ekey: string, at: number): number {
+  switch (ekey.charCodeAt(at)) {
+    case TAG_NULL: case TAG_FALSE: case TAG_TRUE: return at + 1
+    case TAG_NUMBER: return at + 9
+    case TAG_STRING: return ekey.indexOf('\x00\x01', at + 1) + 2
+    case TAG_ARRAY: {
+      let i = at + 1
+      while (ekey.charCodeAt(i) !== 0) i = elementEnd(ekey, i)
+      return i + 1
+    }
+    default: throw new Error(`bad key tag ${ekey.charCodeAt(at)}`)
+  }
+}
+
+/** The length of an ekey's group prefix: its tag and first n elements; -1 unless an array of n or more. */
+export function groupEnd (ekey: string, n: number): number {
+  if (ekey.charCodeAt(0) !== TAG_ARRAY) return -1
+  let at = 1
+  for (let i = 0; i < n; i++) {
+    if (ekey.charCodeAt(at) === 0) return -1 // the array's end
+    at = elementEnd(ekey, at)
+  }
+  return at
+}
+
+/** The ekey of the group key reduce receives, from a member's group prefix: its first element (n = 1), else the array of n. */
+export function groupEkey (prefix: string, n: number): string {
+  return n === 1 ? prefix.slice(1) : prefix + '\x00'
+}
+
+/** The group key reduce receives for a member key (checked by checkGroupKey). */
+export function groupKeyOf (key: Key[], n: number): Key {
+  return n === 1 ? key[0]! : key.slice(0, n)
+}
+
+/** Refuses a key that cannot be grouped by its first n elements. */
+export function checkGroupKey (key: unknown, n: number): void {
+  if (Array.isArray(key) && key.length >= n) return
+  throw new KeyError(`with groupBy = ${n}, a key must be an array of at least ${n} element${n === 1 ? '' : 's'} (the group, then what orders its values, e.g. [user, time]); got ${showKey(key)}`)
+}

@@ -6,6 +6,7 @@ import { checkInputs, chunksOf, inputBytes, isPlainFile } from '../input/read.js
 import { LineBase, countSplitLines, splitsOf, type Split } from '../input/splits.js'
 import { loadSteps, type JobSource } from '../job/job.js'
 import { inputFormats } from '../input/formats.js'
+import { groupEnd } from '../codec/keys.js'
 import { Pool, Task, type TaskResult } from './pool.js'
 import { addCounters, newCounters, subtractCounters, UserCounters, type Counters } from '../counters.js'
 import { makeTmpDir, removeTmpDir, staleTmpDirs } from './tmp.js'
@@ -42,6 +43,18 @@ export interface EngineOptions {
   warn?: (message: string) => void
   /** Called the moment the job's output is whole in place (see commitOutput). */
   committed?: () => void
+}
+
+/** One step of the job as the engine runs it. */
+interface Step {
+  job: JobSource
+  inputs: string[]
+  names?: string[]
+  formats: Format[]
+  outputFormat: OutputFormat
+  name: string
+  /** The step's groupBy: reduce's key ranges end where groups begin. */
+  groupBy: number | undefined
 }
 
 /** What the job is doing now, for a progress display. Counts are the current step's. */
@@ -120,7 +133,7 @@ export class Engine {
   private readonly status: Status = { step: 1, steps: 1, phase: 'map', pass: 0, bytesRead: 0, bytesTotal: undefined, records: 0, done: 0, total: 0 }
   // names: the inputs as ctx.file and messages give them, where not their paths (a chain's
   // later step reads the step before's output from a temp file)
-  private step!: { job: JobSource, inputs: string[], names?: string[], formats: Format[], outputFormat: OutputFormat, name: string }
+  private step!: Step
 
   private plan!: ReturnType<typeof plan>
 
@@ -156,7 +169,7 @@ export class Engine {
         const last = i === steps.length - 1
         const job: JobSource = 'file' in o.job ? { file: o.job.file, step: i } : o.job
         const between = join(tmp, `step-${i + 1}.pairs`)
-        this.step = { job, inputs, ...(i > 0 ? { names: [`step ${i}'s output`] } : {}), formats, outputFormat: last ? o.outputFormat : 'pairs', name: steps.length > 1 ? `step ${i + 1}: ` : '' }
+        this.step = { job, inputs, ...(i > 0 ? { names: [`step ${i}'s output`] } : {}), formats, outputFormat: last ? o.outputFormat : 'pairs', name: steps.length > 1 ? `step ${i + 1}: ` : '', groupBy: steps[i]!.groupBy }
         Object.assign(this.status, { step: i + 1, steps: steps.length, bytesRead: 0, records: 0, bytesTotal: await inputBytes(inputs) })
         try {
           stdoutClosed = await this.pass(last ? target : { kind: 'file', path: between, partitions: 1 }, last)
@@ -443,7 +456,7 @@ export class Engine {
   /** Reduce: split the key space into ranges (from the runs' block indexes); one task each. */
   private async reducePhase (runs: string[], partitions: number): Promise<string[][]> {
     const footers = runs.map(r => readFooter(r))
-    const splitters = chooseSplitters(footers.flatMap(f => f.blocks.map(b => b[1])), this.opts.workers * 2)
+    const splitters = groupSplitters(chooseSplitters(footers.flatMap(f => f.blocks.map(b => b[1])), this.opts.workers * 2), this.step.groupBy)
     const bounds: Array<[string | null, string | null]> = []
     for (let i = 0; i <= splitters.length; i++) bounds.push([i === 0 ? null : splitters[i - 1]!, i === splitters.length ? null : splitters[i]!])
     const { bufferBytes } = this.plan
@@ -512,6 +525,15 @@ export function mergeGroups (n: number, fanIn: number, workers: number): Array<[
     from += size
   }
   return groups
+}
+
+/**
+ * Under groupBy, key ranges end where groups begin: each splitter cut back to its group's
+ * prefix, which sorts before every key of the group and after every key of the groups before.
+ */
+function groupSplitters (splitters: string[], groupBy: number | undefined): string[] {
+  if (groupBy === undefined) return splitters
+  return [...new Set(splitters.map(s => { const end = groupEnd(s, groupBy); return end === -1 ? s : s.slice(0, end) }))]
 }
 
 /** Up to n-1 splitters: evenly spaced among the sorted distinct block keys. */

@@ -27,6 +27,12 @@ export interface Job {
   reduce: ReduceFn
   combine?: ReduceFn
   partition?: (key: any, n: number) => number
+  /**
+   * Keys are arrays; reduce is called once per group of keys that share their first `groupBy`
+   * elements, with the group's values in full-key order (a secondary sort) and the group as its
+   * key: the first element when groupBy is 1, else the array of the first groupBy elements.
+   */
+  groupBy?: number
 }
 
 /** Where a worker finds the job: a module file (and which of its `steps`), or inline expressions. */
@@ -196,6 +202,10 @@ function checkStep (mod: Record<string, unknown> | undefined, name: string, file
     if (fn === 'reduce' ? typeof f !== 'function' : f !== undefined && typeof f !== 'function') {
       throw new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${name}: \`${fn}\` must be a function${fn === 'reduce' ? ' (every job needs one)' : ''}`, { phase: 'job', file })
     }
+  }
+  const groupBy = mod.groupBy
+  if (groupBy !== undefined && (typeof groupBy !== 'number' || !Number.isInteger(groupBy) || groupBy < 1)) {
+    throw new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${name}: \`groupBy\` must be a whole number >= 1 (how many leading key elements form a group); got ${showKey(groupBy)}`, { phase: 'job', file })
   }
   return mod as unknown as Job
 }

@@ -3,7 +3,7 @@
 import { Collector, type SpillCounters } from './sort-buffer.js'
 import { CombineError } from './combine.js'
 import { LateEmitError, MrstreamError, describeUserError, overBadRecordLimit, type BadRecord } from '../errors.js'
-import { KeyError } from '../codec/keys.js'
+import { KeyError, checkGroupKey } from '../codec/keys.js'
 import { lineTooLong } from '../input/lines.js'
 import { recordsOf, type Chunk, type Format } from '../input/records.js'
 import { viewOf } from '../codec/bytes.js'
@@ -109,7 +109,7 @@ export class MapTask {
     // returned, would land in a later record's pairs (or task), so it fails the job instead
     let live = false
     const data = viewOf(chunk.data)
-    const emit = staged
+    const add = staged
       ? (k: unknown, v: unknown) => { if (!live) throw late(); this.pending.push([k, v]) }
       : ends === null
         ? (k: unknown, v: unknown) => { if (!live) throw late(); c.pairs++; collector.add(k, v) }
@@ -124,6 +124,8 @@ export class MapTask {
             if (end > start && data.getUint8(end - 1) === 13) end--
             collector.addBytes(k as string, data, start, end, v)
           }
+    const groupBy = this.opts.job.groupBy
+    const emit = groupBy === undefined ? add : (k: unknown, v: unknown) => { checkGroupKey(k, groupBy); add(k, v) }
     for (; i < records.length; i++) {
       record = records[i]
       ctx.at = lines === null ? chunk.firstLine + i : lines[i]!

@@ -12,6 +12,7 @@ import { isIdentity, jobError, type Context, type Job } from '../job/job.js'
 import type { RunReader } from '../runs/run-file.js'
 import { tick } from '../exec/heartbeat.js'
 import { StagedLines } from './staged.js'
+import { GroupValues } from './groups.js'
 
 export interface ReduceSpec {
   runs: string[]
@@ -204,10 +205,13 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
     }
     return hashEkey(ekey ?? encodeKey(k)) % n
   }
+  // with groupBy, the group being reduced, and where all its call writes goes (a group stays whole)
+  let group: GroupValues | undefined
+  let groupPart = 0
   const write = (k: unknown, v: unknown, stage: boolean): void => {
-    const ekey = k === key ? merger.key : undefined
+    const ekey = k === key ? group?.ekey ?? merger.key : undefined
     if (ekey === undefined) encodeKey(k) // refuses unsupported keys
-    const p = route(k, ekey)
+    const p = group === undefined ? route(k, ekey) : groupPart
     if (!stage && tsv && typeof k === 'string' && (typeof v === 'string' || typeof v === 'number') && fragments[p]!.writeTsv(k, v)) {
       counters.written++
       return
@@ -225,7 +229,7 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
   // The identity reducer's lines are copied from the runs where key and value are strings with
   // nothing to escape; it cannot fail, so nothing is staged (no decoding of the key, Values
   // iterator, job's call or encoding the line again, for each line).
-  const pass = tsv && isIdentity(job.reduce) && job.partition === undefined
+  const pass = tsv && isIdentity(job.reduce) && job.partition === undefined && job.groupBy === undefined
   const keyBytes = Buffer.allocUnsafe(pass ? PASS_KEY_BYTES : 0)
   const keyView = viewOf(keyBytes)
   /** The current key's lines, when the key is a string with nothing to escape; else false, having read nothing. */
@@ -266,13 +270,22 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
   ctx.file = ''
   ctx.line = 0
   try {
-    while (merger.next()) {
+    const groupBy = job.groupBy
+    for (let more = merger.next(); more; more = group === undefined ? merger.next() : group.skipRest()) {
       counters.keys++
       if (pass && passGroup()) continue
-      key = merger.decodedKey()
+      let values: Iterable<unknown>
+      if (groupBy === undefined) {
+        key = merger.decodedKey()
+        values = merger.values()
+      } else {
+        values = group = new GroupValues(merger, groupBy)
+        key = group.key
+        groupPart = route(key, group.ekey)
+      }
       try {
         live = true
-        let ret = job.reduce(key, merger.values(), emit, ctx)
+        let ret = job.reduce(key, values, emit, ctx)
         if (ret !== null && typeof ret === 'object' && typeof (ret as Promise<unknown>).then === 'function') ret = await ret
         if (ret !== undefined) emit(key, ret)
         live = false

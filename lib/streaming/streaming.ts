@@ -10,13 +10,22 @@
 //   cat in | mrstream map --job j | LC_ALL=C sort -t$'\t' -k1,1 | mrstream reduce --job j
 // prints the lines `mrstream --job j < in` prints (docs/cli.md).
 //
+// A job with `groupBy = n` writes a key as two fields, GROUP<TAB>ORDER<TAB>VALUE: the group
+// (the key's first element, or its first n, as JSON: what reduce receives) and the rest of the
+// key as the hex of its order-preserving encoding (codec/keys.ts), so that byte order on the two
+// fields is key order; reduce groups the lines by the first field. Hadoop needs to be told:
+//   -D stream.num.map.output.key.fields=2
+//   -D mapreduce.partition.keypartitioner.options=-k1,1
+//   -partitioner org.apache.hadoop.mapred.lib.KeyFieldBasedPartitioner
+// (locally: sort -t$'\t' -k1,2).
+//
 // combine and reduce read their sorted input synchronously, so that a key's values stream to
 // the job's one-pass iterable however many there are; the input must be sorted by key in byte
 // order (Hadoop's shuffle, `LC_ALL=C sort`), which is checked.
 import { readSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { MrstreamError, describeThrown, overBadRecordLimit } from '../errors.js'
-import { encodeKey, showKey } from '../codec/keys.js'
+import { checkGroupKey, decodeKey, encodeKey, groupEnd, groupKeyOf, showKey, type Key } from '../codec/keys.js'
 import { packValue, unpackValue } from '../codec/values.js'
 import { formatPair } from '../output/format.js'
 import { chunksOf } from '../input/read.js'
@@ -56,9 +65,29 @@ const BINARY = '='
 // --- the protocol -------------------------------------------------------------------------
 
 /** A pair's protocol line; throws KeyError/ValueError for what the engine cannot carry. */
-export function pairLine (key: unknown, value: unknown): string {
-  encodeKey(key) // refuses keys docs/semantics.md does not allow, as a local run does
-  return JSON.stringify(key) + '\t' + valueText(value) + '\n'
+export function pairLine (key: unknown, value: unknown, groupBy?: number): string {
+  return keyText(key, groupBy) + '\t' + valueText(value) + '\n'
+}
+
+/** A key's protocol text: its JSON, or with groupBy, GROUP<TAB>ORDER (see the top of this file). */
+function keyText (key: unknown, groupBy: number | undefined): string {
+  const ekey = encodeKey(key) // refuses keys docs/semantics.md does not allow, as a local run does
+  if (groupBy === undefined) return JSON.stringify(key)
+  checkGroupKey(key, groupBy)
+  const end = groupEnd(ekey, groupBy)
+  return JSON.stringify(groupKeyOf(key as Key[], groupBy)) + '\t' + Buffer.from(ekey.slice(end), 'latin1').toString('hex')
+}
+
+/** The key of GROUP<TAB>ORDER text: the group's prefix of the key's encoding, then ORDER's bytes. */
+function parseGroupedKey (group: string, order: string, groupBy: number): unknown {
+  if (!/^(?:[0-9a-f]{2})+$/.test(order)) throw new Error(`the order field ${JSON.stringify(order.slice(0, 80))} is not the hex mrstream map writes`)
+  const g = encodeKey(parseKey(group))
+  if (groupBy > 1 && groupEnd(g, groupBy) !== g.length - 1) throw new Error(`the group ${group.slice(0, 80)} is not an array of ${groupBy} keys`)
+  const ekey = (groupBy === 1 ? '\x06' + g : g.slice(0, -1)) + Buffer.from(order, 'hex').toString('latin1')
+  let key: unknown
+  try { key = decodeKey(ekey) } catch { key = undefined }
+  if (key === undefined || encodeKey(key) !== ekey) throw new Error(`the order field ${JSON.stringify(order.slice(0, 80))} does not complete the key`)
+  return key
 }
 
 function valueText (v: unknown): string {
@@ -256,7 +285,7 @@ async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Co
     throw new MrstreamError('MRS_ERR_USAGE', `${o.format === undefined ? `${ctx.file}: a ${format} input` : `--format ${format}`} needs whole files, and this map task has a split from byte ${start} of ${ctx.file} (make Hadoop give each map task whole files: -D mapreduce.input.fileinputformat.split.minsize= more than the largest file's bytes, or gzip the files, which Hadoop does not split; or use --format lines/ndjson)`, { phase: 'map', file: ctx.file })
   }
   const pending: string[] = []
-  const emit = (k: unknown, v: unknown): void => { pending.push(pairLine(k, v)) }
+  const emit = (k: unknown, v: unknown): void => { pending.push(pairLine(k, v, job.groupBy)) }
   let records = 0
   let pairs = 0
   for await (const chunk of chunksOf('-', { format, chunkBytes: CHUNK, maxLineBytes: o.maxLineBytes, stdin: o.stdin })) {
@@ -299,7 +328,7 @@ function pairRecord (line: string, file: string, lineNo: number): [unknown, unkn
 /** combine or reduce: the job's function once per key of the sorted input, with its values streamed. */
 async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out): Promise<void> {
   const combining = o.phase === 'combine'
-  const input = new Groups(new Lines(o.maxLineBytes), o.phase as 'combine' | 'reduce')
+  const input = new Groups(new Lines(o.maxLineBytes), o.phase as 'combine' | 'reduce', job.groupBy)
   if (combining && job.combine === undefined) {
     input.copyTo(out) // no combiner: its input goes through as it is
     return
@@ -321,8 +350,8 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
       const write = (line: string): void => { if (staged) lines.push(0, line); else { out.write(line); written++ } }
       const emit = (k: unknown, v: unknown): void => {
         if (combining) {
-          if (jsonText(k) !== keyText) throw new MrstreamError('MRS_ERR_COMBINE', `combine for key ${showKey(key)} emitted another key ${showKey(k)}; a combiner must keep its key`, { phase: 'combine', key })
-          write(pairLine(k, v))
+          if (protocolText(k, job.groupBy) !== keyText) throw new MrstreamError('MRS_ERR_COMBINE', `combine for key ${showKey(key)} emitted another key ${showKey(k)}; a combiner must keep its key`, { phase: 'combine', key })
+          write(pairLine(k, v, job.groupBy))
         } else if (last) {
           encodeKey(k)
           write(formatPair(o.outputFormat, k, v))
@@ -353,57 +382,56 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
 
 const NO_KEY = Symbol('no more keys')
 
-/** A key's protocol text, or undefined for what JSON cannot write (a bigint: not a key, docs/semantics.md). */
-function jsonText (k: unknown): string | undefined {
-  try { return JSON.stringify(k) } catch { return undefined }
+/** A key's protocol text, or undefined for what is not a key (a bigint: docs/semantics.md). */
+function protocolText (k: unknown, groupBy: number | undefined): string | undefined {
+  try { return keyText(k, groupBy) } catch { return undefined }
 }
 
 /**
  * The sorted protocol lines of combine's or reduce's stdin, key by key: nextKey() moves to the
  * next key (skipping what the job left of the last one's values), values() streams its values.
+ * With groupBy, a line's key is GROUP<TAB>ORDER; reduce's keys are the groups (its values run
+ * on across ORDER), combine's the whole keys.
  */
 class Groups {
+  /** The current line's key text: what the input is sorted by. */
   keyText = ''
+  /** What the current line is grouped by: the key text, or for reduce with groupBy, its GROUP field. */
+  private groupText = ''
   private valueText = ''
   private line = 0
   /** false once the input is done */
   private has = false
-  /** The key text nextKey last moved to. */
+  /** The group text nextKey last moved to. */
   private group: string | undefined
-  private prev: Buffer | undefined
-  private prevKey: unknown
+  private readonly byGroup: boolean
 
-  constructor (private readonly input: Lines, private readonly phase: 'combine' | 'reduce') {
+  constructor (private readonly input: Lines, private readonly phase: 'combine' | 'reduce', private readonly groupBy: number | undefined) {
+    this.byGroup = phase === 'reduce' && groupBy !== undefined
     this.advance()
   }
 
   nextKey (): unknown {
-    while (this.has && this.keyText === this.group) this.advance()
+    while (this.has && this.groupText === this.group) this.advance()
     if (!this.has) return NO_KEY
-    this.group = this.keyText
+    this.group = this.groupText
     let key: unknown
     try {
-      key = parseKey(this.keyText)
+      key = this.parse(this.keyText)
     } catch (e) {
       throw this.error(`the key ${JSON.stringify(this.keyText.slice(0, 80))} is not a key mrstream map writes: ${describeThrown(e)}`)
     }
-    const bytes = Buffer.from(this.keyText, 'utf8')
-    if (this.prev !== undefined && Buffer.compare(this.prev, bytes) > 0) {
-      throw new MrstreamError('MRS_ERR_UNSORTED', `${this.where()}: input is not sorted by key: ${showKey(key)} comes after ${showKey(this.prevKey)}; sort it in byte order (LC_ALL=C sort -t$'\\t' -k1,1, as Hadoop's shuffle does)`, { phase: this.phase, file: '-', line: this.line, key })
-    }
-    this.prev = bytes
-    this.prevKey = key
-    return key
+    return this.byGroup ? groupKeyOf(key as Key[], this.groupBy!) : key
   }
 
   /** The current key's values, one pass, read from stdin as they are asked for. */
   values (): IterableIterator<unknown> {
-    return new GroupValues(this, this.keyText)
+    return new GroupValues(this, this.groupText)
   }
 
   /** The current key's next value, or NO_KEY after its last. */
-  nextValue (keyText: string): unknown {
-    if (!this.has || this.keyText !== keyText) return NO_KEY
+  nextValue (groupText: string): unknown {
+    if (!this.has || this.groupText !== groupText) return NO_KEY
     let v: unknown
     try {
       v = parseValue(this.valueText)
@@ -421,15 +449,34 @@ class Groups {
     }
   }
 
+  /** A key text's key (with groupBy, the whole key of GROUP<TAB>ORDER). */
+  private parse (text: string): unknown {
+    if (this.groupBy === undefined) return parseKey(text)
+    const tab = text.indexOf('\t')
+    return parseGroupedKey(text.slice(0, tab), text.slice(tab + 1), this.groupBy)
+  }
+
   private advance (): void {
     const line = this.input.next()
     this.has = line !== undefined
     if (line === undefined) return
     this.line = this.input.line
-    const parts = splitLine(line)
-    if (typeof parts === 'string') throw this.error(`${parts} (expected the KEY<TAB>VALUE lines of mrstream map)`)
-    this.keyText = parts.keyText
-    this.valueText = parts.valueText
+    const tab = line.indexOf('\t')
+    const end = tab === -1 || this.groupBy === undefined ? tab : line.indexOf('\t', tab + 1)
+    if (end === -1) throw this.error(`no TAB between key and value (expected the ${this.groupBy === undefined ? 'KEY' : 'GROUP<TAB>ORDER'}<TAB>VALUE lines of mrstream map)`)
+    const keyText = line.slice(0, end)
+    if (keyText !== this.keyText) this.checkOrder(keyText)
+    this.keyText = keyText
+    this.groupText = this.byGroup ? line.slice(0, tab) : keyText
+    this.valueText = line.slice(end + 1)
+  }
+
+  /** Fails unless the new key text sorts at or after the last one, in byte order. */
+  private checkOrder (keyText: string): void {
+    if (this.line === 1 || Buffer.compare(Buffer.from(this.keyText, 'utf8'), Buffer.from(keyText, 'utf8')) <= 0) return
+    const show = (text: string): string => { try { return showKey(this.parse(text)) } catch { return JSON.stringify(text.slice(0, 80)) } }
+    const fields = this.groupBy === undefined ? '-k1,1' : '-k1,2'
+    throw new MrstreamError('MRS_ERR_UNSORTED', `${this.where()}: input is not sorted by key: ${show(keyText)} comes after ${show(this.keyText)}; sort it in byte order (LC_ALL=C sort -t$'\\t' ${fields}, as Hadoop's shuffle does)`, { phase: this.phase, file: '-', line: this.line })
   }
 
   private where (): string { return `${this.phase} input -:${this.line}` }
@@ -441,12 +488,12 @@ class Groups {
 
 /** A key's values for the job: an iterator, as a local run's (merge.ts). */
 class GroupValues implements IterableIterator<unknown> {
-  constructor (private readonly groups: Groups, private readonly keyText: string) {}
+  constructor (private readonly groups: Groups, private readonly groupText: string) {}
 
   [Symbol.iterator] (): this { return this }
 
   next (): IteratorResult<unknown> {
-    const v = this.groups.nextValue(this.keyText)
+    const v = this.groups.nextValue(this.groupText)
     return v === NO_KEY ? { value: undefined, done: true } : { value: v, done: false }
   }
 }

@@ -303,6 +303,59 @@ export function map (line, emit, ctx) {
 export const reduce = identity
 `,
   },
+  // groupBy = 1 (a secondary sort): one reduce call per first character of a word, its values
+  // in the order of the rest of the key: numbers (-0 among them) before strings, shorter keys
+  // first, equal keys in input order. Some groups are read only in part.
+  groupFirst: {
+    name: 'groupFirst',
+    ext: 'mjs',
+    source: `export const groupBy = 1
+export function map (line, emit, ctx) {
+  const words = line.split(/\\s+/).filter(Boolean)
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]
+    const chars = [...w]
+    const order = i % 3 === 0 ? (chars.length % 4 === 0 ? -0 : -chars.length) : w.toLowerCase()
+    emit(i % 4 === 1 ? [chars[0], order] : [chars[0], order, ctx.line % 3], ctx.line + ':' + i)
+  }
+  if (words.length === 0) emit([null, ctx.line % 2 === 0], ctx.line)
+}
+export function reduce (first, places) {
+  const out = []
+  for (const p of places) {
+    out.push(p)
+    if (typeof first === 'string' && first < 'b' && out.length === 2) break
+  }
+  return out
+}
+`,
+  },
+  // groupBy = 2 with a combiner (applied per whole key): [line length % 3, lower case?] groups,
+  // values [word, count] in word order; reduce merges runs of one word, whatever was combined.
+  groupPairCombine: {
+    name: 'groupPairCombine',
+    ext: 'mjs',
+    source: `export const groupBy = 2
+export function map (line, emit) {
+  for (const w of line.split(/\\s+/)) if (w) emit([line.length % 3, w === w.toLowerCase(), w], [w, 1])
+}
+export function combine (key, values) {
+  let n = 0
+  for (const [, c] of values) n += c
+  return [key[2], n]
+}
+export function reduce (group, values, emit) {
+  const out = []
+  for (const [w, n] of values) {
+    const last = out[out.length - 1]
+    if (last !== undefined && last[0] === w) last[1] += n
+    else out.push([w, n])
+  }
+  emit(group, out.length)
+  return out
+}
+`,
+  },
 }
 
 export const jobNames = Object.keys(jobs)

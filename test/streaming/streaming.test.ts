@@ -29,7 +29,9 @@ const sortedLines = (s: string): string[] => s.split('\n').filter((l, i, a) => i
 
 // A stable sort on the key field keeps each key's values in emit order, as one map task's
 // output has them: so even jobs whose reduce depends on value order must match a local run.
+// A job with groupBy writes its key as two fields (GROUP<TAB>ORDER): sorted on both.
 const SHUFFLE = "sort -s -t$'\\t' -k1,1"
+const shuffleOf = (source: string): string => /^export const groupBy = /m.test(source) ? "sort -s -t$'\\t' -k1,2" : SHUFFLE
 
 t.test('map | sort | combine | reduce prints the lines of a local run, for every job of the family', async t => {
   const dir = t.testdir()
@@ -38,7 +40,8 @@ t.test('map | sort | combine | reduce prints the lines of a local run, for every
     const job = writeJob(dir, jobs[name]!)
     writeFileSync(join(dir, `in${i}.txt`), fileBytes(specs[i]!))
     const local = await sh(`mrs --job ${job} -q --memory 64KB < in${i}.txt`, dir)
-    const hadoop = await sh(`mrs map --job ${job} < in${i}.txt | ${SHUFFLE} | mrs combine --job ${job} | ${SHUFFLE} | mrs reduce --job ${job}`, dir)
+    const shuffle = shuffleOf(jobs[name]!.source)
+    const hadoop = await sh(`mrs map --job ${job} < in${i}.txt | ${shuffle} | mrs combine --job ${job} | ${shuffle} | mrs reduce --job ${job}`, dir)
     t.equal(local.code, 0, `${name}: local run`)
     t.equal(hadoop.code, 0, `${name}: streaming pipeline ${hadoop.stderr.split('\n').filter(l => !l.startsWith('reporter:')).join(' ')}`)
     t.strictSame(sortedLines(hadoop.stdout), sortedLines(local.stdout), `${name}: same lines`)
@@ -293,4 +296,56 @@ t.test('notes and counters as Hadoop takes them: partition() unused, amounts as 
   const combine = await spawnCli(['combine', '--job', job], dir, { stdin: '"a"\t1\n' })
   t.equal(combine.code, 1)
   t.match(combine.stderr, /combine for key "a" emitted another key 5n?; a combiner must keep its key/)
+})
+
+t.test('groupBy: GROUP<TAB>ORDER<TAB>VALUE lines; partitioned on GROUP and sorted on both fields (as Hadoop is told to), reducers print a local run\'s lines', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'sessions.mjs')
+  writeFileSync(job, `export const groupBy = 1
+export function map (line, emit) {
+  const [user, time, page] = line.split(' ')
+  emit([user, Number(time)], page)
+}
+export function reduce (user, pages) { return [...pages].join(' ') }
+`)
+  // times unique per user, whose text order is not their order (-5 < 9 < 10 < 100.25)
+  const events = Array.from({ length: 3000 }, (_, i) => `u${(i * 7) % 13} ${((i * 7919) % 100003) / 4 - 500} /p${i % 17}`)
+  writeFileSync(join(dir, 'ev.txt'), events.join('\n') + '\n')
+  const local = await sh(`mrs --job ${job} -q < ev.txt`, dir)
+  t.equal(local.code, 0, local.stderr)
+  const map = await sh(`mrs map --job ${job} -q < ev.txt`, dir)
+  t.equal(map.code, 0, map.stderr)
+  t.match(map.stdout, /^"u0"\t04[0-9a-f]{16}00\t"\/p0"$/m, 'the group as JSON, then the rest of the key as hex')
+  // Hadoop's KeyFieldBasedPartitioner -k1,1: a hash of the first field picks the reducer
+  const parts: string[][] = [[], [], []]
+  for (const line of map.stdout.split('\n').filter(Boolean)) {
+    const group = line.slice(0, line.indexOf('\t'))
+    let h = 0
+    for (const c of group) h = (h * 31 + c.charCodeAt(0)) >>> 0
+    parts[h % 3]!.push(line)
+  }
+  let all: string[] = []
+  for (const [p, lines] of parts.entries()) {
+    writeFileSync(join(dir, `map-${p}.txt`), lines.join('\n') + '\n')
+    const reduced = await sh(`LC_ALL=C sort -t$'\\t' -k1,2 map-${p}.txt | mrs reduce --job ${job} -q`, dir)
+    t.equal(reduced.code, 0, reduced.stderr)
+    all = all.concat(sortedLines(reduced.stdout))
+  }
+  t.ok(parts.every(p => p.length > 0), 'every reducer had groups')
+  t.strictSame(all.sort(), sortedLines(local.stdout), 'the union of the reducers\' output is a local run\'s')
+
+  const unsorted = await spawnCli(['reduce', '--job', job], dir, { stdin: '"u"\t04800000000000000000\t"a"\n"u"\t0200\t"b"\n' })
+  t.equal(unsorted.code, 1)
+  t.match(unsorted.stderr, /reduce input -:2: input is not sorted by key: \["u",false\] comes after \["u",0\]; sort it in byte order \(LC_ALL=C sort -t\$'\\t' -k1,2/)
+  const oneField = await spawnCli(['reduce', '--job', job], dir, { stdin: '"u"\t"a"\n' })
+  t.equal(oneField.code, 1)
+  t.match(oneField.stderr, /reduce input -:1: no TAB between key and value \(expected the GROUP<TAB>ORDER<TAB>VALUE lines/)
+  const badOrder = await spawnCli(['reduce', '--job', job], dir, { stdin: '"u"\txyz\t"a"\n' })
+  t.equal(badOrder.code, 1)
+  t.match(badOrder.stderr, /reduce input -:1: the key .* is not a key mrstream map writes: (Error: )?the order field "xyz" is not the hex/)
+  const notArray = join(dir, 'flat.mjs')
+  writeFileSync(notArray, 'export const groupBy = 1\nexport function map (l, emit) { emit(l, 1) }\nexport function reduce (k, vs) { return 0 }\n')
+  const flat = await spawnCli(['map', '--job', notArray], dir, { stdin: 'a\n' })
+  t.equal(flat.code, 2)
+  t.match(flat.stderr, /map at -:1: with groupBy = 1, a key must be an array of at least 1 element .*; got "a"/)
 })
