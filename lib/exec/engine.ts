@@ -228,6 +228,7 @@ export class Engine {
     const time = this.timer()
     // the workers start (load Node and the job) while the main thread finds the splits
     const started = this.pool.start()
+    started.catch(e => this.abort(e)) // (the map phase's reader stops at once)
     const mapped = this.mapPhase(plain, p.taskBytes, p.chunkBytes)
     let runs = await this.race(Promise.all([started, mapped]).then(([, runs]) => runs))
     time('map')
@@ -358,6 +359,7 @@ export class Engine {
       }
     }
     const watch = setInterval(countWanted, COUNT_POLL_MS)
+    watch.unref()
     try {
       for (const [i, name] of this.step.inputs.entries()) {
         if (plain[i]) {

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os'
 import { setFlagsFromString } from 'node:v8'
 import { Worker } from 'node:worker_threads'
-import { MrstreamError, OUTSIDE_TASKS, fromErrorData, type ErrorData, type BadRecord } from '../errors.js'
+import { MrstreamError, OUTSIDE_TASKS, describeThrown, fromErrorData, type ErrorData, type BadRecord } from '../errors.js'
 import type { Chunk } from '../input/records.js'
 import type { RunInfo } from '../runs/run-file.js'
 import type { ToWorker, WorkerConfig } from './worker.js'
@@ -97,9 +97,9 @@ export class Pool {
   /** Calls fn with the first job error any task reports after this. */
   onFatal (fn: (e: unknown) => void): void { this.fatal = fn }
 
-  /** Resolves when a worker is free for a new task (backpressure for the reader). */
+  /** Resolves when a worker is free for a new task (backpressure for the reader), or the pool is closed. */
   async free (): Promise<void> {
-    while (this.busy() + this.queue.length >= this.slots.length) await new Promise<void>(resolve => this.waiters.push(resolve))
+    while (!this.closed && this.busy() + this.queue.length >= this.slots.length) await new Promise<void>(resolve => this.waiters.push(resolve))
   }
 
   submit (task: Task): Task {
@@ -119,9 +119,18 @@ export class Pool {
     if (task.slot !== undefined) task.slot.worker.postMessage({ type: 'end', task: task.id } satisfies ToWorker)
   }
 
+  /**
+   * Stops the workers. A task not done by then fails, and a wait for a free worker ends: what
+   * waits on them (the map phase's reader) ends too, whatever stopped the job, even the pool
+   * failing to start.
+   */
   async close (): Promise<void> {
     this.closed = true
     if (this.watchdog) clearInterval(this.watchdog)
+    const closed = new MrstreamError('MRS_ERR_TASK_FAILED', 'the worker pool was closed before the task ran')
+    for (const task of this.queue.splice(0)) task.reject(closed)
+    for (const slot of this.slots) slot.task?.reject(closed)
+    this.wake()
     await Promise.all(this.slots.map(s => s.worker.terminate()))
     this.slots = []
   }
@@ -134,7 +143,13 @@ export class Pool {
     // A 16 MB young generation per worker instead of V8's default: less peak RSS (200 MB with
     // two workers at --memory 32MB), no slower.
     const resourceLimits = this.opts.heapMb ? { maxOldGenerationSizeMb: this.opts.heapMb, maxYoungGenerationSizeMb: 16 } : undefined
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: this.opts.config, ...(resourceLimits ? { resourceLimits } : {}), stdout: false, stderr: false })
+    let worker: Worker
+    try {
+      worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: this.opts.config, ...(resourceLimits ? { resourceLimits } : {}), stdout: false, stderr: false })
+    } catch (e) {
+      const hint = (e as Error).name === 'DataCloneError' ? ' (a worker loads the job from a module file or from source text: it cannot be given functions)' : ''
+      return Promise.reject(new MrstreamError('MRS_ERR_JOB_LOAD', `a worker failed to start: ${describeThrown(e)}${hint}`, { phase: 'job' }, e))
+    }
     const slot: Slot = { worker, task: undefined, lastProgress: Date.now(), cause: undefined, ready: false }
     this.slots.push(slot)
     return new Promise((resolve, reject) => {

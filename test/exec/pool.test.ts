@@ -1,0 +1,66 @@
+// The worker pool (pool.ts): a run that cannot start its workers ends, with an error, rather
+// than wait forever.
+import t from 'tap'
+import { spawn } from '../helpers/children.js'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const index = fileURLToPath(new URL('../../dist/lib/index.js', import.meta.url))
+
+/** Runs `node script` in dir; killed after `limitMs`, then `hung` is true (a run that ends takes ~1 s). */
+function runScript (dir: string, script: string, limitMs: number): Promise<{ code: number | null, stdout: string, stderr: string, hung: boolean }> {
+  writeFileSync(join(dir, 'run.mjs'), script)
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['run.mjs'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
+    let hung = false
+    const timer = setTimeout(() => { hung = true; child.kill('SIGKILL') }, limitMs)
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (b: Buffer) => out.push(b))
+    child.stderr.on('data', (b: Buffer) => err.push(b))
+    child.on('error', reject)
+    child.on('close', code => {
+      clearTimeout(timer)
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), hung })
+    })
+    child.stdin.end('a\nb\n')
+  })
+}
+
+/** A script that runs the exported Engine with `job` over `input`, and prints how run() ended. */
+function engineScript (job: string, input: string): string {
+  return `import { Engine } from ${JSON.stringify(index)}
+const engine = new Engine({ job: ${job}, inputs: [${JSON.stringify(input)}], format: 'lines', outputFormat: 'tsv', output: undefined, reducers: undefined, memory: 64 << 20, workers: 2, tmpDir: undefined, maxBadRecords: 0, maxLineBytes: 1 << 20, taskTimeoutMs: 0, fanIn: 16, heapMb: undefined, stdin: process.stdin, stdout: process.stdout })
+try {
+  await engine.run()
+  console.log('resolved')
+} catch (e) {
+  console.log('rejected', e.code, e.message)
+}
+`
+}
+
+t.test('a run whose workers cannot start rejects, and ends: nothing is left waiting', async t => {
+  const dir = t.testdir({
+    'in.txt': 'a\nb\n',
+    'no-worker.mjs': `import { isMainThread } from 'node:worker_threads'
+if (!isMainThread) throw new Error('not in a worker')
+export function map (l, emit) { emit(l, 1) }
+export function reduce (k, vs) { let n = 0; for (const _ of vs) n++; return n }
+`,
+  })
+  const jobs: Array<[string, RegExp]> = [
+    // functions cannot be sent to a worker thread
+    ['{ map: (l, emit) => emit(l, 1), reduce: (k, vs) => 1 }', /rejected MRS_ERR_JOB_LOAD a worker failed to start: DataCloneError.*source text/],
+    // the job loads on the main thread, not in a worker
+    [`{ file: ${JSON.stringify(join(dir, 'no-worker.mjs'))} }`, /rejected MRS_ERR_JOB_LOAD .*not in a worker/],
+  ]
+  for (const [job, says] of jobs) {
+    for (const input of ['in.txt', '-']) {
+      const r = await runScript(dir, engineScript(job, input), 120_000)
+      t.notOk(r.hung, `${job} (${input}): the process ends`)
+      t.match(r.stdout, says, `${job} (${input}): run() rejects, naming the cause`)
+    }
+  }
+})
