@@ -78,7 +78,7 @@ t.test('the temp file beside a private target is private from its first byte, al
   t.equal(statSync(target).mode & 0o777, 0o600, 'the target keeps its mode')
 
   // a new file gets the umask's mode once whole (the child inherits this process's umask)
-  const fresh = await runAndStop(dir, tmp, [...BIG_RUN, '-o', 'new.txt'], 'file')
+  const fresh = await mrs(t, dir, ['-o', 'new.txt', '-q', 'in.txt'])
   t.equal(fresh.code, 0, fresh.stderr)
   t.equal(statSync(join(dir, 'new.txt')).mode & 0o777, 0o666 & ~process.umask(), 'a new file: 0666 less the umask')
 })
@@ -94,7 +94,7 @@ t.test('the temp directory of -o DIR is private until it is whole', async t => {
   }
   t.ok(left.length > 0, 'a temp directory was left mid-copy')
   for (const name of left) t.equal(statSync(join(dir, name)).mode & 0o777, 0o700, `${name}, left, is 0700`)
-  const r = await runAndStop(dir, tmp, [...BIG_RUN, '-o', OUT.dir, '--reducers', '2'], 'dir')
+  const r = await mrs(t, dir, ['-o', OUT.dir, '--reducers', '2', '-q', 'in.txt'])
   t.equal(r.code, 0, r.stderr)
   t.equal(statSync(join(dir, OUT.dir)).mode & 0o777, 0o777 & ~process.umask(), 'whole: 0777 less the umask, as mkdir makes it')
 })
