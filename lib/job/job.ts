@@ -210,6 +210,40 @@ function checkStep (mod: Record<string, unknown> | undefined, name: string, file
   return mod as unknown as Job
 }
 
+/**
+ * Top-N per key (Spark's top, a bounded heap per key): the `n` greatest values of each key,
+ * ordered as keys are ordered (so `[count, word]` ranks by count, then word), written greatest
+ * first, one line each. Keeping the n greatest of any subset is associative and commutative,
+ * so `combine` keeps them at every spill and merge: a key, even the one key of a global top-N,
+ * reaches reduce with at most n values a run, not one value per record.
+ *   export const { combine, reduce } = top(10)
+ */
+export function top (n: number): { combine: ReduceFn, reduce: ReduceFn } {
+  if (!Number.isInteger(n) || n < 1) throw new TypeError(`top(n): n must be a whole number >= 1; got ${String(n)}`)
+  const best = (values: Iterable<unknown>): unknown[] => {
+    // the kept values, least first: a new value goes in by binary search, the least drops out
+    const kept: unknown[] = []
+    for (const v of values) {
+      if (kept.length === n && order(v, kept[0], 'top') <= 0) continue
+      let lo = 0
+      let hi = kept.length
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (order(kept[mid], v, 'top') <= 0) lo = mid + 1
+        else hi = mid
+      }
+      kept.splice(lo, 0, v)
+      if (kept.length > n) kept.shift()
+    }
+    return kept
+  }
+  const emitBest = (key: unknown, values: Iterable<unknown>, emit: Emit): void => {
+    const kept = best(values)
+    for (let i = kept.length - 1; i >= 0; i--) emit(key, kept[i])
+  }
+  return { combine: emitBest, reduce: emitBest }
+}
+
 function minimum (_k: unknown, vs: Iterable<unknown>): unknown { return fold(vs, (a, b) => (order(b, a, 'min') < 0 ? b : a)) }
 function maximum (_k: unknown, vs: Iterable<unknown>): unknown { return fold(vs, (a, b) => (order(b, a, 'max') > 0 ? b : a)) }
 
