@@ -62,7 +62,7 @@ export function checkValue (v: unknown): void {
   if (t === 'object' || t === 'function' || t === 'symbol' || t === 'string') toWire(v, 0)
 }
 
-/** True for values kept as they are in the collect buffer; others are kept packed (a snapshot). */
+/** True for values kept as they are in the sort buffer; others are kept packed (a snapshot). */
 export function isPlain (v: unknown): boolean {
   const t = typeof v
   return t === 'number' || t === 'boolean' || t === 'undefined' || v === null || (t === 'string' && (v as string).isWellFormed()) || t === 'bigint'

@@ -93,7 +93,7 @@ export interface EngineResult {
 }
 
 /**
- * How the budget is split: the collect buffers, and the map input held for retries when it
+ * How the budget is split: the sort buffers, and the map input held for retries when it
  * comes from stdin, gzip or csv (`held`); splits of regular files hold none.
  */
 export interface Plan { budget: number, taskBytes: number, chunkBytes: number, bufferBytes: number, heapMb: number }

@@ -1,6 +1,6 @@
-// A map task: records of its chunks through the job's map into a Collector; each task ends
+// A map task: records of its chunks through the job's map into a SortBuffer; each task ends
 // with a spill, so its runs are its whole output and a retried task starts from nothing.
-import { Collector, type SpillCounters } from './sort-buffer.js'
+import { SortBuffer, type SpillCounters } from './sort-buffer.js'
 import { CombineError } from './combine.js'
 import { LateEmitError, MrstreamError, describeUserError, overBadRecordLimit, type BadRecord } from '../errors.js'
 import { KeyError, checkGroupKey } from '../codec/keys.js'
@@ -67,7 +67,7 @@ export class MapTask {
   readonly user = new UserCounters()
   readonly bad: BadRecord[] = []
   private readonly ctx: MapContext
-  private readonly collector: Collector
+  private readonly sortBuffer: SortBuffer
   private readonly opts: MapTaskOptions
   private pending: Array<[unknown, unknown]> = []
 
@@ -75,7 +75,7 @@ export class MapTask {
     this.opts = opts
     const user = this.user
     this.ctx = new MapContext((name: string, n = 1) => user.add(name, n))
-    this.collector = new Collector({
+    this.sortBuffer = new SortBuffer({
       budget: opts.budget,
       combine: opts.job.combine,
       ctx: this.ctx,
@@ -100,7 +100,7 @@ export class MapTask {
     ctx.file = chunk.file
     const base = chunk.base
     const map = this.opts.job.map
-    const collector = this.collector
+    const sortBuffer = this.sortBuffer
     // With --max-bad-records a failing record's pairs must not count: stage them until map returns.
     const staged = this.opts.maxBadRecords > 0
     let i = 0
@@ -112,17 +112,17 @@ export class MapTask {
     const add = staged
       ? (k: unknown, v: unknown) => { if (!live) throw late(); this.pending.push([k, v]) }
       : ends === null
-        ? (k: unknown, v: unknown) => { if (!live) throw late(); c.pairs++; collector.add(k, v) }
+        ? (k: unknown, v: unknown) => { if (!live) throw late(); c.pairs++; sortBuffer.add(k, v) }
         : (k: unknown, v: unknown) => {
             if (!live) throw late()
             c.pairs++
-            if (k !== record) return collector.add(k, v)
+            if (k !== record) return sortBuffer.add(k, v)
             // the line itself as the key (sort, count lines): its bytes are in the chunk, less a
             // CR the record dropped; a long key is otherwise a call into C++ to encode
             const start = i === 0 ? 0 : ends[i - 1]! + 1
             let end = ends[i]!
             if (end > start && data.getUint8(end - 1) === 13) end--
-            collector.addBytes(k as string, data, start, end, v)
+            sortBuffer.addBytes(k as string, data, start, end, v)
           }
     const groupBy = this.opts.job.groupBy
     const emit = groupBy === undefined ? add : (k: unknown, v: unknown) => { checkGroupKey(k, groupBy); add(k, v) }
@@ -137,7 +137,7 @@ export class MapTask {
         if (r !== undefined && r !== null && typeof r.then === 'function') await r
         live = false
         if (staged) {
-          for (const [k, v] of this.pending) { c.pairs++; collector.add(k, v) }
+          for (const [k, v] of this.pending) { c.pairs++; sortBuffer.add(k, v) }
           this.pending.length = 0
         }
       } catch (e) {
@@ -151,11 +151,11 @@ export class MapTask {
   }
 
   /** See MapTaskOptions.append. */
-  get appends (): boolean { return this.collector.appends }
+  get appends (): boolean { return this.sortBuffer.appends }
 
   finish (): RunInfo[] {
     try {
-      return this.collector.finish()
+      return this.sortBuffer.finish()
     } catch (e) {
       const known = e instanceof KeyError || e instanceof ValueError || e instanceof CombineError || e instanceof MrstreamError
       if (known) throw this.classify(e, this.ctx.file, this.ctx.line)

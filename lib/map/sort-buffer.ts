@@ -28,7 +28,7 @@ class Multi {
 }
 
 /**
- * A key's stored value kept in the collector's `tuples` (see Collector.tuples): a private
+ * A key's stored value kept in the sort buffer's `tuples` (see SortBuffer.tuples): a private
  * marker, never a job's value.
  */
 class Tuple {}
@@ -46,7 +46,7 @@ const KEY_BYTES = 100
 const MULTI_BYTES = 80
 const SLOT_BYTES = 16
 const COMBINE_AT = 32
-// numbers a tuple holds at most (see Collector.tuples)
+// numbers a tuple holds at most (see SortBuffer.tuples)
 const TUPLE_MAX = 8
 // append string pairs once a buffer held fewer than 1.1 pairs a key; index again above 1.5
 const APPEND_BELOW = 1.1
@@ -129,15 +129,15 @@ function isPairable (v: unknown): boolean {
 }
 
 /**
- * The last finished collector's key arena and index. A worker's map tasks run one after
- * another, and the next task's collector takes them: their pages are resident already, where
+ * The last finished sort buffer's key arena and index. A worker's map tasks run one after
+ * another, and the next task's sort buffer takes them: their pages are resident already, where
  * new ones would double them until a collection freed the old.
  */
 let spare: { arena: KeyArena, index: KeyIndex, limit: number } | undefined
 
 export interface SpillCounters { spills: number, spilledBytes: number, spilledPairs: number }
 
-export class Collector {
+export class SortBuffer {
   bytes = 0
   private finished = false
   private readonly arena: KeyArena
@@ -160,7 +160,7 @@ export class Collector {
   private stringPairs = 0
   private others = new Map<string, Other>()
   private readonly budget: number
-  /** The key arena's most bytes (a spare arena fits a collector of the same limit). */
+  /** The key arena's most bytes (a spare arena fits a sort buffer of the same limit). */
   private readonly limit: number
   private readonly combine: ReduceFn | undefined
   private readonly ctx: Context
@@ -562,7 +562,7 @@ export class Collector {
     this.counters.spilledPairs += slot.values.length
   }
 
-  /** Spills what is left and hands over every run this collector wrote. */
+  /** Spills what is left and hands over every run this sort buffer wrote. */
   finish (): RunInfo[] {
     this.spill()
     this.values.length = 0

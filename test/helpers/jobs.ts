@@ -206,7 +206,7 @@ export function reduce (word, lines) {
 `,
   },
   // Array values [count, code points, greatest word form] per lower-cased word, combined: the
-  // map side's two-value combining keeps short flat arrays in place (collect.ts).
+  // map side's two-value combining keeps short flat arrays in place (sort-buffer.ts).
   pairSums: {
     name: 'pairSums',
     ext: 'mjs',
@@ -228,7 +228,7 @@ export const combine = reduce
 `,
   },
   // Arrays of numbers under a user's combine that adds into its first value in place: the map
-  // side keeps such arrays of one width in a Float64Array (collect.ts). Widths differ (a word
+  // side keeps such arrays of one width in a Float64Array (sort-buffer.ts). Widths differ (a word
   // of one letter gets [1]; a line's number of words gets 3 numbers), a plain number now and
   // then, halves and -0: exact in binary, so any combine order gives the same bytes.
   tupleSums: {

@@ -34,7 +34,7 @@ async function loadMain (): Promise<Main> {
 }
 
 /** A Writable that keeps every chunk it is given. */
-export class Collector extends Writable {
+export class OutputCollector extends Writable {
   readonly chunks: Buffer[] = []
   override _write (chunk: Buffer | string, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))
@@ -54,8 +54,8 @@ export interface RunOptions {
 export async function runMain (argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   const main = await loadMain()
   const stdin = opts.stdin === undefined ? emptyStdin() : Readable.from([Buffer.from(opts.stdin)])
-  const stdout = new Collector()
-  const stderr = new Collector()
+  const stdout = new OutputCollector()
+  const stderr = new OutputCollector()
   const code = await main(argv, { stdin, stdout, stderr, env: opts.env ?? { ...process.env } })
   return { code, stdout: stdout.buffer, stderr: stderr.buffer.toString('utf8') }
 }

@@ -1,4 +1,4 @@
-// collect.ts: whatever the mix of keys, the runs a Collector writes merge back to every pair,
+// sort-buffer.ts: whatever the mix of keys, the runs a SortBuffer writes merge back to every pair,
 // grouped by key in code point order with values in emit order (or combined), also when it
 // switches between indexing its keys and appending pairs (all-distinct stretches of keys).
 import t, { type Test } from 'tap'
@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Collector } from '../../dist/lib/map/sort-buffer.js'
+import { SortBuffer } from '../../dist/lib/map/sort-buffer.js'
 import { Merger } from '../../dist/lib/runs/merge.js'
 import { RunReader, RunWriter, readFooter } from '../../dist/lib/runs/run-file.js'
 import { decodeKey, encodeKey } from '../../dist/lib/codec/keys.js'
@@ -57,7 +57,7 @@ function oracle (pairs: Array<[unknown, number]>, combine: boolean): Array<[unkn
 t.test('runs merge back to the oracle, across index/append switches and tasks', async t => {
   let appended = 0
   let switched = 0
-  // budgets from a few values, so that one case's collector often reuses the last one's key
+  // budgets from a few values, so that one case's sort buffer often reuses the last one's key
   // arena and index, as a worker's consecutive tasks do; large ones hold enough pairs for a
   // buffer to turn from indexing to appending before it spills
   const budgetArb = fc.oneof(fc.integer({ min: 20_000, max: 400_000 }), fc.constantFrom(50_000, 200_000, 1_000_000))
@@ -65,7 +65,7 @@ t.test('runs merge back to the oracle, across index/append switches and tasks', 
   fc.assert(fc.property(stretchesArb, fc.integer(), budgetArb, fc.boolean(), fc.boolean(), (stretches, seed, budget, combine, append) => {
     const pairs = pairsOf(stretches, seed)
     const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
-    const c = new Collector({ budget, combine: combine ? sum : undefined, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters, append })
+    const c = new SortBuffer({ budget, combine: combine ? sum : undefined, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters, append })
     let appending = false
     const mode = () => (c as unknown as { appending: boolean }).appending
     for (const [k, v] of pairs) {
@@ -98,7 +98,7 @@ t.test('runs merge back to the oracle, across index/append switches and tasks', 
 t.test('a buffer that turns to appending keeps the values of the keys it indexed, in emit order', async t => {
   for (const combine of [false, true]) {
     const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
-    const c = new Collector({ budget: 20 << 20, combine: combine ? sum : undefined, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
+    const c = new SortBuffer({ budget: 20 << 20, combine: combine ? sum : undefined, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
     const pairs: Array<[string, number]> = [['hot', 1], ['hot', 2], ['one', 3]]
     for (let i = 0; i < 6000; i++) pairs.push([`k${i}`, i])
     pairs.push(['hot', 4], ['one', 5], ['k7', 6], ['hot', 7])
@@ -144,7 +144,7 @@ function checkRun (t: Test, path: string): void {
   }
 }
 
-// Appended keys that all have one value leave it unwritten per key (collect.ts, `shared`):
+// Appended keys that all have one value leave it unwritten per key (sort-buffer.ts, `shared`):
 // stretches of one value (-0 apart from 0, '' and null too), another value in between, spills
 // in the middle, equal keys among the appended ones. A spill whose keys all share the value
 // writes it from its bytes (writeShared): long keys, keys with NULs, and over 127 equal keys
@@ -172,7 +172,7 @@ t.test('appended pairs that share a value keep it, and keep the others', async t
       for (let r = 0; r < st.repeat && pairs.length > 0; r++) pairs.push([pairs[pairs.length - 1]![0], st.value])
     }
     const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
-    const c = new Collector({ budget, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters, append })
+    const c = new SortBuffer({ budget, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters, append })
     for (const [k, v] of pairs) {
       c.add(k, v)
       if ((c as unknown as { sharedFrom: number }).sharedFrom !== Infinity) shared++
@@ -197,13 +197,13 @@ t.test('appended pairs that share a value keep it, and keep the others', async t
   t.ok(shared > 10_000, `pairs added while the buffer shared a value: ${shared}`)
   t.ok(wholeSpills > 10_000, `groups written for spills whose keys all shared the value: ${wholeSpills}`)
   // with a combiner, appended equal keys sharing a value are still combined at the spill
-  const counted = new Collector({ budget: 16 << 20, combine: sum, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters: { spills: 0, spilledBytes: 0, spilledPairs: 0 }, append: true })
+  const counted = new SortBuffer({ budget: 16 << 20, combine: sum, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters: { spills: 0, spilledBytes: 0, spilledPairs: 0 }, append: true })
   for (let i = 0; i < 30_000; i++) counted.add(`w${i % 20_000}`, 1)
   const countRuns = counted.finish()
   t.same(countRuns.map(r => r.values), [20_000], 'one value a key in the run')
   for (const r of countRuns) rmSync(r.path)
   // one spill of short keys that all have '' (sort lines): indexed in blocks as any other run
-  const lines = new Collector({ budget: 4 << 20, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters: { spills: 0, spilledBytes: 0, spilledPairs: 0 }, append: true })
+  const lines = new SortBuffer({ budget: 4 << 20, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters: { spills: 0, spilledBytes: 0, spilledPairs: 0 }, append: true })
   for (let i = 0; i < 20_000; i++) lines.add(`line ${i} of text`, '')
   const [run, ...more] = lines.finish()
   t.equal(more.length, 0, 'one spill')
@@ -212,7 +212,7 @@ t.test('appended pairs that share a value keep it, and keep the others', async t
   rmSync(run!.path)
   // -0 after a stretch of 0 (=== would share it, and write 0)
   const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
-  const c = new Collector({ budget: 1 << 20, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters, append: true })
+  const c = new SortBuffer({ budget: 1 << 20, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters, append: true })
   for (let i = 0; i < 100; i++) c.add(`a${i}`, 0)
   for (let i = 0; i < 100; i++) c.add(`b${i}`, -0)
   const runs = c.finish().map(r => r.path)
@@ -224,10 +224,10 @@ t.test('appended pairs that share a value keep it, and keep the others', async t
   t.ok(zeros.every(k => k.startsWith('b')), 'and only they')
 })
 
-t.test('a collector refuses pairs once finished (its arena may be the next one\'s)', async t => {
+t.test('a sort buffer refuses pairs once finished (its arena may be the next one\'s)', async t => {
   const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
   const ctx = { file: '', line: 0, count: () => {} }
-  const make = () => new Collector({ budget: 123_456, ctx, nextRunPath: () => join(dir, `run-${n++}`), counters })
+  const make = () => new SortBuffer({ budget: 123_456, ctx, nextRunPath: () => join(dir, `run-${n++}`), counters })
   const a = make()
   a.add('x', 1)
   for (const r of a.finish()) rmSync(r.path)
@@ -245,7 +245,7 @@ t.test('a collector refuses pairs once finished (its arena may be the next one\'
 })
 
 // Arrays of numbers under a combiner are kept in a Float64Array while they keep one width
-// (collect.ts, `tuples`); whatever the values and whatever the combine returns, the runs must
+// (sort-buffer.ts, `tuples`); whatever the values and whatever the combine returns, the runs must
 // still merge back to the combined oracle.
 t.test('arrays of numbers under a combiner: any widths, values and combine results', async t => {
   /** Adds arrays element by element (a number counts as [n]), in place into the first or into a new one. */
@@ -288,7 +288,7 @@ t.test('arrays of numbers under a combiner: any widths, values and combine resul
     const pairs = Array.from({ length: numbers }, (_, i) => [`n${i}`, i] as [string, unknown])
     for (const [k, v] of raw) pairs.push([`k${k}`, v])
     const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
-    const c = new Collector({ budget, combine, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
+    const c = new SortBuffer({ budget, combine, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
     // the job's arrays are fresh per emit, as a map's are; a copy goes to the oracle
     for (const [k, v] of pairs) c.add(k, Array.isArray(v) ? [...v] : v)
     const runs = c.finish().map(r => r.path)
@@ -317,7 +317,7 @@ function sameZeros (a: unknown, b: unknown): boolean {
   return Array.isArray(a) && Array.isArray(b) && a.every((x, i) => Object.is(x, 0) === Object.is(b[i], 0) && Object.is(x, -0) === Object.is(b[i], -0))
 }
 
-// The built-in sum as combine is done in place (collect.ts): it must give what calling sum
+// The built-in sum as combine is done in place (sort-buffer.ts): it must give what calling sum
 // gives, to the sign of a zero, and refuse what sum refuses.
 t.test('the built-in sum, added in place, equals calling it', async t => {
   const { sum } = await import('../../dist/lib/job/job.js')
@@ -326,7 +326,7 @@ t.test('the built-in sum, added in place, equals calling it', async t => {
   const value = fc.oneof(num, fc.tuple(num, num))
   const runOf = (combine: typeof sum, pairs: Array<[string, unknown]>, budget: number): Array<[unknown, unknown[]]> => {
     const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
-    const c = new Collector({ budget, combine, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
+    const c = new SortBuffer({ budget, combine, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
     for (const [k, v] of pairs) c.add(k, Array.isArray(v) ? [...v] : v)
     const runs = c.finish().map(r => r.path)
     const got: Array<[unknown, unknown[]]> = []
@@ -349,7 +349,7 @@ t.test('the built-in sum, added in place, equals calling it', async t => {
     return same
   }), { numRuns: 150 })
   const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
-  const c = new Collector({ budget: 1 << 20, combine: sum, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
+  const c = new SortBuffer({ budget: 1 << 20, combine: sum, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
   c.add('k', [1, 2])
   t.throws(() => c.add('k', [1, 2, 3]), /combine threw for key "k": .*sum/, 'an array of another length is refused, as sum refuses it')
 })
