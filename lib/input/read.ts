@@ -92,90 +92,136 @@ function recordEnd (buf: Buffer, format: Format, from: number): number {
 
 /** The chunks of one input, in order. */
 export async function * chunksOf (name: string, opts: InputOptions): AsyncGenerator<Chunk> {
-  const file = name
-  let line = 1
-  let pending: Buffer[] = []
-  let pendingLen = 0
-  let atStart = true
-  let columns: string[] | undefined
-  const place = () => ({ phase: 'input' as const, file, line })
-  // a line longer than a chunk fails as it is read (below); a limit under a chunk needs a look at each line
-  const checkLines = opts.format !== 'file' && opts.maxLineBytes < opts.chunkBytes
-  const emit = (data: Buffer): Chunk => {
-    if (checkLines) {
-      const long = longLineAt(data, opts.maxLineBytes)
-      if (long !== -1) throw lineTooLong(file, line + long, opts.maxLineBytes)
+  const cutter = new ChunkCutter(name, opts)
+  try {
+    for await (const buf of bytesOf(name, opts.stdin, opts.chunkBytes)) {
+      const chunk = cutter.push(buf)
+      if (chunk !== undefined) yield chunk
     }
-    const chunk: Chunk = { file, firstLine: line, data, format: opts.format }
-    if (columns !== undefined) chunk.columns = columns
-    line += countLines(data)
+  } catch (e) {
+    throw cutter.readFailed(e)
+  }
+  const chunk = cutter.end()
+  if (chunk !== undefined) yield chunk
+}
+
+/** Cuts one file's reads into chunks of whole records, counting lines, checking their lengths. */
+class ChunkCutter {
+  private line = 1
+  private pending: Buffer[] = []
+  private pendingLen = 0
+  private atStart = true
+  private columns: string[] | undefined
+  // a line longer than a chunk fails as it is read (push); a limit under a chunk needs a look at each line
+  private readonly checkLines: boolean
+
+  constructor (private readonly file: string, private readonly opts: InputOptions) {
+    this.checkLines = opts.format !== 'file' && opts.maxLineBytes < opts.chunkBytes
+  }
+
+  /** Takes the next read; returns a chunk when one is whole. */
+  push (read: Buffer): Chunk | undefined {
+    const { opts, file } = this
+    const buf = this.atStart ? this.start(read) : read
+    if (buf === undefined) return undefined
+    this.pending.push(buf)
+    this.pendingLen += buf.length
+    if (opts.format === 'file') {
+      if (this.pendingLen > opts.maxLineBytes) throw new MrstreamError('MRS_ERR_LINE_TOO_LONG', `${file}: larger than --max-line-bytes ${opts.maxLineBytes} (--format file reads each file whole)`, this.place())
+      return undefined
+    }
+    if (this.pendingLen < opts.chunkBytes && (this.columns !== undefined || opts.format !== 'csv')) return undefined
+    const nlInNewest = opts.format === 'csv' ? 0 : buf.lastIndexOf(10)
+    if (nlInNewest === -1) {
+      if (this.pendingLen > opts.maxLineBytes) throw lineTooLong(file, this.line + countLines(this.pending[0]!), opts.maxLineBytes)
+      return undefined
+    }
+    let whole = this.joined()
+    if (opts.format === 'csv' && this.columns === undefined) {
+      if (recordEnd(whole, 'csv', 0) === 0) { this.pending = [whole]; return undefined }
+      whole = this.header(whole)
+      if (whole.length < opts.chunkBytes) { this.keep(whole); return undefined }
+    }
+    const cut = opts.format === 'csv' ? recordEnd(whole, 'csv', 0) : this.pendingLen - buf.length + nlInNewest + 1
+    if (cut === 0) {
+      if (whole.length > opts.maxLineBytes) throw new MrstreamError('MRS_ERR_LINE_TOO_LONG', `${file}:${this.line}: record longer than --max-line-bytes ${opts.maxLineBytes}`, this.place())
+      this.keep(whole)
+      return undefined
+    }
+    const restLen = whole.length - cut
+    const rest = restLen > 0 ? Buffer.from(whole.subarray(cut)) : undefined
+    const chunk = this.emit(whole.subarray(0, cut))
+    this.pending = rest ? [rest] : []
+    this.pendingLen = restLen
     return chunk
   }
-  const header = (buf: Buffer): Buffer => {
-    // csv: the first record names the columns of every row of this file.
+
+  /** The last chunk, after the last read. */
+  end (): Chunk | undefined {
+    const { opts } = this
+    // --format file: every file is a record, an empty one too
+    if (this.pendingLen === 0 && opts.format !== 'file') return undefined
+    let whole = this.joined()
+    if (opts.format === 'csv' && this.columns === undefined) whole = this.header(whole)
+    if (opts.format !== 'file' && whole.length > opts.maxLineBytes && whole.indexOf(10) === -1) {
+      throw lineTooLong(this.file, this.line, opts.maxLineBytes)
+    }
+    return whole.length > 0 || opts.format === 'file' ? this.emit(whole) : undefined
+  }
+
+  /** The error a failed read ends the file with. */
+  readFailed (e: unknown): MrstreamError {
+    if (e instanceof MrstreamError) return e
+    const err = e as NodeJS.ErrnoException
+    const why = err.code === 'Z_BUF_ERROR' || /unexpected end/.test(err.message) ? 'truncated gzip data' : err.message
+    return new MrstreamError('MRS_ERR_INPUT', `input ${this.file}: read failed after line ${this.line}: ${why}${err.code ? ` (${err.code})` : ''}`, this.place(), e)
+  }
+
+  /** The file's first bytes without a BOM, once 3 are read (undefined while fewer are). */
+  private start (buf: Buffer): Buffer | undefined {
+    if (this.pendingLen + buf.length < 3 && this.opts.format !== 'file') { this.pending.push(buf); this.pendingLen += buf.length; return undefined }
+    if (this.pendingLen > 0) { buf = Buffer.concat([...this.pending, buf]); this.pending = []; this.pendingLen = 0 }
+    if (buf.subarray(0, 3).equals(BOM)) buf = buf.subarray(3)
+    this.atStart = false
+    return buf
+  }
+
+  private joined (): Buffer {
+    return this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingLen)
+  }
+
+  private keep (whole: Buffer): void {
+    this.pending = [whole]
+    this.pendingLen = whole.length
+  }
+
+  private place () {
+    return { phase: 'input' as const, file: this.file, line: this.line }
+  }
+
+  private emit (data: Buffer): Chunk {
+    const { file, opts } = this
+    if (this.checkLines) {
+      const long = longLineAt(data, opts.maxLineBytes)
+      if (long !== -1) throw lineTooLong(file, this.line + long, opts.maxLineBytes)
+    }
+    const chunk: Chunk = { file, firstLine: this.line, data, format: opts.format }
+    if (this.columns !== undefined) chunk.columns = this.columns
+    this.line += countLines(data)
+    return chunk
+  }
+
+  /** csv: the first record names the columns of every row of this file; returns the rest. */
+  private header (buf: Buffer): Buffer {
+    const file = this.file
     const end = recordEnd(buf, 'csv', 0)
     const firstEnd = end === 0 ? buf.length : buf.subarray(0, end).indexOf(10) + 1 || buf.length
     try {
-      columns = (parseCsv(buf.subarray(0, firstEnd).toString('utf8'), { to_line: 1 }) as string[][])[0] ?? []
+      this.columns = (parseCsv(buf.subarray(0, firstEnd).toString('utf8'), { to_line: 1 }) as string[][])[0] ?? []
     } catch (e) {
       throw new MrstreamError('MRS_ERR_PARSE', `${file}:1: invalid CSV header: ${(e as Error).message}`, { phase: 'input', file, line: 1 }, e)
     }
-    line += countLines(buf.subarray(0, firstEnd))
+    this.line += countLines(buf.subarray(0, firstEnd))
     return buf.subarray(firstEnd)
-  }
-  try {
-    for await (let buf of bytesOf(name, opts.stdin, opts.chunkBytes)) {
-      if (atStart) {
-        if (pendingLen + buf.length < 3 && opts.format !== 'file') { pending.push(buf); pendingLen += buf.length; continue }
-        if (pendingLen > 0) { buf = Buffer.concat([...pending, buf]); pending = []; pendingLen = 0 }
-        if (buf.subarray(0, 3).equals(BOM)) buf = buf.subarray(3)
-        atStart = false
-      }
-      pending.push(buf)
-      pendingLen += buf.length
-      if (opts.format === 'file') {
-        if (pendingLen > opts.maxLineBytes) throw new MrstreamError('MRS_ERR_LINE_TOO_LONG', `${file}: larger than --max-line-bytes ${opts.maxLineBytes} (--format file reads each file whole)`, place())
-        continue
-      }
-      if (pendingLen < opts.chunkBytes && columns !== undefined) continue
-      if (pendingLen < opts.chunkBytes && opts.format !== 'csv') continue
-      const nlInNewest = opts.format === 'csv' ? 0 : buf.lastIndexOf(10)
-      if (nlInNewest === -1) {
-        if (pendingLen > opts.maxLineBytes) throw lineTooLong(file, line + countLines(pending[0]!), opts.maxLineBytes)
-        continue
-      }
-      let whole = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLen)
-      if (opts.format === 'csv' && columns === undefined) {
-        if (recordEnd(whole, 'csv', 0) === 0) { pending = [whole]; continue }
-        whole = header(whole)
-        if (whole.length < opts.chunkBytes) { pending = [whole]; pendingLen = whole.length; continue }
-      }
-      const cut = opts.format === 'csv' ? recordEnd(whole, 'csv', 0) : pendingLen - buf.length + nlInNewest + 1
-      if (cut === 0) {
-        if (whole.length > opts.maxLineBytes) throw new MrstreamError('MRS_ERR_LINE_TOO_LONG', `${file}:${line}: record longer than --max-line-bytes ${opts.maxLineBytes}`, place())
-        pending = [whole]
-        pendingLen = whole.length
-        continue
-      }
-      const restLen = whole.length - cut
-      const rest = restLen > 0 ? Buffer.from(whole.subarray(cut)) : undefined
-      yield emit(whole.subarray(0, cut))
-      pending = rest ? [rest] : []
-      pendingLen = restLen
-    }
-  } catch (e) {
-    if (e instanceof MrstreamError) throw e
-    const err = e as NodeJS.ErrnoException
-    const why = err.code === 'Z_BUF_ERROR' || /unexpected end/.test(err.message) ? 'truncated gzip data' : err.message
-    throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: read failed after line ${line}: ${why}${err.code ? ` (${err.code})` : ''}`, place(), e)
-  }
-  // --format file: every file is a record, an empty one too
-  if (pendingLen > 0 || opts.format === 'file') {
-    let whole = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLen)
-    if (opts.format === 'csv' && columns === undefined) whole = header(whole)
-    if (opts.format !== 'file' && whole.length > opts.maxLineBytes && whole.indexOf(10) === -1) {
-      throw lineTooLong(file, line, opts.maxLineBytes)
-    }
-    if (whole.length > 0 || opts.format === 'file') yield emit(whole)
   }
 }
