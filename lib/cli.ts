@@ -5,14 +5,14 @@ import { dirname, resolve } from 'node:path'
 import { MrstreamError, codes, describeThrown } from './errors.js'
 import { Engine } from './exec/engine.js'
 import { builtinReducers, loadSteps, resolveJobFile, type JobSource } from './job/job.js'
-import { defaults, parseChoice, parseCount, parseSize } from './options.js'
+import { parseCount, settings, type JobOptions } from './options.js'
 import { formatCounters, formatSummary } from './report/summary.js'
 import { ProgressDisplay } from './report/progress.js'
 import { removeAllTmpDirs } from './exec/tmp.js'
 import { outputCommitted } from './exec/signals.js'
 import { checkWritableDir } from './output/commit.js'
 import { runStreamingPhase, type StreamingPhase } from './streaming/streaming.js'
-import { parseInput, userFormats } from './input/formats.js'
+import { parseInput } from './input/formats.js'
 
 export interface Io {
   stdin: NodeJS.ReadableStream
@@ -59,7 +59,10 @@ Options:
 Exit codes: 0 success, 1 job failed, 2 usage error, 130/143/129 interrupted.
 `
 
-const MAX_WORKERS = 1024
+/** An option's name on the command line: tmpDir is --tmp-dir. */
+function flag (name: keyof JobOptions): string {
+  return '--' + name.replace(/[A-Z]/g, c => '-' + c.toLowerCase())
+}
 
 // `-:csv` (stdin in a format of its own) is an input, not a cluster of short options: marked
 // before parseArgs sees it, unmarked after
@@ -97,11 +100,11 @@ export async function main (argv: string[], io: Io): Promise<number> {
         format: { type: 'string' },
         output: { type: 'string', short: 'o' },
         reducers: { type: 'string' },
-        'output-format': { type: 'string', default: 'tsv' },
+        'output-format': { type: 'string' },
         memory: { type: 'string' },
         workers: { type: 'string' },
         'tmp-dir': { type: 'string' },
-        'max-bad-records': { type: 'string', default: '0' },
+        'max-bad-records': { type: 'string' },
         'max-line-bytes': { type: 'string' },
         'task-timeout': { type: 'string' },
         'fan-in': { type: 'string' },
@@ -130,11 +133,19 @@ export async function main (argv: string[], io: Io): Promise<number> {
     }
     // like other CLIs: a status line only where a person watches (stderr a terminal), unless asked
     const showProgress = v['no-progress'] !== true && !v.quiet && (v.progress === true || (io.stderr as { isTTY?: boolean }).isTTY === true)
-    const memory = v.memory === undefined ? defaults.memory : parseSize(v.memory, '--memory')
-    // each worker is a V8 isolate of its own (tens of MB): more than a few per CPU only costs memory
-    const workers = v.workers === undefined ? defaults.workers() : parseCount(v.workers, '--workers', 1, MAX_WORKERS)
+    const set = settings({
+      memory: v.memory,
+      workers: v.workers,
+      tmpDir: v['tmp-dir'],
+      format: v.format,
+      outputFormat: v['output-format'],
+      maxBadRecords: v['max-bad-records'],
+      maxLineBytes: v['max-line-bytes'],
+      taskTimeout: v['task-timeout'],
+      fanIn: v['fan-in'],
+      workerHeapMb: v['worker-heap-mb'],
+    }, flag)
     if (v.stats !== undefined) checkStatsPath(v.stats)
-    if (memory < defaults.minMemory) throw new MrstreamError('MRS_ERR_USAGE', `--memory ${v.memory}: at least ${defaults.minMemory / 1024}KB`)
     const inputs = (positionals.length === 0 ? ['-'] : positionals).map(a => parseInput(a.replace(STDIN_MARK, '')))
     const stderr = io.stderr as NodeJS.WritableStream & { isTTY?: boolean, columns?: number }
     const display = showProgress
@@ -142,21 +153,12 @@ export async function main (argv: string[], io: Io): Promise<number> {
       : undefined
     const started = performance.now()
     const engine = new Engine({
+      ...set,
       job,
       inputs: inputs.map(i => i.name),
       inputFormats: inputs.map(i => i.format),
-      ...(v.format === undefined ? {} : { format: parseChoice(v.format, '--format', userFormats) }),
-      outputFormat: parseChoice(v['output-format']!, '--output-format', ['tsv', 'ndjson'] as const),
       output: v.output,
       reducers: v.reducers === undefined ? undefined : parseCount(v.reducers, '--reducers', 1),
-      memory,
-      workers,
-      tmpDir: v['tmp-dir'],
-      maxBadRecords: parseCount(v['max-bad-records']!, '--max-bad-records', 0),
-      maxLineBytes: v['max-line-bytes'] === undefined ? defaults.maxLineBytes : parseSize(v['max-line-bytes'], '--max-line-bytes'),
-      taskTimeoutMs: 1000 * (v['task-timeout'] === undefined ? defaults.taskTimeoutSec : Number(parseCount(v['task-timeout'], '--task-timeout', 0))),
-      fanIn: v['fan-in'] === undefined ? defaults.fanIn(workers) : parseCount(v['fan-in'], '--fan-in', 2),
-      heapMb: v['worker-heap-mb'] === undefined ? undefined : parseCount(v['worker-heap-mb'], '--worker-heap-mb', 16),
       stdin: io.stdin,
       stdout: io.stdout,
       warn: v.quiet
@@ -204,8 +206,8 @@ async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io): P
       job: { type: 'string' },
       step: { type: 'string', default: '1' },
       format: { type: 'string' },
-      'output-format': { type: 'string', default: 'tsv' },
-      'max-bad-records': { type: 'string', default: '0' },
+      'output-format': { type: 'string' },
+      'max-bad-records': { type: 'string' },
       'max-line-bytes': { type: 'string' },
       'tmp-dir': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
@@ -216,6 +218,7 @@ async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io): P
   if (v.help) { io.stdout.write(USAGE); return 0 }
   if (v.job === undefined) throw new MrstreamError('MRS_ERR_USAGE', `mrstream ${phase} needs --job FILE (the job file Hadoop ships with -files)`)
   if (positionals.length > 0) throw new MrstreamError('MRS_ERR_USAGE', `mrstream ${phase} reads stdin only; unexpected ${JSON.stringify(positionals[0])}`)
+  const set = settings({ format: v.format, outputFormat: v['output-format'], maxBadRecords: v['max-bad-records'], maxLineBytes: v['max-line-bytes'], tmpDir: v['tmp-dir'] }, flag)
   const steps = await loadSteps({ file: resolveJobFile(v.job) })
   const step = parseCount(v.step!, '--step', 1)
   if (step > steps.length) throw new MrstreamError('MRS_ERR_USAGE', `--step ${step}: job ${v.job} has ${steps.length} step(s)`)
@@ -224,11 +227,11 @@ async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io): P
       phase,
       steps,
       step,
-      format: v.format === undefined ? undefined : parseChoice(v.format, '--format', userFormats),
-      outputFormat: parseChoice(v['output-format']!, '--output-format', ['tsv', 'ndjson'] as const),
-      maxBadRecords: parseCount(v['max-bad-records']!, '--max-bad-records', 0),
-      maxLineBytes: v['max-line-bytes'] === undefined ? defaults.maxLineBytes : parseSize(v['max-line-bytes'], '--max-line-bytes'),
-      tmpDir: v['tmp-dir'],
+      format: set.format,
+      outputFormat: set.outputFormat,
+      maxBadRecords: set.maxBadRecords,
+      maxLineBytes: set.maxLineBytes,
+      tmpDir: set.tmpDir,
       stdin: io.stdin,
       report: v.quiet ? undefined : (line: string) => { io.stderr.write(line) },
       env: io.env ?? process.env,
