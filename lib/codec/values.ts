@@ -63,7 +63,7 @@ export function checkValue (v: unknown): void {
 }
 
 /** True for values kept as they are in the sort buffer; others are kept packed (a snapshot). */
-export function isPlain (v: unknown): boolean {
+export function storedAsIs (v: unknown): boolean {
   const t = typeof v
   return t === 'number' || t === 'boolean' || t === 'undefined' || v === null || (t === 'string' && (v as string).isWellFormed()) || t === 'bigint'
 }

@@ -2,7 +2,7 @@
 // passes → reduce tasks over key ranges → output commit. Every task runs on the worker pool.
 import { dirname, join } from 'node:path'
 import { unlinkSync, promises as fsp } from 'node:fs'
-import { checkInputs, chunksOf, inputBytes, isPlainFile } from '../input/read.js'
+import { checkInputs, chunksOf, inputBytes, isSplittableFile } from '../input/read.js'
 import { LineBase, countSplitLines, splitsOf, type Split } from '../input/splits.js'
 import { loadSteps, type JobSource } from '../job/job.js'
 import { inputFormats } from '../input/formats.js'
@@ -172,7 +172,7 @@ export class Engine {
         this.step = { job, inputs, ...(i > 0 ? { names: [`step ${i}'s output`] } : {}), formats, outputFormat: last ? o.outputFormat : 'pairs', name: steps.length > 1 ? `step ${i + 1}: ` : '', groupBy: steps[i]!.groupBy }
         Object.assign(this.status, { step: i + 1, steps: steps.length, bytesRead: 0, records: 0, bytesTotal: await inputBytes(inputs) })
         try {
-          stdoutClosed = await this.pass(last ? target : { kind: 'file', path: between, partitions: 1 }, last)
+          stdoutClosed = await this.runStep(last ? target : { kind: 'file', path: between, partitions: 1 }, last)
         } catch (e) {
           throw steps.length > 1 ? inStep(e, i + 1, join(tmp, `step-${i}.pairs`)) : e
         }
@@ -197,10 +197,10 @@ export class Engine {
   }
 
   /** One step: map, merge passes, reduce, output. */
-  private async pass (target: OutputTarget, last: boolean): Promise<boolean> {
+  private async runStep (target: OutputTarget, last: boolean): Promise<boolean> {
     const o = this.opts
-    const plain = await this.plainInputs()
-    const p = this.plan = plan(o.memory, o.workers, plain.includes(false))
+    const splittable = await this.splittableInputs()
+    const p = this.plan = plan(o.memory, o.workers, splittable.includes(false))
     const config: WorkerConfig = {
       job: this.step.job,
       format: this.step.formats[0]!,
@@ -229,7 +229,7 @@ export class Engine {
     // the workers start (load Node and the job) while the main thread finds the splits
     const started = this.pool.start()
     started.catch(e => this.abort(e)) // (the map phase's reader stops at once)
-    const mapped = this.mapPhase(plain, p.taskBytes, p.chunkBytes)
+    const mapped = this.mapPhase(splittable, p.taskBytes, p.chunkBytes)
     let runs = await this.race(Promise.all([started, mapped]).then(([, runs]) => runs))
     time('map')
     runs = await this.race(this.mergePhase(runs))
@@ -310,7 +310,7 @@ export class Engine {
    * other inputs (stdin, gzip, csv, file) are read here and sent in chunks, up to
    * taskBytes a task (kept here until the task is done, for retries).
    */
-  private async mapPhase (plain: boolean[], taskBytes: number, chunkBytes: number): Promise<string[]> {
+  private async mapPhase (splittable: boolean[], taskBytes: number, chunkBytes: number): Promise<string[]> {
     const o = this.opts
     const pool = this.pool!
     const formats = this.step.formats
@@ -331,7 +331,7 @@ export class Engine {
       t.result.then(r => { this.commit(t, r); this.status.done++ }, () => {})
       return t
     }
-    const splitBytes = await this.splitBytes(plain, taskBytes)
+    const splitBytes = await this.splitBytes(splittable, taskBytes)
     // Every split is handed out at once; none waits for the line count (see splits.ts). A short
     // first split, so that the second worker started while the count was still early, became
     // one spill more for nothing.
@@ -362,7 +362,7 @@ export class Engine {
     watch.unref()
     try {
       for (const [i, name] of this.step.inputs.entries()) {
-        if (plain[i]) {
+        if (splittable[i]) {
           if (task !== undefined) { pool.end(task); task = undefined; bytes = 0 }
           const fileSplits: Split[] = []
           for await (const split of splitsOf(name, splitBytes, this.maxLineBytes, this.step.names?.[i], formats[i])) {
@@ -407,9 +407,9 @@ export class Engine {
   }
 
   /** Which inputs are read as splits: regular uncompressed files of lines. */
-  private async plainInputs (): Promise<boolean[]> {
-    const splittable: Format[] = ['lines', 'ndjson', 'pairs']
-    return await Promise.all(this.step.inputs.map(async (name, i) => splittable.includes(this.step.formats[i]!) && await isPlainFile(name)))
+  private async splittableInputs (): Promise<boolean[]> {
+    const splitFormats: Format[] = ['lines', 'ndjson', 'pairs']
+    return await Promise.all(this.step.inputs.map(async (name, i) => splitFormats.includes(this.step.formats[i]!) && await isSplittableFile(name)))
   }
 
   /**
@@ -418,9 +418,9 @@ export class Engine {
    * and the reduce merges each task's runs: two tasks a worker cost more than they balanced,
    * and 512 MB tasks beat 256 MB ones on 1 GiB inputs.
    */
-  private async splitBytes (plain: boolean[], taskBytes: number): Promise<number> {
+  private async splitBytes (splittable: boolean[], taskBytes: number): Promise<number> {
     let total = 0
-    for (const [i, name] of this.step.inputs.entries()) if (plain[i]) total += (await fsp.stat(name)).size
+    for (const [i, name] of this.step.inputs.entries()) if (splittable[i]) total += (await fsp.stat(name)).size
     return Math.min(512 << 20, Math.max(taskBytes, Math.ceil(total / this.opts.workers)))
   }
 

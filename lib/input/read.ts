@@ -35,7 +35,7 @@ export async function checkInputs (names: string[]): Promise<void> {
 }
 
 /** A regular file that is not gzip (by name or magic bytes): map tasks can read byte ranges of it. */
-export async function isPlainFile (name: string): Promise<boolean> {
+export async function isSplittableFile (name: string): Promise<boolean> {
   if (name === '-' || name.endsWith('.gz')) return false
   try {
     if (!(await fsp.stat(name)).isFile()) return false
@@ -53,7 +53,7 @@ export async function isPlainFile (name: string): Promise<boolean> {
 export async function inputBytes (names: string[]): Promise<number | undefined> {
   let total = 0
   for (const name of names) {
-    if (!(await isPlainFile(name))) return undefined
+    if (!(await isSplittableFile(name))) return undefined
     total += (await fsp.stat(name)).size
   }
   return total

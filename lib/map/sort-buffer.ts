@@ -19,7 +19,7 @@ import { RunWriter, type RunInfo } from '../runs/run-file.js'
 import { KeyArena, TOUCH, sameRange, touchKeys } from './key-arena.js'
 import { sortArena } from './radix-sort.js'
 import { KeyIndex } from './key-index.js'
-import { isPlain, packValue, unpackValue } from '../codec/values.js'
+import { storedAsIs, packValue, unpackValue } from '../codec/values.js'
 import { sum, type Context, type ReduceFn } from '../job/job.js'
 import { callCombine, combineOutput, combineValues } from './combine.js'
 
@@ -80,7 +80,7 @@ export function copyString (s: string): string {
  */
 function store (value: unknown): unknown {
   if (typeof value === 'number') return value
-  if (isPlain(value)) return typeof value === 'string' ? copyString(value) : value
+  if (storedAsIs(value)) return typeof value === 'string' ? copyString(value) : value
   if (Array.isArray(value) && isFlat(value)) return copyFlat(value)
   return Buffer.from(packValue(value))
 }

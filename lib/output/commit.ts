@@ -130,9 +130,9 @@ export function writeError (e: unknown, path: string): MrstreamError {
 const require = createRequire(import.meta.url)
 
 /** The fragments, one after another, as one stream of WRITE_SLICE buffers (highland: per chunk, not per line). */
-function readAll (parts: string[]): NodeJS.ReadableStream {
+function readAll (fragments: string[]): NodeJS.ReadableStream {
   const _ = require('highland') as typeof Highland
-  return _(parts).map(part => _<Buffer>(createReadStream(part, { highWaterMark: WRITE_SLICE }))).sequence().toNodeStream({ objectMode: false })
+  return _(fragments).map(f => _<Buffer>(createReadStream(f, { highWaterMark: WRITE_SLICE }))).sequence().toNodeStream({ objectMode: false })
 }
 
 async function concatInto (parts: string[], dest: NodeJS.WritableStream): Promise<void> {

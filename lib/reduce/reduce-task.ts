@@ -27,7 +27,7 @@ export interface ReduceSpec {
 export interface ReduceCounters { keys: number, written: number, badRecords: number }
 
 // keys this long at most are copied by the identity reducer's fast path (longer: decoded)
-const PASS_KEY_BYTES = 64 << 10
+const COPY_KEY_BYTES = 64 << 10
 // output buffered per reduce task, shared by its partitions' fragments (64KB each at least)
 const FRAGMENT_BUFFERS = 8 << 20
 
@@ -69,12 +69,12 @@ class Fragment extends LineBuffer {
     const b = this.buf
     const start = this.used
     const tab = start + utf8Write(b, k, start)
-    if (!plain(this.view, start, tab)) return false
+    if (!unescaped(this.view, start, tab)) return false
     let end = tab + 1
     if (typeof v === 'number') end += latin1Write(b, value, end)
     else if (value.length !== 0) {
       end += utf8Write(b, value, end)
-      if (!plain(this.view, tab + 1, end)) return false
+      if (!unescaped(this.view, tab + 1, end)) return false
     }
     b[tab] = 9
     b[end] = 10
@@ -104,10 +104,10 @@ class Fragment extends LineBuffer {
     const start = this.used
     const tab = start + klen
     if (keyChecked) copyBytes(k, kFrom, kTo, this.view, start)
-    else if (!copyPlain(k, kFrom, kTo, this.view, start)) return false
+    else if (!copyUnescaped(k, kFrom, kTo, this.view, start)) return false
     if (vlen !== 0) {
       copyBytes(r.bytesView, at + head, at + len, this.view, tab + 1)
-      if (!plain(this.view, tab + 1, tab + 1 + vlen)) return false
+      if (!unescaped(this.view, tab + 1, tab + 1 + vlen)) return false
     }
     this.buf[tab] = 9
     this.buf[tab + 1 + vlen] = 10
@@ -135,7 +135,7 @@ class Fragment extends LineBuffer {
  * inside a multibyte character). 4 bytes at a time: a word with a byte under 14 or a backslash
  * (bit tricks, "hasless" and "haszero": exact) is looked at byte by byte.
  */
-export function plain (view: DataView, from: number, to: number): boolean {
+export function unescaped (view: DataView, from: number, to: number): boolean {
   let i = from
   for (; i + 4 <= to; i += 4) {
     if (suspect(view.getUint32(i, true))) {
@@ -161,7 +161,7 @@ function escaped (c: number): boolean {
  * (a run's key escapes a NUL as 00 FF): false then, with dst partly written. One pass where
  * copying a key and then checking it were two.
  */
-function copyPlain (src: DataView, start: number, end: number, dst: DataView, at: number): boolean {
+function copyUnescaped (src: DataView, start: number, end: number, dst: DataView, at: number): boolean {
   let i = start
   for (; i + 4 <= end; i += 4, at += 4) {
     const w = src.getUint32(i, true)
@@ -229,11 +229,11 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
   // The identity reducer's lines are copied from the runs where key and value are strings with
   // nothing to escape; it cannot fail, so nothing is staged (no decoding of the key, Values
   // iterator, job's call or encoding the line again, for each line).
-  const pass = tsv && isIdentity(job.reduce) && job.partition === undefined && job.groupBy === undefined
-  const keyBytes = Buffer.allocUnsafe(pass ? PASS_KEY_BYTES : 0)
+  const copy = tsv && isIdentity(job.reduce) && job.partition === undefined && job.groupBy === undefined
+  const keyBytes = Buffer.allocUnsafe(copy ? COPY_KEY_BYTES : 0)
   const keyView = viewOf(keyBytes)
   /** The current key's lines, when the key is a string with nothing to escape; else false, having read nothing. */
-  const passGroup = (): boolean => {
+  const copyGroup = (): boolean => {
     const r0 = merger.member(0)
     if (merger.size === 1 && r0.left === 1 && r0.nextValueInBuffer()) {
       // one line (sort lines: nearly every key), its key and value in the run's buffer: the key
@@ -247,7 +247,7 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
         return true
       }
     }
-    const klen = r0.copyStringKey(keyView, copyPlain)
+    const klen = r0.copyStringKey(keyView, copyUnescaped)
     if (klen < 0) return false
     const f = fragments[n === 1 ? 0 : hashEkey(merger.key) % n]!
     key = undefined // decoded if a value is not a string to copy
@@ -273,7 +273,7 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
     const groupBy = job.groupBy
     for (let more = merger.next(); more; more = group === undefined ? merger.next() : group.skipRest()) {
       counters.keys++
-      if (pass && passGroup()) continue
+      if (copy && copyGroup()) continue
       let values: Iterable<unknown>
       if (groupBy === undefined) {
         key = merger.decodedKey()

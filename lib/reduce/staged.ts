@@ -14,7 +14,7 @@ const HEAD = 8
 const FILE_BUFFER = 1 << 20
 
 export class StagedLines {
-  private parts: number[] = []
+  private partitions: number[] = []
   private lines: string[] = []
   private bytes = 0
   private file: StageFile | undefined
@@ -25,26 +25,26 @@ export class StagedLines {
    */
   constructor (private readonly path: () => string, private readonly phase: 'combine' | 'reduce', private readonly fileBuffer = FILE_BUFFER) {}
 
-  push (part: number, line: string): void {
+  push (partition: number, line: string): void {
     if (this.file === undefined || !this.file.used) {
       this.bytes += 2 * line.length + LINE_OVERHEAD
       if (this.bytes <= STAGE_BYTES) {
-        this.parts.push(part)
+        this.partitions.push(partition)
         this.lines.push(line)
         return
       }
       this.file ??= new StageFile(this.path(), this.phase, this.fileBuffer)
-      for (let i = 0; i < this.lines.length; i++) this.file.add(this.parts[i]!, this.lines[i]!)
-      this.parts.length = 0
+      for (let i = 0; i < this.lines.length; i++) this.file.add(this.partitions[i]!, this.lines[i]!)
+      this.partitions.length = 0
       this.lines.length = 0
     }
-    this.file.add(part, line)
+    this.file.add(partition, line)
   }
 
   /** Hands every line pushed since the last commit or discard to `write`, in order; returns how many. */
-  commit (write: (part: number, line: string) => void): number {
+  commit (write: (partition: number, line: string) => void): number {
     let n = this.lines.length
-    for (let i = 0; i < n; i++) write(this.parts[i]!, this.lines[i]!)
+    for (let i = 0; i < n; i++) write(this.partitions[i]!, this.lines[i]!)
     if (this.file?.used === true) n += this.file.replay(write)
     this.discard()
     return n
@@ -52,7 +52,7 @@ export class StagedLines {
 
   /** Forgets the lines pushed since the last commit or discard. */
   discard (): void {
-    this.parts.length = 0
+    this.partitions.length = 0
     this.lines.length = 0
     this.bytes = 0
     this.file?.clear()
@@ -80,14 +80,14 @@ class StageFile {
 
   get used (): boolean { return this.size + this.at > 0 }
 
-  add (part: number, line: string): void {
+  add (partition: number, line: string): void {
     const most = HEAD + 3 * line.length
     if (this.at + most > this.buf.length) {
       this.flush()
       if (most > this.buf.length) {
         // a line longer than the buffer is written alone, from a buffer of its own
         const own = Buffer.allocUnsafe(HEAD + Buffer.byteLength(line))
-        own.writeUInt32LE(part, 0)
+        own.writeUInt32LE(partition, 0)
         own.writeUInt32LE(own.length - HEAD, 4)
         utf8Write(own, line, HEAD)
         this.write(own)
@@ -95,12 +95,12 @@ class StageFile {
       }
     }
     const len = utf8Write(this.buf, line, this.at + HEAD)
-    this.buf.writeUInt32LE(part, this.at)
+    this.buf.writeUInt32LE(partition, this.at)
     this.buf.writeUInt32LE(len, this.at + 4)
     this.at += HEAD + len
   }
 
-  replay (write: (part: number, line: string) => void): number {
+  replay (write: (partition: number, line: string) => void): number {
     this.flush()
     let n = 0
     let pos = 0
