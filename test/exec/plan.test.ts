@@ -1,9 +1,9 @@
-// engine.ts's merge plan: each pass covers every run in order with groups of consecutive runs,
+// plan.ts's merge plan: each pass covers every run in order with groups of consecutive runs,
 // no group over the fan-in; passes end with at most fan-in runs, and when one partial pass is
 // enough, it merges only as many runs as needed to leave exactly fan-in.
 import t from 'tap'
 import fc from 'fast-check'
-import { mergeGroups } from '../../dist/lib/exec/engine.js'
+import { mergeGroups } from '../../dist/lib/exec/plan.js'
 
 t.test('merge groups', async t => {
   fc.assert(fc.property(fc.integer({ min: 2, max: 300 }), fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 1, max: 8 }), (fanIn, extra, workers) => {

@@ -1,0 +1,71 @@
+// The engine's sizes and cuts, decided from numbers alone: how the memory budget is shared,
+// which runs each merge pass merges, and the key ranges of the reduce tasks.
+import { groupEnd } from '../codec/keys.js'
+/**
+ * How the budget is split: the sort buffers, and the map input held for retries when it
+ * comes from stdin, gzip or csv (`held`); splits of regular files hold none.
+ */
+export interface Plan { budget: number, taskBytes: number, chunkBytes: number, bufferBytes: number, heapMb: number }
+
+export function plan (memory: number, workers: number, held: boolean): Plan {
+  // 40% for the sort buffers; a task's input is held twice until it is done (the main thread's
+  // copy for retries, the worker's queue), and at most one task per worker is in flight: 25%.
+  // Without held input, the sort buffers get 60%: fewer spills (a 1 GB word count with 2
+  // workers spilled 24 -> 4 times with 256 MB splits; 64 -> 41-51 s on this noisy machine).
+  const budget = Math.max(16 * 1024, Math.floor((memory * (held ? 0.4 : 0.6)) / workers))
+  const taskBytes = Math.min(16 << 20, Math.max(64 * 1024, Math.floor(memory / (8 * workers))))
+  // a chunk's records are all live while the map runs over them: with 1 MB chunks, scavenges
+  // kept copying and promoting them (64 KB chunks were no better than 256 KB)
+  const chunkBytes = Math.min(1 << 18, taskBytes)
+  const bufferBytes = Math.min(256 * 1024, Math.max(16 * 1024, Math.floor(memory / (64 * workers))))
+  // V8 lets an unlimited heap grow far past what is live before it collects (measured: 525 MB
+  // RSS for --memory 256MB on a 1.3M-key sum, 300 MB with this limit, at the same speed).
+  // At least 256 MB, so that one big value (a 70 MB string) still fits under a small --memory.
+  const heapMb = Math.max(256, Math.ceil((2 * budget) / 2 ** 20) + 64)
+  return { budget, taskBytes, chunkBytes, bufferBytes, heapMb }
+}
+
+/**
+ * One merge pass over n > fanIn runs, as [from, to) ranges covering 0..n in order (a range of
+ * one run is left as it is). When merging fewer than fanIn runs per group is enough to bring
+ * the count down to fanIn, only that many are merged, in up to `workers` groups at the end (the
+ * very last run is a task's last spill, often small); otherwise every group holds fanIn runs.
+ */
+export function mergeGroups (n: number, fanIn: number, workers: number): Array<[number, number]> {
+  const excess = n - fanIn
+  const groups: Array<[number, number]> = []
+  if (excess >= fanIn) {
+    for (let i = 0; i < n; i += fanIn) groups.push([i, Math.min(n, i + fanIn)])
+    return groups
+  }
+  // each group of g runs takes g - 1 away; share `excess` between up to `workers` groups
+  const count = Math.max(1, Math.min(workers, excess))
+  const sizes = Array.from({ length: count }, (_, i) => Math.floor(excess / count) + (i < excess % count ? 1 : 0) + 1)
+  let from = n - sizes.reduce((a, b) => a + b, 0)
+  for (let i = 0; i < from; i++) groups.push([i, i + 1])
+  for (const size of sizes) {
+    groups.push([from, from + size])
+    from += size
+  }
+  return groups
+}
+
+/**
+ * Under groupBy, key ranges end where groups begin: each splitter cut back to its group's
+ * prefix, which sorts before every key of the group and after every key of the groups before.
+ */
+export function groupSplitters (splitters: string[], groupBy: number | undefined): string[] {
+  if (groupBy === undefined) return splitters
+  return [...new Set(splitters.map(s => { const end = groupEnd(s, groupBy); return end === -1 ? s : s.slice(0, end) }))]
+}
+
+export function chooseSplitters (keys: string[], n: number): string[] {
+  const sorted = [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  if (n <= 1 || sorted.length < 2) return []
+  const out: string[] = []
+  for (let i = 1; i < n; i++) {
+    const k = sorted[Math.floor((i * sorted.length) / n)]!
+    if (k !== out[out.length - 1] && k !== sorted[0]) out.push(k)
+  }
+  return out
+}
