@@ -1,10 +1,13 @@
 // Arguments → options, usage, exit codes: main(argv, io) returns the exit code.
-import { parseArgs } from 'node:util'
-import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { MrstreamError, codes, describeThrown } from './errors.js'
+import { fileURLToPath } from 'node:url'
+import { MrstreamError, closest, codes, describeThrown } from './errors.js'
 import { Engine } from './exec/engine.js'
 import { builtinReducers, loadSteps, resolveJobFile, type JobSource } from './job/job.js'
+import { typecheck } from './job/typecheck.js'
+import { initJob } from './job/init.js'
 import { parseCount, settings, type JobOptions } from './options.js'
 import { formatCounters, formatSummary } from './report/summary.js'
 import { ProgressDisplay } from './report/progress.js'
@@ -21,18 +24,52 @@ export interface Io {
   env?: Record<string, string | undefined>
 }
 
+// the docs folder beside the package's dist/, where it was installed with them
+const DOCS = ((): string => {
+  const dir = fileURLToPath(new URL('../../docs/', import.meta.url))
+  return existsSync(dir) ? dir : 'the docs/ folder of the mrstream package'
+})()
+
 const USAGE = `Usage: mrstream [run] --job FILE [options] [INPUT ...]
-       mrstream -m 'MAP_EXPR' -r 'REDUCE_EXPR|count|sum|min|max|first|last|list|uniq' [options] [INPUT ...]
+       mrstream -m 'MAP_EXPR' -r 'REDUCE_EXPR|NAME' [--combine 'EXPR'] [options] [INPUT ...]
        mrstream map|combine|reduce --job FILE [--step N] [--format F] [--output-format F]
                                   [--max-bad-records N] [--max-line-bytes SIZE] [--tmp-dir DIR]
-                                  [-q] [--debug]   (one Hadoop Streaming phase, stdin to stdout)
+                                  [-q] [--no-warnings] [--debug]   (one Hadoop Streaming phase,
+                                  stdin to stdout)
+       mrstream init NAME.js|NAME.ts   (writes a commented job to start from)
 
 Runs a MapReduce job over INPUT files (or stdin; '-' is stdin; .gz is decompressed).
 
+A job is a module (.js .mjs .cjs .ts .mts .cts) exporting map and reduce:
+
+  export function map (record, emit, ctx) {      // record: a line, an NDJSON value, a CSV row
+    for (const word of record.split(' ')) emit(word, 1)
+  }
+  export function reduce (key, values, emit, ctx) {
+    let n = 0
+    for (const v of values) n += v
+    return n                // written with its key; emit(key, value) writes more
+  }
+  export const combine = reduce   // optional: folds map output early (same shape in and out)
+
+  values is one-pass: iterate it once (for...of); it has no .length and no [i].
+  [...values] makes an array (holding all of a key's values in memory).
+  ctx.file and ctx.line: where a map record came from; ctx.count(name, n): a counter.
+
+Examples:
+  mrstream --job wordcount.js books/*.txt > counts.tsv
+  zcat access.log.gz | mrstream -m '(l, emit) => emit(l.split(" ")[8], 1)' -r count
+  mrstream -m '(e, emit) => emit(e.user, e.ms)' -r max events.ndjson   # by extension
+  mrstream --job sessions.ts logs/*.log -o out --reducers 4     # out/part-00000..3
+  mrstream map --job wordcount.js < part.txt | LC_ALL=C sort | mrstream reduce --job wordcount.js
+
 Options:
-  --job FILE              the job module (.js .mjs .cjs .ts .mts .cts) exporting map and reduce
+  --job FILE              the job module, exporting map and reduce (and combine, partition)
   -m, --map EXPR          inline map, e.g. '(line, emit) => emit(line.split(" ")[6], 1)'
   -r, --reduce EXPR|NAME  inline reduce, or one of: ${builtinReducers.join(', ')}
+  --combine EXPR          inline combine, with -m and -r EXPR
+  --typecheck             type-check a .ts job with the TypeScript installed where it is
+                          (exit 2 on an error); without it, .ts jobs run unchecked
   --format FORMAT         every input's format: lines, ndjson, csv, file (default: by
                           extension, .csv .ndjson .jsonl [.gz], else lines; FILE:FORMAT
                           gives one input its own)
@@ -51,12 +88,15 @@ Options:
   -v, --verbose           every counter at the end (a column a step), not one summary line
   --worker-heap-mb N      each worker's V8 heap limit (default: 2x its buffer share + 64, >= 256)
   --fan-in N              runs merged at once (default 64, less under a low ulimit -n)
-  -q, --quiet             nothing on stderr but errors
+  -q, --quiet             nothing on stderr but errors and warnings of likely mistakes
+  --no-warnings           not those warnings either (a reduce that wrote nothing, ...)
   --debug                 show the engine's stack traces
   -h, --help              this help
   -V, --version           the version
 
 Exit codes: 0 success, 1 job failed, 2 usage error, 130/143/129 interrupted.
+Documentation: jobs.md (writing jobs, recipes), cli.md (every option) and more in
+  ${DOCS}
 `
 
 /** An option's name on the command line: tmpDir is --tmp-dir. */
@@ -84,41 +124,74 @@ function version (): string {
   return pkg.version
 }
 
+type OptionsTable = NonNullable<ParseArgsConfig['options']>
+
+/** The options of a run (exported for the test that --help names each of them). */
+export const runOptions = {
+  job: { type: 'string' },
+  map: { type: 'string', short: 'm' },
+  reduce: { type: 'string', short: 'r' },
+  combine: { type: 'string' },
+  typecheck: { type: 'boolean' },
+  format: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  reducers: { type: 'string' },
+  'output-format': { type: 'string' },
+  memory: { type: 'string' },
+  workers: { type: 'string' },
+  'tmp-dir': { type: 'string' },
+  'max-bad-records': { type: 'string' },
+  'max-line-bytes': { type: 'string' },
+  'task-timeout': { type: 'string' },
+  'fan-in': { type: 'string' },
+  'worker-heap-mb': { type: 'string' },
+  stats: { type: 'string' },
+  progress: { type: 'boolean' },
+  'no-progress': { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  'no-warnings': { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const satisfies OptionsTable
+
+/** The options of a Hadoop Streaming phase (mrstream map|combine|reduce). */
+export const phaseOptions = {
+  job: { type: 'string' },
+  step: { type: 'string', default: '1' },
+  format: { type: 'string' },
+  'output-format': { type: 'string' },
+  'max-bad-records': { type: 'string' },
+  'max-line-bytes': { type: 'string' },
+  'tmp-dir': { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  'no-warnings': { type: 'boolean' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies OptionsTable
+
+/** parseArgs, with an unknown option named as a usage error, and the known one nearest to it. */
+function parse<O extends OptionsTable> (args: string[], options: O): ReturnType<typeof parseArgs<{ args: string[], options: O, allowPositionals: true }>> {
+  try {
+    return parseArgs({ args, options, allowPositionals: true })
+  } catch (e) {
+    const unknown = /^Unknown option '(-[^']*)'/.exec((e as Error).message)?.[1]
+    if ((e as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || unknown === undefined) throw e
+    const near = unknown.startsWith('--') ? closest(unknown, Object.keys(options).map(o => `--${o}`)) : undefined
+    throw new MrstreamError('MRS_ERR_USAGE', `unknown option ${unknown}${near === undefined ? '' : `: did you mean ${near}?`}`)
+  }
+}
+
 export async function main (argv: string[], io: Io): Promise<number> {
   let debug = argv.includes('--debug')
   try {
     if (argv[0] === 'run') argv = argv.slice(1)
     if (argv[0] === 'map' || argv[0] === 'combine' || argv[0] === 'reduce') return await streamingPhase(argv[0], argv.slice(1), io)
-    const { values: v, positionals } = parseArgs({
-      args: argv.map(stdinWithFormat),
-      allowPositionals: true,
-      options: {
-        job: { type: 'string' },
-        map: { type: 'string', short: 'm' },
-        reduce: { type: 'string', short: 'r' },
-        combine: { type: 'string' },
-        format: { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        reducers: { type: 'string' },
-        'output-format': { type: 'string' },
-        memory: { type: 'string' },
-        workers: { type: 'string' },
-        'tmp-dir': { type: 'string' },
-        'max-bad-records': { type: 'string' },
-        'max-line-bytes': { type: 'string' },
-        'task-timeout': { type: 'string' },
-        'fan-in': { type: 'string' },
-        'worker-heap-mb': { type: 'string' },
-        stats: { type: 'string' },
-        progress: { type: 'boolean' },
-        'no-progress': { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-        verbose: { type: 'boolean', short: 'v' },
-        debug: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
-      },
-    })
+    if (argv[0] === 'init') return init(argv.slice(1), io)
+    const near = argv[0] === undefined || !/^[a-z]+$/.test(argv[0]) || existsSync(argv[0]) ? undefined : closest(argv[0], COMMANDS)
+    if (near !== undefined) throw new MrstreamError('MRS_ERR_USAGE', `${argv[0]} is neither a command nor an input file: did you mean ${near}?`)
+    const { values: v, positionals } = parse(argv.map(stdinWithFormat), runOptions)
     debug = v.debug === true
     if (v.help) { io.stdout.write(USAGE); return 0 }
     if (v.version) { io.stdout.write(`mrstream ${version()}\n`); return 0 }
@@ -126,11 +199,13 @@ export async function main (argv: string[], io: Io): Promise<number> {
     if (v.job !== undefined) {
       if (v.map !== undefined || v.reduce !== undefined) throw new MrstreamError('MRS_ERR_USAGE', 'give either --job or -m/-r, not both')
       job = { file: resolveJobFile(v.job) }
+      if (v.typecheck === true) typecheck(job.file, v.job)
     } else if (v.map !== undefined && v.reduce !== undefined) {
       job = v.combine === undefined ? { map: v.map, reduce: v.reduce } : { map: v.map, reduce: v.reduce, combine: v.combine }
     } else {
       throw new MrstreamError('MRS_ERR_USAGE', 'no job: give --job FILE, or both -m MAP and -r REDUCE (see --help)')
     }
+    if (v.typecheck === true && 'map' in job) throw new MrstreamError('MRS_ERR_USAGE', '--typecheck checks a --job FILE.ts, not -m/-r')
     // like other CLIs: a status line only where a person watches (stderr a terminal), unless asked
     const showProgress = v['no-progress'] !== true && !v.quiet && (v.progress === true || (io.stderr as { isTTY?: boolean }).isTTY === true)
     const set = settings({
@@ -188,10 +263,24 @@ export async function main (argv: string[], io: Io): Promise<number> {
       io.stderr.write(v.verbose === true ? formatCounters(result.steps, result.user) : formatSummary(result.steps, performance.now() - started))
       if (result.bad.length > 0) io.stderr.write(`skipped ${result.bad.length} bad record(s); first: ${result.bad[0]!.error.split('\n')[0]}\n`)
     }
+    // (also with -q: a run that wrote nothing for a likely mistake is no noise; --no-warnings)
+    if (v['no-warnings'] !== true) for (const w of result.warnings) io.stderr.write(`mrstream: warning: ${w}\n`)
     return 0
   } catch (e) {
     return report(e, io, debug)
   }
+}
+
+const COMMANDS = ['run', 'map', 'combine', 'reduce', 'init']
+
+/** mrstream init NAME.js|NAME.ts: a commented job to start from. */
+function init (argv: string[], io: Io): number {
+  const { values: v, positionals } = parse(argv, { help: { type: 'boolean', short: 'h' } })
+  if (v.help === true) { io.stdout.write(USAGE); return 0 }
+  if (positionals.length !== 1) throw new MrstreamError('MRS_ERR_USAGE', 'mrstream init takes one file name: NAME.js or NAME.ts')
+  initJob(positionals[0]!)
+  io.stderr.write(`mrstream: wrote ${positionals[0]}; run it with mrstream --job ${positionals[0]} INPUT...\n`)
+  return 0
 }
 
 /**
@@ -199,22 +288,7 @@ export async function main (argv: string[], io: Io): Promise<number> {
  * to stderr as Hadoop's `reporter:counter:` lines. A reader closing stdout early is success.
  */
 async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io): Promise<number> {
-  const { values: v, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      job: { type: 'string' },
-      step: { type: 'string', default: '1' },
-      format: { type: 'string' },
-      'output-format': { type: 'string' },
-      'max-bad-records': { type: 'string' },
-      'max-line-bytes': { type: 'string' },
-      'tmp-dir': { type: 'string' },
-      quiet: { type: 'boolean', short: 'q' },
-      debug: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  })
+  const { values: v, positionals } = parse(argv, phaseOptions)
   if (v.help) { io.stdout.write(USAGE); return 0 }
   if (v.job === undefined) throw new MrstreamError('MRS_ERR_USAGE', `mrstream ${phase} needs --job FILE (the job file Hadoop ships with -files)`)
   if (positionals.length > 0) throw new MrstreamError('MRS_ERR_USAGE', `mrstream ${phase} reads stdin only; unexpected ${JSON.stringify(positionals[0])}`)
@@ -234,6 +308,7 @@ async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io): P
       tmpDir: set.tmpDir,
       stdin: io.stdin,
       report: v.quiet ? undefined : (line: string) => { io.stderr.write(line) },
+      warn: v['no-warnings'] === true ? undefined : (m: string) => { io.stderr.write(`mrstream: warning: ${m}\n`) },
       env: io.env ?? process.env,
     })
   } catch (e) {

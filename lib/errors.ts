@@ -116,3 +116,25 @@ export function fromErrorData (d: ErrorData): MrstreamError {
 
 /** A record skipped under --max-bad-records, as reported to the user. */
 export interface BadRecord { file: string, line: number, phase: string, error: string, record: string }
+
+/** Edit distance (insertions, deletions, substitutions) between a and b. */
+export function editDistance (a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    prev = row
+  }
+  return prev[b.length]!
+}
+
+/** The candidate nearest to `word` within `most` edits (the first of equals), for a "did you mean". */
+export function closest (word: string, candidates: Iterable<string>, most = 2): string | undefined {
+  let best: string | undefined
+  let bestDistance = most + 1
+  for (const c of candidates) {
+    const d = editDistance(word, c)
+    if (d < bestDistance) { best = c; bestDistance = d }
+  }
+  return best
+}

@@ -16,6 +16,7 @@ import { MrstreamError, overBadRecordLimit, type ErrorPlace, type BadRecord } fr
 import type { Format } from '../input/records.js'
 import type { OutputFormat } from '../output/format.js'
 import type { ToWorker, WorkerConfig } from './worker.js'
+import { addNotes, newNotes, stepWarnings } from '../reduce/mistakes.js'
 
 export interface EngineOptions {
   job: JobSource
@@ -90,6 +91,8 @@ export interface EngineResult {
   stdoutClosed: boolean
   /** Wall-clock seconds per phase (map includes starting the workers; a chain's steps are prefixed). */
   phases: Record<string, number>
+  /** Likely mistakes in the job, found as it ran (a reduce that wrote nothing, ...: mistakes.ts). */
+  warnings: string[]
 }
 
 // how often the map phase looks for a task waiting for a line number (see mapPhase)
@@ -99,6 +102,7 @@ export class Engine {
   readonly counters = newCounters()
   readonly user = new UserCounters()
   private readonly badByTask = new Map<number, BadRecord[]>()
+  private notes = newNotes()
   readonly phases: Record<string, number> = {}
   tmp: string | undefined
   private pool: Pool | undefined
@@ -140,6 +144,7 @@ export class Engine {
       let formats = inputFormats(o.inputs, o.inputFormats, o.format)
       let stdoutClosed = false
       const stepCounters: Counters[] = []
+      const warnings: string[] = []
       for (let i = 0; i < steps.length; i++) {
         const before = { ...this.counters }
         const last = i === steps.length - 1
@@ -152,11 +157,14 @@ export class Engine {
         } catch (e) {
           throw steps.length > 1 ? inStep(e, i + 1, join(tmp, `step-${i}.pairs`)) : e
         }
-        stepCounters.push(subtractCounters(this.counters, before))
+        const counters = subtractCounters(this.counters, before)
+        stepCounters.push(counters)
+        warnings.push(...stepWarnings('reduce', counters, this.notes, this.step.name))
+        this.notes = newNotes()
         inputs = [between]
         formats = ['pairs']
       }
-      return { counters: this.counters, steps: stepCounters, user: this.user, bad: this.bad, stdoutClosed, phases: this.phases }
+      return { counters: this.counters, steps: stepCounters, user: this.user, bad: this.bad, stdoutClosed, phases: this.phases, warnings }
     } finally {
       if (ticker !== undefined) clearInterval(ticker)
       await this.pool?.close()
@@ -260,6 +268,7 @@ export class Engine {
    */
   private commit (task: Task, r: TaskResult): void {
     addCounters(this.counters, r.counters as Partial<Counters>)
+    if (r.notes !== undefined) addNotes(this.notes, r.notes)
     this.user.merge(r.user)
     if (r.bad.length === 0) return
     this.badByTask.set(task.id, r.bad)

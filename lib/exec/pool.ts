@@ -10,12 +10,15 @@ import { MrstreamError, OUTSIDE_TASKS, describeThrown, fromErrorData, type Error
 import type { Chunk } from '../input/records.js'
 import type { RunInfo } from '../runs/run-file.js'
 import type { ToWorker, WorkerConfig } from './worker.js'
+import type { ReduceNotes } from '../reduce/mistakes.js'
 
 export interface TaskResult {
   runs: RunInfo[]
   counters: Record<string, number>
   user: Array<[string, number]>
   bad: BadRecord[]
+  /** a reduce task's: what points to a mistake in the job's reduce */
+  notes?: ReduceNotes
 }
 
 type FromWorker =
@@ -173,7 +176,7 @@ export class Pool {
           slot.task = undefined
           task.slot = undefined
           task.chunks = []
-          task.resolve({ runs: msg.runs, counters: msg.counters, user: msg.user, bad: msg.bad })
+          task.resolve({ runs: msg.runs, counters: msg.counters, user: msg.user, bad: msg.bad, ...(msg.notes === undefined ? {} : { notes: msg.notes }) })
           this.wake()
           this.dispatch()
         } else {

@@ -159,9 +159,9 @@ async function onMessage (msg: ToWorker): Promise<void> {
     case 'reduce': {
       const user = new UserCounters()
       try {
-        const { counters, bad } = await reduceTask(job, msg.spec, context(user), { maxBadRecords: config.maxBadRecords, badSoFar: msg.badSoFar })
+        const { counters, bad, notes } = await reduceTask(job, msg.spec, context(user), { maxBadRecords: config.maxBadRecords, badSoFar: msg.badSoFar })
         await settle()
-        port.postMessage({ type: 'done', task: msg.task, runs: [], counters, user: [...user.values], bad })
+        port.postMessage({ type: 'done', task: msg.task, runs: [], counters, user: [...user.values], bad, notes })
       } catch (e) { fail(msg.task, e) }
     }
   }

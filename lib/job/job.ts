@@ -5,9 +5,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import Module, { createRequire } from 'node:module'
 import { extname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { MrstreamError, describeThrown, describeUserError } from '../errors.js'
+import { MrstreamError, describeThrown, describeUserError, editDistance } from '../errors.js'
 import { KeyError, encodeKey, showKey } from '../codec/keys.js'
 import { ValueError, packValue } from '../codec/values.js'
+import { onePassHint } from '../reduce/mistakes.js'
 
 export interface Context {
   /** The input file as given on the command line (`-` for stdin). */
@@ -163,12 +164,17 @@ async function importJob (file: string): Promise<Record<string, unknown>> {
 }
 
 function describeLoadError (e: unknown, path: string): string {
+  if (!(e instanceof Error) || typeof e.stack !== 'string') return describeThrown(e)
+  const esbuild = transformErrors(e)
+  if (esbuild !== undefined) return esbuild
   const msg = describeThrown(e)
-  if (!(e instanceof Error) || typeof e.stack !== 'string') return msg
-  // Node puts the place of a syntax error first in the stack: "file:///x.mjs:3".
+  // Node puts the place of a syntax error first in the stack: "file:///x.mjs:3"; else the
+  // first frame in the job (after the message, which may name the file itself)
   const url = pathToFileURL(path).href
-  const first = e.stack.split('\n')[0] ?? ''
-  const at = first.startsWith(url) || first.startsWith(path) ? first.replace(url, path) : (e.stack.split('\n').find(l => l.includes(url) || l.includes(path)) ?? '').trim().replace(url, path)
+  const lines = e.stack.split('\n')
+  const first = lines[0] ?? ''
+  const frames = lines.slice(`${e.name}: ${e.message}`.split('\n').length)
+  const at = first.startsWith(url) || first.startsWith(path) ? first.replace(url, path) : (frames.find(l => l.includes(url) || l.includes(path)) ?? '').trim().replace(url, path)
   if (at) return `${msg} (${at.replace(/^at /, '')})`
   if (e instanceof SyntaxError) {
     // Node keeps an ES module's syntax error position out of the stack; `node --check` prints it.
@@ -177,6 +183,17 @@ function describeLoadError (e: unknown, path: string): string {
     if (where.startsWith(path + ':')) return `${msg} (${where})`
   }
   return msg
+}
+
+/**
+ * A TypeScript job's syntax errors, as tsx's esbuild reports them ("Transform failed with 1
+ * error:\nFILE:LINE:COL: ERROR: text", the column from 0): one `FILE:LINE:COL: text` each, the
+ * column from 1 as editors count. Undefined for any other error.
+ */
+function transformErrors (e: Error): string | undefined {
+  if (e.name !== 'TransformError' && !e.message.startsWith('Transform failed with ')) return undefined
+  const errors = e.message.split('\n').slice(1).map(l => l.replace(/^(.*):(\d+):(\d+): ERROR: /, (_, f: string, l: string, c: string) => `${f}:${l}:${Number(c) + 1}: `))
+  return errors.length === 0 ? undefined : `syntax error: ${errors.join('\n')}`
 }
 
 function checkShape (ns: Record<string, unknown>, file: string): Job[] {
@@ -190,18 +207,48 @@ function checkShape (ns: Record<string, unknown>, file: string): Job[] {
     return chain.steps.map((step, i) => checkStep(step as Record<string, unknown>, `${file} step ${i + 1}`, file))
   }
   const mod = (candidates.find(c => has(c, 'map') && has(c, 'reduce')) ?? candidates.find(c => has(c, 'map'))) as Record<string, unknown> | undefined
-  return [checkStep(mod, file, file)]
+  if (mod === undefined) {
+    const steps = candidates.map(c => lookalike(c, 'steps')).find(k => k !== undefined)
+    if (steps !== undefined) throw new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${file}: it exports no \`map\` function, and an array \`${steps}\`: did you mean \`steps\` (a chain of jobs)?`, { phase: 'job', file })
+  }
+  return [checkStep(mod ?? candidates.find(c => lookalike(c, 'map') !== undefined) as Record<string, unknown> | undefined, file, file)]
+}
+
+const JOB_FUNCTIONS = ['map', 'reduce', 'combine', 'partition'] as const
+const RENAMED = ['r', 'er', 'per', 'fn', 'func', 'function']
+
+/**
+ * The export of `mod` that looks like `name` misspelt or renamed (`reducer`, `Map`, `mapper`,
+ * `combineFn`, `reduse`) when `mod` has no `name`: a function, or for `steps` an array.
+ */
+function lookalike (mod: unknown, name: string): string | undefined {
+  if (mod === null || typeof mod !== 'object') return undefined
+  const m = mod as Record<string, unknown>
+  if (m[name] !== undefined) return undefined
+  const keys = Object.keys(m).filter(k => !(JOB_FUNCTIONS as readonly string[]).includes(k) && (name === 'steps' ? Array.isArray(m[k]) : typeof m[k] === 'function'))
+  // (`map` is too short for edit distance: `max`, `sum` and `top` are near it)
+  return keys.find(k => k.toLowerCase() === name || RENAMED.some(s => k.toLowerCase() === name + s)) ??
+    (name.length > 3 ? keys.find(k => editDistance(k.toLowerCase(), name) <= 2) : undefined)
 }
 
 function checkStep (mod: Record<string, unknown> | undefined, name: string, file: string): Job {
+  const shape = (why: string): MrstreamError => new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${name}: ${why}`, { phase: 'job', file })
+  const meant = (fn: string): string => {
+    const like = lookalike(mod, fn)
+    return like === undefined ? '' : `, but exports \`${like}\`: did you mean \`${fn}\`?`
+  }
   if (mod === null || typeof mod !== 'object' || typeof mod.map !== 'function') {
-    throw new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${name}: it exports no \`map\` function; export map(record, emit, ctx) and reduce(key, values, emit, ctx)`, { phase: 'job', file })
+    throw shape(`it exports no \`map\` function${meant('map') || '; export map(record, emit, ctx) and reduce(key, values, emit, ctx)'}`)
   }
   for (const fn of ['reduce', 'combine', 'partition'] as const) {
     const f = mod[fn]
+    if (fn === 'reduce' && f === undefined && meant(fn) !== '') throw shape(`it exports no \`reduce\` function${meant(fn)}`)
     if (fn === 'reduce' ? typeof f !== 'function' : f !== undefined && typeof f !== 'function') {
-      throw new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${name}: \`${fn}\` must be a function${fn === 'reduce' ? ' (every job needs one)' : ''}`, { phase: 'job', file })
+      throw shape(`\`${fn}\` must be a function${fn === 'reduce' ? ' (every job needs one)' : ''}`)
     }
+    // an optional function under another name would be left out without a word
+    const like = f === undefined ? lookalike(mod, fn) : undefined
+    if (like !== undefined) throw shape(`it exports \`${like}\`, which mrstream never calls: did you mean \`${fn}\`? (rename it, or do not export it)`)
   }
   const groupBy = mod.groupBy
   if (groupBy !== undefined && (typeof groupBy !== 'number' || !Number.isInteger(groupBy) || groupBy < 1)) {
@@ -318,11 +365,13 @@ function evalFunction (expr: string, option: string): ReduceFn {
 }
 
 /** What a job's function threw, named as the engine names it (map at FILE:LINE, reduce for key K). */
-export function jobError (e: unknown, phase: 'map' | 'combine' | 'reduce', subject: string, place: MrstreamError['place']): MrstreamError {
+export function jobError (e: unknown, phase: 'map' | 'combine' | 'reduce', subject: string, place: MrstreamError['place'], misused?: string): MrstreamError {
   if (e instanceof MrstreamError) return e
   const at = phase === 'map' ? 'at' : 'for'
-  if (e instanceof KeyError) return new MrstreamError('MRS_ERR_KEY', `${phase} ${at} ${subject}: ${e.message}`, place)
-  if (e instanceof ValueError) return new MrstreamError('MRS_ERR_VALUE', `${phase} ${at} ${subject}: ${e.message}`, place)
+  // (a call that read values.length or values[0] likely failed for it: the one-pass rule)
+  const hint = misused === undefined ? '' : `\n  (${onePassHint(misused)})`
+  if (e instanceof KeyError) return new MrstreamError('MRS_ERR_KEY', `${phase} ${at} ${subject}: ${e.message}${hint}`, place)
+  if (e instanceof ValueError) return new MrstreamError('MRS_ERR_VALUE', `${phase} ${at} ${subject}: ${e.message}${hint}`, place)
   const code = phase === 'map' ? 'MRS_ERR_MAP' : phase === 'combine' ? 'MRS_ERR_COMBINE' : 'MRS_ERR_REDUCE'
-  return new MrstreamError(code, `${phase} failed ${at} ${subject}: ${describeUserError(e)}`, place, e)
+  return new MrstreamError(code, `${phase} failed ${at} ${subject}: ${describeUserError(e)}${hint}`, place, e)
 }

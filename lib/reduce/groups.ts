@@ -4,6 +4,7 @@
 import { MrstreamError } from '../errors.js'
 import { decodeKey, groupEkey, groupEnd, type Key } from '../codec/keys.js'
 import type { Merger } from '../runs/merge.js'
+import { guardOnePass } from './mistakes.js'
 
 const DONE: IteratorResult<unknown> = { value: undefined, done: true }
 
@@ -56,3 +57,4 @@ export class GroupValues implements IterableIterator<unknown> {
   }
 }
 Object.setPrototypeOf(GroupValues.prototype, Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object)
+guardOnePass(GroupValues.prototype)

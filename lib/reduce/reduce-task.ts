@@ -13,6 +13,7 @@ import type { RunReader } from '../runs/run-file.js'
 import { tick } from '../exec/heartbeat.js'
 import { StagedLines } from './staged.js'
 import { GroupValues } from './groups.js'
+import { misusedSince, misuseCount, newNotes, takeMisuse, type ReduceNotes } from './mistakes.js'
 
 export interface ReduceSpec {
   runs: string[]
@@ -183,9 +184,12 @@ function escapedOrNul (c: number): boolean {
 }
 
 export interface ReduceTaskOptions { maxBadRecords: number, badSoFar: number }
+export interface ReduceTaskResult { counters: ReduceCounters, bad: BadRecord[], notes: ReduceNotes }
 
-export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts: ReduceTaskOptions): Promise<{ counters: ReduceCounters, bad: BadRecord[] }> {
+export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts: ReduceTaskOptions): Promise<ReduceTaskResult> {
   const counters: ReduceCounters = { keys: 0, written: 0, badRecords: 0 }
+  const notes = newNotes()
+  takeMisuse() // (a merge task's combine may have read some)
   const bad: BadRecord[] = []
   const fragmentBytes = Math.max(64 << 10, Math.min(1 << 20, Math.floor(FRAGMENT_BUFFERS / spec.fragments.length)))
   const fragments = spec.fragments.map(p => new Fragment(p, fragmentBytes))
@@ -222,8 +226,10 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
   }
   // (an emit from a callback the reduce did not await, after it returned, fails the job: see map.ts)
   let live = false
+  let emits = 0
   const emit = (k: unknown, v: unknown): void => {
     if (!live) throw new LateEmitError('emit was called after its reduce call returned')
+    emits++
     write(k, v, staged)
   }
   // The identity reducer's lines are copied from the runs where key and value are strings with
@@ -283,11 +289,14 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
         key = group.key
         groupPart = route(key, group.ekey)
       }
+      const emitted = emits
+      const misused = misuseCount()
       try {
         live = true
         let ret = job.reduce(key, values, emit, ctx)
         if (ret !== null && typeof ret === 'object' && typeof (ret as Promise<unknown>).then === 'function') ret = await ret
         if (ret !== undefined) emit(key, ret)
+        else if (emits === emitted) notes.silent++
         live = false
         if (staged) counters.written += lines.commit(writeLine)
       } catch (e) {
@@ -295,7 +304,7 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
         lines.discard()
         if (e instanceof MrstreamError) throw e
         // a key or value the engine cannot carry fails the job (MRS_ERR_KEY, MRS_ERR_VALUE), as in map
-        const err = jobError(e, 'reduce', `key ${showKey(key)}`, { phase: 'reduce', key })
+        const err = jobError(e, 'reduce', `key ${showKey(key)}`, { phase: 'reduce', key }, misusedSince(misused))
         counters.badRecords++
         if (err.code !== 'MRS_ERR_REDUCE' || opts.badSoFar + counters.badRecords > opts.maxBadRecords) {
           throw err.code === 'MRS_ERR_REDUCE' ? overBadRecordLimit(err, opts.maxBadRecords) : err
@@ -308,5 +317,6 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
     merger.close()
     lines.close()
   }
-  return { counters, bad }
+  notes.misuse = takeMisuse()
+  return { counters, bad, notes }
 }

@@ -8,6 +8,7 @@ import { KeyError, type Key } from '../codec/keys.js'
 import { RunReader, RunWriter, prefixNumber, readFooter, type Block, type RunInfo } from './run-file.js'
 import { ValueError } from '../codec/values.js'
 import { tick } from '../exec/heartbeat.js'
+import { guardOnePass } from '../reduce/mistakes.js'
 import { viewOf } from '../codec/bytes.js'
 import type { Context, ReduceFn } from '../job/job.js'
 
@@ -269,3 +270,5 @@ class Values implements IterableIterator<unknown> {
 // %IteratorPrototype%, as a generator's values had: `values.toArray()`, `.map()`... where the
 // runtime has iterator helpers (Node 22+)
 Object.setPrototypeOf(Values.prototype, Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object)
+// `values.length` and `values[0]` stay undefined, noted for a warning (mistakes.ts)
+guardOnePass(Values.prototype)

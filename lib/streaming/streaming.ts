@@ -37,6 +37,7 @@ import { LineBuffer, WRITE_SLICE } from '../codec/bytes.js'
 import { jobError, type Context, type Job } from '../job/job.js'
 import { writeError } from '../output/commit.js'
 import { StagedLines } from '../reduce/staged.js'
+import { guardOnePass, misusedSince, misuseCount, newNotes, stepWarnings, takeMisuse } from '../reduce/mistakes.js'
 import { checkTmpBase, makeTmpDir, removeTmpDir } from '../exec/tmp.js'
 
 export type StreamingPhase = 'map' | 'combine' | 'reduce'
@@ -56,6 +57,8 @@ export interface StreamingOptions {
   stdin: NodeJS.ReadableStream
   /** stderr, for the counters as Hadoop `reporter:counter:` lines and notes of skipped records (none with -q). */
   report: ((line: string) => void) | undefined
+  /** stderr, for warnings of likely mistakes (a reduce that wrote nothing: mistakes.ts) */
+  warn?: ((message: string) => void) | undefined
   env: Record<string, string | undefined>
 }
 
@@ -343,12 +346,16 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
   const writeLine = (_p: number, line: string): void => { out.write(line) }
   let keys = 0
   let written = 0
+  let emits = 0
+  const notes = newNotes()
+  takeMisuse()
   try {
     for (let key = input.nextKey(); key !== NO_KEY; key = input.nextKey()) {
       keys++
       const keyText = input.keyText
       const write = (line: string): void => { if (staged) lines.push(0, line); else { out.write(line); written++ } }
       const emit = (k: unknown, v: unknown): void => {
+        emits++
         if (combining) {
           if (protocolText(k, job.groupBy) !== keyText) throw new MrstreamError('MRS_ERR_COMBINE', `combine for key ${showKey(key)} emitted another key ${showKey(k)}; a combiner must keep its key`, { phase: 'combine', key })
           write(pairLine(k, v, job.groupBy))
@@ -359,13 +366,16 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
           write(pairLine(k, v))
         }
       }
+      const emitted = emits
+      const misused = misuseCount()
       try {
         let r = fn(key, input.values(), emit, ctx)
         if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') r = await r
         if (r !== undefined) emit(key, r)
+        else if (emits === emitted) notes.silent++
       } catch (e) {
         if (e instanceof StdoutClosed) throw e
-        const err = jobError(e, o.phase, `key ${showKey(key)}`, { phase: o.phase, key })
+        const err = jobError(e, o.phase, `key ${showKey(key)}`, { phase: o.phase, key }, misusedSince(misused))
         if (err.code !== 'MRS_ERR_REDUCE') throw err
         badRecord(o, counts, err)
         lines.discard()
@@ -378,6 +388,8 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
   }
   counts.keys = keys
   counts.written = written
+  notes.misuse = takeMisuse()
+  for (const w of stepWarnings(o.phase as 'combine' | 'reduce', { records: 0, pairs: 0, keys }, notes)) o.warn?.(w)
 }
 
 const NO_KEY = Symbol('no more keys')
@@ -498,3 +510,4 @@ class GroupValues implements IterableIterator<unknown> {
   }
 }
 Object.setPrototypeOf(GroupValues.prototype, Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object)
+guardOnePass(GroupValues.prototype)
