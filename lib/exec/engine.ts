@@ -95,8 +95,27 @@ export interface EngineResult {
   warnings: string[]
 }
 
-// how often the map phase looks for a task waiting for a line number (see mapPhase)
+// how often the map phase looks for a task waiting for a line number (see countWanted)
 const COUNT_POLL_MS = 20
+
+/** The map phase's state while it hands out the inputs. */
+interface MapFeed {
+  tasks: Task[]
+  /** the task of chunks being filled */
+  task: Task | undefined
+  /** bytes in the task being filled (of chunks or of splits) */
+  bytes: number
+  /** where the task being filled starts and (so far) ends, for messages */
+  range: { from: () => string, to: () => string }
+  /** splits not yet given to a task */
+  splits: Split[]
+  splitBytes: number
+  taskBytes: number
+  chunkBytes: number
+  /** each regular file's splits and their line counts (see countWanted) */
+  files: Array<{ name: string, splits: Split[], bases: LineBase[], count?: Promise<void> }>
+  stopCounts: boolean
+}
 
 export class Engine {
   readonly counters = newCounters()
@@ -296,98 +315,115 @@ export class Engine {
    * taskBytes a task (kept here until the task is done, for retries).
    */
   private async mapPhase (splittable: boolean[], taskBytes: number, chunkBytes: number): Promise<string[]> {
-    const o = this.opts
-    const pool = this.pool!
-    const formats = this.step.formats
-    const tasks: Task[] = []
-    let task: Task | undefined
-    let bytes = 0
-    // where each task's input starts and (so far) ends, for messages
-    let range: { from: () => string, to: () => string } = { from: () => '', to: () => '' }
-    const open = async (splits?: Split[]): Promise<Task> => {
-      // a task of chunks holds its input until done: wait for a free worker before reading on.
-      // A task of splits holds none: queue it.
-      if (splits === undefined) await pool.free()
-      if (this.aborted !== undefined) throw this.aborted
-      const r = range
-      const t = this.newTask(() => `map task ${t.id} (input ${r.from()} to ${r.to()}+)`, id => attempt => ({ type: 'map', task: id, attempt, badSoFar: this.counters.badRecords, ...(splits ? { splits } : {}) }))
-      tasks.push(pool.submit(t))
-      this.status.total++
-      t.result.then(r => { this.commit(t, r); this.status.done++ }, () => {})
-      return t
+    const feed: MapFeed = {
+      tasks: [],
+      task: undefined,
+      bytes: 0,
+      range: { from: () => '', to: () => '' },
+      splits: [],
+      splitBytes: await this.splitBytes(splittable, taskBytes),
+      taskBytes,
+      chunkBytes,
+      files: [],
+      stopCounts: false,
     }
-    const splitBytes = await this.splitBytes(splittable, taskBytes)
-    // Every split is handed out at once; none waits for the line count (see splits.ts). A short
-    // first split, so that the second worker started while the count was still early, became
-    // one spill more for nothing.
-    let splits: Split[] = []
-    const flushSplits = async (): Promise<void> => {
-      if (splits.length === 0) return
-      const s = splits
-      splits = []
-      bytes = 0
-      await open(s) // the worker ends a split task itself
-    }
-    // Each file's lines are counted only once a task asks for one of its splits' first line
-    // number (its job reads ctx.line, or it names a line in an error): the count costs the main
-    // thread ~0.3 s of CPU a GiB beside the workers, for numbers most jobs never read.
-    const files: Array<{ name: string, splits: Split[], bases: LineBase[], count?: Promise<void> }> = []
-    let stopCounts = false
-    const countWanted = (): void => {
-      for (const f of files) {
-        if (f.count !== undefined || !f.bases.some(b => b.wanted)) continue
-        f.count = countSplitLines(f.name, f.splits, this.maxLineBytes, {
-          stopped: () => stopCounts || this.aborted !== undefined,
-          onError: e => this.abort(e), // (a line over --max-line-bytes: the job fails then)
-        })
-        f.count.catch(() => {}) // (reported by onError)
-      }
-    }
-    const watch = setInterval(countWanted, COUNT_POLL_MS)
+    const watch = setInterval(() => this.countWanted(feed), COUNT_POLL_MS)
     watch.unref()
     try {
       for (const [i, name] of this.step.inputs.entries()) {
-        if (splittable[i]) {
-          if (task !== undefined) { pool.end(task); task = undefined; bytes = 0 }
-          const fileSplits: Split[] = []
-          for await (const split of splitsOf(name, splitBytes, this.maxLineBytes, this.step.names?.[i], formats[i])) {
-            if (this.aborted !== undefined) throw this.aborted
-            const at = splitStart(split)
-            if (splits.length === 0) range = { from: at, to: at }
-            range.to = at
-            splits.push(split)
-            fileSplits.push(split)
-            bytes += split.length
-            if (bytes >= splitBytes) await flushSplits()
-          }
-          files.push({ name, splits: fileSplits, bases: fileSplits.map(s => new LineBase(s.lineBase)) })
-          continue
-        }
-        await flushSplits()
-        for await (const chunk of chunksOf(name, { format: formats[i]!, chunkBytes, maxLineBytes: this.maxLineBytes, stdin: o.stdin })) {
-          if (this.aborted !== undefined) throw this.aborted
-          const at = `${chunk.file}:${chunk.firstLine}`
-          if (task === undefined) range = { from: () => at, to: () => at }
-          range.to = () => at
-          task ??= await open()
-          pool.chunk(task, chunk)
-          bytes += chunk.data.byteLength
-          this.status.bytesRead += chunk.data.byteLength
-          if (bytes >= taskBytes) {
-            pool.end(task)
-            task = undefined
-            bytes = 0
-          }
-        }
+        if (splittable[i]) await this.feedSplits(feed, name, i)
+        else await this.feedChunks(feed, name, i)
       }
-      await flushSplits()
-      if (task !== undefined) pool.end(task)
-      const results = await Promise.all(tasks.map(t => t.result))
+      await this.flushSplits(feed)
+      if (feed.task !== undefined) this.pool!.end(feed.task)
+      const results = await Promise.all(feed.tasks.map(t => t.result))
       return results.flatMap(r => r.runs.map(run => run.path))
     } finally {
       clearInterval(watch)
-      stopCounts = true // (every task is done: no one waits for a number)
-      await Promise.allSettled(files.map(f => f.count))
+      feed.stopCounts = true // (every task is done: no one waits for a number)
+      await Promise.allSettled(feed.files.map(f => f.count))
+    }
+  }
+
+  /** A new map task: of `splits`, or (none given) of chunks to be sent to it. */
+  private async openMapTask (feed: MapFeed, splits?: Split[]): Promise<Task> {
+    const pool = this.pool!
+    // a task of chunks holds its input until done: wait for a free worker before reading on.
+    // A task of splits holds none: queue it.
+    if (splits === undefined) await pool.free()
+    if (this.aborted !== undefined) throw this.aborted
+    const r = feed.range
+    const t = this.newTask(() => `map task ${t.id} (input ${r.from()} to ${r.to()}+)`, id => attempt => ({ type: 'map', task: id, attempt, badSoFar: this.counters.badRecords, ...(splits ? { splits } : {}) }))
+    feed.tasks.push(pool.submit(t))
+    this.status.total++
+    t.result.then(r => { this.commit(t, r); this.status.done++ }, () => {})
+    return t
+  }
+
+  /**
+   * A regular file's splits, gathered into tasks of splitBytes. Every split is handed out at
+   * once; none waits for the line count (see splits.ts). A short first split, so that the
+   * second worker started while the count was still early, became one spill more for nothing.
+   */
+  private async feedSplits (feed: MapFeed, name: string, i: number): Promise<void> {
+    if (feed.task !== undefined) { this.pool!.end(feed.task); feed.task = undefined; feed.bytes = 0 }
+    const fileSplits: Split[] = []
+    for await (const split of splitsOf(name, feed.splitBytes, this.maxLineBytes, this.step.names?.[i], this.step.formats[i])) {
+      if (this.aborted !== undefined) throw this.aborted
+      const at = splitStart(split)
+      if (feed.splits.length === 0) feed.range = { from: at, to: at }
+      feed.range.to = at
+      feed.splits.push(split)
+      fileSplits.push(split)
+      feed.bytes += split.length
+      if (feed.bytes >= feed.splitBytes) await this.flushSplits(feed)
+    }
+    feed.files.push({ name, splits: fileSplits, bases: fileSplits.map(s => new LineBase(s.lineBase)) })
+  }
+
+  private async flushSplits (feed: MapFeed): Promise<void> {
+    if (feed.splits.length === 0) return
+    const s = feed.splits
+    feed.splits = []
+    feed.bytes = 0
+    await this.openMapTask(feed, s) // the worker ends a split task itself
+  }
+
+  /** Any other input (stdin, gzip, csv) read here in chunks, sent to tasks of taskBytes. */
+  private async feedChunks (feed: MapFeed, name: string, i: number): Promise<void> {
+    const pool = this.pool!
+    await this.flushSplits(feed)
+    const input = { format: this.step.formats[i]!, chunkBytes: feed.chunkBytes, maxLineBytes: this.maxLineBytes, stdin: this.opts.stdin }
+    for await (const chunk of chunksOf(name, input)) {
+      if (this.aborted !== undefined) throw this.aborted
+      const at = `${chunk.file}:${chunk.firstLine}`
+      if (feed.task === undefined) feed.range = { from: () => at, to: () => at }
+      feed.range.to = () => at
+      feed.task ??= await this.openMapTask(feed)
+      pool.chunk(feed.task, chunk)
+      feed.bytes += chunk.data.byteLength
+      this.status.bytesRead += chunk.data.byteLength
+      if (feed.bytes >= feed.taskBytes) {
+        pool.end(feed.task)
+        feed.task = undefined
+        feed.bytes = 0
+      }
+    }
+  }
+
+  /**
+   * Each file's lines are counted only once a task asks for one of its splits' first line
+   * number (its job reads ctx.line, or it names a line in an error): the count costs the main
+   * thread ~0.3 s of CPU a GiB beside the workers, for numbers most jobs never read.
+   */
+  private countWanted (feed: MapFeed): void {
+    for (const f of feed.files) {
+      if (f.count !== undefined || !f.bases.some(b => b.wanted)) continue
+      f.count = countSplitLines(f.name, f.splits, this.maxLineBytes, {
+        stopped: () => feed.stopCounts || this.aborted !== undefined,
+        onError: e => this.abort(e), // (a line over --max-line-bytes: the job fails then)
+      })
+      f.count.catch(() => {}) // (reported by onError)
     }
   }
 
