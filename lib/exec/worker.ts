@@ -2,7 +2,7 @@
 // Everything a task produces (runs, fragments, counters) is reported only when it is done, so
 // that the pool can drop a failed attempt whole.
 import { parentPort, workerData } from 'node:worker_threads'
-import { MrstreamError, OUTSIDE_TASKS, describeUserError, outsideError, toErrorData } from '../errors.js'
+import { LateEmitError, MrstreamError, OUTSIDE_TASKS, describeUserError, outsideError, toErrorData } from '../errors.js'
 import { loadJob, type Context, type Job, type JobSource } from '../job/job.js'
 import { MapTask } from '../map/map-task.js'
 import { mergeRuns } from '../runs/merge.js'
@@ -40,7 +40,7 @@ let current: { task: number, map: MapTask, queue: Promise<void>, failed: boolean
 let appendNext = false
 
 function fail (task: number, e: unknown): void {
-  const err = e instanceof MrstreamError ? e : new MrstreamError('MRS_ERR_TASK_FAILED', `internal error: ${describeUserError(e)}`)
+  const err = e instanceof MrstreamError ? e : e instanceof LateEmitError ? outsideError(e)! : new MrstreamError('MRS_ERR_TASK_FAILED', `internal error: ${describeUserError(e)}`)
   port.postMessage({ type: 'failed', task, error: toErrorData(err) })
 }
 

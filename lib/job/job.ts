@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import Module, { createRequire } from 'node:module'
 import { extname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { MrstreamError, describeThrown, describeUserError, editDistance } from '../errors.js'
+import { LateEmitError, MrstreamError, describeThrown, describeUserError, editDistance, outsideError } from '../errors.js'
 import { KeyError, encodeKey, showKey } from '../codec/keys.js'
 import { ValueError, packValue } from '../codec/values.js'
 import { onePassHint } from '../reduce/mistakes.js'
@@ -367,6 +367,8 @@ function evalFunction (expr: string, option: string): ReduceFn {
 /** What a job's function threw, named as the engine names it (map at FILE:LINE, reduce for key K). */
 export function jobError (e: unknown, phase: 'map' | 'combine' | 'reduce', subject: string, place: MrstreamError['place'], misused?: string): MrstreamError {
   if (e instanceof MrstreamError) return e
+  // an emit another call left, called from this one: the job's error, not this record's
+  if (e instanceof LateEmitError) return outsideError(e)!
   const at = phase === 'map' ? 'at' : 'for'
   // (a call that read values.length or values[0] likely failed for it: the one-pass rule)
   const hint = misused === undefined ? '' : `\n  (${onePassHint(misused)})`

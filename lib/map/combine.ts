@@ -1,8 +1,8 @@
 // The combiner: the job's combine run on one key's values, in the sort buffer and in merges.
 import { KeyError, encodeKey, showKey } from '../codec/keys.js'
 import { ValueError } from '../codec/values.js'
-import { describeUserError } from '../errors.js'
-import type { Context, ReduceFn } from '../job/job.js'
+import { LateEmitError, describeUserError } from '../errors.js'
+import type { Context, Emit, ReduceFn } from '../job/job.js'
 
 export class CombineError extends Error {}
 
@@ -12,17 +12,36 @@ export class CombineError extends Error {}
  */
 export function combineValues (combine: ReduceFn, key: unknown, ekey: string | undefined, values: Iterable<unknown>, ctx: Context): unknown[] {
   const emitted: Array<[unknown, unknown]> = []
-  const ret = callCombine(combine, key, values, (k, v) => { emitted.push([k, v]) }, ctx)
+  const ret = callCombine(combine, key, values, collectInto(emitted), ctx)
   return combineOutput(key, ekey, ret, emitted)
 }
 
-/** The job's combine, with what it throws named as a combine failure for `key`. */
-export function callCombine (combine: ReduceFn, key: unknown, values: Iterable<unknown>, emit: (k: unknown, v: unknown) => void, ctx: Context): unknown {
+// The emit of the combine call running now. A combine is synchronous and calls never overlap,
+// so an emit works only while the call it was given to runs: one from a callback the combine
+// left (a timer), or kept and called from another call, fails the job rather than add a value
+// to another call's (or drop it).
+let running: Emit | undefined
+
+/** An emit for combine calls that collects pairs into `into`. */
+export function collectInto (into: Array<[unknown, unknown]>): Emit {
+  const emit: Emit = (k, v) => {
+    if (running !== emit) throw new LateEmitError('emit was called after its combine call returned')
+    into.push([k, v])
+  }
+  return emit
+}
+
+/** The job's combine, with what it throws named as a combine failure for `key`; `emit` is from collectInto. */
+export function callCombine (combine: ReduceFn, key: unknown, values: Iterable<unknown>, emit: Emit, ctx: Context): unknown {
+  const outer = running
+  running = emit
   try {
     return combine(key, values, emit, ctx)
   } catch (e) {
-    if (e instanceof CombineError || e instanceof KeyError || e instanceof ValueError) throw e
+    if (e instanceof CombineError || e instanceof KeyError || e instanceof ValueError || e instanceof LateEmitError) throw e
     throw new CombineError(`combine threw for key ${showKey(key)}: ${describeUserError(e)}`)
+  } finally {
+    running = outer
   }
 }
 

@@ -70,6 +70,9 @@ export class MapTask {
   private readonly sortBuffer: SortBuffer
   private readonly opts: MapTaskOptions
   private pending: Array<[unknown, unknown]> = []
+  /** Map calls made so far; `live` is the running one's number (0: none). */
+  private calls = 0
+  private live = 0
 
   constructor (opts: MapTaskOptions) {
     this.opts = opts
@@ -105,43 +108,46 @@ export class MapTask {
     const staged = this.opts.maxBadRecords > 0
     let i = 0
     let record: unknown
-    // whether a map call is running: an emit from a callback the map did not await, after it
-    // returned, would land in a later record's pairs (or task), so it fails the job instead
-    let live = false
     const data = viewOf(chunk.data)
-    const add = staged
-      ? (k: unknown, v: unknown) => { if (!live) throw late(); this.pending.push([k, v]) }
-      : ends === null
-        ? (k: unknown, v: unknown) => { if (!live) throw late(); c.pairs++; sortBuffer.add(k, v) }
-        : (k: unknown, v: unknown) => {
-            if (!live) throw late()
-            c.pairs++
-            if (k !== record) return sortBuffer.add(k, v)
-            // the line itself as the key (sort, count lines): its bytes are in the chunk, less a
-            // CR the record dropped; a long key is otherwise a call into C++ to encode
-            const start = i === 0 ? 0 : ends[i - 1]! + 1
-            let end = ends[i]!
-            if (end > start && data.getUint8(end - 1) === 13) end--
-            sortBuffer.addBytes(k as string, data, start, end, v)
-          }
     const groupBy = this.opts.job.groupBy
-    const emit = groupBy === undefined ? add : (k: unknown, v: unknown) => { checkGroupKey(k, groupBy); add(k, v) }
     for (; i < records.length; i++) {
       record = records[i]
       ctx.at = lines === null ? chunk.firstLine + i : lines[i]!
       ctx.base = base // (again each record: a job may have set ctx.line)
       c.records++
+      // Each call gets an emit of its own, that works only while the call runs: an emit from a
+      // callback a map did not await, once its call returned, would land in the pairs of the
+      // record being mapped then (or of a later task); it fails the job instead. (One shared
+      // emit could only tell whether some call was running; a closure a record costs no
+      // measurable time.)
+      const call = ++this.calls
+      const add = staged
+        ? (k: unknown, v: unknown) => { if (call !== this.live) throw late(); this.pending.push([k, v]) }
+        : ends === null
+          ? (k: unknown, v: unknown) => { if (call !== this.live) throw late(); c.pairs++; sortBuffer.add(k, v) }
+          : (k: unknown, v: unknown) => {
+              if (call !== this.live) throw late()
+              c.pairs++
+              if (k !== record) return sortBuffer.add(k, v)
+              // the line itself as the key (sort, count lines): its bytes are in the chunk, less a
+              // CR the record dropped; a long key is otherwise a call into C++ to encode
+              const start = i === 0 ? 0 : ends[i - 1]! + 1
+              let end = ends[i]!
+              if (end > start && data.getUint8(end - 1) === 13) end--
+              sortBuffer.addBytes(k as string, data, start, end, v)
+            }
+      const emit = groupBy === undefined ? add : (k: unknown, v: unknown) => { checkGroupKey(k, groupBy); add(k, v) }
       try {
-        live = true
+        this.live = call
         const r = map(record, emit, ctx) as Promise<unknown> | undefined
         if (r !== undefined && r !== null && typeof r.then === 'function') await r
-        live = false
+        this.live = 0
         if (staged) {
           for (const [k, v] of this.pending) { c.pairs++; sortBuffer.add(k, v) }
           this.pending.length = 0
         }
       } catch (e) {
-        live = false
+        this.live = 0
         this.pending.length = 0
         const err = this.classify(e, chunk.file, ctx.line)
         if (err.code !== 'MRS_ERR_MAP') throw err
@@ -157,7 +163,7 @@ export class MapTask {
     try {
       return this.sortBuffer.finish()
     } catch (e) {
-      const known = e instanceof KeyError || e instanceof ValueError || e instanceof CombineError || e instanceof MrstreamError
+      const known = e instanceof KeyError || e instanceof ValueError || e instanceof CombineError || e instanceof MrstreamError || e instanceof LateEmitError
       if (known) throw this.classify(e, this.ctx.file, this.ctx.line)
       throw new MrstreamError('MRS_ERR_TASK_FAILED', `spill failed after ${this.ctx.file}:${this.ctx.line}: ${describeUserError(e)}`, { phase: 'spill', file: this.ctx.file, line: this.ctx.line }, e)
     }

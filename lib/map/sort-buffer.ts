@@ -21,7 +21,7 @@ import { sortArena } from './radix-sort.js'
 import { KeyIndex } from './key-index.js'
 import { storedAsIs, packValue, unpackValue } from '../codec/values.js'
 import { sum, type Context, type ReduceFn } from '../job/job.js'
-import { callCombine, combineOutput, combineValues } from './combine.js'
+import { callCombine, collectInto, combineOutput, combineValues } from './combine.js'
 
 class Multi {
   constructor (public values: unknown[], public bytes: number, public combineAt: number) {}
@@ -177,7 +177,7 @@ export class SortBuffer {
   private shared: unknown = undefined
   private sharedFrom = Infinity
   private mixed = false
-  private readonly collectEmit = (k: unknown, v: unknown): void => { this.emitted.push([k, v]) }
+  private readonly collectEmit = collectInto(this.emitted)
 
   constructor (opts: { budget: number, combine?: ReduceFn | undefined, ctx: Context, nextRunPath: () => string, counters: SpillCounters, append?: boolean }) {
     this.appending = opts.append ?? false

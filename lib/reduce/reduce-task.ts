@@ -224,14 +224,12 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
     if (stage) lines.push(p, line)
     else { fragments[p]!.write(line); counters.written++ }
   }
-  // (an emit from a callback the reduce did not await, after it returned, fails the job: see map.ts)
-  let live = false
+  // Each reduce call gets an emit of its own, that works only while the call runs: an emit from
+  // a callback the reduce did not await fails the job, rather than land among a later key's
+  // lines (see map-task.ts). `live` is the running call's number (0: none).
+  let calls = 0
+  let live = 0
   let emits = 0
-  const emit = (k: unknown, v: unknown): void => {
-    if (!live) throw new LateEmitError('emit was called after its reduce call returned')
-    emits++
-    write(k, v, staged)
-  }
   // The identity reducer's lines are copied from the runs where key and value are strings with
   // nothing to escape; it cannot fail, so nothing is staged (no decoding of the key, Values
   // iterator, job's call or encoding the line again, for each line).
@@ -291,16 +289,22 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
       }
       const emitted = emits
       const misused = misuseCount()
+      const call = ++calls
+      const emit = (k: unknown, v: unknown): void => {
+        if (call !== live) throw new LateEmitError('emit was called after its reduce call returned')
+        emits++
+        write(k, v, staged)
+      }
       try {
-        live = true
+        live = call
         let ret = job.reduce(key, values, emit, ctx)
         if (ret !== null && typeof ret === 'object' && typeof (ret as Promise<unknown>).then === 'function') ret = await ret
         if (ret !== undefined) emit(key, ret)
         else if (emits === emitted) notes.silent++
-        live = false
+        live = 0
         if (staged) counters.written += lines.commit(writeLine)
       } catch (e) {
-        live = false
+        live = 0
         lines.discard()
         if (e instanceof MrstreamError) throw e
         // a key or value the engine cannot carry fails the job (MRS_ERR_KEY, MRS_ERR_VALUE), as in map

@@ -24,7 +24,7 @@
 // order (Hadoop's shuffle, `LC_ALL=C sort`), which is checked.
 import { readSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { MrstreamError, describeThrown, overBadRecordLimit } from '../errors.js'
+import { LateEmitError, MrstreamError, describeThrown, overBadRecordLimit } from '../errors.js'
 import { checkGroupKey, decodeKey, encodeKey, groupEnd, groupKeyOf, showKey, type Key } from '../codec/keys.js'
 import { packValue, unpackValue } from '../codec/values.js'
 import { formatPair } from '../output/format.js'
@@ -288,7 +288,9 @@ async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Co
     throw new MrstreamError('MRS_ERR_USAGE', `${o.format === undefined ? `${ctx.file}: a ${format} input` : `--format ${format}`} needs whole files, and this map task has a split from byte ${start} of ${ctx.file} (make Hadoop give each map task whole files: -D mapreduce.input.fileinputformat.split.minsize= more than the largest file's bytes, or gzip the files, which Hadoop does not split; or use --format lines/ndjson)`, { phase: 'map', file: ctx.file })
   }
   const pending: string[] = []
-  const emit = (k: unknown, v: unknown): void => { pending.push(pairLine(k, v, job.groupBy)) }
+  // each call's emit works only while the call runs (see map-task.ts); `live`: the running call's number
+  let calls = 0
+  let live = 0
   let records = 0
   let pairs = 0
   for await (const chunk of chunksOf('-', { format, chunkBytes: CHUNK, maxLineBytes: o.maxLineBytes, stdin: o.stdin })) {
@@ -299,11 +301,19 @@ async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Co
       ctx.line = got.lines === null ? chunk.firstLine + i : got.lines[i]!
       records++
       pending.length = 0
+      const call = ++calls
+      const emit = (k: unknown, v: unknown): void => {
+        if (call !== live) throw new LateEmitError('emit was called after its map call returned')
+        pending.push(pairLine(k, v, job.groupBy))
+      }
       try {
         const record = o.step === 1 ? got.records[i] : pairRecord(got.records[i] as string, ctx.file, ctx.line)
+        live = call
         const r = job.map(record, emit, ctx) as Promise<unknown> | undefined
         if (r !== undefined && r !== null && typeof r.then === 'function') await r
+        live = 0
       } catch (e) {
+        live = 0
         const err = jobError(e, 'map', `${ctx.file}:${ctx.line}`, { phase: 'map', file: ctx.file, line: ctx.line })
         if (err.code !== 'MRS_ERR_MAP' && err.code !== 'MRS_ERR_PARSE') throw err
         badRecord(o, counts, err)
@@ -349,12 +359,15 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
   let emits = 0
   const notes = newNotes()
   takeMisuse()
+  // each call's emit works only while the call runs (see map-task.ts); `live`: the running call's number
+  let live = 0
   try {
     for (let key = input.nextKey(); key !== NO_KEY; key = input.nextKey()) {
-      keys++
+      const call = ++keys
       const keyText = input.keyText
       const write = (line: string): void => { if (staged) lines.push(0, line); else { out.write(line); written++ } }
       const emit = (k: unknown, v: unknown): void => {
+        if (call !== live) throw new LateEmitError(`emit was called after its ${o.phase} call returned`)
         emits++
         if (combining) {
           if (protocolText(k, job.groupBy) !== keyText) throw new MrstreamError('MRS_ERR_COMBINE', `combine for key ${showKey(key)} emitted another key ${showKey(k)}; a combiner must keep its key`, { phase: 'combine', key })
@@ -369,11 +382,14 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
       const emitted = emits
       const misused = misuseCount()
       try {
+        live = call
         let r = fn(key, input.values(), emit, ctx)
         if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') r = await r
         if (r !== undefined) emit(key, r)
         else if (emits === emitted) notes.silent++
+        live = 0
       } catch (e) {
+        live = 0
         if (e instanceof StdoutClosed) throw e
         const err = jobError(e, o.phase, `key ${showKey(key)}`, { phase: o.phase, key }, misusedSince(misused))
         if (err.code !== 'MRS_ERR_REDUCE') throw err
