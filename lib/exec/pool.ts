@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads'
 import { MrstreamError, OUTSIDE_TASKS, describeThrown, fromErrorData, type ErrorData, type BadRecord } from '../errors.js'
 import type { Chunk } from '../input/records.js'
 import type { RunInfo } from '../runs/run-file.js'
-import type { ToWorker, WorkerConfig } from './worker.js'
+import type { ToWorker, WorkerConfig, WorkerData } from './worker.js'
 import type { ReduceNotes } from '../reduce/mistakes.js'
 
 export interface TaskResult {
@@ -49,6 +49,9 @@ interface Slot {
   worker: Worker
   task: Task | undefined
   lastProgress: number
+  /** The worker's heartbeat counter (heartbeat.ts), and its value when last looked at. */
+  beats: Int32Array
+  seen: number
   cause: string | undefined
   ready: boolean
 }
@@ -146,14 +149,15 @@ export class Pool {
     // A 16 MB young generation per worker instead of V8's default: less peak RSS (200 MB with
     // two workers at --memory 32MB), no slower.
     const resourceLimits = this.opts.heapMb ? { maxOldGenerationSizeMb: this.opts.heapMb, maxYoungGenerationSizeMb: 16 } : undefined
+    const beats = new Int32Array(new SharedArrayBuffer(4))
     let worker: Worker
     try {
-      worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: this.opts.config, ...(resourceLimits ? { resourceLimits } : {}), stdout: false, stderr: false })
+      worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { ...this.opts.config, beats } satisfies WorkerData, ...(resourceLimits ? { resourceLimits } : {}), stdout: false, stderr: false })
     } catch (e) {
       const hint = (e as Error).name === 'DataCloneError' ? ' (a worker loads the job from a module file or from source text: it cannot be given functions)' : ''
       return Promise.reject(new MrstreamError('MRS_ERR_JOB_LOAD', `a worker failed to start: ${describeThrown(e)}${hint}`, { phase: 'job' }, e))
     }
-    const slot: Slot = { worker, task: undefined, lastProgress: Date.now(), cause: undefined, ready: false }
+    const slot: Slot = { worker, task: undefined, lastProgress: Date.now(), beats, seen: 0, cause: undefined, ready: false }
     this.slots.push(slot)
     return new Promise((resolve, reject) => {
       worker.on('message', (msg: FromWorker) => {
@@ -242,6 +246,11 @@ export class Pool {
   private checkTimeouts (): void {
     const now = Date.now()
     for (const slot of this.slots) {
+      const beats = Atomics.load(slot.beats, 0)
+      if (beats !== slot.seen) {
+        slot.seen = beats
+        slot.lastProgress = now
+      }
       if (slot.task !== undefined && now - slot.lastProgress > this.opts.taskTimeoutMs) {
         slot.cause = `no progress for ${this.opts.taskTimeoutMs / 1000} s (--task-timeout)`
         slot.lastProgress = now

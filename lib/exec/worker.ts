@@ -24,6 +24,11 @@ export interface WorkerConfig {
   tmpDir: string
 }
 
+/** What a worker is started with: the job's config, and its heartbeat counter (heartbeat.ts). */
+export interface WorkerData extends WorkerConfig {
+  beats: Int32Array
+}
+
 export type ToWorker =
   | { type: 'map', task: number, attempt: number, badSoFar: number, splits?: Split[] }
   | { type: 'chunk', task: number, chunk: Chunk }
@@ -32,7 +37,7 @@ export type ToWorker =
   | { type: 'reduce', task: number, attempt: number, spec: ReduceSpec, badSoFar: number }
 
 const port = parentPort!
-const config = workerData as WorkerConfig
+const config = workerData as WorkerData
 let job: Job
 let current: { task: number, map: MapTask, queue: Promise<void>, failed: boolean } | undefined
 // a task's sort buffer starts the way the previous task's ended (indexing or appending):
@@ -139,8 +144,6 @@ function context (user: UserCounters): Context {
 }
 
 async function onMessage (msg: ToWorker): Promise<void> {
-  // (a map task sends progress per chunk, and heartbeats while it waits for a line number)
-  if (msg.type === 'map' || msg.type === 'merge' || msg.type === 'reduce') running = msg.task
   switch (msg.type) {
     case 'map':
       mapStart(msg)
@@ -181,8 +184,7 @@ const outside = (e: unknown): void => {
 process.on('uncaughtException', outside)
 process.on('unhandledRejection', outside)
 
-let running = -1
-setHeartbeat(() => { if (running !== -1) port.postMessage({ type: 'progress', task: running }) })
+setHeartbeat(config.beats)
 
 try {
   job = await loadJob(config.job)

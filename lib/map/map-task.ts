@@ -12,6 +12,7 @@ import type { LineBase } from '../input/splits.js'
 import { ValueError } from '../codec/values.js'
 import { jobError, type Context, type Job } from '../job/job.js'
 import { UserCounters } from '../counters.js'
+import { tick } from '../exec/heartbeat.js'
 
 export interface MapCounters extends SpillCounters {
   records: number
@@ -115,6 +116,7 @@ export class MapTask {
       ctx.at = lines === null ? chunk.firstLine + i : lines[i]!
       ctx.base = base // (again each record: a job may have set ctx.line)
       c.records++
+      tick() // a map that is slow on every record is alive; one stuck on a record is not
       // Each call gets an emit of its own, that works only while the call runs: an emit from a
       // callback a map did not await, once its call returned, would land in the pairs of the
       // record being mapped then (or of a later task); it fails the job instead. (One shared

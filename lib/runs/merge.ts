@@ -69,7 +69,7 @@ export class Merger {
 
   /** Moves to the next key; false when the range is done. */
   next (): boolean {
-    tick() // the only heartbeat of a reduce task between keys (it posts at most once a second)
+    tick()
     const current = this.current
     if (!this.started) {
       this.started = true
@@ -248,7 +248,6 @@ export function mergeRuns (runs: string[], out: string, combine: ReduceFn | unde
  */
 class Values implements IterableIterator<unknown> {
   private member = 0
-  private n = 0
   constructor (private readonly merger: Merger) {}
 
   [Symbol.iterator] (): this { return this }
@@ -258,7 +257,7 @@ class Values implements IterableIterator<unknown> {
     while (this.member < m.size) {
       const r = m.member(this.member)
       if (r.left > 0) {
-        if ((++this.n & 0xffff) === 0) tick() // a hot key's reduce can run long
+        tick() // (a reduce that takes each value slowly is alive)
         return { value: r.nextValue(), done: false }
       }
       this.member++

@@ -1,10 +1,12 @@
 // The worker pool (pool.ts): a run that cannot start its workers ends, with an error, rather
-// than wait forever.
-import t from 'tap'
+// than wait forever; and --task-timeout ends only tasks that stopped making progress, not ones
+// slow on every record or value (heartbeat.ts: the workers count them where the pool reads).
+import t, { type Test } from 'tap'
 import { spawn } from '../helpers/children.js'
-import { writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { spawnCli, type Result } from '../helpers/cli.js'
 
 const index = fileURLToPath(new URL('../../dist/lib/index.js', import.meta.url))
 
@@ -63,4 +65,29 @@ export function reduce (k, vs) { let n = 0; for (const _ of vs) n++; return n }
       t.match(r.stdout, says, `${job} (${input}): run() rejects, naming the cause`)
     }
   }
+})
+
+async function mrs (t: Test, dir: string, args: string[]): Promise<Result> {
+  const tmp = mkdtempSync(join(dir, 'tmp-'))
+  const r = await spawnCli([...args, '--tmp-dir', tmp], dir)
+  t.same(readdirSync(tmp), [], '--tmp-dir is empty after')
+  return r
+}
+
+t.test('--task-timeout: a map or reduce slow on every record or value is making progress', async t => {
+  // 3000 lines of 100 bytes: one 256 KB chunk is 2600 records, 2.6 s at 1 ms each
+  const lines = Array.from({ length: 3000 }, (_, i) => String(i).padStart(99, 'x')).join('\n') + '\n'
+  const dir = t.testdir({ 'in.txt': lines })
+  const spin = 'const end = Date.now() + 1; while (Date.now() < end);'
+  const slowMap = await mrs(t, dir, ['-m', `(l, emit) => { ${spin} emit(l.length, 1) }`, '-r', 'count', '--task-timeout', '2', '--workers', '1', '-q', 'in.txt'])
+  t.equal(slowMap.code, 0, `a map of 1 ms a record: ${slowMap.stderr}`)
+  t.equal(slowMap.stdout, '99\t3000\n')
+  // one key with 3000 values: its reduce takes 3 s
+  const slowReduce = await mrs(t, dir, ['-m', '(l, emit) => emit("k", 1)', '-r', `(k, vs) => { let n = 0; for (const v of vs) { ${spin} n += v } return n }`, '--task-timeout', '2', '--workers', '1', '-q', 'in.txt'])
+  t.equal(slowReduce.code, 0, `a reduce of 1 ms a value: ${slowReduce.stderr}`)
+  t.equal(slowReduce.stdout, 'k\t3000\n')
+  // while a map stuck on one record still times out
+  const stuck = await mrs(t, dir, ['-m', '(l, emit) => { if (l.endsWith("x5")) for (;;); emit(l.length, 1) }', '-r', 'count', '--task-timeout', '2', '--workers', '1', '-q', 'in.txt'])
+  t.equal(stuck.code, 1, 'a map stuck on a record fails')
+  t.match(stuck.stderr, /failed 3 times; last cause: no progress for 2 s \(--task-timeout\)/)
 })
