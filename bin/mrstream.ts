@@ -2,8 +2,11 @@
 import { main } from '../lib/cli.js'
 import { loadingJob } from '../lib/job/job.js'
 import { installSignalHandlers } from '../lib/exec/signals.js'
+import { exit, redirectConsole } from '../lib/job/guard.js'
 
 installSignalHandlers()
+// the job's console output goes to stderr: stdout is the output (a streaming phase runs the job here)
+redirectConsole()
 // Node exits 13, silently, when the event loop empties under a pending top-level await: here,
 // a job module whose own top-level await never settles (a broken job file, exit 2), or a promise
 // the job returned that never settles (in a streaming phase, which runs on this thread)
@@ -20,4 +23,4 @@ const code = await main(process.argv.slice(2), { stdin: process.stdin, stdout: p
 await Promise.all([process.stdout, process.stderr].map(s => new Promise<void>(resolve => { s.write('', () => resolve()) })))
 // (and let a rejection the job left unhandled be seen: signals.ts fails the run for it)
 await new Promise(resolve => setImmediate(resolve))
-process.exit(code)
+exit(code)

@@ -16,6 +16,7 @@ import { outputCommitted } from './exec/signals.js'
 import { checkWritableDir } from './output/commit.js'
 import { runStreamingPhase, type StreamingPhase } from './streaming/streaming.js'
 import { parseInput } from './input/formats.js'
+import { redirectStdout } from './job/guard.js'
 
 export interface Io {
   stdin: NodeJS.ReadableStream
@@ -293,6 +294,9 @@ async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io): P
   if (v.job === undefined) throw new MrstreamError('MRS_ERR_USAGE', `mrstream ${phase} needs --job FILE (the job file Hadoop ships with -files)`)
   if (positionals.length > 0) throw new MrstreamError('MRS_ERR_USAGE', `mrstream ${phase} reads stdin only; unexpected ${JSON.stringify(positionals[0])}`)
   const set = settings({ format: v.format, outputFormat: v['output-format'], maxBadRecords: v['max-bad-records'], maxLineBytes: v['max-line-bytes'], tmpDir: v['tmp-dir'] }, flag)
+  // this process's stdout is the protocol, written to fd 1 (streaming.ts): what the job writes
+  // to process.stdout goes to stderr, prefixed, as its console output does (bin/mrstream.ts)
+  if (io.stdout === process.stdout) redirectStdout(false)
   const steps = await loadSteps({ file: resolveJobFile(v.job) })
   const step = parseCount(v.step!, '--step', 1)
   if (step > steps.length) throw new MrstreamError('MRS_ERR_USAGE', `--step ${step}: job ${v.job} has ${steps.length} step(s)`)

@@ -26,6 +26,7 @@ type FromWorker =
   | { type: 'progress', task: number, bytes?: number, records?: number }
   | ({ type: 'done', task: number } & TaskResult)
   | { type: 'failed', task: number, error: ErrorData }
+  | { type: 'exiting', cause: string }
 
 /** A task: for map tasks, the chunks sent so far are kept until the task is done (for retries). */
 export class Task {
@@ -163,6 +164,7 @@ export class Pool {
       worker.on('message', (msg: FromWorker) => {
         slot.lastProgress = Date.now()
         if (msg.type === 'ready') { slot.ready = true; resolve(); this.dispatch(); this.wake(); return }
+        if (msg.type === 'exiting') { slot.cause = msg.cause; return }
         if (msg.type === 'progress') {
           const task = slot.task
           if (task !== undefined && task.id === msg.task && (msg.bytes !== undefined || msg.records !== undefined)) {

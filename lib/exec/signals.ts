@@ -11,6 +11,7 @@
 // always tells which output is there: 0 the new one, whole; 129/130/143 the old one as it was.
 import { describeThrown, outsideError } from '../errors.js'
 import { onFirstTemp, removeAllTmpDirs } from './tmp.js'
+import { describeExit, exit, guardExit } from '../job/guard.js'
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 let committed = false
@@ -38,16 +39,23 @@ export function installSignalHandlers (): void {
   })
   // The job's code throwing on the main thread after its call returned (a streaming phase's
   // callback, a timer set by a job module's top level): the job fails, cleaned up, as in a worker.
-  const fail = (e: unknown): void => {
+  const fail = (e: unknown): never => {
     const err = outsideError(e)
-    process.stderr.write(`mrstream: ${err?.message ?? `internal error: ${describeThrown(e)}`}\n`)
-    removeAllTmpDirs()
-    process.exit(1)
+    return failWith(err?.message ?? `internal error: ${describeThrown(e)}`)
   }
   process.on('uncaughtException', fail)
   process.on('unhandledRejection', fail)
+  // The job's process.exit on this thread (a streaming phase's functions, a timer its module
+  // set): the job fails, as when it throws there (a worker's is a crash: pool.ts).
+  guardExit(code => failWith(`${describeExit(code)}: a job fails by throwing an error, and ends by returning`))
   // A reader closing stdout early (`| head`) is a clean stop, not a crash.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') { removeAllTmpDirs(); process.exit(0) }
+    if (e.code === 'EPIPE') { removeAllTmpDirs(); exit(0) }
   })
+}
+
+function failWith (message: string): never {
+  process.stderr.write(`mrstream: ${message}\n`)
+  removeAllTmpDirs()
+  return exit(1)
 }

@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { LateEmitError, MrstreamError, OUTSIDE_TASKS, describeUserError, outsideError, toErrorData } from '../errors.js'
 import { loadJob, type Context, type Job, type JobSource } from '../job/job.js'
+import { describeExit, exit, guardExit, redirectWorkerOutput } from '../job/guard.js'
 import { MapTask } from '../map/map-task.js'
 import { mergeRuns } from '../runs/merge.js'
 import { reduceTask, type ReduceSpec } from '../reduce/reduce-task.js'
@@ -183,6 +184,14 @@ const outside = (e: unknown): void => {
 }
 process.on('uncaughtException', outside)
 process.on('unhandledRejection', outside)
+
+// the job's console output goes to stderr: stdout is the job's output
+redirectWorkerOutput()
+// The job's process.exit ends this worker, as a crash does (its task is retried), naming the call.
+guardExit(code => {
+  port.postMessage({ type: 'exiting', cause: describeExit(code) })
+  return exit(typeof code === 'number' ? code : 1)
+})
 
 setHeartbeat(config.beats)
 

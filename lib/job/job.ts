@@ -9,6 +9,7 @@ import { LateEmitError, MrstreamError, describeThrown, describeUserError, editDi
 import { KeyError, encodeKey, showKey } from '../codec/keys.js'
 import { ValueError, packValue } from '../codec/values.js'
 import { onePassHint } from '../reduce/mistakes.js'
+import { JobExit, loadWithoutExit } from './guard.js'
 
 export interface Context {
   /** The input file as given on the command line (`-` for stdin). */
@@ -153,9 +154,9 @@ async function importJob (file: string): Promise<Record<string, unknown>> {
     if (!selfRegistered && NAMES_SELF.test(readFileSync(path, 'latin1')) && !resolvesFrom(path)) resolveSelf()
     if (/^\.[mc]?ts$/.test(extname(path))) {
       const { tsImport } = await import('tsx/esm/api')
-      return await tsImport(pathToFileURL(path).href, import.meta.url)
+      return await loadWithoutExit(() => tsImport(pathToFileURL(path).href, import.meta.url))
     }
-    return await import(pathToFileURL(path).href)
+    return await loadWithoutExit(() => import(pathToFileURL(path).href))
   } catch (e) {
     throw new MrstreamError('MRS_ERR_JOB_LOAD', `cannot load job ${file}: ${describeLoadError(e, path)}`, { phase: 'job', file }, e)
   } finally {
@@ -167,7 +168,7 @@ function describeLoadError (e: unknown, path: string): string {
   if (!(e instanceof Error) || typeof e.stack !== 'string') return describeThrown(e)
   const esbuild = transformErrors(e)
   if (esbuild !== undefined) return esbuild
-  const msg = describeThrown(e)
+  const msg = e instanceof JobExit ? e.message : describeThrown(e)
   // Node puts the place of a syntax error first in the stack: "file:///x.mjs:3"; else the
   // first frame in the job (after the message, which may name the file itself)
   const url = pathToFileURL(path).href
