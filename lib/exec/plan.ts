@@ -11,7 +11,7 @@ export function plan (memory: number, workers: number, held: boolean): Plan {
   // 40% for the sort buffers; a task's input is held twice until it is done (the main thread's
   // copy for retries, the worker's queue), and at most one task per worker is in flight: 25%.
   // Without held input, the sort buffers get 60%: fewer spills (a 1 GB word count with 2
-  // workers spilled 24 -> 4 times with 256 MB splits; 64 -> 41-51 s on this noisy machine).
+  // workers and 256 MB splits spilled 4 times instead of 24).
   const budget = Math.max(16 * 1024, Math.floor((memory * (held ? 0.4 : 0.6)) / workers))
   const taskBytes = Math.min(16 << 20, Math.max(64 * 1024, Math.floor(memory / (8 * workers))))
   // a chunk's records are all live while the map runs over them: with 1 MB chunks, scavenges
