@@ -32,11 +32,12 @@ const DOCS = ((): string => {
 })()
 
 const USAGE = `Usage: mrstream [run] --job FILE [options] [INPUT ...]
-       mrstream -m 'MAP_EXPR' -r 'REDUCE_EXPR|NAME' [--combine 'EXPR'] [options] [INPUT ...]
+       mrstream -m 'MAP_EXPR' [-r 'REDUCE_EXPR|NAME'] [--combine 'EXPR'] [options] [INPUT ...]
        mrstream map|combine|reduce --job FILE [--step N] [--format F] [--output-format F]
                                   [--max-bad-records N] [--max-line-bytes SIZE] [--tmp-dir DIR]
-                                  [-q] [--no-warnings] [--debug]   (one Hadoop Streaming phase,
-                                  stdin to stdout)
+                                  [--status-every SECONDS] [-q] [--no-warnings] [--debug]
+                                  (one Hadoop Streaming phase, stdin to stdout; a reporter:status:
+                                  line at most every SECONDS, default 60, while it makes progress)
        mrstream init NAME.js|NAME.ts   (writes a commented job to start from)
 
 Runs a MapReduce job over INPUT files (or stdin; '-' is stdin; .gz is decompressed).
@@ -166,6 +167,7 @@ export const phaseOptions = {
   'max-bad-records': { type: 'string' },
   'max-line-bytes': { type: 'string' },
   'tmp-dir': { type: 'string' },
+  'status-every': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   'no-warnings': { type: 'boolean' },
   debug: { type: 'boolean' },
@@ -201,10 +203,11 @@ export async function main (argv: string[], io: Io): Promise<number> {
       if (v.map !== undefined || v.reduce !== undefined) throw new MrstreamError('MRS_ERR_USAGE', 'give either --job or -m/-r, not both')
       job = { file: resolveJobFile(v.job) }
       if (v.typecheck === true) typecheck(job.file, v.job)
-    } else if (v.map !== undefined && v.reduce !== undefined) {
-      job = v.combine === undefined ? { map: v.map, reduce: v.reduce } : { map: v.map, reduce: v.reduce, combine: v.combine }
+    } else if (v.map !== undefined) {
+      if (v.reduce === undefined && v.combine !== undefined) throw new MrstreamError('MRS_ERR_USAGE', '--combine needs -r REDUCE (a map-only job, -m alone, has no combiner)')
+      job = { map: v.map, ...(v.reduce === undefined ? {} : { reduce: v.reduce }), ...(v.combine === undefined ? {} : { combine: v.combine }) }
     } else {
-      throw new MrstreamError('MRS_ERR_USAGE', 'no job: give --job FILE, or both -m MAP and -r REDUCE (see --help)')
+      throw new MrstreamError('MRS_ERR_USAGE', 'no job: give --job FILE, or -m MAP (and -r REDUCE; without it, a map-only job) (see --help)')
     }
     if (v.typecheck === true && 'map' in job) throw new MrstreamError('MRS_ERR_USAGE', '--typecheck checks a --job FILE.ts, not -m/-r')
     // like other CLIs: a status line only where a person watches (stderr a terminal), unless asked
@@ -314,6 +317,7 @@ async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io): P
       report: v.quiet ? undefined : (line: string) => { io.stderr.write(line) },
       warn: v['no-warnings'] === true ? undefined : (m: string) => { io.stderr.write(`mrstream: warning: ${m}\n`) },
       env: io.env ?? process.env,
+      ...(v['status-every'] === undefined ? {} : { statusEveryMs: 1000 * parseCount(v['status-every'], '--status-every', 0) }),
     })
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 0

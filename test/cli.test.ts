@@ -101,7 +101,7 @@ t.test('a broken job fails with exit 2 before any input is read', async t => {
   const cases: Array<[string, string, RegExp]> = [
     ['missing job file', 'no-such-job.mjs', /no-such-job\.mjs/],
     ['job without map', job('no-map.mjs'), /no-map\.mjs[\s\S]*map/],
-    ['job without reduce', job('no-reduce.mjs'), /no-reduce\.mjs[\s\S]*reduce/],
+    ['combine without reduce', job('combine-no-reduce.mjs'), /combine-no-reduce\.mjs: `combine` without `reduce`/],
     ['CommonJS syntax error', job('syntax-error.cjs'), /syntax-error\.cjs:4\b/],
     ['TypeScript syntax error', job('syntax-error.ts'), /syntax-error\.ts:4\b/],
     // Node puts an ES module's syntax error place outside err.stack; the message must still name it.

@@ -13,6 +13,7 @@
 //   group of keys with equal first n elements (ordered as those elements), with the first
 //   element (n = 1) or the first n as its key, and the group's values in the order of their
 //   whole keys, equal keys' values in input order.
+// - a map-only job (no reduce) outputs its map's pairs as emitted, in input order.
 import { readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { pathToFileURL } from 'node:url'
@@ -26,7 +27,8 @@ export interface Ctx {
 }
 export interface Job {
   map: (record: unknown, emit: Emit, ctx: Ctx) => unknown
-  reduce: (key: unknown, values: Iterable<unknown>, emit: Emit, ctx: Ctx) => unknown
+  /** None for a map-only job. */
+  reduce?: ((key: unknown, values: Iterable<unknown>, emit: Emit, ctx: Ctx) => unknown) | null
   combine?: (key: unknown, values: Iterable<unknown>, emit: Emit, ctx: Ctx) => unknown
   groupBy?: number
 }
@@ -173,9 +175,10 @@ export async function loadJob (path: string): Promise<Job> {
   // A CommonJS module's named exports are guessed by Node's lexer (it may find `map` but not
   // `reduce` in `module.exports = { map () {}, reduce }`), so fall back to the default export.
   const complete = (o: unknown): o is Job => !!o && typeof (o as Job).map === 'function' && typeof (o as Job).reduce === 'function'
-  const fns = (complete(mod) ? mod : mod.default) as Partial<Job> | undefined
-  if (!fns || typeof fns.map !== 'function' || typeof fns.reduce !== 'function') {
-    throw new Error(`oracle: ${path} exports no map/reduce`)
+  const hasMap = (o: unknown): o is Job => !!o && typeof (o as Job).map === 'function'
+  const fns = (complete(mod) ? mod : complete(mod.default) ? mod.default : hasMap(mod) ? mod : mod.default) as Partial<Job> | undefined
+  if (!fns || typeof fns.map !== 'function' || (fns.reduce != null && typeof fns.reduce !== 'function')) {
+    throw new Error(`oracle: ${path} exports no map (or a reduce that is not a function)`)
   }
   return { map: fns.map, reduce: fns.reduce, combine: fns.combine, groupBy: fns.groupBy }
 }
@@ -196,9 +199,12 @@ function onePass<T> (values: T[]): Iterable<T> {
 export async function runJobPairs (job: Job, records: InputRecord[]): Promise<Array<[unknown, unknown]>> {
   const groups = new Map<string, { key: Key, values: unknown[] }>()
   const noCount = (): void => {}
+  const reduce = job.reduce
+  const mapped: Array<[unknown, unknown]> = []
   for (const r of records) {
     const emit: Emit = (key, value) => {
       if (!isKey(key)) throw new Error(`oracle: ${r.file}:${r.line}: map emitted a key that is not a key: ${String(key)}`)
+      if (reduce == null) { mapped.push([key, value]); return }
       const id = JSON.stringify(key) // one text per key: -0 -> "0", 1 vs "1" distinct
       let g = groups.get(id)
       if (!g) groups.set(id, g = { key: normalizeKey(key), values: [] })
@@ -207,11 +213,12 @@ export async function runJobPairs (job: Job, records: InputRecord[]): Promise<Ar
     const ret = job.map(r.record, emit, { file: r.file, line: r.line, count: noCount })
     if (ret && typeof (ret as Promise<unknown>).then === 'function') await ret
   }
+  if (reduce == null) return mapped
   const sorted = [...groups.values()].sort((a, b) => compareKeys(a.key, b.key))
   const out: Array<[unknown, unknown]> = []
   for (const g of job.groupBy === undefined ? sorted : byGroup(sorted, job.groupBy)) {
     const emit: Emit = (k, v) => { out.push([k, v]) }
-    const ret = job.reduce(g.key, onePass(g.values), emit, { count: noCount })
+    const ret = reduce(g.key, onePass(g.values), emit, { count: noCount })
     if (ret !== undefined) out.push([g.key, ret])
   }
   return out

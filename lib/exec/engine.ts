@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path'
 import { unlinkSync, promises as fsp } from 'node:fs'
 import { checkInputs, chunksOf, inputBytes, isSplittableFile } from '../input/read.js'
 import { LineBase, countSplitLines, splitsOf, type Split } from '../input/splits.js'
-import { loadSteps, type JobSource } from '../job/job.js'
+import { isMapOnly, loadSteps, type JobSource } from '../job/job.js'
 import { inputFormats } from '../input/formats.js'
 import { chooseSplitters, groupSplitters, mergeGroups, plan } from './plan.js'
 import { Pool, Task, type TaskResult } from './pool.js'
@@ -144,6 +144,9 @@ export class Engine {
   async run (): Promise<EngineResult> {
     const o = this.opts
     const steps = await loadSteps(o.job) // fail fast (exit 2) before reading any input or starting workers
+    if (o.reducers !== undefined && isMapOnly(steps[steps.length - 1]!)) {
+      throw new MrstreamError('MRS_ERR_USAGE', `--reducers ${o.reducers}: the job${steps.length > 1 ? '\'s last step' : ''} is map-only (no reduce): its pairs are written in input order, not partitioned by key, so there are no reducers; give -o FILE, or no -o for stdout`, { phase: 'output' })
+    }
     await checkInputs(o.inputs)
     const target: OutputTarget = checkOutput(o.output, o.reducers)
     for (const note of removeLeftovers(target)) o.warn?.(note)
@@ -172,7 +175,7 @@ export class Engine {
         this.step = { job, inputs, ...(i > 0 ? { names: [`step ${i}'s output`] } : {}), formats, outputFormat: last ? o.outputFormat : 'pairs', name: steps.length > 1 ? `step ${i + 1}: ` : '', groupBy: steps[i]!.groupBy }
         Object.assign(this.status, { step: i + 1, steps: steps.length, bytesRead: 0, records: 0, bytesTotal: await inputBytes(inputs) })
         try {
-          stdoutClosed = await this.runStep(last ? target : { kind: 'file', path: between, partitions: 1 }, last)
+          stdoutClosed = await this.runStep(last ? target : { kind: 'file', path: between, partitions: 1 }, last, isMapOnly(steps[i]!))
         } catch (e) {
           throw steps.length > 1 ? inStep(e, i + 1, join(tmp, `step-${i}.pairs`)) : e
         }
@@ -199,8 +202,8 @@ export class Engine {
     return this.step.formats[0] === 'pairs' ? Number.MAX_SAFE_INTEGER : this.opts.maxLineBytes
   }
 
-  /** One step: map, merge passes, reduce, output. */
-  private async runStep (target: OutputTarget, last: boolean): Promise<boolean> {
+  /** One step: map, merge passes, reduce, output; for a map-only step, map and output. */
+  private async runStep (target: OutputTarget, last: boolean, mapOnly: boolean): Promise<boolean> {
     const o = this.opts
     const splittable = await this.splittableInputs()
     const p = this.plan = plan(o.memory, o.workers, splittable.includes(false))
@@ -212,7 +215,8 @@ export class Engine {
       bufferBytes: p.bufferBytes,
       chunkBytes: p.chunkBytes,
       maxLineBytes: this.maxLineBytes,
-      tmpDir: this.tmp!
+      tmpDir: this.tmp!,
+      outputFormat: this.step.outputFormat,
     }
     this.pool = new Pool({
       size: o.workers,
@@ -233,9 +237,17 @@ export class Engine {
     const started = this.pool.start()
     started.catch(e => this.abort(e)) // (the map phase's reader stops at once)
     const mapped = this.mapPhase(splittable, p.taskBytes, p.chunkBytes)
-    let runs = await this.race(Promise.all([started, mapped]).then(([, runs]) => runs))
+    const results = await this.race(Promise.all([started, mapped]).then(([, results]) => results))
     time('map')
-    runs = await this.race(this.mergePhase(runs))
+    if (mapOnly) {
+      // the map tasks' output files, in input order, are the output
+      await this.pool.close()
+      if (this.aborted !== undefined) throw this.aborted
+      const closed = await commitOutput(target, results.map(r => [r.output!]), o.stdout, last ? o.committed : undefined)
+      time('output')
+      return closed
+    }
+    const runs = await this.race(this.mergePhase(results.flatMap(r => r.runs.map(run => run.path))))
     time('merge')
     const fragments = await this.race(this.reducePhase(runs, target.partitions))
     await this.pool.close()
@@ -314,7 +326,7 @@ export class Engine {
    * other inputs (stdin, gzip, csv, file) are read here and sent in chunks, up to
    * taskBytes a task (kept here until the task is done, for retries).
    */
-  private async mapPhase (splittable: boolean[], taskBytes: number, chunkBytes: number): Promise<string[]> {
+  private async mapPhase (splittable: boolean[], taskBytes: number, chunkBytes: number): Promise<TaskResult[]> {
     const feed: MapFeed = {
       tasks: [],
       task: undefined,
@@ -336,8 +348,7 @@ export class Engine {
       }
       await this.flushSplits(feed)
       if (feed.task !== undefined) this.pool!.end(feed.task)
-      const results = await Promise.all(feed.tasks.map(t => t.result))
-      return results.flatMap(r => r.runs.map(run => run.path))
+      return await Promise.all(feed.tasks.map(t => t.result))
     } finally {
       clearInterval(watch)
       feed.stopCounts = true // (every task is done: no one waits for a number)

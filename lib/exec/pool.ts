@@ -14,6 +14,8 @@ import type { ReduceNotes } from '../reduce/mistakes.js'
 
 export interface TaskResult {
   runs: RunInfo[]
+  /** A map-only job's map task: its output lines. */
+  output?: string
   counters: Record<string, number>
   user: Array<[string, number]>
   bad: BadRecord[]
@@ -182,7 +184,8 @@ export class Pool {
           slot.task = undefined
           task.slot = undefined
           task.chunks = []
-          task.resolve({ runs: msg.runs, counters: msg.counters, user: msg.user, bad: msg.bad, ...(msg.notes === undefined ? {} : { notes: msg.notes }) })
+          const { runs, output, counters, user, bad, notes } = msg
+          task.resolve({ runs, ...(output !== undefined ? { output } : {}), counters, user, bad, ...(notes === undefined ? {} : { notes }) })
           this.wake()
           this.dispatch()
         } else {

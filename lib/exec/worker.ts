@@ -3,7 +3,8 @@
 // that the pool can drop a failed attempt whole.
 import { parentPort, workerData } from 'node:worker_threads'
 import { LateEmitError, MrstreamError, OUTSIDE_TASKS, describeUserError, outsideError, toErrorData } from '../errors.js'
-import { loadJob, type Context, type Job, type JobSource } from '../job/job.js'
+import { isMapOnly, loadJob, type Context, type Job, type JobSource } from '../job/job.js'
+import type { OutputFormat } from '../output/format.js'
 import { describeExit, exit, guardExit, redirectWorkerOutput } from '../job/guard.js'
 import { MapTask } from '../map/map-task.js'
 import { mergeRuns } from '../runs/merge.js'
@@ -23,6 +24,8 @@ export interface WorkerConfig {
   chunkBytes: number
   maxLineBytes: number
   tmpDir: string
+  /** The step's output lines (a map-only job's map tasks write them). */
+  outputFormat: OutputFormat
 }
 
 /** What a worker is started with: the job's config, and its heartbeat counter (heartbeat.ts). */
@@ -61,6 +64,7 @@ function mapStart (msg: Extract<ToWorker, { type: 'map' }>): void {
     badSoFar: msg.badSoFar,
     nextRunPath: () => `${config.tmpDir}/map-${msg.task}-a${msg.attempt}-s${spill++}.run`,
     append: appendNext,
+    ...(isMapOnly(job) ? { output: { path: `${config.tmpDir}/map-${msg.task}-a${msg.attempt}.out`, format: config.outputFormat } } : {}),
   })
   current = { task: msg.task, map, queue: Promise.resolve(), failed: false }
 }
@@ -130,9 +134,9 @@ function mapEnd (): void {
     if (c.failed) return
     await settle()
     try {
-      const runs = c.map.finish()
+      const { runs, output } = c.map.finish()
       appendNext = c.map.appends
-      port.postMessage({ type: 'done', task: c.task, runs, counters: c.map.counters, user: [...c.map.user.values], bad: c.map.bad })
+      port.postMessage({ type: 'done', task: c.task, runs, ...(output !== undefined ? { output } : {}), counters: c.map.counters, user: [...c.map.user.values], bad: c.map.bad })
     } catch (e) {
       fail(c.task, e)
     }

@@ -26,7 +26,8 @@ export type ReduceFn = (key: any, values: Iterable<any>, emit: Emit, ctx: Contex
 
 export interface Job {
   map: MapFn
-  reduce: ReduceFn
+  /** None (omitted, or null) for a map-only job: its pairs are the output, in input order. */
+  reduce?: ReduceFn | null
   combine?: ReduceFn
   partition?: (key: any, n: number) => number
   /**
@@ -37,8 +38,13 @@ export interface Job {
   groupBy?: number
 }
 
+/** A map-only job (or step): no reduce, so no sort either (Hadoop: -numReduceTasks 0). */
+export function isMapOnly (job: Job): boolean {
+  return job.reduce === undefined || job.reduce === null
+}
+
 /** Where a worker finds the job: a module file (and which of its `steps`), or inline expressions. */
-export type JobSource = { file: string, step?: number } | { map: string, reduce: string, combine?: string }
+export type JobSource = { file: string, step?: number } | { map: string, reduce?: string, combine?: string }
 
 /** Identity helper that gives a job types. */
 export function defineJob<J extends Job> (job: J): J { return job }
@@ -244,8 +250,8 @@ function checkStep (mod: Record<string, unknown> | undefined, name: string, file
   for (const fn of ['reduce', 'combine', 'partition'] as const) {
     const f = mod[fn]
     if (fn === 'reduce' && f === undefined && meant(fn) !== '') throw shape(`it exports no \`reduce\` function${meant(fn)}`)
-    if (fn === 'reduce' ? typeof f !== 'function' : f !== undefined && typeof f !== 'function') {
-      throw shape(`\`${fn}\` must be a function${fn === 'reduce' ? ' (every job needs one)' : ''}`)
+    if (f !== undefined && typeof f !== 'function' && !(fn === 'reduce' && f === null)) {
+      throw shape(`\`${fn}\` must be a function${fn === 'reduce' ? ' (or null, for a map-only job)' : ''}`)
     }
     // an optional function under another name would be left out without a word
     const like = f === undefined ? lookalike(mod, fn) : undefined
@@ -254,6 +260,12 @@ function checkStep (mod: Record<string, unknown> | undefined, name: string, file
   const groupBy = mod.groupBy
   if (groupBy !== undefined && (typeof groupBy !== 'number' || !Number.isInteger(groupBy) || groupBy < 1)) {
     throw new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${name}: \`groupBy\` must be a whole number >= 1 (how many leading key elements form a group); got ${showKey(groupBy)}`, { phase: 'job', file })
+  }
+  if (!isMapOnly(mod as unknown as Job)) return mod as unknown as Job
+  // a map-only job (a misspelt reduce was named above): what only a reduce would use is a mistake
+  const what = { combine: 'combiner', partition: 'partitions', groupBy: 'groups' } as const
+  for (const fn of ['combine', 'partition', 'groupBy'] as const) {
+    if (mod[fn] !== undefined) throw shape(`\`${fn}\` without \`reduce\`: a map-only job has no ${what[fn]}; export reduce too, or drop ${fn}`)
   }
   return mod as unknown as Job
 }
@@ -345,8 +357,9 @@ function fold (vs: Iterable<any>, f: (a: any, b: any) => any): unknown {
 
 export const builtinReducers = Object.keys(builtins)
 
-function inlineJob (source: { map: string, reduce: string, combine?: string }): Job {
+function inlineJob (source: { map: string, reduce?: string, combine?: string }): Job {
   const map = evalFunction(source.map, '--map')
+  if (source.reduce === undefined) return { map: map as unknown as MapFn }
   const named = builtins[source.reduce]
   const reduce = named?.reduce ?? evalFunction(source.reduce, '--reduce')
   const combine = named?.combine ?? (source.combine === undefined ? undefined : evalFunction(source.combine, '--combine'))

@@ -1,9 +1,11 @@
 // A map task: records of its chunks through the job's map into a SortBuffer; each task ends
-// with a spill, so its runs are its whole output and a retried task starts from nothing.
+// with a spill, so its runs are its whole output and a retried task starts from nothing. A
+// map-only job's task writes its pairs as output lines instead, in record order, to a file of
+// its own (no sort buffer, no runs).
 import { SortBuffer, type SpillCounters } from './sort-buffer.js'
 import { CombineError } from './combine.js'
 import { LateEmitError, MrstreamError, describeUserError, overBadRecordLimit, type BadRecord } from '../errors.js'
-import { KeyError, checkGroupKey } from '../codec/keys.js'
+import { KeyError, checkGroupKey, encodeKey } from '../codec/keys.js'
 import { lineTooLong } from '../input/lines.js'
 import { recordsOf, type Chunk, type Format } from '../input/records.js'
 import { viewOf } from '../codec/bytes.js'
@@ -13,6 +15,8 @@ import { ValueError } from '../codec/values.js'
 import { jobError, type Context, type Job } from '../job/job.js'
 import { UserCounters } from '../counters.js'
 import { tick } from '../exec/heartbeat.js'
+import { formatPair, type OutputFormat } from '../output/format.js'
+import { LineFile } from '../output/line-file.js'
 
 export interface MapCounters extends SpillCounters {
   records: number
@@ -20,6 +24,8 @@ export interface MapCounters extends SpillCounters {
   pairs: number
   badRecords: number
   invalidUtf8: number
+  /** Output lines (a map-only job's pairs). */
+  written: number
 }
 
 export interface MapTaskOptions {
@@ -34,6 +40,30 @@ export interface MapTaskOptions {
   nextRunPath: () => string
   /** Start with an appending sort buffer (the worker's previous task ended with one). */
   append?: boolean
+  /** A map-only job: the pairs, formatted, go to this file in record order (no sort buffer). */
+  output?: { path: string, format: OutputFormat }
+}
+
+// a map-only task's output buffer
+const OUTPUT_BUFFER = 1 << 20
+
+/** A map-only task's pairs as output lines, in the order emitted. */
+class PairLines {
+  private readonly file: LineFile
+  constructor (path: string, private readonly format: OutputFormat, private readonly counters: MapCounters) {
+    this.file = new LineFile(path, OUTPUT_BUFFER, 'map')
+  }
+
+  add (k: unknown, v: unknown): void {
+    encodeKey(k) // refuses what is not a key, as the sort buffer does
+    this.file.write(formatPair(this.format, k, v))
+    this.counters.written++
+  }
+
+  finish (): string {
+    this.file.close()
+    return this.file.path
+  }
 }
 
 /**
@@ -64,11 +94,11 @@ class MapContext implements Context {
 }
 
 export class MapTask {
-  readonly counters: MapCounters = { records: 0, bytes: 0, pairs: 0, badRecords: 0, invalidUtf8: 0, spills: 0, spilledBytes: 0, spilledPairs: 0 }
+  readonly counters: MapCounters = { records: 0, bytes: 0, pairs: 0, badRecords: 0, invalidUtf8: 0, written: 0, spills: 0, spilledBytes: 0, spilledPairs: 0 }
   readonly user = new UserCounters()
   readonly bad: BadRecord[] = []
   private readonly ctx: MapContext
-  private readonly sortBuffer: SortBuffer
+  private readonly sortBuffer: SortBuffer | PairLines
   private readonly opts: MapTaskOptions
   private pending: Array<[unknown, unknown]> = []
   /** Map calls made so far; `live` is the running one's number (0: none). */
@@ -79,14 +109,16 @@ export class MapTask {
     this.opts = opts
     const user = this.user
     this.ctx = new MapContext((name: string, n = 1) => user.add(name, n))
-    this.sortBuffer = new SortBuffer({
-      budget: opts.budget,
-      combine: opts.job.combine,
-      ctx: this.ctx,
-      nextRunPath: opts.nextRunPath,
-      counters: this.counters,
-      append: opts.append ?? false
-    })
+    this.sortBuffer = opts.output !== undefined
+      ? new PairLines(opts.output.path, opts.output.format, this.counters)
+      : new SortBuffer({
+        budget: opts.budget,
+        combine: opts.job.combine,
+        ctx: this.ctx,
+        nextRunPath: opts.nextRunPath,
+        counters: this.counters,
+        append: opts.append ?? false
+      })
   }
 
   async chunk (chunk: Chunk): Promise<void> {
@@ -125,7 +157,7 @@ export class MapTask {
       const call = ++this.calls
       const add = staged
         ? (k: unknown, v: unknown) => { if (call !== this.live) throw late(); this.pending.push([k, v]) }
-        : ends === null
+        : ends === null || sortBuffer instanceof PairLines
           ? (k: unknown, v: unknown) => { if (call !== this.live) throw late(); c.pairs++; sortBuffer.add(k, v) }
           : (k: unknown, v: unknown) => {
               if (call !== this.live) throw late()
@@ -159,11 +191,13 @@ export class MapTask {
   }
 
   /** See MapTaskOptions.append. */
-  get appends (): boolean { return this.sortBuffer.appends }
+  get appends (): boolean { return this.sortBuffer instanceof SortBuffer && this.sortBuffer.appends }
 
-  finish (): RunInfo[] {
+  /** The task's runs; or, for a map-only job, its output file. */
+  finish (): { runs: RunInfo[], output?: string } {
     try {
-      return this.sortBuffer.finish()
+      const b = this.sortBuffer
+      return b instanceof SortBuffer ? { runs: b.finish() } : { runs: [], output: b.finish() }
     } catch (e) {
       const known = e instanceof KeyError || e instanceof ValueError || e instanceof CombineError || e instanceof MrstreamError || e instanceof LateEmitError
       if (known) throw this.classify(e, this.ctx.file, this.ctx.line)

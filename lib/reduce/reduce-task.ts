@@ -187,6 +187,8 @@ export interface ReduceTaskOptions { maxBadRecords: number, badSoFar: number }
 export interface ReduceTaskResult { counters: ReduceCounters, bad: BadRecord[], notes: ReduceNotes }
 
 export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts: ReduceTaskOptions): Promise<ReduceTaskResult> {
+  const reduce = job.reduce
+  if (reduce === undefined || reduce === null) throw new Error('a map-only job has no reduce tasks')
   const counters: ReduceCounters = { keys: 0, written: 0, badRecords: 0 }
   const notes = newNotes()
   takeMisuse() // (a merge task's combine may have read some)
@@ -233,7 +235,7 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
   // The identity reducer's lines are copied from the runs where key and value are strings with
   // nothing to escape; it cannot fail, so nothing is staged (no decoding of the key, Values
   // iterator, job's call or encoding the line again, for each line).
-  const copy = tsv && isIdentity(job.reduce) && job.partition === undefined && job.groupBy === undefined
+  const copy = tsv && isIdentity(reduce) && job.partition === undefined && job.groupBy === undefined
   const keyBytes = Buffer.allocUnsafe(copy ? COPY_KEY_BYTES : 0)
   const keyView = viewOf(keyBytes)
   /** The current key's lines, when the key is a string with nothing to escape; else false, having read nothing. */
@@ -297,7 +299,7 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
       }
       try {
         live = call
-        let ret = job.reduce(key, values, emit, ctx)
+        let ret = reduce(key, values, emit, ctx)
         if (ret !== null && typeof ret === 'object' && typeof (ret as Promise<unknown>).then === 'function') ret = await ret
         if (ret !== undefined) emit(key, ret)
         else if (emits === emitted) notes.silent++

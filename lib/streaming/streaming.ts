@@ -34,11 +34,12 @@ import { RecordError, recordsOf, type Format } from '../input/records.js'
 import { formatOfName } from '../input/formats.js'
 import { builtinCounters, type CounterName, UserCounters } from '../counters.js'
 import { LineBuffer, WRITE_SLICE } from '../codec/bytes.js'
-import { jobError, type Context, type Job } from '../job/job.js'
+import { isMapOnly, jobError, type Context, type Job } from '../job/job.js'
 import { writeError } from '../output/commit.js'
 import { StagedLines } from '../reduce/staged.js'
 import { guardOnePass, misusedSince, misuseCount, newNotes, stepWarnings, takeMisuse } from '../reduce/mistakes.js'
 import { checkTmpBase, makeTmpDir, removeTmpDir } from '../exec/tmp.js'
+import { Progress } from './status.js'
 
 export type StreamingPhase = 'map' | 'combine' | 'reduce'
 
@@ -60,7 +61,11 @@ export interface StreamingOptions {
   /** stderr, for warnings of likely mistakes (a reduce that wrote nothing: mistakes.ts) */
   warn?: ((message: string) => void) | undefined
   env: Record<string, string | undefined>
+  /** How often, at most, a phase making progress says so (a `reporter:status:` line, status.ts); default a minute. */
+  statusEveryMs?: number
 }
+
+const STATUS_EVERY_MS = 60_000
 
 const CHUNK = 1 << 20
 const BINARY = '='
@@ -253,13 +258,17 @@ export async function runStreamingPhase (o: StreamingOptions): Promise<void> {
   const file = o.env.mapreduce_map_input_file ?? o.env.map_input_file ?? '-'
   const ctx: Context = { file: o.phase === 'map' ? file : '', line: 0, count: (name, n = 1) => user.add(name, n) }
   const counts: Counts = {}
+  if (o.phase !== 'map' && isMapOnly(job)) {
+    throw new MrstreamError('MRS_ERR_USAGE', `${o.steps.length > 1 ? `step ${o.step} of the job` : 'the job'} is map-only (no reduce): it has no ${o.phase} phase; its map's output is the ${o.step === o.steps.length ? 'output' : 'next step\'s input'} (Hadoop: -numReduceTasks 0)`, { phase: o.phase })
+  }
   const out = new Out()
+  const progress = new Progress(o.phase, o.report, o.statusEveryMs ?? STATUS_EVERY_MS)
   if (o.phase === 'map' && job.partition !== undefined) {
     // Hadoop's partitioner decides which reducer gets a key; it cannot call the job's
     o.report?.('mrstream: note: the job\'s partition() is not used under Hadoop Streaming: keys go to reducers by Hadoop\'s partitioner (a hash of the key text)\n')
   }
-  if (o.phase === 'map') await mapPhase(o, job, ctx, counts, out)
-  else await groupPhase(o, job, ctx, counts, out)
+  if (o.phase === 'map') await mapPhase(o, job, ctx, counts, out, progress)
+  else await groupPhase(o, job, ctx, counts, out, progress)
   out.flush()
   if (o.report === undefined) return
   // Hadoop adds up counters of the same name from every task, combiners' with the rest
@@ -280,7 +289,7 @@ function badRecord (o: StreamingOptions, counts: Counts, err: MrstreamError): vo
   o.report?.(`mrstream: skipped bad record: ${err.message}\n`)
 }
 
-async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out): Promise<void> {
+async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out, progress: Progress): Promise<void> {
   // a later step's map reads the protocol lines the step before it wrote
   const format = o.step === 1 ? o.format ?? (ctx.file === '-' ? 'lines' : formatOfName(ctx.file)) : 'lines'
   const start = Number(o.env.mapreduce_map_input_start ?? o.env.map_input_start ?? 0)
@@ -288,6 +297,10 @@ async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Co
     throw new MrstreamError('MRS_ERR_USAGE', `${o.format === undefined ? `${ctx.file}: a ${format} input` : `--format ${format}`} needs whole files, and this map task has a split from byte ${start} of ${ctx.file} (make Hadoop give each map task whole files: -D mapreduce.input.fileinputformat.split.minsize= more than the largest file's bytes, or gzip the files, which Hadoop does not split; or use --format lines/ndjson)`, { phase: 'map', file: ctx.file })
   }
   const pending: string[] = []
+  // a map-only job's last step writes the output itself (Hadoop gives the lines to the output format)
+  const line = isMapOnly(job) && o.step === o.steps.length
+    ? (k: unknown, v: unknown): string => { encodeKey(k); return formatPair(o.outputFormat, k, v) }
+    : (k: unknown, v: unknown): string => pairLine(k, v, job.groupBy)
   // each call's emit works only while the call runs (see map-task.ts); `live`: the running call's number
   let calls = 0
   let live = 0
@@ -300,11 +313,14 @@ async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Co
     for (let i = 0; i < got.records.length; i++) {
       ctx.line = got.lines === null ? chunk.firstLine + i : got.lines[i]!
       records++
+      progress.read = records
+      progress.beat()
       pending.length = 0
       const call = ++calls
       const emit = (k: unknown, v: unknown): void => {
         if (call !== live) throw new LateEmitError('emit was called after its map call returned')
-        pending.push(pairLine(k, v, job.groupBy))
+        progress.beat()
+        pending.push(line(k, v))
       }
       try {
         const record = o.step === 1 ? got.records[i] : pairRecord(got.records[i] as string, ctx.file, ctx.line)
@@ -319,12 +335,14 @@ async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Co
         badRecord(o, counts, err)
         continue
       }
-      for (const line of pending) out.write(line)
+      for (const l of pending) out.write(l)
       pairs += pending.length
+      progress.written = pairs
     }
   }
   counts.records = records
   counts.pairs = pairs
+  if (isMapOnly(job)) counts.written = pairs // (its lines are the step's output)
 }
 
 /** A later step's map record: [key, value] from a protocol line. */
@@ -339,14 +357,14 @@ function pairRecord (line: string, file: string, lineNo: number): [unknown, unkn
 }
 
 /** combine or reduce: the job's function once per key of the sorted input, with its values streamed. */
-async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out): Promise<void> {
+async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out, progress: Progress): Promise<void> {
   const combining = o.phase === 'combine'
-  const input = new Groups(new Lines(o.maxLineBytes), o.phase as 'combine' | 'reduce', job.groupBy)
+  const input = new Groups(new Lines(o.maxLineBytes), o.phase as 'combine' | 'reduce', job.groupBy, progress)
   if (combining && job.combine === undefined) {
     input.copyTo(out) // no combiner: its input goes through as it is
     return
   }
-  const fn = combining ? job.combine! : job.reduce
+  const fn = combining ? job.combine! : job.reduce!
   const last = o.step === o.steps.length
   // with --max-bad-records, a key's lines wait until its function returned (a failed key writes none)
   const staged = o.maxBadRecords > 0
@@ -364,8 +382,14 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
   try {
     for (let key = input.nextKey(); key !== NO_KEY; key = input.nextKey()) {
       const call = ++keys
+      progress.keys = keys
+      progress.key = key
       const keyText = input.keyText
-      const write = (line: string): void => { if (staged) lines.push(0, line); else { out.write(line); written++ } }
+      const write = (line: string): void => {
+        progress.beat()
+        if (staged) lines.push(0, line)
+        else { out.write(line); progress.written = ++written }
+      }
       const emit = (k: unknown, v: unknown): void => {
         if (call !== live) throw new LateEmitError(`emit was called after its ${o.phase} call returned`)
         emits++
@@ -396,7 +420,7 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
         badRecord(o, counts, err)
         lines.discard()
       }
-      written += lines.commit(writeLine)
+      progress.written = written += lines.commit(writeLine)
     }
   } finally {
     lines.close()
@@ -434,7 +458,7 @@ class Groups {
   private group: string | undefined
   private readonly byGroup: boolean
 
-  constructor (private readonly input: Lines, private readonly phase: 'combine' | 'reduce', private readonly groupBy: number | undefined) {
+  constructor (private readonly input: Lines, private readonly phase: 'combine' | 'reduce', private readonly groupBy: number | undefined, private readonly progress: Progress) {
     this.byGroup = phase === 'reduce' && groupBy !== undefined
     this.advance()
   }
@@ -488,7 +512,8 @@ class Groups {
     const line = this.input.next()
     this.has = line !== undefined
     if (line === undefined) return
-    this.line = this.input.line
+    this.line = this.progress.read = this.input.line
+    this.progress.beat()
     const tab = line.indexOf('\t')
     const end = tab === -1 || this.groupBy === undefined ? tab : line.indexOf('\t', tab + 1)
     if (end === -1) throw this.error(`no TAB between key and value (expected the ${this.groupBy === undefined ? 'KEY' : 'GROUP<TAB>ORDER'}<TAB>VALUE lines of mrstream map)`)

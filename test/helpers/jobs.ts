@@ -12,6 +12,8 @@ export interface JobSource {
   /** File extension: mjs (named exports), or cjs (module.exports). */
   ext: 'mjs' | 'cjs'
   source: string
+  /** No reduce: the output is the map's pairs in input order. */
+  mapOnly?: true
 }
 
 const sum = `function sum (key, values) {
@@ -353,6 +355,32 @@ export function reduce (group, values, emit) {
   }
   emit(group, out.length)
   return out
+}
+`,
+  },
+  // A map-only job (reduce omitted): a filter and a transform; the pairs, keys of several types,
+  // whole lines (tabs and CRs to escape) and -0 among the values, are the output in input order.
+  mapOnly: {
+    name: 'mapOnly',
+    ext: 'mjs',
+    mapOnly: true,
+    source: `export function map (line, emit) {
+  const words = line.split(/\\s+/).filter(Boolean)
+  if (words.length === 0) return
+  emit(words[0], line)
+  if (words.length > 1) emit([words.length, words[1]], words.length % 2 === 0 ? null : [words[0].length, true])
+  if (/^-?\\d+$/.test(words[0])) emit(Number(words[0]), -0)
+}
+`,
+  },
+  // Map-only, declared (reduce: null) in a default export: line numbers and lengths.
+  mapOnlyDeclared: {
+    name: 'mapOnlyDeclared',
+    ext: 'mjs',
+    mapOnly: true,
+    source: `export default {
+  map (line, emit, ctx) { if (ctx.line % 3 !== 1) emit(ctx.line, [...line].length) },
+  reduce: null,
 }
 `,
   },

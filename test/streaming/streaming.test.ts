@@ -40,11 +40,14 @@ t.test('map | sort | combine | reduce prints the lines of a local run, for every
     const job = writeJob(dir, jobs[name]!)
     writeFileSync(join(dir, `in${i}.txt`), fileBytes(specs[i]!))
     const local = await sh(`mrs --job ${job} -q --memory 64KB < in${i}.txt`, dir)
+    // a map-only job's map writes the output itself, in input order
+    const mapOnly = jobs[name]!.mapOnly === true
     const shuffle = shuffleOf(jobs[name]!.source)
-    const hadoop = await sh(`mrs map --job ${job} < in${i}.txt | ${shuffle} | mrs combine --job ${job} | ${shuffle} | mrs reduce --job ${job}`, dir)
+    const hadoop = await sh(mapOnly ? `mrs map --job ${job} < in${i}.txt` : `mrs map --job ${job} < in${i}.txt | ${shuffle} | mrs combine --job ${job} | ${shuffle} | mrs reduce --job ${job}`, dir)
     t.equal(local.code, 0, `${name}: local run`)
     t.equal(hadoop.code, 0, `${name}: streaming pipeline ${hadoop.stderr.split('\n').filter(l => !l.startsWith('reporter:')).join(' ')}`)
-    t.strictSame(sortedLines(hadoop.stdout), sortedLines(local.stdout), `${name}: same lines`)
+    if (mapOnly) t.equal(hadoop.stdout, local.stdout, `${name}: the same lines in the same order`)
+    else t.strictSame(sortedLines(hadoop.stdout), sortedLines(local.stdout), `${name}: same lines`)
   }
 })
 
@@ -348,4 +351,26 @@ export function reduce (user, pages) { return [...pages].join(' ') }
   const flat = await spawnCli(['map', '--job', notArray], dir, { stdin: 'a\n' })
   t.equal(flat.code, 2)
   t.match(flat.stderr, /map at -:1: with groupBy = 1, a key must be an array of at least 1 element .*; got "a"/)
+})
+
+t.test('a phase making progress says so to Hadoop (reporter:status:), at most every --status-every seconds', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'hot.mjs')
+  writeFileSync(job, 'export function map (l, emit) { emit(l.length > 5 ? "long\\tkey" : "short", l) }\nexport function reduce (k, vs) { let n = 0; for (const v of vs) n++; return n }\nexport const combine = (k, vs, emit) => { for (const v of vs) emit(k, v) }\n')
+  const pairs = await sh(`seq 200000 | mrs map --job ${job} -q | sort -s -t$'\\t' -k1,1 > pairs`, dir)
+  t.equal(pairs.code, 0, pairs.stderr)
+  for (const phase of ['combine', 'reduce']) {
+    const r = await sh(`mrs ${phase} --job ${job} --status-every 0 < pairs > out`, dir)
+    t.equal(r.code, 0, `${phase}: exit 0`)
+    const statuses = r.stderr.split('\n').filter(l => l.startsWith('reporter:status:'))
+    t.ok(statuses.length > 2, `${phase}: status lines (${statuses.length})`)
+    const line = new RegExp(`^reporter:status:mrstream ${phase}: \\d+ lines read, (0 keys, 0 lines written|[12] keys, \\d+ lines written, at key ("long\\\\tkey"|"short"))$`)
+    t.ok(statuses.every(s => line.test(s)), `${phase}: what it has done, and its key`)
+    t.ok(statuses.some(s => s.endsWith('at key "long\\tkey"')), `${phase}: a key's tab escaped (a status is one line)`)
+    const quiet = await sh(`mrs ${phase} --job ${job} -q --status-every 0 < pairs | cmp - out`, dir)
+    t.equal(quiet.code, 0, `${phase}: the same output with or without status lines`)
+    t.equal(quiet.stderr, '', `${phase}: -q: none`)
+  }
+  const map = await sh(`seq 100000 | mrs map --job ${job} --status-every 0 > /dev/null`, dir)
+  t.match(map.stderr, /^reporter:status:mrstream map: \d+ records read, \d+ lines written$/m, 'map too')
 })

@@ -1,0 +1,36 @@
+// A task's output file: lines encoded into a buffer (LineBuffer) and written to the file when
+// it fills and on close. A reduce task writes one per output partition; a map-only job's map
+// task writes one, its pairs in input order.
+import { closeSync, openSync } from 'node:fs'
+import { LineBuffer, writeAll } from '../codec/bytes.js'
+import { MrstreamError } from '../errors.js'
+
+export class LineFile extends LineBuffer {
+  protected fd: number
+
+  constructor (readonly path: string, bufferBytes: number, private readonly phase: 'map' | 'reduce') {
+    super(bufferBytes)
+    try {
+      this.fd = openSync(path, 'w', 0o600)
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException
+      // a reduce task holds a fragment open per part file
+      const hint = err.code === 'EMFILE' || err.code === 'ENFILE' ? ': too many open files (fewer --reducers, or a higher ulimit -n)' : `: ${err.message}`
+      throw new MrstreamError('MRS_ERR_IO', `${phase}: cannot open ${path}${hint}`, { phase, file: path }, e)
+    }
+  }
+
+  protected writeOut (bytes: Uint8Array): void {
+    try {
+      writeAll(this.fd, bytes)
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException
+      throw new MrstreamError('MRS_ERR_IO', `${this.phase}: cannot write ${this.path}: ${err.code === 'ENOSPC' ? 'No space left on device' : err.message}`, { phase: this.phase, file: this.path }, e)
+    }
+  }
+
+  close (): void {
+    this.flush()
+    closeSync(this.fd)
+  }
+}
