@@ -1,29 +1,24 @@
 // Arguments → options, usage, exit codes: main(argv, io) returns the exit code.
-import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { MrstreamError, closest, codes, describeThrown } from './errors.js'
+import { MrstreamError, closest } from './errors.js'
 import { Engine } from './exec/engine.js'
-import { builtinReducers, loadSteps, resolveJobFile, type JobSource } from './job/job.js'
+import { builtinReducers, resolveJobFile, type JobSource } from './job/job.js'
 import { typecheck } from './job/typecheck.js'
 import { initJob } from './job/init.js'
-import { parseCount, settings, type JobOptions } from './options.js'
+import { flag, parseCount, parseOptions, settings, type OptionsTable } from './options.js'
 import { formatCounters, formatSummary } from './report/summary.js'
 import { ProgressDisplay } from './report/progress.js'
-import { removeAllTmpDirs } from './exec/tmp.js'
 import { outputCommitted } from './exec/signals.js'
 import { checkWritableDir } from './output/commit.js'
-import { runStreamingPhase, type StreamingPhase } from './streaming/streaming.js'
+import { PHASE_USAGE, phaseOptions, streamingPhase } from './streaming/cli.js'
+import { HADOOP_USAGE, hadoop, hadoopOptions } from './hadoop/command.js'
+import { reportError, type Io } from './report/error.js'
 import { parseInput } from './input/formats.js'
-import { redirectStdout } from './job/guard.js'
 
-export interface Io {
-  stdin: NodeJS.ReadableStream
-  stdout: NodeJS.WritableStream
-  stderr: NodeJS.WritableStream
-  env?: Record<string, string | undefined>
-}
+export type { Io }
+export { phaseOptions, hadoopOptions }
 
 // the docs folder beside the package's dist/, where it was installed with them
 const DOCS = ((): string => {
@@ -33,12 +28,7 @@ const DOCS = ((): string => {
 
 const USAGE = `Usage: mrstream [run] --job FILE [options] [INPUT ...]
        mrstream -m 'MAP_EXPR' [-r 'REDUCE_EXPR|NAME'] [--combine 'EXPR'] [options] [INPUT ...]
-       mrstream map|combine|reduce --job FILE [--step N] [--format F] [--output-format F]
-                                  [--max-bad-records N] [--max-line-bytes SIZE] [--tmp-dir DIR]
-                                  [--status-every SECONDS] [-q] [--no-warnings] [--debug]
-                                  (one Hadoop Streaming phase, stdin to stdout; a reporter:status:
-                                  line at most every SECONDS, default 60, while it makes progress)
-       mrstream init NAME.js|NAME.ts   (writes a commented job to start from)
+${PHASE_USAGE}${HADOOP_USAGE}       mrstream init NAME.js|NAME.ts   (writes a commented job to start from)
 
 Runs a MapReduce job over INPUT files (or stdin; '-' is stdin; .gz is decompressed).
 
@@ -101,11 +91,6 @@ Documentation: jobs.md (writing jobs, recipes), cli.md (every option) and more i
   ${DOCS}
 `
 
-/** An option's name on the command line: tmpDir is --tmp-dir. */
-function flag (name: keyof JobOptions): string {
-  return '--' + name.replace(/[A-Z]/g, c => '-' + c.toLowerCase())
-}
-
 // `-:csv` (stdin in a format of its own) is an input, not a cluster of short options: marked
 // before parseArgs sees it, unmarked after
 const STDIN_MARK = '\u0000'
@@ -125,8 +110,6 @@ function version (): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
   return pkg.version
 }
-
-type OptionsTable = NonNullable<ParseArgsConfig['options']>
 
 /** The options of a run (exported for the test that --help names each of them). */
 export const runOptions = {
@@ -158,43 +141,16 @@ export const runOptions = {
   version: { type: 'boolean', short: 'V' },
 } as const satisfies OptionsTable
 
-/** The options of a Hadoop Streaming phase (mrstream map|combine|reduce). */
-export const phaseOptions = {
-  job: { type: 'string' },
-  step: { type: 'string', default: '1' },
-  format: { type: 'string' },
-  'output-format': { type: 'string' },
-  'max-bad-records': { type: 'string' },
-  'max-line-bytes': { type: 'string' },
-  'tmp-dir': { type: 'string' },
-  'status-every': { type: 'string' },
-  quiet: { type: 'boolean', short: 'q' },
-  'no-warnings': { type: 'boolean' },
-  debug: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies OptionsTable
-
-/** parseArgs, with an unknown option named as a usage error, and the known one nearest to it. */
-function parse<O extends OptionsTable> (args: string[], options: O): ReturnType<typeof parseArgs<{ args: string[], options: O, allowPositionals: true }>> {
-  try {
-    return parseArgs({ args, options, allowPositionals: true })
-  } catch (e) {
-    const unknown = /^Unknown option '(-[^']*)'/.exec((e as Error).message)?.[1]
-    if ((e as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || unknown === undefined) throw e
-    const near = unknown.startsWith('--') ? closest(unknown, Object.keys(options).map(o => `--${o}`)) : undefined
-    throw new MrstreamError('MRS_ERR_USAGE', `unknown option ${unknown}${near === undefined ? '' : `: did you mean ${near}?`}`)
-  }
-}
-
 export async function main (argv: string[], io: Io): Promise<number> {
   let debug = argv.includes('--debug')
   try {
     if (argv[0] === 'run') argv = argv.slice(1)
-    if (argv[0] === 'map' || argv[0] === 'combine' || argv[0] === 'reduce') return await streamingPhase(argv[0], argv.slice(1), io)
+    if (argv[0] === 'map' || argv[0] === 'combine' || argv[0] === 'reduce') return await streamingPhase(argv[0], argv.slice(1), io, USAGE)
+    if (argv[0] === 'hadoop') return await hadoop(argv.slice(1), io, USAGE)
     if (argv[0] === 'init') return init(argv.slice(1), io)
     const near = argv[0] === undefined || !/^[a-z]+$/.test(argv[0]) || existsSync(argv[0]) ? undefined : closest(argv[0], COMMANDS)
     if (near !== undefined) throw new MrstreamError('MRS_ERR_USAGE', `${argv[0]} is neither a command nor an input file: did you mean ${near}?`)
-    const { values: v, positionals } = parse(argv.map(stdinWithFormat), runOptions)
+    const { values: v, positionals } = parseOptions(argv.map(stdinWithFormat), runOptions)
     debug = v.debug === true
     if (v.help) { io.stdout.write(USAGE); return 0 }
     if (v.version) { io.stdout.write(`mrstream ${version()}\n`); return 0 }
@@ -271,75 +227,18 @@ export async function main (argv: string[], io: Io): Promise<number> {
     if (v['no-warnings'] !== true) for (const w of result.warnings) io.stderr.write(`mrstream: warning: ${w}\n`)
     return 0
   } catch (e) {
-    return report(e, io, debug)
+    return reportError(e, io, debug, 'mrstream --help')
   }
 }
 
-const COMMANDS = ['run', 'map', 'combine', 'reduce', 'init']
+const COMMANDS = ['run', 'map', 'combine', 'reduce', 'hadoop', 'init']
 
 /** mrstream init NAME.js|NAME.ts: a commented job to start from. */
 function init (argv: string[], io: Io): number {
-  const { values: v, positionals } = parse(argv, { help: { type: 'boolean', short: 'h' } })
+  const { values: v, positionals } = parseOptions(argv, { help: { type: 'boolean', short: 'h' } })
   if (v.help === true) { io.stdout.write(USAGE); return 0 }
   if (positionals.length !== 1) throw new MrstreamError('MRS_ERR_USAGE', 'mrstream init takes one file name: NAME.js or NAME.ts')
   initJob(positionals[0]!)
   io.stderr.write(`mrstream: wrote ${positionals[0]}; run it with mrstream --job ${positionals[0]} INPUT...\n`)
   return 0
-}
-
-/**
- * One Hadoop Streaming phase (streaming.ts): stdin to stdout, a process per task. Counters go
- * to stderr as Hadoop's `reporter:counter:` lines. A reader closing stdout early is success.
- */
-async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io): Promise<number> {
-  const { values: v, positionals } = parse(argv, phaseOptions)
-  if (v.help) { io.stdout.write(USAGE); return 0 }
-  if (v.job === undefined) throw new MrstreamError('MRS_ERR_USAGE', `mrstream ${phase} needs --job FILE (the job file Hadoop ships with -files)`)
-  if (positionals.length > 0) throw new MrstreamError('MRS_ERR_USAGE', `mrstream ${phase} reads stdin only; unexpected ${JSON.stringify(positionals[0])}`)
-  const set = settings({ format: v.format, outputFormat: v['output-format'], maxBadRecords: v['max-bad-records'], maxLineBytes: v['max-line-bytes'], tmpDir: v['tmp-dir'] }, flag)
-  // this process's stdout is the protocol, written to fd 1 (streaming.ts): what the job writes
-  // to process.stdout goes to stderr, prefixed, as its console output does (bin/mrstream.ts)
-  if (io.stdout === process.stdout) redirectStdout(false)
-  const steps = await loadSteps({ file: resolveJobFile(v.job) })
-  const step = parseCount(v.step!, '--step', 1)
-  if (step > steps.length) throw new MrstreamError('MRS_ERR_USAGE', `--step ${step}: job ${v.job} has ${steps.length} step(s)`)
-  try {
-    await runStreamingPhase({
-      phase,
-      steps,
-      step,
-      format: set.format,
-      outputFormat: set.outputFormat,
-      maxBadRecords: set.maxBadRecords,
-      maxLineBytes: set.maxLineBytes,
-      tmpDir: set.tmpDir,
-      stdin: io.stdin,
-      report: v.quiet ? undefined : (line: string) => { io.stderr.write(line) },
-      warn: v['no-warnings'] === true ? undefined : (m: string) => { io.stderr.write(`mrstream: warning: ${m}\n`) },
-      env: io.env ?? process.env,
-      ...(v['status-every'] === undefined ? {} : { statusEveryMs: 1000 * parseCount(v['status-every'], '--status-every', 0) }),
-    })
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 0
-    throw e
-  }
-  return 0
-}
-
-function report (e: unknown, io: Io, debug: boolean): number {
-  removeAllTmpDirs()
-  if (e instanceof MrstreamError) {
-    io.stderr.write(`mrstream: ${e.message}\n`)
-    if (e.code === 'MRS_ERR_USAGE') io.stderr.write('Try mrstream --help.\n')
-    if (debug) io.stderr.write(`${e.stack}\n`)
-    return codes[e.code].exit
-  }
-  const code = (e as { code?: string }).code
-  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-    io.stderr.write(`mrstream: ${(e as Error).message}\nTry mrstream --help.\n`)
-    return 2
-  }
-  io.stderr.write(`mrstream: internal error: ${describeThrown(e)}\n`)
-  if (debug && e instanceof Error) io.stderr.write(`${e.stack}\n`)
-  return 1
 }

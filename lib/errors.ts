@@ -1,4 +1,7 @@
 // One table of stable error codes. Codes are never reused; each maps to an exit code.
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
 export const codes = {
   MRS_ERR_USAGE: { exit: 2, what: 'bad option or argument' },
   MRS_ERR_JOB_LOAD: { exit: 2, what: 'job file missing, unreadable or broken' },
@@ -72,6 +75,36 @@ const engineDir = new URL('..', import.meta.url).pathname
 const engineSourceDir = new URL('../../lib/', import.meta.url).pathname
 const engineBinDir = new URL('../../bin/', import.meta.url).pathname
 
+/**
+ * A job's bundle (lib/hadoop/bundle.ts) is one file, engine and job: there, the engine's
+ * frames are the line ranges its last line lists (`//# mrstream-engine-lines=FROM-TO,...`),
+ * read when a stack is first looked at.
+ */
+let bundle: { url: string, path: string, engine?: Array<[number, number]> } | undefined
+
+export function useBundleFrames (url: string): void {
+  bundle = { url, path: fileURLToPath(url) }
+}
+
+/** The engine's lines of a bundle, from its last line. */
+export function bundleEngineLines (text: string): Array<[number, number]> {
+  const m = /\/\/# mrstream-engine-lines=([\d,-]*)\s*$/.exec(text)
+  if (m === null) return []
+  return m[1]!.split(',').filter(Boolean).map(r => r.split('-').map(Number) as [number, number])
+}
+
+function engineFrame (l: string): boolean {
+  if (bundle === undefined) return l.includes(engineDir) || l.includes(engineSourceDir) || l.includes(engineBinDir)
+  const b = bundle
+  const at = l.indexOf(b.url) !== -1 ? l.indexOf(b.url) + b.url.length : l.indexOf(b.path) !== -1 ? l.indexOf(b.path) + b.path.length : -1
+  if (at === -1) return false
+  if (b.engine === undefined) {
+    try { b.engine = bundleEngineLines(readFileSync(b.path, 'utf8').slice(-4096)) } catch { b.engine = [] }
+  }
+  const line = Number(/^:(\d+)/.exec(l.slice(at))?.[1])
+  return b.engine.some(([from, to]) => line >= from && line <= to)
+}
+
 /** What a job threw, with the job's own stack frames (never the engine's) indented below. */
 export function describeUserError (e: unknown): string {
   const frames = userFrames(e)
@@ -83,7 +116,7 @@ export function userFrames (e: unknown): string[] {
   if (!(e instanceof Error) || typeof e.stack !== 'string') return []
   return e.stack.split('\n').slice(1)
     .map(l => l.trim())
-    .filter(l => l.startsWith('at ') && !l.includes(engineDir) && !l.includes(engineSourceDir) && !l.includes(engineBinDir) && !l.includes('node:internal') && !l.includes('node_modules/tsx') && !/\bat (new Promise|Generator\.next|Array\.forEach) \(<anonymous>\)/.test(l))
+    .filter(l => l.startsWith('at ') && !engineFrame(l) && !l.includes('node:internal') && !l.includes('node_modules/tsx') && !/\bat (new Promise|Generator\.next|Array\.forEach) \(<anonymous>\)/.test(l))
 }
 
 /** The task a worker's `failed` message names for an error thrown outside the job's calls (worker.ts). */

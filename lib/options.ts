@@ -2,7 +2,8 @@
 // (`--max-bad-records 5`, strings) and the library (`{ maxBadRecords: 5 }`, numbers or strings).
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { MrstreamError } from './errors.js'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { MrstreamError, closest } from './errors.js'
 import { userFormats, type UserFormat } from './input/formats.js'
 
 /** How input bytes are cut into records (the library also takes records as they are). */
@@ -143,4 +144,25 @@ function defaultFanIn (workers: number): number {
     if (m) open = Number(m[1])
   } catch {} // not Linux: assume 1024
   return Math.max(2, Math.min(64, Math.floor((open - 32) / workers)))
+}
+
+/** An option's name on the command line: tmpDir is --tmp-dir. */
+export function flag (name: keyof JobOptions): string {
+  return '--' + name.replace(/[A-Z]/g, c => '-' + c.toLowerCase())
+}
+
+export type OptionsTable = NonNullable<ParseArgsConfig['options']>
+
+type Parsed<O extends OptionsTable> = ReturnType<typeof parseArgs<{ args: string[], options: O, allowPositionals: true }>>
+
+/** parseArgs, with an unknown option named as a usage error, and the known one nearest to it. */
+export function parseOptions<O extends OptionsTable> (args: string[], options: O): Parsed<O> {
+  try {
+    return parseArgs({ args, options, allowPositionals: true })
+  } catch (e) {
+    const unknown = /^Unknown option '(-[^']*)'/.exec((e as Error).message)?.[1]
+    if ((e as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || unknown === undefined) throw e
+    const near = unknown.startsWith('--') ? closest(unknown, Object.keys(options).map(o => `--${o}`)) : undefined
+    throw new MrstreamError('MRS_ERR_USAGE', `unknown option ${unknown}${near === undefined ? '' : `: did you mean ${near}?`}`)
+  }
 }

@@ -97,7 +97,7 @@ function addSum (acc: number | number[], v: unknown): number | number[] {
 
 /** The job's steps: one for a plain job, several for `export const steps = [a, b]`. */
 export async function loadSteps (source: JobSource): Promise<Job[]> {
-  if ('file' in source) return checkShape(await importJob(source.file), source.file)
+  if ('file' in source) return jobSteps(await importJob(source.file), source.file)
   return [inlineJob(source)]
 }
 
@@ -203,7 +203,8 @@ function transformErrors (e: Error): string | undefined {
   return errors.length === 0 ? undefined : `syntax error: ${errors.join('\n')}`
 }
 
-function checkShape (ns: Record<string, unknown>, file: string): Job[] {
+/** A job module's steps, checked: one for a plain job, several for `export const steps = [a, b]`. */
+export function jobSteps (ns: Record<string, unknown>, file: string): Job[] {
   // named exports, `export default {...}`, or `module.exports` (whose named exports Node may
   // detect only in part, so prefer the candidate that has both functions)
   const candidates = [ns, ns.default, (ns.default as Record<string, unknown> | undefined)?.default]
