@@ -94,8 +94,19 @@ export function streamingJobs (h: HadoopJob): { jobs: string[][], intermediate: 
     const define = (kv: string): void => { args.push('-D', kv) }
     if (!h.defines.some(d => d.startsWith('mapreduce.job.name='))) define(`mapreduce.job.name=${jobName}${n > 1 ? ` (step ${step} of ${n})` : ''}`)
     if (step === 1 && wholeFiles) define(`mapreduce.input.fileinputformat.split.minsize=${2n ** 63n - 1n}`)
-    // ndjson lines have no TAB: TextOutputFormat would end each with one (key, TAB, empty value)
-    if (last && h.outputFormat === 'ndjson') define('mapreduce.output.textoutputformat.separator=')
+    // groupBy: map writes GROUP<TAB>ORDER<TAB>VALUE; Hadoop partitions on GROUP and sorts both
+    // fields (bytes), so each reducer gets whole groups in order. A combiner (a PipeReducer to
+    // Hadoop) writes the same lines, read with the reducer's settings: two key fields there too
+    const grouped = job.groupBy !== undefined && !isMapOnly(job)
+    const combined = grouped && job.combine !== undefined
+    if (grouped) {
+      define('stream.num.map.output.key.fields=2')
+      define('mapreduce.partition.keypartitioner.options=-k1,1')
+    }
+    if (combined) define('stream.num.reduce.output.key.fields=2')
+    // lines without a TAB after their key, TextOutputFormat would end with one (key, TAB, empty
+    // value): ndjson lines, and a grouped combining step's reduce lines (one TAB at most: all key)
+    if ((last && h.outputFormat === 'ndjson') || combined) define('mapreduce.output.textoutputformat.separator=')
     for (const d of h.defines) define(d)
     args.push('-files', h.ship)
     for (const input of step === 1 ? h.inputs : [stepOutput(h.output, step - 1)]) args.push('-input', input)
@@ -107,6 +118,7 @@ export function streamingJobs (h: HadoopJob): { jobs: string[][], intermediate: 
     }
     if (job.combine !== undefined) args.push('-combiner', phase('combine', step))
     args.push('-reducer', phase('reduce', step))
+    if (grouped) args.push('-partitioner', 'org.apache.hadoop.mapred.lib.KeyFieldBasedPartitioner')
     if (h.reducers !== undefined) args.push('-numReduceTasks', String(h.reducers))
     return args
   })

@@ -3,7 +3,7 @@
 // node) under it: jobs of the property family give the local run's lines and counters.
 import t from 'tap'
 import fc from 'fast-check'
-import { hashPartition, parseCounter, readerLines, splitArgs, splitRecords, textHash } from '../helpers/hadoop-sim.js'
+import { hashPartition, keyFieldPartition, keyFieldSpecs, parseCounter, readerLines, splitArgs, splitRecords, textHash } from '../helpers/hadoop-sim.js'
 import { familyTest } from '../helpers/hadoop.js'
 
 t.test('the simulator computes what Hadoop computes', async t => {
@@ -22,6 +22,13 @@ t.test('the simulator computes what Hadoop computes', async t => {
     const b = Buffer.from(key, 'utf8')
     t.strictSame([textHash(b), hashPartition(b, 3), hashPartition(b, 7)], [hash, p3, p7], `hash of ${key}`)
   }
+  // KeyFieldBasedPartitioner -k1,1 (its hashCode over the first field's bytes, from 0), as Java computes it
+  for (const [key, p3, p7] of [['"u0"\t04c0a0', 2, 0], ['["kůň",1]\t05\t06', 0, 5], ['null\tff', 2, 3]] as const) {
+    const b = Buffer.from(key, 'utf8')
+    const tab = Buffer.from('\t')
+    t.strictSame([keyFieldPartition(b, keyFieldSpecs('-k1,1'), tab, 3), keyFieldPartition(b, keyFieldSpecs('-k1,1'), tab, 7)], [p3, p7], `-k1,1 partition of ${key}`)
+  }
+  t.throws(() => keyFieldSpecs('-k1n,1'), 'options other than whole fields are not simulated')
   // LineRecordReader over splits: every line of the file once, in order, wherever the splits
   // fall (inside a CRLF, on a line's first byte, in a multi-byte character); a BOM dropped
   const line = fc.array(fc.constantFrom('a', 'é', '🐎', ' ', '\t'), { maxLength: 6 }).map(cs => cs.join(''))

@@ -8,9 +8,13 @@
 //   split reads the line crossing its end, lines end at LF, CR or CRLF, a BOM is dropped;
 // - the mapper gets each line and '\n' (TextInputWriter; TextInputFormat's key is ignored);
 //   task output is read as lines (LineReader: LF, CR, CRLF) split at the first TAB
-//   (TextOutputReader: no TAB, the whole line is the key and the value is empty);
+//   (TextOutputReader: no TAB, the whole line is the key and the value is empty); a combiner's
+//   output with the reducer's settings (PipeCombiner is a PipeReducer);
 // - the partitioner: HashPartitioner, (Text.hashCode() & MAX_INT) % reducers, where
-//   Text.hashCode() = WritableComparator.hashBytes: 31 * h + (signed) byte, from 1;
+//   Text.hashCode() = WritableComparator.hashBytes: 31 * h + (signed) byte, from 1; or
+//   KeyFieldBasedPartitioner (-partitioner ...), the same over the key fields its options
+//   (-kA[,B]) name, from 0; a key of several fields (stream.num.map.output.key.fields) is cut
+//   as TextOutputReader cuts it, at the Nth separator;
 // - the sort: a byte sort of the key (Text's comparator) per partition;
 // - the combiner: one process per spill and partition with records (sortAndSpill,
 //   OldCombinerRunner), and again over the merged spills when there are 3 or more
@@ -85,6 +89,38 @@ export function textHash (bytes: Uint8Array): number {
 /** HashPartitioner.getPartition. */
 export function hashPartition (key: Uint8Array, reducers: number): number {
   return (textHash(key) & 0x7fffffff) % reducers
+}
+
+/**
+ * KeyFieldBasedPartitioner.getPartition for whole-field specs (`-k2`, `-k1,1 -k3,3`): 31 * h
+ * + (signed) byte over each spec's bytes, from the start of field A to the end of field B (or
+ * of the key), h from 0; an empty key goes to 0.
+ */
+export function keyFieldPartition (key: Uint8Array, specs: Array<[number, number]>, sep: Uint8Array, reducers: number): number {
+  if (key.length === 0) return 0
+  const starts = [0]
+  for (let i = indexOf(key, sep, 0); i !== -1; i = indexOf(key, sep, i + sep.length)) starts.push(i + sep.length)
+  const fieldEnd = (f: number): number => f < starts.length ? starts[f]! - sep.length - 1 : key.length - 1
+  let h = 0
+  for (const [a, b] of specs) {
+    if (a > starts.length) continue // no such field
+    const end = b === 0 ? key.length - 1 : fieldEnd(Math.min(b, starts.length))
+    for (let i = starts[a - 1]!; i <= end; i++) h = (Math.imul(31, h) + ((key[i]! << 24) >> 24)) | 0
+  }
+  return (h & 0x7fffffff) % reducers
+}
+
+/** mapreduce.partition.keypartitioner.options: `-kA[,B]` specs of whole fields (B 0: to the end); anything else is not simulated. */
+export function keyFieldSpecs (options: string): Array<[number, number]> {
+  return options.trim().split(/\s+/).map(o => {
+    const m = /^-k(\d+)(?:,(\d+))?$/.exec(o)
+    if (m === null) throw new SimError(`keypartitioner option ${o} is not simulated (only -kA[,B] of whole fields)`)
+    return [Number(m[1]), Number(m[2] ?? 0)]
+  })
+}
+
+function indexOf (b: Uint8Array, sep: Uint8Array, from: number): number {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).indexOf(sep, from)
 }
 
 /** LineReader.readLine without a custom delimiter, at `pos`: the line's end (without its terminator) and the bytes consumed. */
@@ -186,6 +222,9 @@ interface StreamingJob {
   partitioner: string | undefined
 }
 
+const KEY_FIELD_PARTITIONER = 'org.apache.hadoop.mapred.lib.KeyFieldBasedPartitioner'
+const PARTITIONERS = ['org.apache.hadoop.mapred.lib.HashPartitioner', KEY_FIELD_PARTITIONER]
+
 const GENERIC = new Set(['-D', '-files', '-libjars', '-archives', '-conf', '-fs', '-jt'])
 
 /** The arguments after `mapred streaming` (generic options first, as GenericOptionsParser wants them). */
@@ -225,7 +264,8 @@ export function parseStreamingArgs (args: string[], cwd: string): StreamingJob {
   }
   if (job.inputs.length === 0 || job.output === '' || job.mapper === '') throw new SimError('streaming: -input, -output and -mapper are required')
   if (!Number.isInteger(job.reducers) || job.reducers < 0) throw new SimError(`streaming: -numReduceTasks ${job.reducers}`)
-  if (job.partitioner !== undefined && job.partitioner !== 'org.apache.hadoop.mapred.lib.HashPartitioner') throw new SimError(`streaming: partitioner ${job.partitioner} is not simulated`)
+  if (job.partitioner !== undefined && !PARTITIONERS.includes(job.partitioner)) throw new SimError(`streaming: partitioner ${job.partitioner} is not simulated`)
+  for (const key of job.conf.keys()) if (/comparator/.test(key)) throw new SimError(`streaming: ${key} is not simulated (keys sort as bytes)`)
   return job
 }
 
@@ -343,7 +383,9 @@ class Sim {
       const argv = splitArgs(command)
       const prog = this.program(argv[0]!, dir, env.PATH ?? '')
       this.processes++
-      const bytes = Buffer.concat(input.map(r => Buffer.isBuffer(r) ? Buffer.concat([r, NL]) : Buffer.concat([r.key, TAB, r.value, NL])))
+      // TextInputWriter: a map task's lines; a combiner's and reducer's key, separator, value
+      const sep = Buffer.from(this.job.conf.get('stream.reduce.input.field.separator') ?? '\t', 'utf8')
+      const bytes = Buffer.concat(input.map(r => Buffer.isBuffer(r) ? Buffer.concat([r, NL]) : Buffer.concat([r.key, sep, r.value, NL])))
       const run = await new Promise<TaskRun & { code: number | null }>((resolve, reject) => {
         const child = spawn(prog, argv.slice(1), { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] })
         const out: Buffer[] = []
@@ -382,11 +424,18 @@ class Sim {
     }
   }
 
-  /** A task's stdout as pairs: TextOutputReader splits each line at the first TAB. */
-  pairsOf (stdout: Buffer): Pair[] {
+  /**
+   * A task's stdout as pairs: TextOutputReader splits each line after its Nth separator (a
+   * mapper's stream.map.output.*, a combiner's and reducer's stream.reduce.output.*: one TAB);
+   * a line with fewer is all key, with an empty value.
+   */
+  pairsOf (stdout: Buffer, side: 'map' | 'reduce'): Pair[] {
+    const sep = Buffer.from(this.job.conf.get(`stream.${side}.output.field.separator`) ?? '\t', 'utf8')
+    const fields = Number(this.job.conf.get(`stream.num.${side}.output.key.fields`) ?? 1)
     return readerLines(stdout).map(line => {
-      const tab = line.indexOf(9)
-      return tab === -1 ? { key: line, value: Buffer.alloc(0) } : { key: line.subarray(0, tab), value: line.subarray(tab + 1) }
+      let pos = line.indexOf(sep)
+      for (let k = 1; k < fields && pos !== -1; k++) pos = line.indexOf(sep, pos + sep.length)
+      return pos === -1 ? { key: line, value: Buffer.alloc(0) } : { key: line.subarray(0, pos), value: line.subarray(pos + sep.length) }
     })
   }
 
@@ -404,12 +453,13 @@ class Sim {
   }
 
   partition (key: Buffer): number {
-    return hashPartition(key, this.job.reducers)
+    if (this.job.partitioner !== KEY_FIELD_PARTITIONER) return hashPartition(key, this.job.reducers)
+    const sep = Buffer.from(this.job.conf.get('mapreduce.map.output.key.field.separator') ?? '\t', 'utf8')
+    return keyFieldPartition(key, keyFieldSpecs(this.job.conf.get('mapreduce.partition.keypartitioner.options') ?? '-k1'), sep, this.job.reducers)
   }
 }
 
 const NL = Buffer.from('\n')
-const TAB = Buffer.from('\t')
 const part = (kind: 'm' | 'r', i: number): string => `part-${kind}-${String(i).padStart(5, '0')}`
 
 /** Runs one streaming job; resolves with its output, counters and statuses, or rejects with the task that failed. */
@@ -433,7 +483,7 @@ export async function runStreaming (args: string[], o: SimOptions): Promise<SimR
         map_input_length: String(s.length),
       }
       const run = await sim.task(`m_${id}`, job.mapper, splitInput(s), vars)
-      const pairs = sim.pairsOf(run.stdout)
+      const pairs = sim.pairsOf(run.stdout, 'map')
       if (R === 0) return { split: s, id, output: sim.textOutput(pairs), partitions: [] }
       return { split: s, id, output: Buffer.alloc(0), partitions: await mapSide(sim, job, o, id, pairs) }
     }))
@@ -449,7 +499,7 @@ export async function runStreaming (args: string[], o: SimOptions): Promise<SimR
         const merged = sim.sort(byInput.flatMap(m => m.partitions[r]!))
         // a reducer with no input still starts (configure), and what it writes is dropped
         const run = await sim.task(`r_${r}`, job.reducer ?? 'cat', merged, { mapreduce_task_partition: String(r) }, merged.length > 0)
-        return merged.length > 0 ? sim.textOutput(sim.pairsOf(run.stdout)) : Buffer.alloc(0)
+        return merged.length > 0 ? sim.textOutput(sim.pairsOf(run.stdout, 'reduce')) : Buffer.alloc(0)
       }))
       outputs.forEach((bytes, r) => parts.push({ name: part('r', r), bytes }))
     }
@@ -478,7 +528,7 @@ async function mapSide (sim: Sim, job: StreamingJob, o: SimOptions, id: number, 
       const sorted = sim.sort(records)
       if (job.combiner === undefined || sorted.length === 0) return sorted
       const run = await sim.task(`m_${id}_spill${spills.length}_c${r}`, job.combiner, sorted, { mapreduce_task_partition: String(id) })
-      return sim.sort(sim.pairsOf(run.stdout))
+      return sim.sort(sim.pairsOf(run.stdout, 'reduce'))
     })))
     if (pairs.length === 0) break
   }
@@ -487,7 +537,7 @@ async function mapSide (sim: Sim, job: StreamingJob, o: SimOptions, id: number, 
     const merged = sim.sort(spills.flatMap(s => s[r]!))
     if (job.combiner === undefined || spills.length < 3 || merged.length === 0) return merged
     const run = await sim.task(`m_${id}_merge_c${r}`, job.combiner, merged, { mapreduce_task_partition: String(id) })
-    return sim.sort(sim.pairsOf(run.stdout))
+    return sim.sort(sim.pairsOf(run.stdout, 'reduce'))
   }))
 }
 

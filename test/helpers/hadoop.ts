@@ -146,7 +146,7 @@ export interface FamilyCase {
 }
 
 /** Jobs whose output does not depend on the order of a key's values (sums, counts, maxima). */
-export const orderFree = new Set(['wordcount', 'wordcountCombine', 'wordcountDefaultExport', 'wordcountCjs', 'sumPerKey', 'sumPerKeyCombine', 'composite', 'pairSums', 'tupleSums', 'chars', 'builtinSum'])
+export const orderFree = new Set(['wordcount', 'wordcountCombine', 'wordcountDefaultExport', 'wordcountCjs', 'sumPerKey', 'sumPerKeyCombine', 'composite', 'pairSums', 'tupleSums', 'chars', 'builtinSum', 'groupPairCombine'])
 
 // one split of each file, for jobs that read ctx.line (under Hadoop, the line within the split)
 const WHOLE_FILES = `mapreduce.input.fileinputformat.split.minsize=${2n ** 63n - 1n}`
