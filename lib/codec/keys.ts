@@ -155,28 +155,39 @@ export function showKey (key: unknown): string {
 // a run of consecutive keys of the sort, and the ekey prefix up to the end of its n-th element
 // sorts before every member: the place to cut key ranges.
 
-/** Where the element at `at` of an ekey ends (elements encode prefix-free). */
+/**
+ * Where the element at `at` of an ekey ends (elements encode prefix-free); -1 if it goes on
+ * past the ekey's end (a run's index key, cut short: run-file.ts).
+ */
 function elementEnd (ekey: string, at: number): number {
+  if (at >= ekey.length) return -1
   switch (ekey.charCodeAt(at)) {
     case TAG_NULL: case TAG_FALSE: case TAG_TRUE: return at + 1
-    case TAG_NUMBER: return at + 9
-    case TAG_STRING: return ekey.indexOf('\x00\x01', at + 1) + 2
+    case TAG_NUMBER: return at + 9 <= ekey.length ? at + 9 : -1
+    case TAG_STRING: {
+      const end = ekey.indexOf('\x00\x01', at + 1)
+      return end === -1 ? -1 : end + 2
+    }
     case TAG_ARRAY: {
       let i = at + 1
-      while (ekey.charCodeAt(i) !== 0) i = elementEnd(ekey, i)
-      return i + 1
+      while (i !== -1 && i < ekey.length && ekey.charCodeAt(i) !== 0) i = elementEnd(ekey, i)
+      return i === -1 || i >= ekey.length ? -1 : i + 1
     }
     default: throw new Error(`bad key tag ${ekey.charCodeAt(at)}`)
   }
 }
 
-/** The length of an ekey's group prefix: its tag and first n elements; -1 unless an array of n or more. */
+/**
+ * The length of an ekey's group prefix: its tag and first n elements; -1 unless an array of n
+ * or more, or when the ekey is cut short of them.
+ */
 export function groupEnd (ekey: string, n: number): number {
   if (ekey.charCodeAt(0) !== TAG_ARRAY) return -1
   let at = 1
   for (let i = 0; i < n; i++) {
     if (ekey.charCodeAt(at) === 0) return -1 // the array's end
     at = elementEnd(ekey, at)
+    if (at === -1) return -1
   }
   return at
 }

@@ -53,10 +53,11 @@ export function mergeGroups (n: number, fanIn: number, workers: number): Array<[
 /**
  * Under groupBy, key ranges end where groups begin: each splitter cut back to its group's
  * prefix, which sorts before every key of the group and after every key of the groups before.
+ * A block's index key cut short of its group's prefix (run-file.ts) tells no group: left out.
  */
 export function groupSplitters (splitters: string[], groupBy: number | undefined): string[] {
   if (groupBy === undefined) return splitters
-  return [...new Set(splitters.map(s => { const end = groupEnd(s, groupBy); return end === -1 ? s : s.slice(0, end) }))]
+  return [...new Set(splitters.flatMap(s => { const end = groupEnd(s, groupBy); return end === -1 ? [] : [s.slice(0, end)] }))]
 }
 
 export function chooseSplitters (keys: string[], n: number): string[] {

@@ -5,18 +5,22 @@
 import { combineValues, CombineError } from '../map/combine.js'
 import { MrstreamError } from '../errors.js'
 import { KeyError, type Key } from '../codec/keys.js'
-import { RunReader, RunWriter, prefixNumber, readFooter, type Block, type RunInfo } from './run-file.js'
+import { RunReader, RunWriter, keyAtMost, prefixNumber, readFooter, type Block, type RunInfo } from './run-file.js'
 import { ValueError } from '../codec/values.js'
 import { tick } from '../exec/heartbeat.js'
 import { guardOnePass } from '../reduce/mistakes.js'
 import { viewOf } from '../codec/bytes.js'
 import type { Context, ReduceFn } from '../job/job.js'
 
-/** Where a reader starts for a key range: the last block whose first key is <= lo. */
-export function startBlock (blocks: Array<[number, string, number, number]>, lo: string | null): number {
+/**
+ * Where a reader starts for a key range: the last block whose first key is <= lo, as far as
+ * its index key tells (keyAtMost: a block whose key is cut may start earlier than needed,
+ * never later; the reader skips keys below lo).
+ */
+export function startBlock (blocks: Block[], lo: string | null): number {
   if (lo === null) return 0
   let b = 0
-  for (let i = 0; i < blocks.length; i++) if (blocks[i]![1] <= lo) b = i; else break
+  for (let i = 0; i < blocks.length; i++) if (keyAtMost(blocks[i]![1], lo)) b = i; else break
   return b
 }
 

@@ -4,7 +4,9 @@
 //   footer:  msgpack { groups, values, blocks: [offset, firstEkey, length, crc32][] }
 //   trailer: u32 footer length, magic "MRSRUN01"
 // Blocks (about BLOCK_BYTES each, always starting at a group) index the run for range reads
-// and carry a CRC each, so a reader notices truncation or corruption in what it reads.
+// and carry a CRC each, so a reader notices truncation or corruption in what it reads. A
+// block's firstEkey is its first group's ekey, or only the first INDEX_KEY_BYTES bytes of a
+// longer one (see indexKey).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { crc32 } from 'node:zlib'
 import { pack, unpack } from 'msgpackr'
@@ -22,6 +24,32 @@ const WRITE_BUFFER = 1 << 20
 const MAX_NUMBER_ARRAY = 12
 
 export type Block = [offset: number, firstEkey: string, length: number, crc: number]
+
+/**
+ * The most bytes of a block's first key that its index keeps. Whole keys, a key for every 64 KB
+ * block, made the footer of a run of 64 KB keys as large as its body, and every thread that
+ * read the footers (the main thread's key ranges, each merge and reduce task) held all of them.
+ */
+export const INDEX_KEY_BYTES = 256
+
+/**
+ * A block's first ekey as the index keeps it: whole when shorter than INDEX_KEY_BYTES, else
+ * its first INDEX_KEY_BYTES bytes (a copy: a slice would keep the whole key alive). So an
+ * index key of INDEX_KEY_BYTES bytes may be a prefix of the key (see keyAtMost).
+ */
+export function indexKey (ekey: string): string {
+  return ekey.length < INDEX_KEY_BYTES ? ekey : Buffer.from(ekey.slice(0, INDEX_KEY_BYTES), 'latin1').toString('latin1')
+}
+
+/**
+ * Whether the key a block's index key `first` stands for is <= the ekey `lo`, as far as the
+ * index key tells: a prefix below lo's first bytes is; one equal to them might not be (the
+ * key may go on above lo), so it is taken as not.
+ */
+export function keyAtMost (first: string, lo: string): boolean {
+  if (first.length < INDEX_KEY_BYTES) return first <= lo
+  return first < lo && !lo.startsWith(first)
+}
 
 export interface RunInfo {
   path: string
@@ -65,7 +93,7 @@ export class RunWriter {
     const current = this.blocks[this.blocks.length - 1]
     if (current === undefined || at - current[0] >= BLOCK_BYTES) {
       if (current !== undefined) this.closeBlock(current, at)
-      this.blocks.push([at, ekey, 0, 0])
+      this.blocks.push([at, indexKey(ekey), 0, 0])
     }
     this.room(ekey.length + 20)
     this.varint(ekey.length)

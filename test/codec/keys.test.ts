@@ -1,7 +1,7 @@
 // keys.ts: the encoding's byte order is the key order of docs/semantics.md, and it round-trips.
 import t from 'tap'
 import fc from 'fast-check'
-import { encodeKey, decodeKey, hashEkey } from '../../dist/lib/codec/keys.js'
+import { encodeKey, decodeKey, groupEnd, hashEkey } from '../../dist/lib/codec/keys.js'
 
 type K = null | boolean | number | string | K[]
 
@@ -86,4 +86,19 @@ t.test('arrays nest 1000 deep; deeper, or an array holding itself, is refused', 
 t.test('hash is stable', async t => {
   t.equal(hashEkey(encodeKey('hello')), hashEkey(encodeKey('hello')))
   t.equal(hashEkey(''), 0x811c9dc5)
+})
+
+t.test('a group prefix is found in a cut ekey only when the cut leaves it whole', async t => {
+  // (a run's index keeps a long key's first bytes: run-file.ts; key ranges under groupBy are
+  // cut at group prefixes found in them)
+  fc.assert(fc.property(fc.array(key, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 3 }), (k, n) => {
+    const ekey = encodeKey(k)
+    const whole = groupEnd(ekey, n)
+    for (let cut = 0; cut <= ekey.length; cut++) {
+      const end = groupEnd(ekey.slice(0, cut), n)
+      if (end !== (whole !== -1 && whole <= cut ? whole : -1)) return false
+    }
+    return true
+  }), { numRuns: 3000 })
+  t.pass()
 })
