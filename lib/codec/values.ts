@@ -42,10 +42,41 @@ export class ValueError extends Error {
   override name = 'ValueError'
 }
 
-/** Packs a value; the returned bytes are valid only until the next call (copy them). */
+// A value packed this large keeps the buffer msgpackr grew for it (msgpackr would keep that
+// for the values after it, up to 1 GB), and msgpackr starts a new one.
+const OWN_BYTES = 1 << 20
+// strings this long are packed without msgpackr (see packString)
+const LONG_STRING = 1 << 16
+
+/**
+ * Packs a value; the returned bytes are valid only until the next call (copy them), unless
+ * they are OWN_BYTES or more (see packOwned).
+ */
 export function packValue (v: unknown): Buffer {
   if (typeof v === 'number' && !Object.is(v, -0)) return packr.pack(v)
-  return packr.pack(toWire(v, 0))
+  if (typeof v === 'string' && v.length >= LONG_STRING && v.isWellFormed()) return packString(v)
+  const bytes = packr.pack(toWire(v, 0))
+  if (bytes.length >= OWN_BYTES) packr.useBuffer(Buffer.allocUnsafe(8192))
+  return bytes
+}
+
+/** As packValue, into bytes that are the caller's to keep. */
+export function packOwned (v: unknown): Buffer {
+  const bytes = packValue(v)
+  return bytes.length >= OWN_BYTES || (typeof v === 'string' && v.length >= LONG_STRING) ? bytes : Buffer.from(bytes)
+}
+
+/**
+ * A well-formed string of LONG_STRING or more UTF-16 units as msgpack (str 32, as msgpackr
+ * packs it), in a buffer of its exact size: msgpackr makes room for 3 bytes a unit, then more.
+ */
+function packString (s: string): Buffer {
+  const len = Buffer.byteLength(s, 'utf8')
+  const bytes = Buffer.allocUnsafeSlow(5 + len)
+  bytes[0] = 0xdb
+  bytes.writeUInt32BE(len, 1)
+  bytes.write(s, 5, 'utf8')
+  return bytes
 }
 
 export function unpackValue (bytes: Uint8Array): unknown {

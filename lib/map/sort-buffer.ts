@@ -19,7 +19,7 @@ import { RunWriter, type RunInfo } from '../runs/run-file.js'
 import { KeyArena, TOUCH, sameRange, touchKeys } from './key-arena.js'
 import { sortArena } from './radix-sort.js'
 import { KeyIndex } from './key-index.js'
-import { storedAsIs, packValue, unpackValue } from '../codec/values.js'
+import { storedAsIs, packOwned, unpackValue } from '../codec/values.js'
 import { sum, type Context, type ReduceFn } from '../job/job.js'
 import { callCombine, collectInto, combineOutput, combineValues } from './combine.js'
 
@@ -62,27 +62,32 @@ const SLICED_MIN = 13
 
 const scratch = Buffer.allocUnsafe(1 << 16)
 
+// strings from this long are stored packed (see store)
+const LONG_STRING = Math.floor(scratch.length / 3)
+
 /**
- * A flat copy of a key or value string. V8 makes substrings of 13+ chars "sliced strings"
- * that keep their parent (a whole 1 MB chunk) alive; and sorting sliced strings was measured
- * 3.5x slower than flat ones (2.1 s against 0.6 s for 700k lines). Short ones are copies already.
+ * A flat copy of a value string shorter than LONG_STRING. V8 makes substrings of 13+ chars
+ * "sliced strings" that keep their parent (a whole 1 MB chunk) alive; and sorting sliced
+ * strings was measured 3.5x slower than flat ones (2.1 s against 0.6 s for 700k lines). Short
+ * ones are copies already.
  */
 export function copyString (s: string): string {
   if (s.length < SLICED_MIN) return s
-  if (s.length * 3 > scratch.length) return Buffer.from(s, 'utf8').toString('utf8')
   return utf8Slice(scratch, 0, utf8Write(scratch, s, 0))
 }
 
 /**
- * What the buffer keeps of a value: primitives as they are; a short array of numbers and
- * strings as a copy (pairs like [count, bytes] are common, and packing each one cost more
- * than the rest of collecting it); any other object packed (a Buffer).
+ * What the buffer keeps of a value: primitives as they are (a string as a flat copy, a long
+ * one packed); a short array of numbers and strings as a copy (pairs like [count, bytes] are
+ * common, and packing each one cost more than the rest of collecting it); any other object
+ * packed (a Buffer). A long string packed is one copy outside the heap, where a flat copy was
+ * two (its bytes, then the string) and a string of two bytes a character.
  */
 function store (value: unknown): unknown {
   if (typeof value === 'number') return value
-  if (storedAsIs(value)) return typeof value === 'string' ? copyString(value) : value
+  if (storedAsIs(value)) return typeof value !== 'string' ? value : value.length < LONG_STRING ? copyString(value) : packOwned(value)
   if (Array.isArray(value) && isFlat(value)) return copyFlat(value)
-  return Buffer.from(packValue(value))
+  return packOwned(value)
 }
 
 /** A flat array's copy, its strings flat too (see copyString). */

@@ -230,7 +230,8 @@ export function mergeRuns (runs: string[], out: string, combine: ReduceFn | unde
         writer.startGroup(merger.key, values.length)
         for (const v of values) writer.value(v)
       } else {
-        writer.startGroup(merger.key, merger.count())
+        const first = merger.member(0)
+        writer.startEkeyGroup(first.bytes, first.keyFrom, first.keyTo, merger.count())
         for (let i = 0; i < merger.size; i++) {
           const r = merger.member(i)
           while (r.left > 0) writer.valueBytes(r.nextValueBytes())

@@ -19,6 +19,9 @@ const MAGIC = 'MRSRUN01'
 const TRAILER = 12
 const BLOCK_BYTES = 64 * 1024
 const WRITE_BUFFER = 1 << 20
+// A key or value this long is written to the file from where it is, not through the write
+// buffer (which grew to hold it, for good), and a key without its string (see largeKey).
+const LARGE = WRITE_BUFFER / 4
 // numbers an array may have to be written and read here (its msgpack, at most 9 bytes a
 // number, keeps a one-byte length)
 const MAX_NUMBER_ARRAY = 12
@@ -57,7 +60,15 @@ export interface RunInfo {
   values: number
   bytes: number
   blocks: Block[]
+  /** The longest ekey and packed value in bytes, when over LARGE (else 0): see Sizes. */
+  sizes: Sizes
 }
+
+/**
+ * A run's longest key (ekey) and value in bytes, when longer than LARGE (else 0): a merge holds
+ * each run's current key, a reduce decodes a key and a value at a time.
+ */
+export interface Sizes { key: number, value: number }
 
 function ioError (e: unknown, path: string, phase: 'spill' | 'merge' | 'reduce' | 'output'): MrstreamError {
   const err = e as NodeJS.ErrnoException
@@ -81,6 +92,7 @@ export class RunWriter {
   private blocks: Block[] = []
   private groups = 0
   private values = 0
+  private readonly sizes: Sizes = { key: 0, value: 0 }
 
   constructor (path: string, phase: 'spill' | 'merge') {
     this.path = path
@@ -89,17 +101,47 @@ export class RunWriter {
   }
 
   startGroup (ekey: string, count: number): void {
-    const at = this.flushed + this.pos
-    const current = this.blocks[this.blocks.length - 1]
-    if (current === undefined || at - current[0] >= BLOCK_BYTES) {
-      if (current !== undefined) this.closeBlock(current, at)
-      this.blocks.push([at, indexKey(ekey), 0, 0])
+    if (this.blockFull()) this.openBlock(indexKey(ekey))
+    if (ekey.length > LARGE) {
+      this.room(10)
+      this.varint(ekey.length)
+      this.put(Buffer.from(ekey, 'latin1'))
+      this.sizes.key = Math.max(this.sizes.key, ekey.length)
+    } else {
+      this.room(ekey.length + 20)
+      this.varint(ekey.length)
+      this.pos += latin1Write(this.buf, ekey, this.pos)
     }
-    this.room(ekey.length + 20)
-    this.varint(ekey.length)
-    this.pos += latin1Write(this.buf, ekey, this.pos)
+    this.room(10)
     this.varint(count)
     this.groups++
+  }
+
+  /** As startGroup, for an ekey given as its bytes, src[start, end) (a run's key, merged into another run). */
+  startEkeyGroup (src: Buffer, start: number, end: number, count: number): void {
+    if (this.blockFull()) this.openBlock(indexKey(latin1Slice(src, start, Math.min(end, start + INDEX_KEY_BYTES))))
+    const len = end - start
+    if (len > LARGE) this.sizes.key = Math.max(this.sizes.key, len)
+    this.room(10)
+    this.varint(len)
+    this.put(src.subarray(start, end))
+    this.room(10)
+    this.varint(count)
+    this.groups++
+  }
+
+  /** Whether the next group starts a block: the first, or after BLOCK_BYTES of the current one. */
+  private blockFull (): boolean {
+    const current = this.blocks[this.blocks.length - 1]
+    return current === undefined || this.flushed + this.pos - current[0] >= BLOCK_BYTES
+  }
+
+  /** Ends the current block and starts one at the next group, indexed by `key` (see indexKey). */
+  private openBlock (key: string): void {
+    const at = this.flushed + this.pos
+    const current = this.blocks[this.blocks.length - 1]
+    if (current !== undefined) this.closeBlock(current, at)
+    this.blocks.push([at, key, 0, 0])
   }
 
   /**
@@ -107,10 +149,11 @@ export class RunWriter {
    * the encoded string, unless it holds a NUL (escaped) or starts a block (indexed).
    */
   startStringGroup (key: string, count: number): void {
-    const current = this.blocks[this.blocks.length - 1]
-    if (current === undefined || this.flushed + this.pos - current[0] >= BLOCK_BYTES || key.includes('\0')) {
-      return this.startGroup(encodeStringKey(key), count)
+    if (3 * key.length + 30 > LARGE) {
+      const bytes = Buffer.from(key, 'utf8') // (the sort buffer's keys are well-formed)
+      return this.largeKey(bytes, 0, bytes.length, count)
     }
+    if (this.blockFull() || key.includes('\0')) return this.startGroup(encodeStringKey(key), count)
     this.room(3 * key.length + 30)
     this.pos = this.utf8Field(key, 5, 3)
     this.buf[this.pos++] = 0
@@ -122,6 +165,7 @@ export class RunWriter {
   /** As startStringGroup, for a string key given as its UTF-8 bytes, src[start, end). */
   startBytesGroup (src: Buffer, start: number, end: number, count: number): void {
     const len = end - start
+    if (len + 30 > LARGE) return this.largeKey(src, start, end, count)
     const current = this.blocks[this.blocks.length - 1]
     if (current !== undefined && this.flushed + this.pos - current[0] < BLOCK_BYTES) {
       this.room(len + 30)
@@ -147,6 +191,35 @@ export class RunWriter {
       this.pos = at // a NUL: written escaped, below
     }
     this.startGroup(encodeStringKey(utf8Slice(src, start, end)), count)
+  }
+
+  /**
+   * A string key of more than LARGE bytes, src[start, end): its encoding written from src
+   * (NULs escaped on the way), with no string of it, and its index key made of its first bytes.
+   */
+  private largeKey (src: Buffer, start: number, end: number, count: number): void {
+    const key = src.subarray(start, end)
+    let nuls = 0
+    for (let i = key.indexOf(0); i !== -1; i = key.indexOf(0, i + 1)) nuls++
+    if (this.blockFull()) this.openBlock(indexKey('\x05' + latin1Slice(key, 0, INDEX_KEY_BYTES).replaceAll('\x00', '\x00\xff')))
+    const elen = key.length + nuls + 3
+    this.sizes.key = Math.max(this.sizes.key, elen)
+    this.room(10)
+    this.varint(elen)
+    this.buf[this.pos++] = TAG_STRING
+    let from = 0
+    for (let i = nuls === 0 ? -1 : key.indexOf(0); i !== -1; i = key.indexOf(0, i + 1)) {
+      this.put(key.subarray(from, i + 1))
+      this.room(1)
+      this.buf[this.pos++] = 0xff // (00 FF: an escaped NUL)
+      from = i + 1
+    }
+    this.put(key.subarray(from))
+    this.room(12)
+    this.buf[this.pos++] = 0
+    this.buf[this.pos++] = 1
+    this.varint(count)
+    this.groups++
   }
 
   /**
@@ -228,6 +301,7 @@ export class RunWriter {
     } else if (typeof v === 'string') {
       if (3 * v.length < 32 && v.isWellFormed()) return this.shortString(v)
       const len = Buffer.byteLength(v, 'utf8')
+      if (len > LARGE) return this.valueBytes(packValue(v)) // (a string of its own: see packValue)
       if (len < 0x10000 && v.isWellFormed()) {
         const head = len < 32 ? 1 : len < 256 ? 2 : 3
         this.room(len + head + 3)
@@ -291,18 +365,33 @@ export class RunWriter {
   }
 
   valueBytes (bytes: Uint8Array): void {
-    this.room(bytes.length + 5)
-    this.varint(bytes.length)
-    if (bytes.length > this.buf.length - this.pos) {
-      this.flush()
-      this.write(bytes)
-      this.flushed += bytes.length
-      this.crc = crc32(bytes, this.crc)
+    const n = bytes.length
+    if (n > LARGE) {
+      this.room(10)
+      this.varint(n)
+      this.put(bytes)
+      this.sizes.value = Math.max(this.sizes.value, n)
     } else {
+      this.room(n + 5)
+      this.varint(n)
       this.buf.set(bytes, this.pos)
-      this.pos += bytes.length
+      this.pos += n
     }
     this.values++
+  }
+
+  /** Bytes into the file: through the buffer, or when more than LARGE, straight after what it holds. */
+  private put (bytes: Uint8Array): void {
+    if (bytes.length <= LARGE) {
+      this.room(bytes.length)
+      this.buf.set(bytes, this.pos)
+      this.pos += bytes.length
+      return
+    }
+    this.flush()
+    this.write(bytes)
+    this.flushed += bytes.length
+    this.crc = crc32(bytes, this.crc)
   }
 
   close (): RunInfo {
@@ -310,14 +399,14 @@ export class RunWriter {
     const last = this.blocks[this.blocks.length - 1]
     if (last !== undefined) this.closeBlock(last, end)
     this.flush()
-    const footer = pack({ groups: this.groups, values: this.values, blocks: this.blocks })
+    const footer = pack({ groups: this.groups, values: this.values, blocks: this.blocks, sizes: this.sizes })
     const trailer = Buffer.alloc(TRAILER)
     trailer.writeUInt32BE(footer.length, 0)
     trailer.write(MAGIC, 4, 'latin1')
     this.write(footer)
     this.write(trailer)
     try { closeSync(this.fd) } catch (e) { throw ioError(e, this.path, this.phase) }
-    return { path: this.path, groups: this.groups, values: this.values, bytes: end + footer.length + TRAILER, blocks: this.blocks }
+    return { path: this.path, groups: this.groups, values: this.values, bytes: end + footer.length + TRAILER, blocks: this.blocks, sizes: this.sizes }
   }
 
   /** Closes the file after a failure; the caller removes it. */
@@ -333,12 +422,9 @@ export class RunWriter {
     this.crc = 0
   }
 
+  /** Makes room for n bytes in the buffer (n <= its size: more goes through put). */
   private room (n: number): void {
     if (this.pos + n > this.buf.length) this.flush()
-    if (n > this.buf.length) { // a key or value bigger than the buffer
-      this.buf = Buffer.allocUnsafe(n)
-      this.view = viewOf(this.buf)
-    }
   }
 
   private flush (): void {
@@ -381,7 +467,7 @@ export function prefixNumber (b: Uint8Array, at: number, len: number, anchor: Ui
   return p + 1
 }
 
-export interface RunFooter { groups: number, values: number, blocks: Block[], bodyEnd: number }
+export interface RunFooter { groups: number, values: number, blocks: Block[], sizes: Sizes, bodyEnd: number }
 
 export function readFooter (path: string): RunFooter {
   const fd = openRead(path)
@@ -439,7 +525,7 @@ export class RunReader {
   private bi: number
   private bcrc = 0
 
-  constructor (path: string, footer: RunFooter, fromBlock = 0, bufferBytes = 256 * 1024) {
+  constructor (path: string, footer: RunFooter, fromBlock = 0, private readonly bufferBytes = 256 * 1024) {
     this.path = path
     this.fd = openRead(path)
     this.blocks = footer.blocks
@@ -586,6 +672,7 @@ export class RunReader {
       case 0xc3: return true
       case 0xd9: return utf8Slice(b, at + 2, at + len)
       case 0xda: return utf8Slice(b, at + 3, at + len)
+      case 0xdb: return utf8Slice(b, at + 5, at + len)
     }
     try {
       return unpackValue(b.subarray(at, at + len))
@@ -594,6 +681,10 @@ export class RunReader {
       throw this.corrupt(`undecodable value (${(e as Error).message})`)
     }
   }
+
+  /** Where the current key's ekey is in `bytes`: [keyFrom, keyTo), until the reader moves on. */
+  get keyFrom (): number { return this.keyAt }
+  get keyTo (): number { return this.keyAt + this.keyLen }
 
   /** Where the current key's bytes start in `bytes` (after its type byte, for a string). */
   get keyStart (): number { return this.keyAt + 1 }
@@ -649,11 +740,13 @@ export class RunReader {
     // the bytes before `start` go: the current key's among them (its values are being read),
     // so its string is made now
     void this.key
-    if (n > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(n, this.buf.length * 2))
-      this.buf.copy(bigger, 0, this.start, this.end)
-      this.buf = bigger
-      this.view = viewOf(bigger)
+    // a buffer grown past LARGE for a key or value goes back to its size once what it needs
+    // fits that: a merge holds a reader a run, and each may meet a large one
+    if (n > this.buf.length || (this.buf.length > LARGE && this.buf.length > this.bufferBytes && n <= this.bufferBytes)) {
+      const other = Buffer.allocUnsafe(n > this.buf.length ? Math.max(n, this.buf.length * 2) : this.bufferBytes)
+      this.buf.copy(other, 0, this.start, this.end)
+      this.buf = other
+      this.view = viewOf(other)
     } else {
       this.buf.copy(this.buf, 0, this.start, this.end)
     }

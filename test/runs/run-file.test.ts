@@ -6,9 +6,9 @@ import { isDeepStrictEqual } from 'node:util'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, truncateSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { RunWriter, RunReader, readFooter } from '../../dist/lib/runs/run-file.js'
+import { INDEX_KEY_BYTES, RunWriter, RunReader, readFooter } from '../../dist/lib/runs/run-file.js'
 import { decodeKey, encodeKey } from '../../dist/lib/codec/keys.js'
-import { unpackValue } from '../../dist/lib/codec/values.js'
+import { packValue, unpackValue } from '../../dist/lib/codec/values.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-run-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -170,4 +170,42 @@ t.test('truncation and corruption are detected', async t => {
     const r = new RunReader(flipped, readFooter(flipped))
     while (r.nextGroup()) while (r.left > 0) r.nextValue()
   }, { code: 'MRS_ERR_RUN_CORRUPT' }, 'a flipped byte fails its block CRC')
+})
+
+t.test('keys and values over 256 KB are written from where they are, read back exactly, and sized in the footer', async t => {
+  // a key's characters: NULs (escaped), non-ASCII, ASCII; long enough to pass 256 KB
+  const big = (c: string, n: number): string => c.repeat(n)
+  const keys = [big('a', 300_000) + '\0' + 'b', big('a\0', 150_001), big('é', 140_000), big('k', 262_140)]
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+  const values: unknown[] = [big('v', 300_000), 'small', big('\u{1f600}', 70_000), { list: [big('w', 280_000)] }, 7]
+  const write = (start: (w: RunWriter, k: string) => void): { bytes: Buffer, held: number, info: ReturnType<RunWriter['close']> } => {
+    const p = path()
+    const w = new RunWriter(p, 'spill')
+    for (const k of keys) { start(w, k); for (const v of values) w.value(v) }
+    const held = (w as unknown as { buf: Buffer }).buf.length
+    const info = w.close()
+    return { bytes: readFileSync(p), held, info }
+  }
+  const byEkey = write((w, k) => w.startGroup(encodeKey(k), values.length))
+  const byString = write((w, k) => w.startStringGroup(k, values.length))
+  const byBytes = write((w, k) => { const b = Buffer.from(k, 'utf8'); w.startBytesGroup(b, 0, b.length, values.length) })
+  const byEkeyBytes = write((w, k) => { const b = Buffer.from(encodeKey(k), 'latin1'); w.startEkeyGroup(b, 0, b.length, values.length) })
+  t.ok(byEkey.bytes.equals(byString.bytes) && byEkey.bytes.equals(byBytes.bytes) && byEkey.bytes.equals(byEkeyBytes.bytes), 'the four ways to start a group write the same file')
+  for (const w of [byEkey, byString, byBytes, byEkeyBytes]) t.equal(w.held, 1 << 20, 'the write buffer kept its size')
+  t.same(byEkey.info.sizes, { key: Math.max(...keys.map(k => encodeKey(k).length)), value: Math.max(...values.map(v => packValue(v).length)) }, 'the footer holds the longest key and value')
+  t.ok(byEkey.info.blocks.every(b => b[1].length <= INDEX_KEY_BYTES), 'index keys are cut')
+  const p = byEkey.info.path
+  const r = new RunReader(p, readFooter(p), 0, 4096)
+  try {
+    for (const k of keys) {
+      t.ok(r.nextGroup())
+      t.equal(r.decodedKey(), k)
+      for (const v of values) {
+        t.same(r.nextValue(), v)
+        // a buffer grown for a large value goes back to its size for the small ones after it
+        if (v === 'small') t.equal((r as unknown as { buf: Buffer }).buf.length, 4096, 'the read buffer went back to its size')
+      }
+    }
+    t.notOk(r.nextGroup())
+  } finally { r.close() }
 })
