@@ -40,7 +40,7 @@ export function encodeKey (key: unknown): string {
 /** The hot path: most keys are strings. */
 export function encodeStringKey (s: string): string {
   if (ASCII_NO_NUL.test(s)) return '\x05' + s + '\x00\x01'
-  if (!s.isWellFormed()) throw new KeyError(`key ${JSON.stringify(s)} has a lone UTF-16 surrogate, which has no UTF-8 form`)
+  if (!s.isWellFormed()) throw new KeyError(`key ${showKey(s)} has a lone UTF-16 surrogate, which has no UTF-8 form`)
   let bytes = Buffer.from(s, 'utf8').toString('latin1')
   if (bytes.includes('\x00')) bytes = bytes.replaceAll('\x00', '\x00\xff')
   return '\x05' + bytes + '\x00\x01'
@@ -141,7 +141,8 @@ export function hashEkey (ekey: string): number {
 /** A short human form of a key for messages. */
 export function showKey (key: unknown): string {
   try {
-    const s = typeof key === 'string' ? JSON.stringify(key) : JSON.stringify(key) ?? String(key)
+    // (a long key is cut before it is quoted: a key may be as long as a line)
+    const s = typeof key === 'string' ? JSON.stringify(key.length > 100 ? key.slice(0, 100) : key) : JSON.stringify(key) ?? String(key)
     return s.length > 80 ? s.slice(0, 77) + '...' : s
   } catch { return String(key) }
 }

@@ -6,7 +6,7 @@ import { checkInputs, chunksOf, inputBytes, isSplittableFile } from '../input/re
 import { LineBase, countSplitLines, splitsOf, type Split } from '../input/splits.js'
 import { isMapOnly, loadSteps, type JobSource } from '../job/job.js'
 import { inputFormats } from '../input/formats.js'
-import { chooseSplitters, groupSplitters, mergeGroups, plan } from './plan.js'
+import { chooseSplitters, groupSplitters, mergeFanIn, mergeGroups, plan } from './plan.js'
 import { Pool, Task, type TaskResult } from './pool.js'
 import { addCounters, newCounters, subtractCounters, UserCounters, type Counters } from '../counters.js'
 import { makeTmpDir, removeTmpDir, staleTmpDirs } from './tmp.js'
@@ -247,7 +247,7 @@ export class Engine {
       time('output')
       return closed
     }
-    const runs = await this.race(this.mergePhase(results.flatMap(r => r.runs.map(run => run.path))))
+    const runs = await this.race(this.mergePhase(results.flatMap(r => r.runs)))
     time('merge')
     const fragments = await this.race(this.reducePhase(runs, target.partitions))
     await this.pool.close()
@@ -462,8 +462,8 @@ export class Engine {
    * runs as it takes for the rest to fit the fan-in: 68 runs at fan-in 64 merged 64 of them
    * into one (a 1 GB sum waited 33 s on that single task); now 2 groups of 3 runs, one a worker.
    */
-  private async mergePhase (runs: string[]): Promise<RunInfo['path'][]> {
-    const fanIn = this.opts.fanIn
+  private async mergePhase (runs: RunInfo[]): Promise<string[]> {
+    const fanIn = mergeFanIn(this.opts.fanIn, this.opts.memory / this.opts.workers, runs)
     while (runs.length > fanIn) {
       this.counters.mergePasses++
       const groups = mergeGroups(runs.length, fanIn, this.opts.workers).map(([from, to]) => runs.slice(from, to))
@@ -471,20 +471,20 @@ export class Engine {
       this.phase('merge', groups.filter(g => g.length > 1).length, pass)
       const tasks = groups.map((group, g) => group.length === 1
         ? undefined
-        : this.pool!.submit(this.newTask(() => `merge task (pass ${pass}, group ${g})`, id => attempt => ({ type: 'merge', task: id, attempt, runs: group, out: join(this.tmp!, `merge-${pass}-${g}-t${id}-a${attempt}.run`) }))))
-      const merged: string[] = []
+        : this.pool!.submit(this.newTask(() => `merge task (pass ${pass}, group ${g})`, id => attempt => ({ type: 'merge', task: id, attempt, runs: group.map(r => r.path), out: join(this.tmp!, `merge-${pass}-${g}-t${id}-a${attempt}.run`) }))))
+      const merged: RunInfo[] = []
       for (let g = 0; g < groups.length; g++) {
         const t = tasks[g]
         if (t === undefined) { merged.push(groups[g]![0]!); continue }
         const r = await t.result
         this.commit(t, r)
         this.status.done++
-        merged.push(r.runs[0]!.path)
-        for (const old of groups[g]!) { try { unlinkSync(old) } catch {} }
+        merged.push(r.runs[0]!)
+        for (const old of groups[g]!) { try { unlinkSync(old.path) } catch {} }
       }
       runs = merged
     }
-    return runs
+    return runs.map(r => r.path)
   }
 
   /** Reduce: split the key space into ranges (from the runs' block indexes); one task each. */

@@ -1,6 +1,7 @@
 // The engine's sizes and cuts, decided from numbers alone: how the memory budget is shared,
 // which runs each merge pass merges, and the key ranges of the reduce tasks.
 import { groupEnd } from '../codec/keys.js'
+import type { RunInfo } from '../runs/run-file.js'
 /**
  * How the budget is split: the sort buffers, and the map input held for retries when it
  * comes from stdin, gzip or csv (`held`); splits of regular files hold none.
@@ -69,4 +70,20 @@ export function chooseSplitters (keys: string[], n: number): string[] {
     if (k !== out[out.length - 1] && k !== sorted[0]) out.push(k)
   }
   return out
+}
+
+// the bytes of keys a merge may hold however small its share (within a worker's 50 MB of the
+// bound): 1 MB keys at --memory 1MB are merged 16 at a time, not 2, in fewer passes
+const MERGE_KEYS = 16 << 20
+
+/**
+ * How many runs a merge reads at once: `fanIn`, fewer for long keys. A merge holds the current
+ * key of each run it reads, and keys over 256 KB (RunInfo.sizes) would take up to fanIn times
+ * the longest: as many runs as such keys fit in `share` bytes (a worker's share of --memory,
+ * which the runs' read buffers take at fanIn) or MERGE_KEYS, at least 2.
+ */
+export function mergeFanIn (fanIn: number, share: number, runs: RunInfo[]): number {
+  let key = 0
+  for (const r of runs) key = Math.max(key, r.sizes.key)
+  return key === 0 ? fanIn : Math.max(2, Math.min(fanIn, Math.floor(Math.max(share, MERGE_KEYS) / key)))
 }

@@ -16,6 +16,8 @@ const MIN_BYTES = 1 << 16
 const MIN_KEYS = 1 << 12
 /** Most key bytes an arena holds (offsets are Int32; the sort buffer spills before this). */
 const ARENA_MAX = 1 << 30
+// a key this long makes room for its exact UTF-8 length, not for 3 bytes a UTF-16 unit
+const LONG_KEY = 1 << 12
 
 export class KeyArena {
   bytes: Buffer
@@ -28,15 +30,28 @@ export class KeyArena {
   /** Bytes of the key `stage` wrote after `used`, not yet a key. */
   staged = 0
 
+  /** The buffer before one grew past `limit` for a long key (the arena goes back to it when cleared). */
+  private home: Buffer | undefined
+
   /** `bytes` to start with; it doubles when full, up to `limit` (unless one key needs more). */
   constructor (bytes: number, private readonly limit: number) {
     this.bytes = Buffer.allocUnsafeSlow(Math.max(MIN_BYTES, Math.min(bytes, limit, ARENA_MAX)))
     this.view = viewOf(this.bytes)
   }
 
-  /** Whether a key of `chars` UTF-16 units might not fit under ARENA_MAX. */
+  /** Whether a key of `chars` UTF-16 units might not fit without the arena growing. */
   full (chars: number): boolean {
-    return this.used + 3 * chars > ARENA_MAX
+    return this.used + 3 * chars > this.bytes.length
+  }
+
+  /** Whether `bytes` more bytes of keys fit without the arena growing. */
+  fits (bytes: number): boolean {
+    return this.used + bytes <= this.bytes.length
+  }
+
+  /** Whether `bytes` more bytes of keys would take the arena past its limit. */
+  over (bytes: number): boolean {
+    return this.used + bytes > Math.min(this.limit, ARENA_MAX)
   }
 
   start (i: number): number { return i === 0 ? 0 : this.ends[i - 1]! }
@@ -54,7 +69,7 @@ export class KeyArena {
    */
   stage (key: string): number {
     const len = key.length
-    if (this.used + 3 * len > this.bytes.length) this.grow(3 * len)
+    if (this.used + 3 * len > this.bytes.length) this.grow(len < LONG_KEY ? 3 * len : Buffer.byteLength(key, 'utf8'))
     const b = this.bytes
     const from = this.used
     let p = from
@@ -106,11 +121,17 @@ export class KeyArena {
     this.size = 0
     this.used = 0
     this.staged = 0
+    if (this.home !== undefined) {
+      this.bytes = this.home
+      this.view = viewOf(this.bytes)
+      this.home = undefined
+    }
   }
 
   private grow (need: number): void {
     const bytes = Buffer.allocUnsafeSlow(Math.max(this.used + need, Math.min(2 * this.bytes.length, this.limit, ARENA_MAX)))
     this.bytes.copy(bytes, 0, 0, this.used)
+    if (bytes.length > this.limit) this.home ??= this.bytes
     this.bytes = bytes
     this.view = viewOf(bytes)
   }

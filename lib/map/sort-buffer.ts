@@ -211,8 +211,17 @@ export class SortBuffer {
       return this.addOther(key, v, sizeOf(v))
     }
     this.stringPairs++
-    if (this.arena.full(key.length)) this.spill()
+    if (this.arena.full(key.length)) this.roomFor(Buffer.byteLength(key, 'utf8'))
     this.addStaged(key, this.arena.stage(key), value)
+  }
+
+  /**
+   * Before a key of `bytes` that does not fit the arena as it is: a spill, if the arena holds
+   * keys and would go past its limit, so that a long key grows an empty arena (not a copy of
+   * the keys before it) and spills alone.
+   */
+  private roomFor (bytes: number): void {
+    if (this.arena.size > 0 && this.arena.over(bytes)) this.spill()
   }
 
   /**
@@ -222,7 +231,7 @@ export class SortBuffer {
   addBytes (key: string, src: DataView, start: number, end: number, value: unknown): void {
     if (this.finished) throw new LateEmitError('emit was called after its map task ended')
     this.stringPairs++
-    if (this.arena.full(end - start)) this.spill()
+    if (!this.arena.fits(end - start)) this.roomFor(end - start)
     this.addStaged(key, this.arena.stageBytes(src, start, end), value)
   }
 

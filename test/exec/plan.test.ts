@@ -3,7 +3,7 @@
 // enough, it merges only as many runs as needed to leave exactly fan-in.
 import t from 'tap'
 import fc from 'fast-check'
-import { mergeGroups } from '../../dist/lib/exec/plan.js'
+import { mergeFanIn, mergeGroups } from '../../dist/lib/exec/plan.js'
 
 t.test('merge groups', async t => {
   fc.assert(fc.property(fc.integer({ min: 2, max: 300 }), fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 1, max: 8 }), (fanIn, extra, workers) => {
@@ -23,4 +23,13 @@ t.test('merge groups', async t => {
     return true
   }), { numRuns: 2000 })
   t.pass()
+})
+
+t.test('fewer runs merged at once when keys are long: their keys fit a worker\'s share of --memory', async t => {
+  const runs = (keys: number[]) => keys.map(key => ({ path: '', groups: 0, values: 0, bytes: 0, blocks: [], sizes: { key, value: 0 } }))
+  t.equal(mergeFanIn(64, 256 << 20, runs([0, 0])), 64, 'no key over 256 KB: the fan-in')
+  t.equal(mergeFanIn(64, 128 << 20, runs([0, 1 << 20])), 64, '1 MB keys: 64 fit in 128 MB')
+  t.equal(mergeFanIn(64, 1 << 20, runs([1 << 20, 512 << 10])), 16, 'under a small --memory, 16 MB of keys')
+  t.equal(mergeFanIn(64, 128 << 20, runs([60 << 20])), 2, '60 MB keys: 2, the least')
+  t.equal(mergeFanIn(8, 128 << 20, runs([1 << 20])), 8, 'never more than --fan-in')
 })

@@ -53,3 +53,17 @@ t.test('a key with a lone surrogate is refused, and nothing is added', async t =
   t.equal(arena.size, 1)
   t.equal(index.find('fine'), -1, 'added unindexed')
 })
+
+t.test('a long key grows the arena to its size, and the arena goes back to its first buffer when cleared', async t => {
+  const arena = new KeyArena(1 << 16, 1 << 20)
+  const first = arena.bytes
+  arena.add('short')
+  arena.add('k'.repeat(3 << 20)) // past the limit: the arena grows for it (3 bytes a character would be 9 MB)
+  t.equal(arena.bytes.length, 5 + (3 << 20), 'room for its UTF-8 bytes')
+  t.equal(arena.key(1).length, 3 << 20)
+  t.equal(arena.key(0), 'short', 'the key before it was kept')
+  arena.clear()
+  t.equal(arena.bytes, first, 'cleared, it is its first buffer again')
+  arena.add('é'.repeat(5000)) // (under LONG_KEY bytes of room: 3 bytes a character, within the limit)
+  t.equal(arena.key(0), 'é'.repeat(5000))
+})

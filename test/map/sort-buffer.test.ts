@@ -353,3 +353,33 @@ t.test('the built-in sum, added in place, equals calling it', async t => {
   c.add('k', [1, 2])
   t.throws(() => c.add('k', [1, 2, 3]), /combine threw for key "k": .*sum/, 'an array of another length is refused, as sum refuses it')
 })
+
+// Long keys and values, against what the buffer holds: a long key spills alone (the keys
+// before it first, not copied into an arena grown for it), and the arena is its first buffer
+// again after; a long string value is kept packed, in a buffer of its size, counted at that size.
+t.test('long keys and values: bytes counted against bytes held', async t => {
+  const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
+  const ctx = { file: '', line: 0, count: () => {} }
+  const c = new SortBuffer({ budget: 8 << 20, ctx, nextRunPath: () => join(dir, `run-${n++}`), counters })
+  const inside = c as unknown as { bytes: number, arena: { bytes: Buffer, used: number } }
+  const home = inside.arena.bytes
+  c.add('short', 1)
+  c.add('n', 'é'.repeat(1 << 20)) // 2 MB of UTF-8
+  t.equal(counters.spills, 0)
+  t.ok(inside.bytes >= 2 << 20 && inside.bytes < (2 << 20) + 4096, `the value counts its packed bytes (${inside.bytes})`)
+  const stored = (c as unknown as { values: unknown[] }).values.find(v => Buffer.isBuffer(v)) as Buffer
+  t.equal(stored.length, 5 + (2 << 20), 'kept packed, in a buffer of its size')
+  c.add('k'.repeat(9 << 20), 2) // past the arena's limit (the budget and 64 KB)
+  t.equal(counters.spills, 2, 'the pairs before it spilled first, then the key alone')
+  t.equal(inside.arena.bytes, home, 'the arena is its first buffer again')
+  t.equal(inside.bytes, 0)
+  const runs = c.finish()
+  t.equal(counters.spilledPairs, 3)
+  t.same(runs.map(r => r.sizes.key), [0, 3 + (9 << 20)], 'a run records its longest key over 256 KB')
+  t.same(runs.map(r => r.sizes.value), [5 + (2 << 20), 0], 'and its longest value')
+  const got: Array<[number, unknown[]]> = []
+  const m = new Merger(runs.map(r => r.path))
+  try { while (m.next()) got.push([(decodeKey(m.key) as string).length, [...m.values()].map(v => typeof v === 'string' ? v.length : v)]) } finally { m.close() }
+  for (const r of runs) rmSync(r.path)
+  t.same(got, [[9 << 20, [2]], [1, [1 << 20]], [5, [1]]])
+})
