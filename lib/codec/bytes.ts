@@ -121,9 +121,27 @@ export abstract class LineBuffer {
     // a UTF-16 code unit takes at most 3 bytes in UTF-8
     if (this.used + 3 * line.length > this.buf.length) {
       this.flush()
-      if (3 * line.length > this.buf.length) { this.writeOut(Buffer.from(line, 'utf8')); return }
+      if (3 * line.length > this.buf.length) return this.writeLong(line)
     }
     this.used += utf8Write(this.buf, line, this.used)
+  }
+
+  /**
+   * A string longer than the buffer holds (of 6 bytes or more), a slice at a time through it:
+   * encoded whole, it was a copy of its size outside the heap. (A slice of a flat string
+   * copies nothing; a concatenation is made flat, a copy, by its first slice: give long strings
+   * one by one.)
+   */
+  private writeLong (s: string): void {
+    const step = Math.max(2, Math.floor(this.buf.length / 3))
+    for (let i = 0; i < s.length;) {
+      let j = Math.min(s.length, i + step)
+      const c = s.charCodeAt(j - 1)
+      if (j < s.length && c >= 0xd800 && c < 0xdc00) j-- // (a surrogate pair stays whole)
+      this.used = utf8Write(this.buf, s.slice(i, j), 0)
+      this.flush()
+      i = j
+    }
   }
 
   flush (): void {

@@ -200,6 +200,28 @@ export async function countSplitLines (file: string, splits: Split[], maxLineByt
   }
 }
 
+const PROBE = Buffer.allocUnsafe(PROBE_BYTES)
+
+/**
+ * How many bytes from file position `pos` the line there takes, with its newline (up to `end`
+ * without one), found with `read` (readSync's arguments after the fd); throws tooLong() once
+ * it takes more than `most`.
+ */
+type Read = (into: Buffer, at: number, want: number, from: number) => number
+
+function lineRest (read: Read, pos: number, end: number, most: number, tooLong: () => Error): number {
+  for (let at = pos; at < end;) {
+    const n = read(PROBE, 0, Math.min(PROBE_BYTES, end - at), at)
+    if (n === 0) break // (shorter than it was: the read after this says so)
+    const nl = PROBE.subarray(0, n).indexOf(10)
+    const rest = nl === -1 ? at + n - pos : at + nl + 1 - pos
+    if (rest > most) throw tooLong()
+    if (nl !== -1) return rest
+    at += n
+  }
+  return end - pos
+}
+
 /**
  * A split's chunks of whole lines, read in a map task's worker. One buffer serves every chunk:
  * each is consumed (turned into records) before the next read.
@@ -213,29 +235,32 @@ export function * chunksOfSplit (split: Split, chunkBytes: number, maxLineBytes:
     throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: ${(e as Error).message}`, { phase: 'input', file }, e)
   }
   try {
-    let buf = Buffer.allocUnsafe(chunkBytes)
+    const small = Buffer.allocUnsafe(chunkBytes)
+    let buf = small
     let pos = split.offset
     const end = split.offset + split.length
     const base = new LineBase(split.lineBase)
     let line = 0 // lines of the split before pos (its chunks' lines count from its first)
     const absolute = (): number => base.line(file) + line
     let carry = 0 // bytes of a line begun in the last read, at the start of buf
-    while (pos < end) {
-      if (carry === buf.length) {
-        // a line longer than the buffer (the scan, which may not have got there yet, fails
-        // the job on a line over --max-line-bytes; this one does not wait to grow that big)
-        if (carry > maxLineBytes) throw lineTooLong(file, absolute(), maxLineBytes)
-        const bigger = Buffer.allocUnsafe(2 * buf.length)
-        buf.copy(bigger, 0, 0, carry)
-        buf = bigger
-      }
-      const want = Math.min(buf.length - carry, end - pos)
-      let n: number
+    const read: Read = (into, at, want, from) => {
       try {
-        n = readSync(fd, buf, carry, want, pos)
+        return readSync(fd, into, at, want, from)
       } catch (e) {
         throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: read failed at line ${absolute()}: ${(e as Error).message}`, { phase: 'input', file, line: absolute() }, e)
       }
+    }
+    while (pos < end) {
+      if (carry === buf.length) {
+        // a line longer than the buffer: read whole into a buffer of its size, once its end
+        // is found (a buffer doubled until it held the line left each smaller one behind, up to
+        // twice the line's bytes). The scan, which may not have got there yet, fails the job on
+        // a line over --max-line-bytes; this one does not wait to read that far.
+        const bigger = Buffer.allocUnsafe(carry + lineRest(read, pos, end, maxLineBytes + 1 - carry, () => lineTooLong(file, absolute(), maxLineBytes)))
+        buf.copy(bigger, 0, 0, carry)
+        buf = bigger
+      }
+      const n = read(buf, carry, Math.min(buf.length - carry, end - pos), pos)
       if (n === 0) throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: shorter than when the job started (was it changed while the job ran?)`, { phase: 'input', file })
       pos += n
       const filled = carry + n
@@ -250,8 +275,13 @@ export function * chunksOfSplit (split: Split, chunkBytes: number, maxLineBytes:
       yield chunk
       // (records.ts sets chunk.lines for every format a split is read in; the count is the fallback)
       line += chunk.lines ?? countLines(data)
-      buf.copy(buf, 0, cut, filled)
       carry = filled - cut
+      if (buf !== small && carry <= chunkBytes) { // (a buffer made for a long line)
+        buf.copy(small, 0, cut, filled)
+        buf = small
+      } else {
+        buf.copy(buf, 0, cut, filled)
+      }
     }
   } finally {
     closeSync(fd)

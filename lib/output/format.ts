@@ -14,7 +14,12 @@ const NEEDS_ESCAPE = /[\\\t\r\n]/
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\r': '\\r', '\n': '\\n' }
 
 function escapeTsv (s: string): string {
-  return NEEDS_ESCAPE.test(s) ? s.replace(/[\\\t\r\n]/g, c => ESCAPES[c]!) : s
+  return needsEscape(s) ? s.replace(/[\\\t\r\n]/g, c => ESCAPES[c]!) : s
+}
+
+/** Whether tsv escapes a character of `s` (\\ \t \r \n). */
+export function needsEscape (s: string): boolean {
+  return NEEDS_ESCAPE.test(s)
 }
 
 function replacer (_k: string, v: unknown): unknown {

@@ -6,7 +6,7 @@ import { closeSync, openSync } from 'node:fs'
 import { LineBuffer, copyBytes, latin1Write, utf8Slice, utf8Write, viewOf, writeAll } from '../codec/bytes.js'
 import { LateEmitError, MrstreamError, overBadRecordLimit, type BadRecord } from '../errors.js'
 import { encodeKey, hashEkey, showKey } from '../codec/keys.js'
-import { formatPair, toJson, type OutputFormat } from '../output/format.js'
+import { formatPair, needsEscape, toJson, type OutputFormat } from '../output/format.js'
 import { Merger } from '../runs/merge.js'
 import { isIdentity, jobError, type Context, type Job } from '../job/job.js'
 import type { RunReader } from '../runs/run-file.js'
@@ -65,7 +65,15 @@ class Fragment extends LineBuffer {
     const most = 3 * (k.length + value.length) + 2
     if (this.used + most > this.buf.length) {
       this.flush()
-      if (most > this.buf.length) return false
+      if (most > this.buf.length) {
+        // a line longer than the buffer: its parts one by one, with no string of the line
+        if (needsEscape(k) || needsEscape(value)) return false
+        this.write(k)
+        this.write('\t')
+        this.write(value)
+        this.write('\n')
+        return true
+      }
     }
     const b = this.buf
     const start = this.used
@@ -215,9 +223,10 @@ export async function reduceTask (job: Job, spec: ReduceSpec, ctx: Context, opts
   let group: GroupValues | undefined
   let groupPart = 0
   const write = (k: unknown, v: unknown, stage: boolean): void => {
-    const ekey = k === key ? group?.ekey ?? merger.key : undefined
-    if (ekey === undefined) encodeKey(k) // refuses unsupported keys
-    const p = group === undefined ? route(k, ekey) : groupPart
+    const current = k === key
+    if (!current) encodeKey(k) // refuses unsupported keys
+    // (the current key's ekey only for a partition: a string as long as the key)
+    const p = group !== undefined ? groupPart : n === 1 ? 0 : route(k, current ? merger.key : undefined)
     if (!stage && tsv && typeof k === 'string' && (typeof v === 'string' || typeof v === 'number') && fragments[p]!.writeTsv(k, v)) {
       counters.written++
       return

@@ -3,7 +3,7 @@
 // (also beside 0x80-0xff bytes, which the bit tricks must not mistake for them).
 import t from 'tap'
 import fc from 'fast-check'
-import { compareBytes, copyBytes, copyWithoutNul, viewOf, withoutNul } from '../../dist/lib/codec/bytes.js'
+import { LineBuffer, compareBytes, copyBytes, copyWithoutNul, viewOf, withoutNul } from '../../dist/lib/codec/bytes.js'
 import { unescaped } from '../../dist/lib/reduce/reduce-task.js'
 
 // bytes near the ones the tricks look for: 0, 9, 10, 13, 14, 92 and their neighbours, the
@@ -64,5 +64,20 @@ t.test('compareBytes orders as Buffer.compare does, at any alignment', async t =
     const c = compareBytes(viewOf(a), px, x.length, viewOf(b), py, y.length)
     return Math.sign(c) === Buffer.compare(Buffer.from(x), Buffer.from(y))
   }), { numRuns: 5000 })
+  t.pass()
+})
+
+t.test('LineBuffer writes a string longer than its buffer a slice at a time, surrogate pairs whole', async t => {
+  class Collect extends LineBuffer {
+    readonly out: Buffer[] = []
+    protected writeOut (b: Uint8Array): void { this.out.push(Buffer.from(b)) }
+  }
+  const unit = fc.constantFrom('a', 'é', '\u20ac', '\u{1f600}', '\t')
+  fc.assert(fc.property(fc.array(fc.string({ unit, maxLength: 400 }), { maxLength: 6 }), fc.integer({ min: 6, max: 64 }), (lines, size) => {
+    const b = new Collect(size)
+    for (const line of lines) b.write(line)
+    b.flush()
+    return Buffer.concat(b.out).equals(Buffer.from(lines.join(''), 'utf8')) && b.out.every(o => o.length <= size)
+  }), { numRuns: 500 })
   t.pass()
 })

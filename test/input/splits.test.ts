@@ -101,11 +101,33 @@ t.test('a line over --max-line-bytes fails the scan, naming its line', async t =
   await t.rejects(collect(file, 100, 64, 4096), { code: 'MRS_ERR_LINE_TOO_LONG', message: /long\.txt:3: line longer than --max-line-bytes 4096/ })
   writeFileSync(file, 'a\n' + 'x'.repeat(5000))
   await t.rejects(collect(file, 100, 64, 4096), { code: 'MRS_ERR_LINE_TOO_LONG', message: /long\.txt:2:/ })
-  // a long line under the limit is read whole, however small the chunks
+  // a long line under the limit is read whole, however small the chunks, in a chunk of its own
+  // size; the chunks after it are no longer than before it
   writeFileSync(file, 'a\n' + 'x'.repeat(5000) + '\nb')
   const { chunks } = await collect(file, 1 << 20, 64, 8192)
-  t.same(chunks.flat().map(c => c.firstLine), [1, 2])
+  t.same(chunks.flat().map(c => c.firstLine), [1, 2, 3])
+  t.same(chunks.flat().map(c => c.data.length), [2, 5001, 1])
   t.equal(Buffer.concat(chunks.flat().map(c => c.data)).toString(), 'a\n' + 'x'.repeat(5000) + '\nb')
+})
+
+t.test('a line longer than a chunk is read into a buffer of its size, then the chunk buffer is used again', async t => {
+  // (a buffer doubled until it held the line left each smaller one behind, and kept the largest)
+  const file = join(dir, 'long-buffer.txt')
+  writeFileSync(file, 'a\n'.repeat(3000) + 'x'.repeat(20_000) + '\n' + 'b\n'.repeat(3000))
+  const splits = []
+  for await (const s of splitsOf(file, 1 << 20, 1 << 20)) splits.push(s)
+  t.equal(splits.length, 1)
+  const held: number[] = []
+  const sizes: number[] = []
+  for (const c of chunksOfSplit(splits[0]!, 4096, 1 << 20)) {
+    held.push(c.data.buffer.byteLength)
+    sizes.push(c.data.length)
+  }
+  const long = sizes.indexOf(20_001)
+  t.ok(long > 0, 'the long line is a chunk of its own')
+  t.equal(held[long], 20_001, 'in a buffer of its size')
+  t.ok(held.every((b, i) => i === long || b === 4096), 'every other chunk in the 4 KB buffer')
+  t.equal(sizes.reduce((a, b) => a + b, 0), 6000 + 20_001 + 6000)
 })
 
 t.test('a job that fails stops the line count (the library\'s main returns with no input left open)', async t => {
