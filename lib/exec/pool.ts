@@ -7,7 +7,8 @@ import { availableParallelism } from 'node:os'
 import { setFlagsFromString } from 'node:v8'
 import { Worker } from 'node:worker_threads'
 import { MrstreamError, OUTSIDE_TASKS, describeThrown, fromErrorData, type ErrorData, type BadRecord } from '../errors.js'
-import type { Chunk } from '../input/records.js'
+import { LARGE_CHUNK, type Chunk } from '../input/records.js'
+import { largeGarbage } from './garbage.js'
 import type { RunInfo } from '../runs/run-file.js'
 import type { ToWorker, WorkerConfig, WorkerData } from './worker.js'
 import type { ReduceNotes } from '../reduce/mistakes.js'
@@ -183,7 +184,10 @@ export class Pool {
         if (msg.type === 'done') {
           slot.task = undefined
           task.slot = undefined
+          let long = 0 // (bytes of chunks that hold long lines: see garbage.ts)
+          for (const chunk of task.chunks) if (chunk.data.byteLength > LARGE_CHUNK) long += chunk.data.byteLength
           task.chunks = []
+          if (long > 0) largeGarbage(long)
           const { runs, output, counters, user, bad, notes } = msg
           task.resolve({ runs, ...(output !== undefined ? { output } : {}), counters, user, bad, ...(notes === undefined ? {} : { notes }) })
           this.wake()

@@ -11,6 +11,7 @@ import { mergeRuns } from '../runs/merge.js'
 import { reduceTask, type ReduceSpec } from '../reduce/reduce-task.js'
 import { UserCounters } from '../counters.js'
 import { setHeartbeat } from './heartbeat.js'
+import { settleGarbage } from './garbage.js'
 import type { Chunk, Format } from '../input/records.js'
 import { chunksOfSplit, type Split } from '../input/splits.js'
 
@@ -141,6 +142,7 @@ function mapEnd (): void {
       fail(c.task, e)
     }
     current = undefined
+    settleGarbage() // (a worker at rest would keep its task's large records: garbage.ts)
   })
 }
 
@@ -162,6 +164,7 @@ async function onMessage (msg: ToWorker): Promise<void> {
         const run = mergeRuns(msg.runs, msg.out, job.combine, context(user), config.bufferBytes)
         port.postMessage({ type: 'done', task: msg.task, runs: [run], counters: {}, user: [...user.values], bad: [] })
       } catch (e) { fail(msg.task, e) }
+      settleGarbage()
       return
     }
     case 'reduce': {
@@ -171,6 +174,7 @@ async function onMessage (msg: ToWorker): Promise<void> {
         await settle()
         port.postMessage({ type: 'done', task: msg.task, runs: [], counters, user: [...user.values], bad, notes })
       } catch (e) { fail(msg.task, e) }
+      settleGarbage()
     }
   }
 }

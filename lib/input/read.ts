@@ -8,7 +8,8 @@ import { createGunzip } from 'node:zlib'
 import { parseCsv } from './csv.js'
 import { MrstreamError } from '../errors.js'
 import { BOM, countLines, lineTooLong, longLineAt } from './lines.js'
-import type { Chunk, Format } from './records.js'
+import { LARGE_CHUNK, type Chunk, type Format } from './records.js'
+import { largeGarbage } from '../exec/garbage.js'
 
 export interface InputOptions {
   format: Format
@@ -151,8 +152,10 @@ class ChunkCutter {
     const restLen = whole.length - cut
     const rest = restLen > 0 ? Buffer.from(whole.subarray(cut)) : undefined
     const chunk = this.emit(whole.subarray(0, cut))
+    const joined = this.pending.length > 1 ? this.pendingLen : 0
     this.pending = rest ? [rest] : []
     this.pendingLen = restLen
+    if (joined > LARGE_CHUNK) largeGarbage(joined) // (the reads a long line was joined from)
     return chunk
   }
 

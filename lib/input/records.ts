@@ -11,6 +11,9 @@ import type { LineBase } from './splits.js'
 /** `pairs` is internal: the [key, value] records a chain's step passes to the next. */
 export type Format = 'lines' | 'ndjson' | 'csv' | 'file' | 'pairs'
 
+/** Chunks are 256 KB at most, unless they hold a line longer than that: past this, they do (see garbage.ts). */
+export const LARGE_CHUNK = 1 << 20
+
 /** A chunk of one input file, as sent from the reader to a map task. */
 export interface Chunk {
   file: string

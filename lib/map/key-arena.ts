@@ -8,6 +8,7 @@
 // UTF-8 byte order is code point order (docs/semantics.md), so the keys sort as bytes.
 import { copyBytes, utf8Slice, utf8Write, viewOf } from '../codec/bytes.js'
 import { encodeStringKey } from '../codec/keys.js'
+import { largeGarbage } from '../exec/garbage.js'
 
 // keys this short are encoded by a loop here while they are ASCII (a call into C++ costs more);
 // V8 makes longer substrings slices of their parent, whose characters JS reads slowly
@@ -122,6 +123,7 @@ export class KeyArena {
     this.used = 0
     this.staged = 0
     if (this.home !== undefined) {
+      largeGarbage(this.bytes.length)
       this.bytes = this.home
       this.view = viewOf(this.bytes)
       this.home = undefined

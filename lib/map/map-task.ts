@@ -7,7 +7,7 @@ import { CombineError } from './combine.js'
 import { LateEmitError, MrstreamError, describeUserError, overBadRecordLimit, type BadRecord } from '../errors.js'
 import { KeyError, checkGroupKey, encodeKey } from '../codec/keys.js'
 import { lineTooLong } from '../input/lines.js'
-import { recordsOf, type Chunk, type Format } from '../input/records.js'
+import { LARGE_CHUNK, recordsOf, type Chunk, type Format } from '../input/records.js'
 import { viewOf } from '../codec/bytes.js'
 import type { RunInfo } from '../runs/run-file.js'
 import type { LineBase } from '../input/splits.js'
@@ -17,6 +17,7 @@ import { UserCounters } from '../counters.js'
 import { tick } from '../exec/heartbeat.js'
 import { formatPair, type OutputFormat } from '../output/format.js'
 import { LineFile } from '../output/line-file.js'
+import { largeGarbage } from '../exec/garbage.js'
 
 export interface MapCounters extends SpillCounters {
   records: number
@@ -104,6 +105,8 @@ export class MapTask {
   /** Map calls made so far; `live` is the running one's number (0: none). */
   private calls = 0
   private live = 0
+  /** Bytes of the last chunk and its strings, when it held a long line (see collect). */
+  private garbage = 0
 
   constructor (opts: MapTaskOptions) {
     this.opts = opts
@@ -122,6 +125,7 @@ export class MapTask {
   }
 
   async chunk (chunk: Chunk): Promise<void> {
+    this.collect()
     const max = chunk.base === undefined ? Infinity : this.opts.maxLineBytes ?? Infinity
     const { records, lines, ends, longLine, invalidUtf8, errors } = recordsOf(chunk, chunk.format ?? this.opts.format, max)
     if (longLine !== -1) throw lineTooLong(chunk.file, chunk.base!.line(chunk.file) + chunk.firstLine + longLine, max)
@@ -135,6 +139,8 @@ export class MapTask {
     const ctx = this.ctx
     ctx.file = chunk.file
     const base = chunk.base
+    // (a chunk past LARGE_CHUNK holds a long line: it and its line string are garbage after it)
+    if (chunk.data.byteLength > LARGE_CHUNK) this.garbage = 2 * chunk.data.byteLength
     const map = this.opts.job.map
     const sortBuffer = this.sortBuffer
     // With --max-bad-records a failing record's pairs must not count: stage them until map returns.
@@ -190,11 +196,19 @@ export class MapTask {
     }
   }
 
+  /** Counts the last chunk's copies as garbage, if it held a long line (see garbage.ts). */
+  private collect (): void {
+    if (this.garbage === 0) return
+    largeGarbage(this.garbage)
+    this.garbage = 0
+  }
+
   /** See MapTaskOptions.append. */
   get appends (): boolean { return this.sortBuffer instanceof SortBuffer && this.sortBuffer.appends }
 
   /** The task's runs; or, for a map-only job, its output file. */
   finish (): { runs: RunInfo[], output?: string } {
+    this.collect()
     try {
       const b = this.sortBuffer
       return b instanceof SortBuffer ? { runs: b.finish() } : { runs: [], output: b.finish() }

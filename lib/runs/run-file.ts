@@ -11,6 +11,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { crc32 } from 'node:zlib'
 import { pack, unpack } from 'msgpackr'
 import { MrstreamError } from '../errors.js'
+import { largeGarbage } from '../exec/garbage.js'
 import { packValue, unpackValue } from '../codec/values.js'
 import { TAG_STRING, decodeKey, encodeStringKey, type Key } from '../codec/keys.js'
 import { compareBytes, copyWithoutNul, isAscii, latin1Slice, latin1Write, utf8Slice, utf8Write, viewOf, withoutNul, writeAll } from '../codec/bytes.js'
@@ -76,11 +77,22 @@ function ioError (e: unknown, path: string, phase: 'spill' | 'merge' | 'reduce' 
   return new MrstreamError('MRS_ERR_IO', `${phase}: cannot write ${path}: ${why}${err.code ? ` (${err.code})` : ''}`, { phase, file: path }, e)
 }
 
+// The write buffer of the last writer closed in this thread, for the next: a thread writes one
+// run at a time, and a buffer a spill was garbage outside the heap that V8 frees only once 64 MB
+// of it piles up (a spill a key: 150 keys of 1 MB under --memory 1MB).
+let spare: Buffer | undefined
+
+function takeBuffer (): Buffer {
+  const buf = spare ?? Buffer.allocUnsafe(WRITE_BUFFER)
+  spare = undefined
+  return buf
+}
+
 export class RunWriter {
   readonly path: string
   private readonly phase: 'spill' | 'merge'
   private fd: number
-  private buf = Buffer.allocUnsafe(WRITE_BUFFER)
+  private buf = takeBuffer()
   private view = viewOf(this.buf)
   // the last source of startBytesGroup (a sort buffer's key arena) and its view
   private src: Buffer | undefined
@@ -392,6 +404,9 @@ export class RunWriter {
     this.write(bytes)
     this.flushed += bytes.length
     this.crc = crc32(bytes, this.crc)
+    // (a large value's packed bytes and the string they were packed from, or a key's bytes:
+    // garbage once written, mostly)
+    largeGarbage(2 * bytes.length, true)
   }
 
   close (): RunInfo {
@@ -406,12 +421,14 @@ export class RunWriter {
     this.write(footer)
     this.write(trailer)
     try { closeSync(this.fd) } catch (e) { throw ioError(e, this.path, this.phase) }
+    spare = this.buf
     return { path: this.path, groups: this.groups, values: this.values, bytes: end + footer.length + TRAILER, blocks: this.blocks, sizes: this.sizes }
   }
 
   /** Closes the file after a failure; the caller removes it. */
   abort (): void {
     try { closeSync(this.fd) } catch {}
+    spare = this.buf
   }
 
   private closeBlock (block: Block, end: number): void {
@@ -711,6 +728,7 @@ export class RunReader {
 
   close (): void {
     try { closeSync(this.fd) } catch {}
+    if (this.buf.length > LARGE) largeGarbage(2 * this.buf.length, true) // (and what was decoded from it)
   }
 
   private skipValue (): void {
@@ -745,6 +763,7 @@ export class RunReader {
     if (n > this.buf.length || (this.buf.length > LARGE && this.buf.length > this.bufferBytes && n <= this.bufferBytes)) {
       const other = Buffer.allocUnsafe(n > this.buf.length ? Math.max(n, this.buf.length * 2) : this.bufferBytes)
       this.buf.copy(other, 0, this.start, this.end)
+      if (this.buf.length > LARGE) largeGarbage(2 * this.buf.length) // (and what was decoded from it)
       this.buf = other
       this.view = viewOf(other)
     } else {
