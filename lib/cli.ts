@@ -78,7 +78,8 @@ Options:
   --progress, --no-progress  a status line on stderr: percent, ETA, rate (default: when
                           stderr is a terminal; elsewhere --progress logs a line every 5 s)
   -v, --verbose           every counter at the end (a column a step), not one summary line
-  --worker-heap-mb N      each worker's V8 heap limit (default: 2x its buffer share + 64, >= 256)
+  --worker-heap-mb N      each worker's V8 heap limit (default: 2x its buffer share + 64, >= 256,
+                          and room for 3 copies of the longest line, key or value)
   --fan-in N              runs merged at once (default 64, less under a low ulimit -n)
   -q, --quiet             nothing on stderr but errors and warnings of likely mistakes
   --no-warnings           not those warnings either (a reduce that wrote nothing, ...)

@@ -1,8 +1,9 @@
-// Limits a long job meets: more run files than `ulimit -n` allows open, and one value bigger
-// than msgpackr's stream limit (64 MB) crossing a spill.
+// Limits a long job meets: more run files than `ulimit -n` allows open, one value bigger than
+// msgpackr's stream limit (64 MB) crossing a spill, records of tens of MB.
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import { writeFileSync, readdirSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -36,4 +37,29 @@ t.test('a single value over 64 MB survives a spill', async t => {
   t.equal(r.status, 0, String(r.stderr))
   const n = 70 * 1024 * 1024 + 1
   t.equal(String(r.stdout), `k\t[${n},"a",1,"a",${n},"b",1,"b"]\n`)
+})
+
+// Records of tens of MB: each took its worker past its V8 heap limit in a single allocation,
+// which aborts the whole process (exit 134, temp dir left behind: Node can stop a worker over
+// its limit only between allocations). They must work, and leave nothing behind.
+const large = { env, maxBuffer: 1 << 20, timeout: 600_000, killSignal: 'SIGKILL' as const }
+
+t.test('a 150 MB value goes through a spill and a reduce', async t => {
+  const dir = t.testdir({ tmp: {} })
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, bin, '-m', '(l, emit) => emit("big", "x".repeat(150 << 20))', '-r', 'count', '--tmp-dir', join(dir, 'tmp'), '-q'], { ...large, input: '1\n' })
+  t.equal(r.status, 0, String(r.stderr).slice(0, 2000))
+  t.equal(String(r.stdout), 'big\t1\n')
+  t.same(readdirSync(join(dir, 'tmp')), [], 'no temp dir left')
+})
+
+t.test('two 60 MB lines as keys, one in each worker', async t => {
+  const dir = t.testdir({ tmp: {} })
+  const line = (c: string): Buffer => Buffer.concat([Buffer.alloc(60 << 20, c), Buffer.from('\n')])
+  writeFileSync(join(dir, 'in.txt'), Buffer.concat([line('b'), line('a')]))
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, bin, '-m', '(l, emit) => emit(l, l.length)', '-r', 'first', '--workers', '2', '--tmp-dir', join(dir, 'tmp'), '-q', '-o', join(dir, 'out.txt'), join(dir, 'in.txt')], large)
+  t.equal(r.status, 0, String(r.stderr).slice(0, 2000))
+  const want = createHash('sha256')
+  for (const c of ['a', 'b']) { want.update(Buffer.alloc(60 << 20, c)); want.update(`\t${60 << 20}\n`) }
+  t.equal(createHash('sha256').update(readFileSync(join(dir, 'out.txt'))).digest('hex'), want.digest('hex'), 'both lines, in key order, each with its length')
+  t.same(readdirSync(join(dir, 'tmp')), [], 'no temp dir left')
 })

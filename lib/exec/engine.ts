@@ -6,7 +6,7 @@ import { checkInputs, chunksOf, inputBytes, isSplittableFile } from '../input/re
 import { LineBase, countSplitLines, splitsOf, type Split } from '../input/splits.js'
 import { isMapOnly, loadSteps, type JobSource } from '../job/job.js'
 import { inputFormats } from '../input/formats.js'
-import { chooseSplitters, groupSplitters, mergeFanIn, mergeGroups, plan } from './plan.js'
+import { chooseSplitters, groupSplitters, largestRecord, mergeFanIn, mergeGroups, plan, recordHeapMb } from './plan.js'
 import { Pool, Task, type TaskResult } from './pool.js'
 import { addCounters, newCounters, subtractCounters, UserCounters, type Counters } from '../counters.js'
 import { makeTmpDir, removeTmpDir, staleTmpDirs } from './tmp.js'
@@ -218,19 +218,26 @@ export class Engine {
       tmpDir: this.tmp!,
       outputFormat: this.step.outputFormat,
     }
-    this.pool = new Pool({
-      size: o.workers,
-      config,
-      taskTimeoutMs: o.taskTimeoutMs,
-      maxAttempts: 3,
-      heapMb: o.heapMb ?? p.heapMb,
-      onRetry: () => { this.counters.retries++ },
-      onRead: (bytes, records) => { // (split tasks read their input themselves)
-        this.status.bytesRead += bytes
-        this.status.records += records
-      },
-    })
-    this.pool.onFatal(e => this.abort(e))
+    const pool = (heapMb: number): Pool => {
+      const made = new Pool({
+        size: o.workers,
+        config,
+        taskTimeoutMs: o.taskTimeoutMs,
+        maxAttempts: 3,
+        heapMb,
+        onRetry: () => { this.counters.retries++ },
+        onRead: (bytes, records) => { // (split tasks read their input themselves)
+          this.status.bytesRead += bytes
+          this.status.records += records
+        },
+      })
+      made.onFatal(e => this.abort(e))
+      return made
+    }
+    // a map holds an input record in its heap (a line, up to --max-line-bytes; a chain's pairs
+    // are the step before's, of no known size)
+    const mapHeap = o.heapMb ?? Math.max(p.heapMb, recordHeapMb(this.step.formats[0] === 'pairs' ? 0 : this.maxLineBytes))
+    this.pool = pool(mapHeap)
     this.phase('map', 0)
     const time = this.timer()
     // the workers start (load Node and the job) while the main thread finds the splits
@@ -247,7 +254,15 @@ export class Engine {
       time('output')
       return closed
     }
-    const runs = await this.race(this.mergePhase(results.flatMap(r => r.runs)))
+    const mapRuns = results.flatMap(r => r.runs)
+    // merges and reduces decode the runs' keys and values: workers with room for the largest
+    const reduceHeap = o.heapMb ?? Math.max(p.heapMb, recordHeapMb(largestRecord(mapRuns)))
+    if (reduceHeap > mapHeap) {
+      await this.pool.close()
+      this.pool = pool(reduceHeap)
+      await this.race(this.pool.start())
+    }
+    const runs = await this.race(this.mergePhase(mapRuns))
     time('merge')
     const fragments = await this.race(this.reducePhase(runs, target.partitions))
     await this.pool.close()

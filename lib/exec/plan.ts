@@ -87,3 +87,20 @@ export function mergeFanIn (fanIn: number, share: number, runs: RunInfo[]): numb
   for (const r of runs) key = Math.max(key, r.sizes.key)
   return key === 0 ? fanIn : Math.max(2, Math.min(fanIn, Math.floor(Math.max(share, MERGE_KEYS) / key)))
 }
+
+/**
+ * A worker's heap limit, in MB, for records of up to `bytes`: room for a few copies of one
+ * (its string, as UTF-16 if it is not Latin-1; what the job makes of it) beside the rest. A
+ * worker that reaches its limit in one allocation (a string of that size) takes the whole
+ * process down: Node stops a worker over its limit only between allocations.
+ */
+export function recordHeapMb (bytes: number): number {
+  return 64 + 3 * Math.ceil(bytes / 2 ** 20)
+}
+
+/** The longest key or value in the runs, in bytes (0 when none is over 256 KB: see RunInfo.sizes). */
+export function largestRecord (runs: RunInfo[]): number {
+  let most = 0
+  for (const r of runs) most = Math.max(most, r.sizes.key, r.sizes.value)
+  return most
+}

@@ -3,7 +3,7 @@
 // enough, it merges only as many runs as needed to leave exactly fan-in.
 import t from 'tap'
 import fc from 'fast-check'
-import { mergeFanIn, mergeGroups } from '../../dist/lib/exec/plan.js'
+import { mergeFanIn, mergeGroups, recordHeapMb } from '../../dist/lib/exec/plan.js'
 
 t.test('merge groups', async t => {
   fc.assert(fc.property(fc.integer({ min: 2, max: 300 }), fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 1, max: 8 }), (fanIn, extra, workers) => {
@@ -32,4 +32,10 @@ t.test('fewer runs merged at once when keys are long: their keys fit a worker\'s
   t.equal(mergeFanIn(64, 1 << 20, runs([1 << 20, 512 << 10])), 16, 'under a small --memory, 16 MB of keys')
   t.equal(mergeFanIn(64, 128 << 20, runs([60 << 20])), 2, '60 MB keys: 2, the least')
   t.equal(mergeFanIn(8, 128 << 20, runs([1 << 20])), 8, 'never more than --fan-in')
+})
+
+t.test('a worker\'s heap has room for three copies of the longest record', async t => {
+  t.equal(recordHeapMb(0), 64)
+  t.equal(recordHeapMb(64 << 20), 256, 'the default --max-line-bytes: the least heap there was')
+  t.equal(recordHeapMb((150 << 20) + 5), 64 + 3 * 151)
 })
