@@ -6,8 +6,9 @@ export const codes = {
   MRS_ERR_USAGE: { exit: 2, what: 'bad option or argument' },
   MRS_ERR_JOB_LOAD: { exit: 2, what: 'job file missing, unreadable or broken' },
   MRS_ERR_JOB_SHAPE: { exit: 2, what: 'job module lacks map/reduce or exports the wrong types' },
+  MRS_ERR_JOB_UNSHIPPABLE: { exit: 2, what: 'a job given to the library as an object that worker threads cannot load (not made with defineJob() in a module file)' },
   MRS_ERR_KEY: { exit: 2, what: 'a key of an unsupported type was emitted' },
-  MRS_ERR_VALUE: { exit: 1, what: 'a value the engine cannot carry unchanged was emitted' },
+  MRS_ERR_VALUE: { exit: 1, what: 'a value the engine cannot carry unchanged was emitted (or given as a record)' },
   MRS_ERR_INPUT: { exit: 1, what: 'an input is missing, unreadable or a directory' },
   MRS_ERR_PARSE: { exit: 1, what: 'a record could not be parsed (ndjson, csv)' },
   MRS_ERR_LINE_TOO_LONG: { exit: 1, what: 'a line is longer than --max-line-bytes' },
@@ -21,6 +22,7 @@ export const codes = {
   MRS_ERR_UNSORTED: { exit: 1, what: 'a streaming combine or reduce read input not sorted by key' },
   MRS_ERR_CALLBACK: { exit: 1, what: 'the job\'s code threw, or emitted, after its map/combine/reduce call returned (a callback or promise it did not await)' },
   MRS_ERR_INTERRUPTED: { exit: 130, what: 'interrupted by a signal' },
+  MRS_ERR_ABORTED: { exit: 130, what: 'stopped by the library\'s caller (an AbortSignal, destroy(), leaving a for await loop)' },
 } as const
 
 export type ErrorCode = keyof typeof codes

@@ -4,12 +4,12 @@
 //
 // Reproduce a failure with the seed it prints: MRS_SEED=<seed> npx tap test/property.test.ts
 // (MRS_RUNS=<n> scales the number of runs.)
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { rmSync } from 'node:fs'
 import fc from 'fast-check'
 import { compareKeys, compareStrings, formatPairs, linesOf, recordsOf, runJobPairs, tsvField, type Key } from './oracle.js'
-import { check, expected, pickRunner, prepare, runCase, Scratch, type Settings } from './helpers/case.js'
-import { dirtyFileArb, type FileSpec, fileBytes, fileSpecArb, longLine, memoryArb, prng, workersArb, smallSpecArb, wordArb } from './helpers/gen.js'
+import { check, expected, holds, pickRunner, prepare, runCase, Scratch, type Settings } from './helpers/case.js'
+import { dirtyFileArb, type FileSpec, fileBytes, fileSpecArb, longLine, memoryArb, prng, spillingSpecArb, workersArb, smallSpecArb, wordArb } from './helpers/gen.js'
 import { jobNames, jobs } from './helpers/jobs.js'
 
 t.setTimeout(900_000)
@@ -146,17 +146,6 @@ async function endToEnd (c: Case): Promise<void> {
   })
 }
 
-/** Runs a property; a failure reports fast-check's counterexample and the case's own message. */
-async function holds<Ts extends [unknown, ...unknown[]]> (t: Test, prop: fc.IAsyncProperty<Ts>, params: fc.Parameters<Ts>, name: string): Promise<void> {
-  try {
-    await fc.assert(prop, params)
-    t.pass(name)
-  } catch (e) {
-    const cause = (e as Error).cause
-    t.fail(`${name}\n${(e as Error).message}${cause instanceof Error ? '\n' + cause.message : ''}`)
-  }
-}
-
 t.test('engine output equals the oracle, under two settings each', async t => {
   const started = Date.now()
   await holds(t, fc.asyncProperty(caseArb, endToEnd), {
@@ -171,18 +160,10 @@ t.test('engine output equals the oracle, under two settings each', async t => {
 // Small budgets with large inputs for every job: many spills, merges with more runs than the
 // fan-in, and values of one key spread over many runs.
 t.test('every job spills and merges at 64KB and still equals the oracle', async t => {
-  const bigArb = fc.record({
-    vocab: fc.array(wordArb, { minLength: 50, maxLength: 3000 }),
-    lineCount: fc.integer({ min: 2500, max: 5000 }),
-    seed: fc.integer({ min: 0, max: 0x7fffffff }),
-    crlfRate: fc.constantFrom(0, 0.5),
-    emptyRate: fc.constantFrom(0, 0.05),
-    lastTerminated: fc.boolean(),
-  })
   for (const job of JOBS) {
     await t.test(job, async t => {
       const started = Date.now()
-      await holds(t, fc.asyncProperty(bigArb, workersArb, async (spec, workers) => {
+      await holds(t, fc.asyncProperty(spillingSpecArb, workersArb, async (spec, workers) => {
         await endToEnd({
           job,
           files: [{ kind: 'big', gzip: false, ...spec }],

@@ -83,6 +83,11 @@ export function unpackValue (bytes: Uint8Array): unknown {
   return packr.unpack(bytes)
 }
 
+/** Values packed one after another (packValue's bytes, concatenated). */
+export function unpackValues (bytes: Uint8Array): unknown[] {
+  return packr.unpackMultiple(bytes) as unknown[]
+}
+
 /**
  * Throws ValueError for a value the engine cannot carry unchanged (as packValue would), without
  * packing it: a reduce's output value, written as JSON, must not lose a function or a class

@@ -4,29 +4,48 @@ import { dirname, join } from 'node:path'
 import { unlinkSync, promises as fsp } from 'node:fs'
 import { checkInputs, chunksOf, inputBytes, isSplittableFile } from '../input/read.js'
 import { LineBase, countSplitLines, splitsOf, type Split } from '../input/splits.js'
-import { isMapOnly, loadSteps, type JobSource } from '../job/job.js'
+import { isMapOnly, loadSteps, type Job, type JobSource } from '../job/job.js'
 import { inputFormats } from '../input/formats.js'
 import { chooseSplitters, groupSplitters, largestRecord, mergeFanIn, mergeGroups, plan, recordHeapMb } from './plan.js'
 import { Pool, Task, type TaskResult } from './pool.js'
 import { addCounters, newCounters, subtractCounters, UserCounters, type Counters } from '../counters.js'
 import { makeTmpDir, removeTmpDir, staleTmpDirs } from './tmp.js'
-import { commitOutput, checkOutput, removeLeftovers, type OutputTarget } from '../output/commit.js'
+import { commitOutput, checkOutput, removeLeftovers, type FragmentSink, type OutputTarget } from '../output/commit.js'
+import { chunksOfRecords } from '../input/objects.js'
 import { readFooter, type RunInfo } from '../runs/run-file.js'
 import { MrstreamError, overBadRecordLimit, type ErrorPlace, type BadRecord } from '../errors.js'
-import type { Format } from '../input/records.js'
+import type { Chunk, Format } from '../input/records.js'
 import type { OutputFormat } from '../output/format.js'
 import type { ToWorker, WorkerConfig } from './worker.js'
 import { addNotes, newNotes, stepWarnings } from '../reduce/mistakes.js'
 
+/**
+ * An input the library's caller gives as a stream or an iterable: `bytes`, cut into records by
+ * its format as a file's are, or `records` (object mode), in batches. `name` is what ctx.file
+ * and messages call it.
+ */
+export type StreamInput = { name: string, bytes: AsyncIterable<Buffer | Uint8Array | string> } | { name: string, records: AsyncIterable<readonly unknown[]> }
+
+/** A file's path (`-` for stdin), or a stream. */
+export type Input = string | StreamInput
+
+function inputName (input: Input): string {
+  return typeof input === 'string' ? input : input.name
+}
+
 export interface EngineOptions {
   job: JobSource
-  inputs: string[]
+  /** The job's steps, when the caller has loaded and checked them (then the job is not imported here). */
+  steps?: Job[]
+  /** Input bytes a map task and a chunk take, where not plan()'s (runJob: a few records, still several tasks). */
+  sizes?: { taskBytes: number, chunkBytes: number }
+  inputs: Input[]
   /** Every input's format (--format); undefined: each by its name's extension (formats.ts). */
   format?: Format
   /** An input's own format (`FILE:FORMAT`), by its index in `inputs`: over `format`. */
   inputFormats?: Array<Format | undefined>
   outputFormat: OutputFormat
-  output: string | undefined
+  output: string | undefined | FragmentSink
   reducers: number | undefined
   memory: number
   workers: number
@@ -49,7 +68,7 @@ export interface EngineOptions {
 /** One step of the job as the engine runs it. */
 interface Step {
   job: JobSource
-  inputs: string[]
+  inputs: Input[]
   names?: string[]
   formats: Format[]
   outputFormat: OutputFormat
@@ -127,8 +146,8 @@ export class Engine {
   private pool: Pool | undefined
   private nextTask = 0
   private aborted: unknown
-  private rejectAll: ((e: unknown) => void) | undefined
-  private readonly failed: Promise<never>
+  /** What stops the waits of race() when the job is aborted. */
+  private readonly stops = new Set<(e: unknown) => void>()
   private readonly status: Status = { step: 1, steps: 1, phase: 'map', pass: 0, bytesRead: 0, bytesTotal: undefined, records: 0, done: 0, total: 0 }
   // names: the inputs as ctx.file and messages give them, where not their paths (a chain's
   // later step reads the step before's output from a temp file)
@@ -136,18 +155,16 @@ export class Engine {
 
   private plan!: ReturnType<typeof plan>
 
-  constructor (private readonly opts: EngineOptions) {
-    this.failed = new Promise<never>((_resolve, reject) => { this.rejectAll = reject })
-    this.failed.catch(() => {})
-  }
+  constructor (private readonly opts: EngineOptions) {}
 
   async run (): Promise<EngineResult> {
     const o = this.opts
-    const steps = await loadSteps(o.job) // fail fast (exit 2) before reading any input or starting workers
+    const steps = o.steps ?? await loadSteps(o.job) // fail fast (exit 2) before reading any input or starting workers
     if (o.reducers !== undefined && isMapOnly(steps[steps.length - 1]!)) {
       throw new MrstreamError('MRS_ERR_USAGE', `--reducers ${o.reducers}: the job${steps.length > 1 ? '\'s last step' : ''} is map-only (no reduce): its pairs are written in input order, not partitioned by key, so there are no reducers; give -o FILE, or no -o for stdout`, { phase: 'output' })
     }
-    await checkInputs(o.inputs)
+    const names = o.inputs.map(inputName)
+    await checkInputs(o.inputs.filter(i => typeof i === 'string'))
     const target: OutputTarget = checkOutput(o.output, o.reducers)
     for (const note of removeLeftovers(target)) o.warn?.(note)
     let ticker: NodeJS.Timeout | undefined
@@ -163,7 +180,7 @@ export class Engine {
       // A chain runs its steps one after another; each step's output, as [key, value] pairs
       // (msgpack, lossless), is the next step's input.
       let inputs = o.inputs
-      let formats = inputFormats(o.inputs, o.inputFormats, o.format)
+      let formats = inputFormats(names, o.inputFormats, o.format)
       let stdoutClosed = false
       const stepCounters: Counters[] = []
       const warnings: string[] = []
@@ -173,7 +190,7 @@ export class Engine {
         const job: JobSource = 'file' in o.job ? { file: o.job.file, step: i } : o.job
         const between = join(tmp, `step-${i + 1}.pairs`)
         this.step = { job, inputs, ...(i > 0 ? { names: [`step ${i}'s output`] } : {}), formats, outputFormat: last ? o.outputFormat : 'pairs', name: steps.length > 1 ? `step ${i + 1}: ` : '', groupBy: steps[i]!.groupBy }
-        Object.assign(this.status, { step: i + 1, steps: steps.length, bytesRead: 0, records: 0, bytesTotal: await inputBytes(inputs) })
+        Object.assign(this.status, { step: i + 1, steps: steps.length, bytesRead: 0, records: 0, bytesTotal: await inputBytes(inputs.map(inputName)) })
         try {
           stdoutClosed = await this.runStep(last ? target : { kind: 'file', path: between, partitions: 1 }, last, isMapOnly(steps[i]!))
         } catch (e) {
@@ -205,8 +222,9 @@ export class Engine {
   /** One step: map, merge passes, reduce, output; for a map-only step, map and output. */
   private async runStep (target: OutputTarget, last: boolean, mapOnly: boolean): Promise<boolean> {
     const o = this.opts
+    if (this.aborted !== undefined) throw this.aborted
     const splittable = await this.splittableInputs()
-    const p = this.plan = plan(o.memory, o.workers, splittable.includes(false))
+    const p = this.plan = { ...plan(o.memory, o.workers, splittable.includes(false)), ...o.sizes }
     const config: WorkerConfig = {
       job: this.step.job,
       format: this.step.formats[0]!,
@@ -250,7 +268,8 @@ export class Engine {
       // the map tasks' output files, in input order, are the output
       await this.pool.close()
       if (this.aborted !== undefined) throw this.aborted
-      const closed = await commitOutput(target, results.map(r => [r.output!]), o.stdout, last ? o.committed : undefined)
+      if (target.kind === 'sink') for (const r of results) target.sink.add(r.output!)
+      const closed = await this.race(commitOutput(target, results.map(r => [r.output!]), o.stdout, last ? o.committed : undefined))
       time('output')
       return closed
     }
@@ -264,7 +283,7 @@ export class Engine {
     }
     const runs = await this.race(this.mergePhase(mapRuns))
     time('merge')
-    const fragments = await this.race(this.reducePhase(runs, target.partitions))
+    const fragments = await this.race(this.reducePhase(runs, target))
     await this.pool.close()
     if (this.aborted !== undefined) throw this.aborted // (an error outside any task, reported last)
     // the runs are done with (no task can be retried now): removed before the output is copied,
@@ -272,7 +291,8 @@ export class Engine {
     for (const run of runs) { try { unlinkSync(run) } catch {} }
     time('reduce')
     this.phase('output', 1)
-    const closed = await commitOutput(target, fragments, o.stdout, last ? o.committed : undefined)
+    // (a sink's reader may stop the job while it reads)
+    const closed = await this.race(commitOutput(target, fragments, o.stdout, last ? o.committed : undefined))
     this.status.done = 1
     time('output')
     return closed
@@ -300,11 +320,22 @@ export class Engine {
   abort (e: unknown): void {
     if (this.aborted !== undefined) return
     this.aborted = e
-    this.rejectAll?.(e)
+    for (const stop of this.stops) stop(e)
+    this.stops.clear()
   }
 
+  /**
+   * p, or the job's error if it is aborted first. Not Promise.race with one promise that fails
+   * on abort: each call would add a reaction to it that holds p's result until the job ends
+   * (a stream's every read, so all of its input).
+   */
   private async race<T> (p: Promise<T>): Promise<T> {
-    return await Promise.race([p, this.failed])
+    if (this.aborted !== undefined) throw this.aborted
+    return await new Promise<T>((resolve, reject) => {
+      const stop = (e: unknown): void => reject(e)
+      this.stops.add(stop)
+      p.then(v => { this.stops.delete(stop); resolve(v) }, e => { this.stops.delete(stop); reject(e) })
+    })
   }
 
   /**
@@ -357,9 +388,9 @@ export class Engine {
     const watch = setInterval(() => this.countWanted(feed), COUNT_POLL_MS)
     watch.unref()
     try {
-      for (const [i, name] of this.step.inputs.entries()) {
-        if (splittable[i]) await this.feedSplits(feed, name, i)
-        else await this.feedChunks(feed, name, i)
+      for (const [i, input] of this.step.inputs.entries()) {
+        if (splittable[i]) await this.feedSplits(feed, input as string, i)
+        else await this.feedChunks(feed, input, i)
       }
       await this.flushSplits(feed)
       if (feed.task !== undefined) this.pool!.end(feed.task)
@@ -376,7 +407,7 @@ export class Engine {
     const pool = this.pool!
     // a task of chunks holds its input until done: wait for a free worker before reading on.
     // A task of splits holds none: queue it.
-    if (splits === undefined) await pool.free()
+    if (splits === undefined) await this.race(pool.free()) // (a stopped job frees no worker)
     if (this.aborted !== undefined) throw this.aborted
     const r = feed.range
     const t = this.newTask(() => `map task ${t.id} (input ${r.from()} to ${r.to()}+)`, id => attempt => ({ type: 'map', task: id, attempt, badSoFar: this.counters.badRecords, ...(splits ? { splits } : {}) }))
@@ -415,12 +446,11 @@ export class Engine {
     await this.openMapTask(feed, s) // the worker ends a split task itself
   }
 
-  /** Any other input (stdin, gzip, csv) read here in chunks, sent to tasks of taskBytes. */
-  private async feedChunks (feed: MapFeed, name: string, i: number): Promise<void> {
+  /** Any other input (stdin, gzip, csv, a stream) read here in chunks, sent to tasks of taskBytes. */
+  private async feedChunks (feed: MapFeed, input: Input, i: number): Promise<void> {
     const pool = this.pool!
     await this.flushSplits(feed)
-    const input = { format: this.step.formats[i]!, chunkBytes: feed.chunkBytes, maxLineBytes: this.maxLineBytes, stdin: this.opts.stdin }
-    for await (const chunk of chunksOf(name, input)) {
+    for await (const chunk of this.chunks(input, this.step.formats[i]!, feed.chunkBytes)) {
       if (this.aborted !== undefined) throw this.aborted
       const at = `${chunk.file}:${chunk.firstLine}`
       if (feed.task === undefined) feed.range = { from: () => at, to: () => at }
@@ -453,10 +483,33 @@ export class Engine {
     }
   }
 
+  /** The chunks of an input read here (not as splits): stdin, gzip, csv, file, a stream. */
+  private chunks (input: Input, format: Format, chunkBytes: number): AsyncIterable<Chunk> {
+    const opts = { format, chunkBytes, maxLineBytes: this.maxLineBytes, stdin: this.opts.stdin }
+    if (typeof input === 'string') return chunksOf(input, opts)
+    if ('records' in input) return chunksOfRecords(input.name, this.untilAborted(input.records), chunkBytes)
+    return chunksOf(input.name, { ...opts, source: this.untilAborted(input.bytes) })
+  }
+
+  /**
+   * A caller's stream, read until the job stops: a read still waiting then fails with the job's
+   * error, so the map phase ends (its line-count timer with it) even if the stream never does.
+   */
+  private async * untilAborted<T> (source: AsyncIterable<T>): AsyncGenerator<T> {
+    const it = source[Symbol.asyncIterator]()
+    let ended = false
+    try {
+      for (let r = await this.race(it.next()); r.done !== true; r = await this.race(it.next())) yield r.value
+      ended = true
+    } finally {
+      if (!ended) void Promise.resolve(it.return?.()).catch(() => {})
+    }
+  }
+
   /** Which inputs are read as splits: regular uncompressed files of lines. */
   private async splittableInputs (): Promise<boolean[]> {
     const splitFormats: Format[] = ['lines', 'ndjson', 'pairs']
-    return await Promise.all(this.step.inputs.map(async (name, i) => splitFormats.includes(this.step.formats[i]!) && await isSplittableFile(name)))
+    return await Promise.all(this.step.inputs.map(async (input, i) => typeof input === 'string' && splitFormats.includes(this.step.formats[i]!) && await isSplittableFile(input)))
   }
 
   /**
@@ -467,7 +520,7 @@ export class Engine {
    */
   private async splitBytes (splittable: boolean[], taskBytes: number): Promise<number> {
     let total = 0
-    for (const [i, name] of this.step.inputs.entries()) if (splittable[i]) total += (await fsp.stat(name)).size
+    for (const [i, input] of this.step.inputs.entries()) if (splittable[i]) total += (await fsp.stat(input as string)).size
     return Math.min(512 << 20, Math.max(taskBytes, Math.ceil(total / this.opts.workers)))
   }
 
@@ -502,8 +555,12 @@ export class Engine {
     return runs.map(r => r.path)
   }
 
-  /** Reduce: split the key space into ranges (from the runs' block indexes); one task each. */
-  private async reducePhase (runs: string[], partitions: number): Promise<string[][]> {
+  /**
+   * Reduce: split the key space into ranges (from the runs' block indexes); one task each. A
+   * sink gets each task's fragment as soon as it and the tasks before it are done.
+   */
+  private async reducePhase (runs: string[], target: OutputTarget): Promise<string[][]> {
+    const partitions = target.partitions
     const footers = runs.map(r => readFooter(r))
     const splitters = groupSplitters(chooseSplitters(footers.flatMap(f => f.blocks.map(b => b[1])), this.opts.workers * 2), this.step.groupBy)
     const bounds: Array<[string | null, string | null]> = []
@@ -527,6 +584,7 @@ export class Engine {
       if (this.aborted !== undefined) throw this.aborted
       this.status.done++
       fragments.push(Array.from({ length: partitions }, (_, p) => join(this.tmp!, `reduce-t${tasks[r]!.id}-p${p}-a${tasks[r]!.attempts}.out`)))
+      if (target.kind === 'sink') target.sink.add(fragments[r]![0]!) // (read while the later tasks run)
     }
     return fragments
   }

@@ -5,7 +5,7 @@
 // A job error inside a task (map threw, bad key) is not retried: it fails the job.
 import { availableParallelism } from 'node:os'
 import { setFlagsFromString } from 'node:v8'
-import { Worker } from 'node:worker_threads'
+import { Worker, type WorkerOptions } from 'node:worker_threads'
 import { MrstreamError, OUTSIDE_TASKS, describeThrown, fromErrorData, type ErrorData, type BadRecord } from '../errors.js'
 import { LARGE_CHUNK, type Chunk } from '../input/records.js'
 import { largeGarbage } from './garbage.js'
@@ -79,6 +79,57 @@ export interface PoolOptions {
  */
 function compileInline (): void {
   setFlagsFromString('--no-concurrent-recompilation')
+}
+
+/**
+ * The process's Node options (its arguments and NODE_OPTIONS) less module hooks (--import,
+ * --require, --loader): a worker loads only the engine and the job's module, TypeScript
+ * included (job.ts), while a test runner's or a tracer's hooks, loaded again in every worker,
+ * cost seconds each (a tiny runJob() under tap's TypeScript hooks: 10 s -> under 2 s).
+ */
+function withoutHooks (args: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const m = /^(--import|--require|-r|--loader|--experimental-loader)(=.*)?$/.exec(args[i]!)
+    if (m === null) out.push(args[i]!)
+    else if (m[2] === undefined) i++ // (its value is the next argument)
+  }
+  return out
+}
+
+// the worker's Node options, once they are known to be accepted (see newWorker)
+let execArgv: string[] | undefined
+
+/**
+ * A worker thread without the process's module hooks. Given explicitly, Node checks a worker's
+ * options and refuses those of the whole process (--max-old-space-size, --expose-gc), which it
+ * would have let a worker inherit: those are taken out (they apply to every thread anyway).
+ */
+function newWorker (options: WorkerOptions): Worker {
+  const url = new URL('./worker.js', import.meta.url)
+  execArgv ??= withoutHooks(process.execArgv)
+  // (nothing taken out: inherited, as before, and not checked)
+  if (execArgv.length === process.execArgv.length) return new Worker(url, options)
+  try {
+    return new Worker(url, { ...options, execArgv })
+  } catch (e) {
+    const m = /invalid execArgv flags: (.*)$/.exec((e as Error).message)
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV' || m === null) throw e
+    const refused = m[1]!.split(', ')
+    execArgv = execArgv.filter(a => !refused.includes(a))
+    return new Worker(url, { ...options, execArgv })
+  }
+}
+
+function workerEnv (): NodeJS.ProcessEnv {
+  const env = { ...process.env }
+  const options = env.NODE_OPTIONS
+  if (options !== undefined) {
+    const kept = withoutHooks(options.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).join(' ')
+    if (kept === '') delete env.NODE_OPTIONS
+    else env.NODE_OPTIONS = kept
+  }
+  return env
 }
 
 export class Pool {
@@ -156,7 +207,8 @@ export class Pool {
     const beats = new Int32Array(new SharedArrayBuffer(4))
     let worker: Worker
     try {
-      worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { ...this.opts.config, beats } satisfies WorkerData, ...(resourceLimits ? { resourceLimits } : {}), stdout: false, stderr: false })
+      const workerData = { ...this.opts.config, beats } satisfies WorkerData
+      worker = newWorker({ workerData, env: workerEnv(), ...(resourceLimits ? { resourceLimits } : {}), stdout: false, stderr: false })
     } catch (e) {
       const hint = (e as Error).name === 'DataCloneError' ? ' (a worker loads the job from a module file or from source text: it cannot be given functions)' : ''
       return Promise.reject(new MrstreamError('MRS_ERR_JOB_LOAD', `a worker failed to start: ${describeThrown(e)}${hint}`, { phase: 'job' }, e))

@@ -3,7 +3,7 @@
 // that the pool can drop a failed attempt whole.
 import { parentPort, workerData } from 'node:worker_threads'
 import { LateEmitError, MrstreamError, OUTSIDE_TASKS, describeUserError, outsideError, toErrorData } from '../errors.js'
-import { isMapOnly, loadJob, type Context, type Job, type JobSource } from '../job/job.js'
+import { isMapOnly, loadWorkerJob, type Context, type Job, type JobSource } from '../job/job.js'
 import type { OutputFormat } from '../output/format.js'
 import { describeExit, exit, guardExit, redirectWorkerOutput } from '../job/guard.js'
 import { MapTask } from '../map/map-task.js'
@@ -204,7 +204,7 @@ guardExit(code => {
 setHeartbeat(config.beats)
 
 try {
-  job = await loadJob(config.job)
+  job = await loadWorkerJob(config.job)
   port.on('message', (msg: ToWorker) => { void onMessage(msg) })
   port.postMessage({ type: 'ready' })
 } catch (e) {

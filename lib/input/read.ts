@@ -16,6 +16,8 @@ export interface InputOptions {
   chunkBytes: number
   maxLineBytes: number
   stdin: NodeJS.ReadableStream
+  /** The input's bytes, when they come from the library's caller (a stream, an iterable) rather than a file or stdin. */
+  source?: AsyncIterable<Buffer | Uint8Array | string>
 }
 
 /** Fails before any work starts when an input is missing, unreadable or a directory. */
@@ -60,22 +62,39 @@ export async function inputBytes (names: string[]): Promise<number | undefined> 
   return total
 }
 
-async function * bytesOf (name: string, stdin: NodeJS.ReadableStream, readBytes: number): AsyncGenerator<Buffer> {
+async function * bytesOf (name: string, opts: InputOptions): AsyncGenerator<Buffer> {
   // reads no bigger than a chunk, so that a small --memory still gives several tasks
-  const raw = name === '-' ? stdin : createReadStream(name, { highWaterMark: readBytes })
-  const it = (raw as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]()
-  const first = await it.next()
+  const readBytes = opts.chunkBytes
+  const raw = opts.source ?? (name === '-' ? opts.stdin : createReadStream(name, { highWaterMark: readBytes }))
+  const it = (raw as AsyncIterable<Buffer | Uint8Array | string>)[Symbol.asyncIterator]()
+  let first = await it.next()
+  while (first.done !== true && first.value.length === 0) first = await it.next()
   if (first.done === true) return
-  const head = Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value)
+  const head = toBuffer(first.value)
   const rest = async function * () {
-    yield head
-    for (let r = await it.next(); r.done !== true; r = await it.next()) yield Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value)
+    yield * slices(head, readBytes)
+    for (let r = await it.next(); r.done !== true; r = await it.next()) yield * slices(toBuffer(r.value), readBytes)
   }
   if ((head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) || name.endsWith('.gz')) {
     yield * Readable.from(rest()).pipe(createGunzip({ chunkSize: Math.max(64 * 1024, readBytes) })) as AsyncIterable<Buffer>
   } else {
     yield * rest()
   }
+}
+
+function toBuffer (b: Buffer | Uint8Array | string): Buffer {
+  if (Buffer.isBuffer(b)) return b
+  if (typeof b === 'string') return Buffer.from(b, 'utf8')
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+}
+
+/** A caller's write of many MB as reads of at most `most` bytes each (views, not copies): chunks, so tasks, stay their size. */
+function * slices (b: Buffer, most: number): Generator<Buffer> {
+  if (b.length <= most) {
+    if (b.length > 0) yield b
+    return
+  }
+  for (let at = 0; at < b.length; at += most) yield b.subarray(at, at + most)
 }
 
 /** Index just past the last complete record in buf (0 if none): the last newline outside quotes for csv. */
@@ -95,7 +114,7 @@ function recordEnd (buf: Buffer, format: Format, from: number): number {
 export async function * chunksOf (name: string, opts: InputOptions): AsyncGenerator<Chunk> {
   const cutter = new ChunkCutter(name, opts)
   try {
-    for await (const buf of bytesOf(name, opts.stdin, opts.chunkBytes)) {
+    for await (const buf of bytesOf(name, opts)) {
       const chunk = cutter.push(buf)
       if (chunk !== undefined) yield chunk
     }

@@ -4,12 +4,15 @@
 import { isAscii, isUtf8 } from 'node:buffer'
 import { parseCsv } from './csv.js'
 import { MrstreamError } from '../errors.js'
-import { unpackValue } from '../codec/values.js'
+import { unpackValue, unpackValues } from '../codec/values.js'
 import { isAscii as isAsciiRange, latin1Slice, utf8Slice, viewOf } from '../codec/bytes.js'
 import type { LineBase } from './splits.js'
 
-/** `pairs` is internal: the [key, value] records a chain's step passes to the next. */
-export type Format = 'lines' | 'ndjson' | 'csv' | 'file' | 'pairs'
+/**
+ * Internal formats: `pairs`, the [key, value] records a chain's step passes to the next;
+ * `records`, values the library's caller gave as records (object mode), packed one after another.
+ */
+export type Format = 'lines' | 'ndjson' | 'csv' | 'file' | 'pairs' | 'records'
 
 /** Chunks are 256 KB at most, unless they hold a line longer than that: past this, they do (see garbage.ts). */
 export const LARGE_CHUNK = 1 << 20
@@ -73,6 +76,11 @@ export function recordsOf (chunk: Chunk, format: Format, maxLineBytes = Infinity
     return out
   }
   if (format === 'csv') return csvRecords(buf, chunk, out)
+  if (format === 'records') {
+    out.records = unpackValues(buf)
+    out.lines = null
+    return out
+  }
   const ascii = isAscii(buf)
   const ends = format === 'lines' ? [] : undefined
   const lines = ascii ? latin1Lines(buf, ends, maxLineBytes) : utf8Lines(buf, ends, maxLineBytes)

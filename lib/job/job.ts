@@ -10,6 +10,7 @@ import { KeyError, encodeKey, showKey } from '../codec/keys.js'
 import { ValueError, packValue } from '../codec/values.js'
 import { onePassHint } from '../reduce/mistakes.js'
 import { JobExit, loadWithoutExit } from './guard.js'
+import { functionModule, loadDefined, onRunWhileLoading, type Defined } from './ship.js'
 
 export interface Context {
   /** The input file as given on the command line (`-` for stdin). */
@@ -20,16 +21,29 @@ export interface Context {
   count (name: string, n?: number): void
 }
 
-export type Emit = (key: unknown, value: unknown) => void
-export type MapFn = (record: any, emit: Emit, ctx: Context) => unknown
-export type ReduceFn = (key: any, values: Iterable<any>, emit: Emit, ctx: Context) => unknown
+/** Gives a pair to the engine: called by map (and by combine and reduce) any number of times. */
+export type Emit<K = any, V = any> = (key: K, value: V) => void
+/** Called once per record; what it emits is the job's pairs. May return a promise (awaited). */
+export type MapFn<R = any, K = any, V = any> = (record: R, emit: Emit<K, V>, ctx: Context) => void | Promise<void>
+/**
+ * Called once per key, in key order, with the key's values as a one-pass iterable; what it
+ * returns (unless undefined) is written with the key, after what it emitted.
+ */
+export type ReduceFn<K = any, V = any, O = any> = (key: K, values: Iterable<V>, emit: Emit<K, O>, ctx: Context) =>
+  O | undefined | void | Promise<O | undefined | void>
 
-export interface Job {
-  map: MapFn
+/**
+ * A job: records of type R, pairs of keys K and values V, output values O. Only `map` is
+ * required (without `reduce` the job is map-only); `combine` pre-aggregates a key's values
+ * (associative and commutative, returning a V); `partition` picks a key's part file for
+ * --reducers.
+ */
+export interface Job<R = any, K = any, V = any, O = any> {
+  map: MapFn<R, K, V>
   /** None (omitted, or null) for a map-only job: its pairs are the output, in input order. */
-  reduce?: ReduceFn | null
-  combine?: ReduceFn
-  partition?: (key: any, n: number) => number
+  reduce?: ReduceFn<K, V, O> | null
+  combine?: ReduceFn<K, V, V>
+  partition?: (key: K, n: number) => number
   /**
    * Keys are arrays; reduce is called once per group of keys that share their first `groupBy`
    * elements, with the group's values in full-key order (a secondary sort) and the group as its
@@ -43,11 +57,11 @@ export function isMapOnly (job: Job): boolean {
   return job.reduce === undefined || job.reduce === null
 }
 
-/** Where a worker finds the job: a module file (and which of its `steps`), or inline expressions. */
-export type JobSource = { file: string, step?: number } | { map: string, reduce?: string, combine?: string }
-
-/** Identity helper that gives a job types. */
-export function defineJob<J extends Job> (job: J): J { return job }
+/**
+ * Where a worker finds the job: a module file (and which of its `steps`), a job made with
+ * defineJob() (ship.ts), or inline expressions.
+ */
+export type JobSource = { file: string, step?: number } | Defined | { map: string, reduce?: string, combine?: string }
 
 // Marks `identity`, also when a job's import of the package gave it another copy of this module
 // (tsx loads TypeScript jobs' imports in a namespace of their own).
@@ -71,9 +85,9 @@ export function isIdentity (reduce: ReduceFn): boolean {
  * one length add up element by element (a log job's [requests, bytes]). Anything else is an
  * error, not a string concatenated on.
  */
-export function sum (_key: unknown, values: Iterable<unknown>): unknown {
+export function sum (_key: unknown, values: Iterable<number | readonly number[]>): any {
   let acc: number | number[] | undefined
-  for (const v of values) {
+  for (const v of values as Iterable<unknown>) {
     if (acc === undefined) acc = addSum(Array.isArray(v) ? new Array<number>(v.length).fill(0) : 0, v)
     else acc = addSum(acc, v)
   }
@@ -97,6 +111,7 @@ function addSum (acc: number | number[], v: unknown): number | number[] {
 
 /** The job's steps: one for a plain job, several for `export const steps = [a, b]`. */
 export async function loadSteps (source: JobSource): Promise<Job[]> {
+  if ('module' in source) return [checkStep(await loadDefined(source, url => importJob(fileURLToPath(url))) as Record<string, unknown>, 'made by defineJob()', fileURLToPath(source.module))]
   if ('file' in source) return jobSteps(await importJob(source.file), source.file)
   return [inlineJob(source)]
 }
@@ -104,6 +119,31 @@ export async function loadSteps (source: JobSource): Promise<Job[]> {
 export async function loadJob (source: JobSource): Promise<Job> {
   const steps = await loadSteps(source)
   return steps['file' in source ? source.step ?? 0 : 0]!
+}
+
+/**
+ * loadJob in a worker thread: a job module that runs a job while it loads (mrstream's run()
+ * never returns in a worker, see ship.ts) fails to load, named, rather than load forever;
+ * unless what it runs is its own namespace (`run(self)`), which is then its job.
+ */
+export async function loadWorkerJob (source: JobSource): Promise<Job> {
+  if (!('file' in source)) return await loadJob(source)
+  const file = source.file
+  try {
+    return await new Promise<Job>((resolve, reject) => {
+      onRunWhileLoading((what, job) => {
+        const ns = job as Record<string, unknown> | null
+        if (ns !== null && Object.prototype.toString.call(ns) === '[object Module]' && typeof ns.map === 'function' && functionModule(ns.map as () => unknown) === pathToFileURL(file).href) {
+          try { resolve(jobSteps(ns, file)[source.step ?? 0]!) } catch (e) { reject(e) }
+          return
+        }
+        reject(new MrstreamError('MRS_ERR_JOB_LOAD', `job module ${file} calls ${what} while it loads: keep the code that runs a job out of the job's module, or make the job with defineJob()`, { phase: 'job', file }))
+      })
+      loadJob(source).then(resolve, reject)
+    })
+  } finally {
+    onRunWhileLoading(undefined)
+  }
 }
 
 const NAMES_SELF = /(["'])mrstream\1/
@@ -239,7 +279,7 @@ function lookalike (mod: unknown, name: string): string | undefined {
     (name.length > 3 ? keys.find(k => editDistance(k.toLowerCase(), name) <= 2) : undefined)
 }
 
-function checkStep (mod: Record<string, unknown> | undefined, name: string, file: string): Job {
+export function checkStep (mod: Record<string, unknown> | undefined, name: string, file: string): Job {
   const shape = (why: string): MrstreamError => new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${name}: ${why}`, { phase: 'job', file })
   const meant = (fn: string): string => {
     const like = lookalike(mod, fn)

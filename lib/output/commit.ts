@@ -16,12 +16,24 @@ import { leftByDeadRuns, trackTemp, untrackTemp } from '../exec/tmp.js'
 // written into once the job succeeded, as `sort -o` does; renaming a file over it would replace it.
 export type OutputTarget =
   | { kind: 'stdout', partitions: 1 }
+  | { kind: 'sink', sink: FragmentSink, partitions: 1 }
   | { kind: 'file', path: string, partitions: 1 }
   | { kind: 'device', path: string, partitions: 1 }
   | { kind: 'dir', path: string, partitions: number }
 
+/**
+ * Output handed over fragment by fragment (the library's streams): each reduce task's
+ * fragment, once the task is done, in key-range order, while later tasks still run.
+ */
+export interface FragmentSink {
+  add (fragment: string): void
+  /** Resolves once every fragment added has been read (the temp directory may go then). */
+  drained (): Promise<void>
+}
+
 /** Checks the output before the job starts (usage errors, exit 2). */
-export function checkOutput (output: string | undefined, reducers: number | undefined): OutputTarget {
+export function checkOutput (output: string | undefined | FragmentSink, reducers: number | undefined): OutputTarget {
+  if (typeof output === 'object') return { kind: 'sink', sink: output, partitions: 1 }
   // (/dev/stdout by name: opening it fails when stdout is a socket, as a spawned child's pipe is)
   if (output === undefined || output === '-' || output === '/dev/stdout') {
     if (reducers !== undefined && reducers > 1) throw new MrstreamError('MRS_ERR_USAGE', '--reducers needs -o DIR: part files go to a directory', { phase: 'output' })
@@ -278,6 +290,10 @@ export function removeLeftovers (target: OutputTarget): string[] {
 export async function commitOutput (
   target: OutputTarget, fragments: string[][], stdout: NodeJS.WritableStream, committed: () => void = () => {}
 ): Promise<boolean> {
+  if (target.kind === 'sink') {
+    await target.sink.drained()
+    return false
+  }
   if (target.kind === 'stdout') {
     const fd = regularFileFd(stdout)
     try {

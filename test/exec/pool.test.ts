@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { spawnCli, type Result } from '../helpers/cli.js'
 
-const index = fileURLToPath(new URL('../../dist/lib/index.js', import.meta.url))
+const engine = fileURLToPath(new URL('../../dist/lib/exec/engine.js', import.meta.url))
 
 /** Runs `node script` in dir; killed after `limitMs`, then `hung` is true (a run that ends takes ~1 s). */
 function runScript (dir: string, script: string, limitMs: number): Promise<{ code: number | null, stdout: string, stderr: string, hung: boolean }> {
@@ -30,9 +30,9 @@ function runScript (dir: string, script: string, limitMs: number): Promise<{ cod
   })
 }
 
-/** A script that runs the exported Engine with `job` over `input`, and prints how run() ended. */
+/** A script that runs the Engine with `job` over `input`, and prints how run() ended. */
 function engineScript (job: string, input: string): string {
-  return `import { Engine } from ${JSON.stringify(index)}
+  return `import { Engine } from ${JSON.stringify(engine)}
 const engine = new Engine({ job: ${job}, inputs: [${JSON.stringify(input)}], format: 'lines', outputFormat: 'tsv', output: undefined, reducers: undefined, memory: 64 << 20, workers: 2, tmpDir: undefined, maxBadRecords: 0, maxLineBytes: 1 << 20, taskTimeoutMs: 0, fanIn: 16, heapMb: undefined, stdin: process.stdin, stdout: process.stdout })
 try {
   await engine.run()

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
+import fc from 'fast-check'
 import { loadJob, oracle, type InputFile, type OutputFormat } from '../oracle.js'
 import { type JobSource, writeJob } from './jobs.js'
 import { cleanEnv, runCli, runMain, type RunResult } from './run.js'
@@ -141,5 +142,16 @@ export function expectOk (t: Test, fn: () => void, name: string): void {
     t.pass(name)
   } catch (e) {
     t.fail(`${name}\n${(e as Error).message}`)
+  }
+}
+
+/** Runs a property; a failure reports fast-check's counterexample and the case's own message. */
+export async function holds<Ts extends [unknown, ...unknown[]]> (t: Test, prop: fc.IAsyncProperty<Ts>, params: fc.Parameters<Ts>, name: string): Promise<void> {
+  try {
+    await fc.assert(prop, params)
+    t.pass(name)
+  } catch (e) {
+    const cause = (e as Error).cause
+    t.fail(`${name}\n${(e as Error).message}${cause instanceof Error ? '\n' + cause.message : ''}`)
   }
 }
