@@ -78,3 +78,26 @@ t.test('sessions under the Hadoop Streaming phases: map | sort on two fields | r
   t.equal(r.code, 0, r.stderr)
   t.equal(r.stdout.toString(), fixture('sessions'), 'the lines of a local run, in its order too (the groups\' JSON text sorts as they do)')
 })
+
+t.test('paths.test.js: unit-testing a job with runJob() under node:test', async t => {
+  const r = await runShell(`env -u NODE_OPTIONS "${process.execPath}" --test --test-reporter=tap examples/paths.test.js`)
+  t.equal(r.code, 0, 'node --test exits 0', { stdout: r.stdout.toString(), stderr: r.stderr })
+  t.match(r.stdout.toString(), /^# pass 4$/m, 'its four tests ran and passed')
+  t.match(r.stdout.toString(), /^# fail 0$/m)
+})
+
+t.test('library.mjs: a job defined in its own module, run four ways', async t => {
+  const r = await runShell(`env -u NODE_OPTIONS "${process.execPath}" examples/library.mjs`)
+  t.equal(r.code, 0, r.stderr)
+  // what it prints, made from the same books by coreutils: words are runs of [a-z0-9_], lowercased
+  const words = (book: string): string => `LC_ALL=C tr 'A-Z' 'a-z' < ${book} | LC_ALL=C tr -cs 'a-z0-9_' '\\n' | grep -v '^$'`
+  const top = (await runShell(`${words(books[1]!)} | LC_ALL=C sort | uniq -c | sort -k1,1nr | head -1`)).stdout.toString().trim().split(/\s+/)
+  const lines = (await runShell(`wc -l < ${books[1]!}`)).stdout.toString().trim()
+  const distinct = (await runShell(`${words(books[0]!)} | LC_ALL=C sort -u | wc -l`)).stdout.toString().trim()
+  t.equal(r.stdout.toString(), [
+    "[ [ 'cat', 1 ], [ 'hat', 1 ], [ 'the', 2 ] ]",
+    `most frequent: [ '${top[1]!}', ${top[0]!} ] records: ${lines}`,
+    `distinct words: ${distinct}`,
+    'be\t2', 'not\t1', 'or\t1', 'to\t2', '',
+  ].join('\n'))
+})
