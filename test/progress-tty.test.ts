@@ -22,11 +22,11 @@ function drawnLines (captured: string): string[] {
 
 for (const cols of [50, 200]) {
   t.test(`a terminal of ${cols} columns`, { skip: hasScript ? false : 'script(1) is not installed' }, async t => {
-    const dir = t.testdir({ 'slow.mjs': slowJob })
+    const dir = t.testdir({ 'slow.mjs': slowJob, tmp: {} })
     const lines: string[] = []
     for (let i = 0; i < 120_000; i++) lines.push(`line ${i} ${'x'.repeat(i % 40)}`)
     writeFileSync(join(dir, 'in.txt'), lines.join('\n') + '\n')
-    const cmd = `stty cols ${cols} rows 20; exec env -u NODE_OPTIONS "${process.execPath}" "${bin}" --job slow.mjs --workers 2 --memory 1MB in.txt > out.txt`
+    const cmd = `stty cols ${cols} rows 20; exec env -u NODE_OPTIONS "${process.execPath}" "${bin}" --job slow.mjs --workers 2 --memory 1MB --tmp-dir tmp in.txt > out.txt`
     const r = spawnSync('script', ['-q', '-e', '-c', cmd, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 300_000 })
     t.equal(r.status, 0, r.stderr)
     const drawn = drawnLines(r.stdout)

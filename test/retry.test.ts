@@ -135,7 +135,7 @@ t.test('map workers that die are retried: output and counters exactly once', asy
   t.equal(base.code, 0, 'the crash-free run succeeds')
   const clean = stats(dir, 'clean.json')
   t.ok(clean.counters.spills > FILES.length, `the runs spill (${clean.counters.spills} spills)`)
-  for (const seed of [1, 2, 3, 4, 5, 6]) {
+  for (const seed of [1, 2, 3]) {
     const workers = 1 + (seed % 3)
     const points = mapCrashPoints(seed)
     const markers = join(dir, `markers-${seed}`)

@@ -1,8 +1,15 @@
 // Every process a test starts, ended with the test file: a test that times out or is
 // interrupted must not leave an mrstream run (or the shell around it) behind. Children start in
 // their own process group, so ending the group ends what they started too; SIGTERM first, so an
-// mrstream run removes its temp dir, SIGKILL for what is left.
+// mrstream run removes its temp dir, SIGKILL for what is left. Children get a TMPDIR of the test
+// file's own (removed at exit), so what a killed run leaves in one file is not seen by another.
 import { spawn as spawnChild, type ChildProcess, type SpawnOptions } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** The TMPDIR of this test file's children. */
+export const childTmp = mkdtempSync(join(tmpdir(), 'mrstream-test-'))
 
 const running = new Set<ChildProcess>()
 
@@ -36,9 +43,12 @@ function track (child: ChildProcess): ChildProcess {
 
 /** `child_process.spawn`, tracked, in a process group of its own. */
 export const spawn = ((command: string, args: readonly string[] = [], options: SpawnOptions = {}) =>
-  track(spawnChild(command, args, { ...options, detached: true }))) as unknown as typeof spawnChild
+  track(spawnChild(command, args, { ...options, env: { ...process.env, TMPDIR: childTmp, ...options.env }, detached: true }))) as unknown as typeof spawnChild
 
-process.on('exit', () => endChildren())
+process.on('exit', () => {
+  endChildren()
+  rmSync(childTmp, { recursive: true, force: true })
+})
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   process.once(signal, () => {
     endChildren()

@@ -162,7 +162,7 @@ export function longLine (bytes: number, seed: number): Buffer {
 /** A large input for a small budget (64KB): many spills, merges with more runs than the fan-in, a key's values over many runs. */
 export const spillingSpecArb = fc.record({
   vocab: fc.array(wordArb, { minLength: 50, maxLength: 3000 }),
-  lineCount: fc.integer({ min: 2500, max: 5000 }),
+  lineCount: fc.integer({ min: 1500, max: 3000 }),
   seed: fc.integer({ min: 0, max: 0x7fffffff }),
   crlfRate: fc.constantFrom(0, 0.5),
   emptyRate: fc.constantFrom(0, 0.05),
