@@ -25,18 +25,37 @@ function hash (view: DataView, from: number, len: number): number {
   let h = SEED
   const end = from + len
   let i = from
-  for (; i + 4 <= end; i += 4) {
-    let k = Math.imul(view.getUint32(i, true), 0xcc9e2d51)
-    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593)
-    h ^= k
-    h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0
-  }
+  for (; i + 4 <= end; i += 4) h = mixWord(h, view.getUint32(i, true))
   if (i < end) {
     let k = 0
     for (let shift = 0; i < end; i++, shift += 8) k |= view.getUint8(i) << shift
-    k = Math.imul(k, 0xcc9e2d51)
-    h ^= Math.imul((k << 15) | (k >>> 17), 0x1b873593)
+    h ^= scramble(k)
   }
+  return finish(h, len)
+}
+
+/**
+ * MurmurHash3 (32-bit), seeded, of a key of up to INLINE bytes as its slot holds it: two
+ * little-endian words, zero-padded. Computed from a string's characters or from the key's
+ * bytes alike, so a key finds its slot whichever way it came.
+ */
+function hashShort (w0: number, w1: number, len: number): number {
+  return finish(mixWord(mixWord(SEED, w0), w1), len)
+}
+
+function scramble (k: number): number {
+  k = Math.imul(k, 0xcc9e2d51)
+  return Math.imul((k << 15) | (k >>> 17), 0x1b873593)
+}
+
+/** MurmurHash3's step for one 4-byte block `k`. */
+function mixWord (h: number, k: number): number {
+  h ^= scramble(k)
+  return (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0
+}
+
+/** MurmurHash3's finalization. */
+function finish (h: number, len: number): number {
   h ^= len
   h ^= h >>> 16
   h = Math.imul(h, 0x85ebca6b)
@@ -61,52 +80,67 @@ export class KeyIndex {
     this.hashMask = hashBits >= 32 ? -1 : (1 << hashBits) - 1
   }
 
-  /** The key's index in the arena, or -1: then its bytes are staged there, and `insert` adds it. */
+  /**
+   * The key's index in the arena, or -1: then its bytes are staged there, and `insert` adds it.
+   * A short ASCII key is looked up from its characters: its bytes go to the arena only if it
+   * is new (a word count's keys are mostly short and mostly there already).
+   */
   find (key: string): number {
+    const len = key.length
+    if (len <= INLINE) {
+      let w0 = 0
+      let w1 = 0
+      let k = 0
+      for (; k < len; k++) {
+        const c = key.charCodeAt(k)
+        if (c >= 0x80) break
+        if (k < 4) w0 |= c << (8 * k)
+        else w1 |= c << (8 * (k - 4))
+      }
+      if (k === len) {
+        const i = this.findShort(w0, w1, len)
+        if (i === -1) this.arena.stage(key)
+        return i
+      }
+    }
     return this.findStaged(this.arena.stage(key))
   }
 
   /** As `find`, for the key the arena has staged (`len` bytes). */
   findStaged (len: number): number {
-    const arena = this.arena
-    const b = arena.bytes
-    const view = arena.view
-    const from = arena.used
-    let h: number
+    const b = this.arena.bytes
+    const from = this.arena.used
     if (len <= INLINE) {
-      // FNV-1a a byte at a time: for a few bytes, cheaper than a word hash's final mixing
-      h = SEED ^ 0x811c9dc5
-      for (let i = from; i < from + len; i++) h = Math.imul(h ^ b[i]!, 0x01000193)
-      h = (h ^ (h >>> 15)) & this.hashMask
-    } else {
-      h = hash(view, from, len) & this.hashMask
-    }
-    const tag = (h & ~15) | (len < 15 ? len : 15)
-    // a short key's bytes as two little-endian words; a long one's offset and length
-    let w0 = from
-    let w1 = len
-    if (len <= INLINE) {
-      w0 = 0
-      w1 = 0
+      let w0 = 0
+      let w1 = 0
       for (let k = 0; k < len; k++) {
         if (k < 4) w0 |= b[from + k]! << (8 * k)
         else w1 |= b[from + k]! << (8 * (k - 4))
       }
+      return this.findShort(w0, w1, len)
     }
+    const tag = (hash(this.arena.view, from, len) & this.hashMask & ~15) | (len < 15 ? len : 15)
+    return this.probe(tag, from, len, len)
+  }
+
+  /** A key of up to INLINE bytes, as two little-endian words, zero-padded. */
+  private findShort (w0: number, w1: number, len: number): number {
+    return this.probe((hashShort(w0, w1, len) & this.hashMask & ~15) | len, w0, w1, len)
+  }
+
+  /**
+   * The index of the key with this tag and slot words (a short key's bytes; a long key's
+   * offset, of its staged bytes, and length), or -1.
+   */
+  private probe (tag: number, w0: number, w1: number, len: number): number {
     const slots = this.slots
     const mask = this.mask
     let i = (tag >>> 4) & mask
     for (;;) {
       const at = slots[4 * i]!
       if (at === 0) break
-      if (slots[4 * i + 1] === tag) {
-        if (len <= INLINE) {
-          if (slots[4 * i + 2] === w0 && slots[4 * i + 3] === w1) return at - 1
-        } else if (slots[4 * i + 3] === len) {
-          const s = slots[4 * i + 2]!
-          if (sameBytes(view, s, from, len)) return at - 1
-        }
-      }
+      if (slots[4 * i + 1] === tag && slots[4 * i + 3] === w1 &&
+        (len <= INLINE ? slots[4 * i + 2] === w0 : sameBytes(this.arena.view, slots[4 * i + 2]!, w0, len))) return at - 1
       i = (i + 1) & mask
     }
     this.missSlot = i

@@ -212,7 +212,9 @@ export class SortBuffer {
     }
     this.stringPairs++
     if (this.arena.full(key.length)) this.roomFor(Buffer.byteLength(key, 'utf8'))
-    this.addStaged(key, this.arena.stage(key), value)
+    if (this.appendsNow()) return this.append(this.arena.stage(key), value)
+    // (find stages the key in the arena only if it is new)
+    this.addFound(key, this.index.find(key), value)
   }
 
   /**
@@ -237,15 +239,24 @@ export class SortBuffer {
 
   /** A string key, staged in the arena (`len` bytes), with its value. */
   private addStaged (key: string, len: number, value: unknown): void {
-    if (this.appending) return this.append(len, value)
+    if (this.appendsNow()) return this.append(len, value)
+    this.addFound(key, this.index.findStaged(len), value)
+  }
+
+  /** Whether the next string pair is appended, not indexed. */
+  private appendsNow (): boolean {
+    if (this.appending) return true
     if (this.stringPairs === SWITCH_PAIRS && this.stringPairs < APPEND_BELOW * this.arena.size) {
       // A worker's first buffer indexes its keys; if they are all distinct, its other buffers
       // append, and this one can start now rather than at its spill (faster, and less peak RSS).
       // The keys indexed so far stay; the spill groups them with equal appended ones.
       this.appending = true
-      return this.append(len, value)
     }
-    const i = this.index.findStaged(len)
+    return this.appending
+  }
+
+  /** A string key the index found at `i`, or missed (-1: the key is staged), with its value. */
+  private addFound (key: string, i: number, value: unknown): void {
     if (i === -1) return this.insert(value)
     const values = this.values
     let cur = values[i]

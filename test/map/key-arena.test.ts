@@ -8,7 +8,8 @@ import { KeyError } from '../../dist/lib/codec/keys.js'
 import { key } from '../helpers/keys.js'
 
 // mostly ASCII, up to 24 characters (long keys in the arena, short ones in their slots); a key
-// looked up as a string (find) and as its UTF-8 bytes (findStaged) must meet the same slot
+// looked up as a string (find: a short ASCII key hashed from its characters) and as its UTF-8
+// bytes (findStaged) must meet the same slot
 const asciiKey = fc.array(fc.constantFrom('\0', 'a', 'b', '\u007f', '\u007f', 'a', '\u0080'), { maxLength: 24 }).map(a => a.join(''))
 
 t.test('the index finds each key it holds, by its bytes, and no other (also when hashes collide)', async t => {
