@@ -88,6 +88,30 @@ t.test('the streaming reduce phase warns too', async t => {
   t.same([off.code, off.stderr], [0, ''])
 })
 
+t.test('a combine that returns nothing fails the job, in the sort buffer, in merges and as a streaming phase', async t => {
+  const reduce = 'export function reduce (k, vs) { let n = 0; for (const v of vs) n += v; return n }\n'
+  // late.mjs gives nothing only when every value was combined before: never in the sort buffer,
+  // where a new value is a map's 1, but in merge passes of runs (each line's word twice: 2s)
+  const dir = t.testdir({
+    'nothing.mjs': map + reduce + 'export function combine (k, vs) { let n = 0; for (const v of vs) n += v }\n',
+    'late.mjs': map + reduce + 'export function combine (k, vs) { let n = 0, all = true; for (const v of vs) { n += v; all &&= v > 1 } if (!all) return n }\n',
+  })
+  const twice = Array.from({ length: 40_000 }, (_, i) => `w${i % 5000} w${i % 5000}`).join('\n') + '\n'
+  for (const [name, args, stdin, where] of [['nothing.mjs', [], words, 'map side'], ['late.mjs', ['--memory', '64KB', '--fan-in', '2'], twice, 'merge']] as const) {
+    const r = await mrs(t, dir, ['--job', name, ...args], stdin)
+    t.equal(r.code, 1, `${name} ${args.join(' ')}: exit 1`)
+    t.match(r.stderr, new RegExp(`combine failed \\(${where}.*\\): combine for key "\\w+" returned nothing and emitted nothing; a combine must return \\(or emit\\) the combined value: is a \`return\` missing\\?`))
+    t.equal(r.stdout, '', 'no output')
+  }
+  const phase = await spawnCli(['combine', '--job', 'nothing.mjs'], dir, { stdin: '"a"\t1\n"a"\t1\n"b"\t1\n' })
+  t.equal(phase.code, 1, 'mrstream combine: exit 1')
+  t.match(phase.stderr, /combine for key "a" returned nothing and emitted nothing/)
+  // a named reducer's own combine is not silently replaced
+  const named = await mrs(t, dir, ['-m', '(l, emit) => emit(l, 1)', '-r', 'sum', '--combine', '(k, vs) => {}'], 'x\n')
+  t.equal(named.code, 2, '-r sum --combine: exit 2')
+  t.match(named.stderr, /-r sum brings its own combine; leave out --combine/)
+})
+
 t.test('a map that returns pairs instead of emitting them', async t => {
   const dir = t.testdir()
   const r = await mrs(t, dir, ['-m', '(line, emit) => [line, 1]', '-r', 'count', '-q'])

@@ -403,6 +403,9 @@ function inlineJob (source: { map: string, reduce?: string, combine?: string }):
   if (source.reduce === undefined) return { map: map as unknown as MapFn }
   const named = builtins[source.reduce]
   const reduce = named?.reduce ?? evalFunction(source.reduce, '--reduce')
+  if (named?.combine !== undefined && source.combine !== undefined) {
+    throw new MrstreamError('MRS_ERR_USAGE', `-r ${source.reduce} brings its own combine; leave out --combine (or give -r as an expression)`)
+  }
   const combine = named?.combine ?? (source.combine === undefined ? undefined : evalFunction(source.combine, '--combine'))
   return combine === undefined ? { map: map as unknown as MapFn, reduce } : { map: map as unknown as MapFn, reduce, combine }
 }

@@ -16,6 +16,18 @@ export function combineValues (combine: ReduceFn, key: unknown, ekey: string | u
   return combineOutput(key, ekey, ret, emitted)
 }
 
+/**
+ * What a combine that returned nothing (and emitted nothing) for `key` fails with: the engine
+ * calls combine zero or more times, so dropping a key's values there would make the output
+ * depend on --memory and --workers.
+ */
+export function silentCombine (key: unknown): string {
+  return `combine for key ${showKey(key)} returned nothing and emitted nothing; a combine must return (or emit) the combined value: is a \`return\` missing?`
+}
+
+// Emits by combine calls so far, to tell a combine that gave nothing.
+let emits = 0
+
 // The emit of the combine call running now. A combine is synchronous and calls never overlap,
 // so an emit works only while the call it was given to runs: one from a callback the combine
 // left (a timer), or kept and called from another call, fails the job rather than add a value
@@ -26,6 +38,7 @@ let running: Emit | undefined
 export function collectInto (into: Array<[unknown, unknown]>): Emit {
   const emit: Emit = (k, v) => {
     if (running !== emit) throw new LateEmitError('emit was called after its combine call returned')
+    emits++
     into.push([k, v])
   }
   return emit
@@ -35,8 +48,11 @@ export function collectInto (into: Array<[unknown, unknown]>): Emit {
 export function callCombine (combine: ReduceFn, key: unknown, values: Iterable<unknown>, emit: Emit, ctx: Context): unknown {
   const outer = running
   running = emit
+  const before = emits
   try {
-    return combine(key, values, emit, ctx)
+    const ret = combine(key, values, emit, ctx)
+    if (ret === undefined && emits === before) throw new CombineError(silentCombine(key))
+    return ret
   } catch (e) {
     if (e instanceof CombineError || e instanceof KeyError || e instanceof ValueError || e instanceof LateEmitError) throw e
     throw new CombineError(`combine threw for key ${showKey(key)}: ${describeUserError(e)}`)

@@ -37,6 +37,7 @@ import { LineBuffer, WRITE_SLICE } from '../codec/bytes.js'
 import { isMapOnly, jobError, type Context, type Job } from '../job/job.js'
 import { writeError } from '../output/commit.js'
 import { StagedLines } from '../reduce/staged.js'
+import { silentCombine } from '../map/combine.js'
 import { guardOnePass, misusedSince, misuseCount, newNotes, stepWarnings, takeMisuse } from '../reduce/mistakes.js'
 import { checkTmpBase, makeTmpDir, removeTmpDir } from '../exec/tmp.js'
 import { Progress } from './status.js'
@@ -410,6 +411,7 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
         let r = fn(key, input.values(), emit, ctx)
         if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') r = await r
         if (r !== undefined) emit(key, r)
+        else if (emits === emitted && combining) throw new MrstreamError('MRS_ERR_COMBINE', silentCombine(key), { phase: 'combine', key })
         else if (emits === emitted) notes.silent++
         live = 0
       } catch (e) {
