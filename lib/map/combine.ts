@@ -3,6 +3,7 @@ import { KeyError, encodeKey, showKey } from '../codec/keys.js'
 import { ValueError } from '../codec/values.js'
 import { LateEmitError, describeUserError } from '../errors.js'
 import type { Context, Emit, ReduceFn } from '../job/job.js'
+import { misusedSince, misuseCount, onePassHint } from '../reduce/mistakes.js'
 
 export class CombineError extends Error {}
 
@@ -49,8 +50,13 @@ export function callCombine (combine: ReduceFn, key: unknown, values: Iterable<u
   const outer = running
   running = emit
   const before = emits
+  const misused = misuseCount()
   try {
     const ret = combine(key, values, emit, ctx)
+    // values[0] or values.length on the one-pass values of a merge gave undefined: what combine
+    // made of it would be written on, silently wrong
+    const read = misusedSince(misused)
+    if (read !== undefined) throw new CombineError(`combine for key ${showKey(key)}: ${onePassHint(read)}`)
     if (ret === undefined && emits === before) throw new CombineError(silentCombine(key))
     return ret
   } catch (e) {

@@ -38,7 +38,7 @@ import { isMapOnly, jobError, type Context, type Job } from '../job/job.js'
 import { writeError } from '../output/commit.js'
 import { StagedLines } from '../reduce/staged.js'
 import { silentCombine } from '../map/combine.js'
-import { guardOnePass, misusedSince, misuseCount, newNotes, stepWarnings, takeMisuse } from '../reduce/mistakes.js'
+import { guardOnePass, misusedSince, misuseCount, newNotes, onePassHint, stepWarnings, takeMisuse } from '../reduce/mistakes.js'
 import { checkTmpBase, makeTmpDir, removeTmpDir } from '../exec/tmp.js'
 import { Progress } from './status.js'
 
@@ -410,6 +410,8 @@ async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: 
         live = call
         let r = fn(key, input.values(), emit, ctx)
         if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') r = await r
+        const read = combining ? misusedSince(misused) : undefined
+        if (read !== undefined) throw new MrstreamError('MRS_ERR_COMBINE', `combine for key ${showKey(key)}: ${onePassHint(read)}`, { phase: 'combine', key })
         if (r !== undefined) emit(key, r)
         else if (emits === emitted && combining) throw new MrstreamError('MRS_ERR_COMBINE', silentCombine(key), { phase: 'combine', key })
         else if (emits === emitted) notes.silent++
