@@ -5,8 +5,7 @@
 import t, { type Test } from 'tap'
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { spawn } from './helpers/children.js'
-import { bin, spawnCli, type Result } from './helpers/cli.js'
+import { shell as sh, spawnCli, type Result } from './helpers/cli.js'
 
 /** mrstream in dir with a fresh --tmp-dir (checked empty after); one worker unless args say. */
 async function mrs (t: Test, dir: string, args: string[], stdin?: string): Promise<Result> {
@@ -15,19 +14,6 @@ async function mrs (t: Test, dir: string, args: string[], stdin?: string): Promi
   const r = await spawnCli([...args, ...workers, '--tmp-dir', tmp], dir, { stdin })
   t.same(readdirSync(tmp), [], `--tmp-dir is empty after: mrstream ${args.join(' ')}`)
   return r
-}
-
-/** A bash pipeline in dir, `mrs` being the built binary. */
-function sh (script: string, cwd: string): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `set -o pipefail\nmrs () { env -u NODE_OPTIONS "${process.execPath}" "${bin}" "$@"; }\n${script}`], { cwd, env: { ...process.env, LC_ALL: 'C' } })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => out.push(b))
-    child.stderr.on('data', (b: Buffer) => err.push(b))
-    child.on('error', reject)
-    child.on('close', code => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }))
-  })
 }
 
 const numbers = (n: number): string => Array.from({ length: n }, (_, i) => `${i + 1}\n`).join('')

@@ -11,6 +11,9 @@ import { ValueError, packValue } from '../codec/values.js'
 import { onePassHint } from '../reduce/mistakes.js'
 import { JobExit, loadWithoutExit } from './guard.js'
 import { functionModule, loadDefined, onRunWhileLoading, type Defined } from './ship.js'
+import { isSum, sum, sumCombine } from './sum.js'
+
+export { sum }
 
 export interface Context {
   /** The input file as given on the command line (`-` for stdin). */
@@ -78,35 +81,6 @@ export const identity: ReduceFn = Object.assign(function identity (key: unknown,
 
 export function isIdentity (reduce: ReduceFn): boolean {
   return (reduce as unknown as Record<symbol, unknown>)[IDENTITY] === true
-}
-
-/**
- * The sum reducer and combiner (Hadoop's LongSumReducer): numbers add up; arrays of numbers of
- * one length add up element by element (a log job's [requests, bytes]). Anything else is an
- * error, not a string concatenated on.
- */
-export function sum (_key: unknown, values: Iterable<number | readonly number[]>): any {
-  let acc: number | number[] | undefined
-  for (const v of values as Iterable<unknown>) {
-    if (acc === undefined) acc = addSum(Array.isArray(v) ? new Array<number>(v.length).fill(0) : 0, v)
-    else acc = addSum(acc, v)
-  }
-  return acc ?? 0
-}
-
-/** acc + v for sum: a number, or `acc` (an array of numbers) with v's elements added in. */
-function addSum (acc: number | number[], v: unknown): number | number[] {
-  if (typeof acc === 'number') {
-    if (typeof v !== 'number') throw new TypeError(`sum: ${showKey(v)} (${Array.isArray(v) ? 'an array' : `a ${typeof v}`}) among numbers; sum adds numbers, or arrays of numbers of one length`)
-    return acc + v
-  }
-  if (!Array.isArray(v) || v.length !== acc.length) throw new TypeError(`sum: ${showKey(v)} among arrays of ${acc.length} numbers; sum adds numbers, or arrays of numbers of one length`)
-  for (let i = 0; i < v.length; i++) {
-    const x: unknown = v[i]
-    if (typeof x !== 'number') throw new TypeError(`sum: ${showKey(v)} has an element that is not a number`)
-    acc[i] = acc[i]! + x
-  }
-  return acc
 }
 
 /** The job's steps: one for a plain job, several for `export const steps = [a, b]`. */
@@ -302,13 +276,17 @@ export function checkStep (mod: Record<string, unknown> | undefined, name: strin
   if (groupBy !== undefined && (typeof groupBy !== 'number' || !Number.isInteger(groupBy) || groupBy < 1)) {
     throw new MrstreamError('MRS_ERR_JOB_SHAPE', `job ${name}: \`groupBy\` must be a whole number >= 1 (how many leading key elements form a group); got ${showKey(groupBy)}`, { phase: 'job', file })
   }
-  if (!isMapOnly(mod as unknown as Job)) return mod as unknown as Job
+  const job = mod as unknown as Job
+  if (!isMapOnly(job)) {
+    // sum reduces exactly what sum combined exactly (sum.ts); a reduce of the job's own gets numbers
+    return isSum(job.combine) && isSum(job.reduce) ? { ...job, reduce: sum, combine: sumCombine } : job
+  }
   // a map-only job (a misspelt reduce was named above): what only a reduce would use is a mistake
   const what = { combine: 'combiner', partition: 'partitions', groupBy: 'groups' } as const
   for (const fn of ['combine', 'partition', 'groupBy'] as const) {
     if (mod[fn] !== undefined) throw shape(`\`${fn}\` without \`reduce\`: a map-only job has no ${what[fn]}; export reduce too, or drop ${fn}`)
   }
-  return mod as unknown as Job
+  return job
 }
 
 /**
@@ -352,7 +330,7 @@ function maximum (_k: unknown, vs: Iterable<unknown>): unknown { return fold(vs,
 const builtins: Record<string, { reduce: ReduceFn, combine?: ReduceFn }> = {
   identity: { reduce: identity },
   count: { reduce: (_k, vs) => { let n = 0; for (const _ of vs) n++; return n } },
-  sum: { reduce: sum, combine: sum },
+  sum: { reduce: sum, combine: sumCombine },
   min: { reduce: minimum, combine: minimum },
   max: { reduce: maximum, combine: maximum },
   // eslint-disable-next-line no-unreachable-loop -- the first value only

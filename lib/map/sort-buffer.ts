@@ -11,7 +11,8 @@
 // 1.3M-key sum): a string key's index in the arena is its value's index in `values`, and only
 // a key with several values gets a `Multi`. A stored value is the job's primitive as is, or, for an object, a
 // Buffer with its packed bytes (a snapshot: later mutation by the job cannot change it), so a
-// Buffer among stored values is always a packed value and a Multi is never a stored value.
+// Buffer among stored values is always a packed value and a Multi is never a stored value. Under
+// the built-in sum, a key's exact sum may be a Partials (sum.ts), written out as sum's term.
 import { utf8Slice, utf8Write } from '../codec/bytes.js'
 import { LateEmitError } from '../errors.js'
 import { decodeKey, encodeKey } from '../codec/keys.js'
@@ -21,6 +22,7 @@ import { sortArena } from './radix-sort.js'
 import { KeyIndex } from './key-index.js'
 import { storedAsIs, packOwned, unpackValue } from '../codec/values.js'
 import { sum, type Context, type ReduceFn } from '../job/job.js'
+import { Partials, exactAdd, sumCombine } from '../job/sum.js'
 import { callCombine, collectInto, combineOutput, combineValues } from './combine.js'
 
 class Multi {
@@ -44,6 +46,8 @@ const STRING_KEY_BYTES = 48
 const ARENA_PAIR_BYTES = 12
 const KEY_BYTES = 100
 const MULTI_BYTES = 80
+// an exact sum's Partials: the object and its Float64Array of 4
+const PARTIALS_BYTES = 150
 const SLOT_BYTES = 16
 const COMBINE_AT = 32
 // numbers a tuple holds at most (see SortBuffer.tuples)
@@ -109,6 +113,7 @@ function isFlat (a: unknown[]): boolean {
 function sizeOf (v: unknown): number {
   if (typeof v === 'string') return SLOT_BYTES + 16 + v.length * 2
   if (Buffer.isBuffer(v)) return SLOT_BYTES + 96 + v.length
+  if (v instanceof Partials) return SLOT_BYTES + PARTIALS_BYTES
   if (Array.isArray(v)) {
     let n = SLOT_BYTES + 32 + 16 * v.length
     for (const x of v) if (typeof x === 'string') n += 16 + 2 * x.length
@@ -262,7 +267,7 @@ export class SortBuffer {
     let cur = values[i]
     const combine = this.combine
     if (cur === TUPLE) {
-      if (combine === sum && this.addTuple(i, value)) return
+      if ((combine === sum || combine === sumCombine) && this.addTuple(i, value, combine === sumCombine)) return
       const a = this.tuple(i)
       // a flat array is combined below, and `combined` keeps a result that fits in `tuples`;
       // with a value of another kind, the key's values go on as stored values
@@ -273,6 +278,7 @@ export class SortBuffer {
       values[i] = 0 + cur + value // what sum returns for two numbers: it starts from 0 (so -0 + -0 is 0)
       return
     }
+    if (combine === sumCombine && typeof value === 'number' && this.addExact(i, cur, value)) return
     if (combine !== undefined && typeof cur === 'number' && typeof value === 'number') {
       // the common case (counts, sums) in short: number in, number out, same size
       const emitted = this.emitted
@@ -360,13 +366,37 @@ export class SortBuffer {
 
   /**
    * The built-in sum of key i's tuple and `value`, in place, if `value` is an array of `width`
-   * numbers (what sum returns: element by element); false for sum itself to take or refuse.
+   * numbers (what sum returns: element by element) and, if `exact`, every element's sum is
+   * exact; false for sum itself to take or refuse.
    */
-  private addTuple (i: number, value: unknown): boolean {
+  private addTuple (i: number, value: unknown, exact: boolean): boolean {
     const w = this.width
     if (!isNumbers(value, w)) return false
     const t = this.tuples
+    if (exact) {
+      for (let j = 0; j < w; j++) {
+        const s = exactAdd(t[w * i + j]!, value[j]!)
+        if (Number.isNaN(s)) return false
+      }
+    }
     for (let j = 0; j < w; j++) t[w * i + j] = 0 + t[w * i + j]! + value[j]! // (as sum: from 0)
+    return true
+  }
+
+  /**
+   * sumCombine of key i's stored value and the number `value`, in place: one number while it
+   * holds the sum exactly (integers do), else Partials (sum.ts); false for sumCombine itself to
+   * take or refuse.
+   */
+  private addExact (i: number, cur: unknown, value: number): boolean {
+    if (cur instanceof Partials) return cur.add(value)
+    if (typeof cur !== 'number') return false
+    const s = exactAdd(0 + cur, value)
+    if (!Number.isNaN(s)) { this.values[i] = s; return true }
+    const p = new Partials()
+    if (!p.add(cur) || !p.add(value)) return false
+    this.values[i] = p
+    this.bytes += sizeOf(p) - sizeOf(cur)
     return true
   }
 
@@ -649,7 +679,8 @@ export class SortBuffer {
   }
 
   private combineMulti (key: unknown, m: Multi): void {
-    const out = combineValues(this.combine!, key, undefined, m.values.map(v => (Buffer.isBuffer(v) ? unpackValue(v) : v)), this.ctx)
+    const values = m.values.map(v => (Buffer.isBuffer(v) ? unpackValue(v) : v instanceof Partials ? v.term() : v))
+    const out = combineValues(this.combine!, key, undefined, values, this.ctx)
     let bytes = 0
     // refill the same array: a new one per combine is measurable GC churn on hot keys
     m.values.length = 0
@@ -666,5 +697,6 @@ export class SortBuffer {
 
 function writeStored (writer: RunWriter, v: unknown): void {
   if (Buffer.isBuffer(v)) writer.valueBytes(v)
+  else if (v instanceof Partials) writer.value(v.term())
   else writer.value(v)
 }

@@ -52,3 +52,16 @@ export async function interruptAfter (args: string[], cwd: string, afterMs: numb
   clearTimeout(timer)
   return ended
 }
+
+/** A bash script in cwd under `set -o pipefail` and LC_ALL=C, `mrs` being the built binary. */
+export function shell (script: string, cwd: string): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', `set -o pipefail\nmrs () { env -u NODE_OPTIONS "${process.execPath}" "${bin}" "$@"; }\n${script}`], { cwd, env: { ...process.env, LC_ALL: 'C' } })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (b: Buffer) => out.push(b))
+    child.stderr.on('data', (b: Buffer) => err.push(b))
+    child.on('error', reject)
+    child.on('close', code => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }))
+  })
+}

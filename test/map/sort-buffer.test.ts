@@ -383,3 +383,41 @@ t.test('long keys and values: bytes counted against bytes held', async t => {
   for (const r of runs) rmSync(r.path)
   t.same(got, [[9 << 20, [2]], [1, [1 << 20]], [5, [1]]])
 })
+
+// -r sum's combine (sum.ts) keeps a key's exact sum: exact additions in place, the rest as
+// partials; the reduce of what a buffer spilled is the sum of all the values, rounded once.
+t.test('the exact sum combine: what it spills reduces to the sum of all the values, whatever the spills', async t => {
+  const { loadJob } = await import('../../dist/lib/job/job.js')
+  const job = await loadJob({ map: '(l, emit) => emit(l, 1)', reduce: 'sum' })
+  const reduce = job.reduce!
+  const combine = job.combine
+  const ctx = { file: '', line: 0, count: () => {} }
+  const num = fc.oneof(
+    fc.constantFrom(1, -0, 0.1, 0.2, 0.3, 1e16, -1e16, 1e300, -1e300, 2 ** 53, 5e-324),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.integer({ min: -100, max: 100 })
+  )
+  const value = fc.oneof(num, fc.tuple(num, num))
+  const rawArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), value), { maxLength: 1500 })
+  fc.assert(fc.property(rawArb, fc.integer({ min: 4_000, max: 200_000 }), (raw, budget) => {
+    const pairs = raw.map(([k, v]) => [`${Array.isArray(v) ? 'p' : 'n'}${k}`, v] as [string, unknown])
+    const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
+    const c = new SortBuffer({ budget, combine, ctx, nextRunPath: () => join(dir, `run-${n++}`), counters })
+    for (const [k, v] of pairs) c.add(k, Array.isArray(v) ? [...v] : v)
+    const runs = c.finish().map(r => r.path)
+    const m = new Merger(runs)
+    const got = new Map<string, unknown>()
+    try { while (m.next()) got.set(decodeKey(m.key) as string, reduce(null, [...m.values()], () => {}, ctx)) } finally { m.close() }
+    for (const r of runs) rmSync(r)
+    const byKey = new Map<string, unknown[]>()
+    for (const [k, v] of pairs) byKey.set(k, [...(byKey.get(k) ?? []), v])
+    for (const [k, vs] of byKey) {
+      const want = reduce(null, vs, () => {}, ctx)
+      const have = got.get(k)
+      const same = Array.isArray(want) ? Array.isArray(have) && want.every((x, i) => Object.is(x, have[i])) : Object.is(want, have)
+      if (!same) { t.fail(`${k}: ${JSON.stringify(have)}, not ${JSON.stringify(want)}`); return false }
+    }
+    return got.size === byKey.size
+  }), { numRuns: 100 })
+  t.pass()
+})

@@ -3,27 +3,17 @@
 // of every type cross the protocol unchanged; bad input is a clear error, never a silent drop.
 import t from 'tap'
 import fc from 'fast-check'
-import { spawn } from '../helpers/children.js'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { bin, spawnCli } from '../helpers/cli.js'
+import { bin, shell, spawnCli } from '../helpers/cli.js'
 import { fileSpecArb, fileBytes } from '../helpers/gen.js'
 import { jobNames, jobs, writeJob } from '../helpers/jobs.js'
 
-/** Runs a bash pipeline in `cwd`, where `mrs` is the built CLI without tap's NODE_OPTIONS. */
-function sh (script: string, cwd: string): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `set -o pipefail\nmrs () { env -u NODE_OPTIONS "${process.execPath}" "${bin}" "$@"; }\nmrs_32mb () { env -u NODE_OPTIONS "${process.execPath}" --max-old-space-size=32 "${bin}" "$@"; }\n${script}`], { cwd, env: { ...process.env, LC_ALL: 'C' } })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => out.push(b))
-    child.stderr.on('data', (b: Buffer) => err.push(b))
-    child.on('error', reject)
-    child.on('close', code => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }))
-  })
-}
+/** A bash pipeline in `cwd`: `mrs` is the built CLI, `mrs_32mb` the same with a 32 MB heap. */
+const sh = (script: string, cwd: string): ReturnType<typeof shell> =>
+  shell(`mrs_32mb () { env -u NODE_OPTIONS "${process.execPath}" --max-old-space-size=32 "${bin}" "$@"; }\n${script}`, cwd)
 
 const sortedLines = (s: string): string[] => s.split('\n').filter((l, i, a) => i < a.length - 1 || l !== '').sort()
 

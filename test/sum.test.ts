@@ -1,0 +1,56 @@
+// -r sum over floats, end to end: the output is the exact sum of each key's values rounded once
+// (test/helpers/exact-sum.ts), the same bytes whatever --workers, --memory and --fan-in make of
+// the combines (none, at spills, in merge passes), from a file or stdin, and through the Hadoop
+// Streaming phases (map | sort | combine per map task | sort | reduce). Float addition in input
+// order, or in any other one order, gives other last digits.
+import t, { type Test } from 'tap'
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { shell, spawnCli } from './helpers/cli.js'
+import { exactSum } from './helpers/exact-sum.js'
+
+/** `-r sum` over in.txt (or stdin) in dir, with a fresh --tmp-dir checked empty after. */
+async function sum (t: Test, dir: string, settings: string[], stdin?: string): Promise<string> {
+  const tmp = mkdtempSync(join(dir, 'tmp-'))
+  const map = '(l, emit) => { const [k, v] = l.split(" "); emit(k, Number(v)) }'
+  const r = await spawnCli(['-m', map, '-r', 'sum', '-q', ...settings, '--tmp-dir', tmp, stdin === undefined ? 'in.txt' : '-'], dir, { stdin })
+  t.equal(r.code, 0, r.stderr)
+  t.same(readdirSync(tmp), [], '--tmp-dir is empty after')
+  return r.stdout
+}
+
+t.test('-r sum over floats is the exact sum rounded once, for any --workers, --memory and --fan-in, and streamed', async t => {
+  let x = 7
+  const next = (): number => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x / 2 ** 32 }
+  const byKey = new Map<string, number[]>()
+  const lines: string[] = []
+  for (let i = 0; i < 20_000; i++) {
+    const k = `k${Math.floor(next() * 5)}`
+    // magnitudes from 1e-10 to 1e19, both signs, and tenths (0.1 has no exact float)
+    const v = i % 3 === 0 ? Math.round(next() * 100) / 10 : (next() - 0.5) * 10 ** Math.floor(next() * 30 - 10)
+    lines.push(`${k} ${v}`)
+    byKey.set(k, [...(byKey.get(k) ?? []), v])
+  }
+  const input = lines.join('\n') + '\n'
+  const want = [...byKey.keys()].sort().map(k => `${k}\t${exactSum(byKey.get(k)!)}\n`).join('')
+  const naive = [...byKey.keys()].sort().map(k => `${k}\t${byKey.get(k)!.reduce((a, b) => a + b, 0)}\n`).join('')
+  t.not(naive, want, 'the input is one that float addition in input order gets wrong')
+
+  const dir = t.testdir({ 'in.txt': input })
+  t.equal(await sum(t, dir, ['--workers', '1']), want, 'one worker, no spill')
+  t.equal(await sum(t, dir, ['--workers', '3', '--memory', '64KB', '--fan-in', '2']), want, 'three workers, spills, merge passes')
+  t.equal(await sum(t, dir, ['--workers', '2', '--memory', '64KB'], input), want, 'stdin, spills')
+
+  // the streaming phases: two map tasks, each one's output sorted and combined, then reduced
+  writeFileSync(join(dir, 'sum.mjs'), `import { sum } from 'mrstream'
+export function map (l, emit) { const [k, v] = l.split(' '); emit(k, Number(v)) }
+export const reduce = sum
+export const combine = sum
+`)
+  writeFileSync(join(dir, 'a.txt'), lines.slice(0, 8_000).join('\n') + '\n')
+  writeFileSync(join(dir, 'b.txt'), lines.slice(8_000).join('\n') + '\n')
+  const task = (input: string): string => `mrs map --job sum.mjs -q < ${input} | sort -t$'\\t' -k1,1 | mrs combine --job sum.mjs -q`
+  const streamed = await shell(`{ ${task('a.txt')}; ${task('b.txt')}; } | sort -t$'\\t' -k1,1 | mrs reduce --job sum.mjs -q`, dir)
+  t.equal(streamed.code, 0, streamed.stderr)
+  t.equal(streamed.stdout, want, 'streaming phases with a combine per map task')
+})
