@@ -12,8 +12,8 @@ t.setTimeout(600_000)
 
 const { waitInMap } = await import(new URL('../fixtures/api/jobs.mjs', import.meta.url).href) as { waitInMap: object }
 const RECORD = 'x'.repeat(99) // 100 bytes a line
-const MEMORY = 1 << 20
-const RECORDS = 200_000 // 20 MB: 20 times the budget
+const MEMORY = 256 << 10
+const RECORDS = 50_000 // 5 MB: 20 times the budget
 
 /** Resolves once `taken()` has not grown for 5 looks in a row (the producer is paused). */
 async function settled (taken: () => number): Promise<number> {

@@ -16,11 +16,13 @@ const examples: Array<[string, string[]]> = [
   ['examples/paths.js', ['examples/data/access.log']],
   ['examples/histogram.js', books],
   ['examples/lengths.ts', books],
+  ['examples/sessions.js', ['examples/data/events.ndjson']],
 ]
 
 for (const [job, inputs] of examples) {
   t.test(job, async t => {
-    const records = inputs.flatMap(f => linesOf(readFileSync(root + f)))
+    // (ndjson records as the objects they hold)
+    const records = inputs.flatMap(f => linesOf(readFileSync(root + f)).map(l => f.endsWith('.ndjson') ? JSON.parse(l) as unknown : l))
     const { pairs, counters } = await runJob(root + job, records)
     // (a chain's counters add up its steps)
     if (!job.includes('histogram')) t.equal(counters.records, records.length, 'every record read once')
