@@ -9,7 +9,9 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { RunReader, RunWriter, readFooter } from '../dist/lib/runs/run-file.js'
+import { readFooter } from '../dist/lib/runs/run-format.js'
+import { RunReader } from '../dist/lib/runs/run-reader.js'
+import { RunWriter } from '../dist/lib/runs/run-writer.js'
 import { encodeKey } from '../dist/lib/codec/keys.js'
 import { cliArgv, interruptAfter, spawnCli, type Result } from './helpers/cli.js'
 

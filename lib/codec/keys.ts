@@ -158,7 +158,7 @@ export function showKey (key: unknown): string {
 
 /**
  * Where the element at `at` of an ekey ends (elements encode prefix-free); -1 if it goes on
- * past the ekey's end (a run's index key, cut short: run-file.ts).
+ * past the ekey's end (a run's index key, cut short: run-format.ts).
  */
 function elementEnd (ekey: string, at: number): number {
   if (at >= ekey.length) return -1

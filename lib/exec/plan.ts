@@ -1,7 +1,7 @@
 // The engine's sizes and cuts, decided from numbers alone: how the memory budget is shared,
 // which runs each merge pass merges, and the key ranges of the reduce tasks.
 import { groupEnd } from '../codec/keys.js'
-import type { RunInfo } from '../runs/run-file.js'
+import type { RunInfo } from '../runs/run-format.js'
 /**
  * How the budget is split: the sort buffers, and the map input held for retries when it
  * comes from stdin, gzip or csv (`held`); splits of regular files hold none.
@@ -54,7 +54,7 @@ export function mergeGroups (n: number, fanIn: number, workers: number): Array<[
 /**
  * Under groupBy, key ranges end where groups begin: each splitter cut back to its group's
  * prefix, which sorts before every key of the group and after every key of the groups before.
- * A block's index key cut short of its group's prefix (run-file.ts) tells no group: left out.
+ * A block's index key cut short of its group's prefix (run-format.ts) tells no group: left out.
  */
 export function groupSplitters (splitters: string[], groupBy: number | undefined): string[] {
   if (groupBy === undefined) return splitters

@@ -89,7 +89,7 @@ t.test('hash is stable', async t => {
 })
 
 t.test('a group prefix is found in a cut ekey only when the cut leaves it whole', async t => {
-  // (a run's index keeps a long key's first bytes: run-file.ts; key ranges under groupBy are
+  // (a run's index keeps a long key's first bytes: run-format.ts; key ranges under groupBy are
   // cut at group prefixes found in them)
   fc.assert(fc.property(fc.array(key, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 3 }), (k, n) => {
     const ekey = encodeKey(k)

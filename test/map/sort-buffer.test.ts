@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SortBuffer } from '../../dist/lib/map/sort-buffer.js'
 import { Merger } from '../../dist/lib/runs/merge.js'
-import { RunReader, RunWriter, indexKey, readFooter } from '../../dist/lib/runs/run-file.js'
+import { indexKey, readFooter } from '../../dist/lib/runs/run-format.js'
+import { RunReader } from '../../dist/lib/runs/run-reader.js'
+import { RunWriter } from '../../dist/lib/runs/run-writer.js'
 import { decodeKey, encodeKey } from '../../dist/lib/codec/keys.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-collect-'))

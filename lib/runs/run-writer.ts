@@ -1,0 +1,404 @@
+// RunWriter: one run into its file, group by group (run-format.ts has the layout). Keys come as
+// ekeys, as strings, or as the UTF-8 bytes of a sort buffer's key arena; values as the job gave
+// them, or packed.
+import { closeSync, openSync } from 'node:fs'
+import { crc32 } from 'node:zlib'
+import { MrstreamError } from '../errors.js'
+import { largeGarbage } from '../exec/garbage.js'
+import { packValue } from '../codec/values.js'
+import { TAG_STRING, encodeStringKey } from '../codec/keys.js'
+import { copyWithoutNul, latin1Slice, latin1Write, utf8Slice, utf8Write, viewOf, writeAll } from '../codec/bytes.js'
+import { BLOCK_BYTES, INDEX_KEY_BYTES, LARGE, WRITE_BUFFER, encodeFooter, indexKey, type Block, type RunInfo, type Sizes } from './run-format.js'
+import { MAX_NUMBER_ARRAY, msgpackNumber } from './msgpack-numbers.js'
+
+function ioError (e: unknown, path: string, phase: 'spill' | 'merge' | 'reduce' | 'output'): MrstreamError {
+  const err = e as NodeJS.ErrnoException
+  const why = err.code === 'ENOSPC' ? 'No space left on device' : err.message
+  return new MrstreamError('MRS_ERR_IO', `${phase}: cannot write ${path}: ${why}${err.code ? ` (${err.code})` : ''}`, { phase, file: path }, e)
+}
+
+// The write buffer of the last writer closed in this thread, for the next: a thread writes one
+// run at a time, and a buffer a spill was garbage outside the heap that V8 frees only once 64 MB
+// of it piles up (a spill a key: 150 keys of 1 MB under --memory 1MB).
+let spare: Buffer | undefined
+
+function takeBuffer (): Buffer {
+  const buf = spare ?? Buffer.allocUnsafe(WRITE_BUFFER)
+  spare = undefined
+  return buf
+}
+
+export class RunWriter {
+  readonly path: string
+  private readonly phase: 'spill' | 'merge'
+  private fd: number
+  private buf = takeBuffer()
+  private view = viewOf(this.buf)
+  // the last source of startBytesGroup (a sort buffer's key arena) and its view
+  private src: Buffer | undefined
+  private srcView: DataView | undefined
+  private pos = 0
+  private flushed = 0 // file offset of buf[0]
+  private crcFrom = 0 // buf index up to which the current block's crc is computed
+  private crc = 0
+  private blocks: Block[] = []
+  private groups = 0
+  private values = 0
+  private readonly sizes: Sizes = { key: 0, value: 0 }
+
+  constructor (path: string, phase: 'spill' | 'merge') {
+    this.path = path
+    this.phase = phase
+    try { this.fd = openSync(path, 'wx', 0o600) } catch (e) { throw ioError(e, path, phase) }
+  }
+
+  startGroup (ekey: string, count: number): void {
+    if (this.blockFull()) this.openBlock(indexKey(ekey))
+    if (ekey.length > LARGE) {
+      this.room(10)
+      this.varint(ekey.length)
+      this.put(Buffer.from(ekey, 'latin1'))
+      this.sizes.key = Math.max(this.sizes.key, ekey.length)
+    } else {
+      this.room(ekey.length + 20)
+      this.varint(ekey.length)
+      this.pos += latin1Write(this.buf, ekey, this.pos)
+    }
+    this.room(10)
+    this.varint(count)
+    this.groups++
+  }
+
+  /** As startGroup, for an ekey given as its bytes, src[start, end) (a run's key, merged into another run). */
+  startEkeyGroup (src: Buffer, start: number, end: number, count: number): void {
+    if (this.blockFull()) this.openBlock(indexKey(latin1Slice(src, start, Math.min(end, start + INDEX_KEY_BYTES))))
+    const len = end - start
+    if (len > LARGE) this.sizes.key = Math.max(this.sizes.key, len)
+    this.room(10)
+    this.varint(len)
+    this.put(src.subarray(start, end))
+    this.room(10)
+    this.varint(count)
+    this.groups++
+  }
+
+  /** Whether the next group starts a block: the first, or after BLOCK_BYTES of the current one. */
+  private blockFull (): boolean {
+    const current = this.blocks[this.blocks.length - 1]
+    return current === undefined || this.flushed + this.pos - current[0] >= BLOCK_BYTES
+  }
+
+  /** Ends the current block and starts one at the next group, indexed by `key` (see indexKey). */
+  private openBlock (key: string): void {
+    const at = this.flushed + this.pos
+    const current = this.blocks[this.blocks.length - 1]
+    if (current !== undefined) this.closeBlock(current, at)
+    this.blocks.push([at, key, 0, 0])
+  }
+
+  /**
+   * A group whose key is a string: written as its encoding (05, UTF-8, 00 01) without building
+   * the encoded string, unless it holds a NUL (escaped) or starts a block (indexed).
+   */
+  startStringGroup (key: string, count: number): void {
+    if (3 * key.length + 30 > LARGE) {
+      const bytes = Buffer.from(key, 'utf8') // (the sort buffer's keys are well-formed)
+      return this.largeKey(bytes, 0, bytes.length, count)
+    }
+    if (this.blockFull() || key.includes('\0')) return this.startGroup(encodeStringKey(key), count)
+    this.room(3 * key.length + 30)
+    this.pos = this.utf8Field(key, 5, 3)
+    this.buf[this.pos++] = 0
+    this.buf[this.pos++] = 1
+    this.varint(count)
+    this.groups++
+  }
+
+  /** As startStringGroup, for a string key given as its UTF-8 bytes, src[start, end). */
+  startBytesGroup (src: Buffer, start: number, end: number, count: number): void {
+    const len = end - start
+    if (len + 30 > LARGE) return this.largeKey(src, start, end, count)
+    const current = this.blocks[this.blocks.length - 1]
+    if (current !== undefined && this.flushed + this.pos - current[0] < BLOCK_BYTES) {
+      this.room(len + 30)
+      const b = this.buf
+      const at = this.pos
+      let p = at
+      if (len + 3 < 0x80) b[p++] = len + 3
+      else { this.varint(len + 3); p = this.pos }
+      b[p++] = 5
+      if (src !== this.src) {
+        this.src = src
+        this.srcView = viewOf(src)
+      }
+      if (copyWithoutNul(this.srcView!, start, end, this.view, p)) {
+        p += len
+        b[p++] = 0
+        b[p++] = 1
+        this.pos = p
+        this.varint(count)
+        this.groups++
+        return
+      }
+      this.pos = at // a NUL: written escaped, below
+    }
+    this.startGroup(encodeStringKey(utf8Slice(src, start, end)), count)
+  }
+
+  /**
+   * A string key of more than LARGE bytes, src[start, end): its encoding written from src
+   * (NULs escaped on the way), with no string of it, and its index key made of its first bytes.
+   */
+  private largeKey (src: Buffer, start: number, end: number, count: number): void {
+    const key = src.subarray(start, end)
+    let nuls = 0
+    for (let i = key.indexOf(0); i !== -1; i = key.indexOf(0, i + 1)) nuls++
+    if (this.blockFull()) this.openBlock(indexKey('\x05' + latin1Slice(key, 0, INDEX_KEY_BYTES).replaceAll('\x00', '\x00\xff')))
+    const elen = key.length + nuls + 3
+    this.sizes.key = Math.max(this.sizes.key, elen)
+    this.room(10)
+    this.varint(elen)
+    this.buf[this.pos++] = TAG_STRING
+    let from = 0
+    for (let i = nuls === 0 ? -1 : key.indexOf(0); i !== -1; i = key.indexOf(0, i + 1)) {
+      this.put(key.subarray(from, i + 1))
+      this.room(1)
+      this.buf[this.pos++] = 0xff // (00 FF: an escaped NUL)
+      from = i + 1
+    }
+    this.put(key.subarray(from))
+    this.room(12)
+    this.buf[this.pos++] = 0
+    this.buf[this.pos++] = 1
+    this.varint(count)
+    this.groups++
+  }
+
+  /**
+   * As startBytesGroup, then `count` values, each the bytes `framed` (see framed): the groups
+   * of keys that all have one value.
+   */
+  sharedGroup (src: Buffer, start: number, end: number, count: number, framed: Uint8Array): void {
+    this.startBytesGroup(src, start, end, count)
+    const vlen = framed.length
+    if (count * vlen > WRITE_BUFFER / 4) {
+      for (let c = 0; c < count; c++) this.valueBytes(framed.subarray(1))
+      return
+    }
+    this.room(count * vlen)
+    const b = this.buf
+    let p = this.pos
+    for (let c = 0; c < count; c++) {
+      for (let i = 0; i < vlen; i++) b[p + i] = framed[i]!
+      p += vlen
+    }
+    this.pos = p
+    this.values += count
+  }
+
+  /**
+   * The bytes value(v) writes, a length and msgpack, for a number, boolean, null or string of
+   * under 32 characters; undefined, having written nothing, for any other value.
+   */
+  framed (v: unknown): Uint8Array | undefined {
+    if (!(typeof v === 'number' || typeof v === 'boolean' || v === null || (typeof v === 'string' && v.length < 32))) return undefined
+    if (this.buf.length - this.pos < 128) this.flush() // (a value here takes at most 96 bytes)
+    const at = this.pos
+    const values = this.values
+    this.value(v)
+    const bytes = Buffer.from(this.buf.subarray(at, this.pos))
+    this.pos = at
+    this.values = values
+    return bytes
+  }
+
+  /**
+   * Writes varint(len + extra), the byte `head`, then `s` as UTF-8 (len bytes) at pos, with
+   * room for 3 bytes a UTF-16 unit; returns the new pos. When even that bound keeps the length
+   * under 128, the string goes first and its one length byte after, with no byteLength pass.
+   */
+  private utf8Field (s: string, head: number, extra: number): number {
+    const b = this.buf
+    let at = this.pos
+    if (3 * s.length + extra < 0x80) {
+      b[at + 1] = head
+      const len = utf8Write(b, s, at + 2)
+      b[at] = len + extra
+      return at + 2 + len
+    }
+    this.varint(Buffer.byteLength(s, 'utf8') + extra)
+    at = this.pos
+    b[at] = head
+    return at + 1 + utf8Write(b, s, at + 1)
+  }
+
+  /**
+   * A value as the job gave it. Numbers, strings, null and booleans are written here as
+   * standard msgpack, without a call into msgpackr (a Buffer view per value: measured 0.98 s
+   * of 45 s on a 4M-pair sum); the rest goes through values.ts.
+   */
+  value (v: unknown): void {
+    if (typeof v === 'number') {
+      if (!Object.is(v, -0)) {
+        this.room(10)
+        const at = this.pos
+        const p = msgpackNumber(this.buf, at + 1, v)
+        this.buf[at] = p - at - 1
+        this.pos = p
+        this.values++
+        return
+      }
+    } else if (Array.isArray(v)) {
+      if (this.numberArray(v)) return
+    } else if (typeof v === 'string') {
+      if (3 * v.length < 32 && v.isWellFormed()) return this.shortString(v)
+      const len = Buffer.byteLength(v, 'utf8')
+      if (len > LARGE) return this.valueBytes(packValue(v)) // (a string of its own: see packValue)
+      if (len < 0x10000 && v.isWellFormed()) {
+        const head = len < 32 ? 1 : len < 256 ? 2 : 3
+        this.room(len + head + 3)
+        this.varint(len + head)
+        if (head === 1) this.buf[this.pos++] = 0xa0 | len
+        else if (head === 2) {
+          this.buf[this.pos++] = 0xd9
+          this.buf[this.pos++] = len
+        } else {
+          this.buf[this.pos++] = 0xda
+          this.pos = this.buf.writeUInt16BE(len, this.pos)
+        }
+        this.pos += utf8Write(this.buf, v, this.pos)
+        this.values++
+        return
+      }
+    } else if (v === null || typeof v === 'boolean') {
+      this.room(2)
+      this.buf[this.pos++] = 1
+      this.buf[this.pos++] = v === null ? 0xc0 : v ? 0xc3 : 0xc2
+      this.values++
+      return
+    }
+    this.valueBytes(packValue(v))
+  }
+
+  /** A string of under 32 UTF-8 bytes whatever its characters: a msgpack fixstr, written before its lengths. */
+  private shortString (v: string): void {
+    this.room(2 + 3 * v.length)
+    const b = this.buf
+    const at = this.pos
+    const len = v.length === 0 ? 0 : utf8Write(b, v, at + 2)
+    b[at] = len + 1
+    b[at + 1] = 0xa0 | len
+    this.pos = at + 2 + len
+    this.values++
+  }
+
+  /**
+   * A short array of numbers (a job's [count, bytes] pairs) as a msgpack fixarray, without
+   * msgpackr: packing each one cost 1.2 us, most of a log job's spill. False, having written
+   * nothing, for any other array.
+   */
+  private numberArray (a: unknown[]): boolean {
+    const n = a.length
+    if (n > MAX_NUMBER_ARRAY) return false
+    this.room(2 + 9 * n)
+    const b = this.buf
+    const at = this.pos
+    b[at + 1] = 0x90 | n
+    let p = at + 2
+    for (let i = 0; i < n; i++) {
+      const x = a[i]
+      if (typeof x !== 'number' || Object.is(x, -0)) return false
+      p = msgpackNumber(b, p, x)
+    }
+    b[at] = p - at - 1
+    this.pos = p
+    this.values++
+    return true
+  }
+
+  valueBytes (bytes: Uint8Array): void {
+    const n = bytes.length
+    if (n > LARGE) {
+      this.room(10)
+      this.varint(n)
+      this.put(bytes)
+      this.sizes.value = Math.max(this.sizes.value, n)
+    } else {
+      this.room(n + 5)
+      this.varint(n)
+      this.buf.set(bytes, this.pos)
+      this.pos += n
+    }
+    this.values++
+  }
+
+  /** Bytes into the file: through the buffer, or when more than LARGE, straight after what it holds. */
+  private put (bytes: Uint8Array): void {
+    if (bytes.length <= LARGE) {
+      this.room(bytes.length)
+      this.buf.set(bytes, this.pos)
+      this.pos += bytes.length
+      return
+    }
+    this.flush()
+    this.write(bytes)
+    this.flushed += bytes.length
+    this.crc = crc32(bytes, this.crc)
+    // (a large value's packed bytes and the string they were packed from, or a key's bytes:
+    // garbage once written, mostly)
+    largeGarbage(2 * bytes.length, true)
+  }
+
+  close (): RunInfo {
+    const end = this.flushed + this.pos
+    const last = this.blocks[this.blocks.length - 1]
+    if (last !== undefined) this.closeBlock(last, end)
+    this.flush()
+    const { footer, trailer } = encodeFooter({ groups: this.groups, values: this.values, blocks: this.blocks, sizes: this.sizes })
+    this.write(footer)
+    this.write(trailer)
+    try { closeSync(this.fd) } catch (e) { throw ioError(e, this.path, this.phase) }
+    spare = this.buf
+    return { path: this.path, groups: this.groups, values: this.values, bytes: end + footer.length + trailer.length, blocks: this.blocks, sizes: this.sizes }
+  }
+
+  /** Closes the file after a failure; the caller removes it. */
+  abort (): void {
+    try { closeSync(this.fd) } catch {}
+    spare = this.buf
+  }
+
+  private closeBlock (block: Block, end: number): void {
+    this.crc = crc32(this.buf.subarray(this.crcFrom, this.pos), this.crc)
+    this.crcFrom = this.pos
+    block[2] = end - block[0]
+    block[3] = this.crc
+    this.crc = 0
+  }
+
+  /** Makes room for n bytes in the buffer (n <= its size: more goes through put). */
+  private room (n: number): void {
+    if (this.pos + n > this.buf.length) this.flush()
+  }
+
+  private flush (): void {
+    if (this.pos === 0) return
+    this.crc = crc32(this.buf.subarray(this.crcFrom, this.pos), this.crc)
+    this.write(this.buf.subarray(0, this.pos))
+    this.flushed += this.pos
+    this.pos = 0
+    this.crcFrom = 0
+  }
+
+  private write (bytes: Uint8Array): void {
+    try { writeAll(this.fd, bytes) } catch (e) { throw ioError(e, this.path, this.phase) }
+  }
+
+  private varint (n: number): void {
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n & 0x7f) | 0x80
+      n = Math.floor(n / 128)
+    }
+    this.buf[this.pos++] = n
+  }
+}
