@@ -6,7 +6,8 @@ import { loadSteps, resolveJobFile, type Job } from '../job/job.js'
 import { redirectStdout } from '../job/guard.js'
 import { flag, parseCount, parseOptions, settings, type OptionsTable } from '../options.js'
 import type { Io } from '../report/error.js'
-import { runStreamingPhase, type StreamingPhase } from './streaming.js'
+import type { StreamingPhase } from './phase.js'
+import { runStreamingPhase } from './streaming.js'
 
 export const PHASE_USAGE = `       mrstream map|combine|reduce --job FILE [--step N] [--format F] [--output-format F]
                                   [--max-bad-records N] [--max-line-bytes SIZE] [--tmp-dir DIR]
@@ -35,7 +36,7 @@ export const phaseOptions = {
 export interface BundledJob { steps: Job[], name: string }
 
 /**
- * One Hadoop Streaming phase (streaming.ts): stdin to stdout, a process per task. Counters go
+ * One Hadoop Streaming phase (streaming.ts, map-phase.ts, group-phase.ts): stdin to stdout, a process per task. Counters go
  * to stderr as Hadoop's `reporter:counter:` lines. A reader closing stdout early is success.
  */
 export async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io, usage: string, bundled?: BundledJob): Promise<number> {
@@ -45,7 +46,7 @@ export async function streamingPhase (phase: StreamingPhase, argv: string[], io:
   if (bundled === undefined && v.job === undefined) throw new MrstreamError('MRS_ERR_USAGE', `mrstream ${phase} needs --job FILE (the job file Hadoop ships with -files)`)
   if (positionals.length > 0) throw new MrstreamError('MRS_ERR_USAGE', `mrstream ${phase} reads stdin only; unexpected ${JSON.stringify(positionals[0])}`)
   const set = settings({ format: v.format, outputFormat: v['output-format'], maxBadRecords: v['max-bad-records'], maxLineBytes: v['max-line-bytes'], tmpDir: v['tmp-dir'] }, flag)
-  // this process's stdout is the protocol, written to fd 1 (streaming.ts): what the job writes
+  // this process's stdout is the protocol, written to fd 1 (stdio.ts): what the job writes
   // to process.stdout goes to stderr, prefixed, as its console output does (exec/process.ts)
   if (io.stdout === process.stdout) redirectStdout(false)
   const steps = bundled?.steps ?? await loadSteps({ file: resolveJobFile(v.job!) })
