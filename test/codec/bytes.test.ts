@@ -1,10 +1,9 @@
-// bytes.ts and reduce.ts: the 4-bytes-at-a-time scans, copies and comparisons agree with a
+// bytes.ts: the 4-bytes-at-a-time scans, copies and comparisons agree with a
 // byte at a time, for any bytes, any alignment, and NULs or characters tsv escapes anywhere
 // (also beside 0x80-0xff bytes, which the bit tricks must not mistake for them).
 import t from 'tap'
 import fc from 'fast-check'
 import { LineBuffer, compareBytes, copyBytes, copyWithoutNul, viewOf, withoutNul } from '../../dist/lib/codec/bytes.js'
-import { unescaped } from '../../dist/lib/reduce/reduce-task.js'
 
 // bytes near the ones the tricks look for: 0, 9, 10, 13, 14, 92 and their neighbours, the
 // high-bit ones, and any byte
@@ -20,15 +19,6 @@ t.test('copyWithoutNul copies what has no NUL, and says when there is one', asyn
     if (ok !== !a.includes(0)) return false
     if (!ok) return true
     return dst.subarray(at, at + a.length).equals(Buffer.from(a)) && dst[at + a.length] === 0x55 && (at === 0 || dst[at - 1] === 0x55)
-  }), { numRuns: 3000 })
-  t.pass()
-})
-
-t.test('unescaped is false exactly when a byte is \\t, \\n, \\r or \\\\', async t => {
-  fc.assert(fc.property(bytes, fc.nat(7), (a, pad) => {
-    const b = Buffer.alloc(pad + a.length + 3, 9) // tabs around: outside the range, never seen
-    b.set(a, pad)
-    return unescaped(viewOf(b), pad, pad + a.length) === !a.some(c => c === 9 || c === 10 || c === 13 || c === 92)
   }), { numRuns: 3000 })
   t.pass()
 })

@@ -1,0 +1,35 @@
+// fragment.ts: the 4-bytes-at-a-time scans that tell a tsv line has nothing to escape agree
+// with a byte at a time, for any bytes and any alignment (also beside 0x80-0xff bytes, which
+// the bit tricks must not mistake for the ones they look for).
+import t from 'tap'
+import fc from 'fast-check'
+import { viewOf } from '../../dist/lib/codec/bytes.js'
+import { copyUnescaped, unescaped } from '../../dist/lib/reduce/fragment.js'
+
+// bytes near the ones the tricks look for: 0, 9, 10, 13, 14, 92 and their neighbours, the
+// high-bit ones, and any byte
+const byte = fc.oneof(fc.constantFrom(0, 1, 8, 9, 10, 11, 12, 13, 14, 91, 92, 93, 0x7f, 0x80, 0x8e, 0xdc, 0xff), fc.integer({ min: 0, max: 255 }))
+const bytes = fc.array(byte, { maxLength: 40 })
+const escapes = (c: number): boolean => c === 9 || c === 10 || c === 13 || c === 92
+
+t.test('unescaped is false exactly when a byte is \\t, \\n, \\r or \\\\', async t => {
+  fc.assert(fc.property(bytes, fc.nat(7), (a, pad) => {
+    const b = Buffer.alloc(pad + a.length + 3, 9) // tabs around: outside the range, never seen
+    b.set(a, pad)
+    return unescaped(viewOf(b), pad, pad + a.length) === !a.some(escapes)
+  }), { numRuns: 3000 })
+  t.pass()
+})
+
+t.test('copyUnescaped copies what has no NUL and nothing tsv escapes, and says when there is one', async t => {
+  fc.assert(fc.property(bytes, fc.nat(7), fc.nat(7), (a, pad, at) => {
+    const src = Buffer.alloc(pad + a.length + 3, 9) // tabs around: outside the range, never seen
+    src.set(a, pad)
+    const dst = Buffer.alloc(at + a.length + 3, 0x55)
+    const ok = copyUnescaped(viewOf(src), pad, pad + a.length, viewOf(dst), at)
+    if (ok !== !a.some(c => c === 0 || escapes(c))) return false
+    if (!ok) return true
+    return dst.subarray(at, at + a.length).equals(Buffer.from(a)) && dst[at + a.length] === 0x55 && (at === 0 || dst[at - 1] === 0x55)
+  }), { numRuns: 3000 })
+  t.pass()
+})
