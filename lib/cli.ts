@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSyn
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { MrstreamError, closest } from './errors.js'
-import { Engine } from './exec/engine.js'
+import { Engine, type EngineResult } from './exec/engine.js'
 import { builtinReducers, resolveJobFile, type JobSource } from './job/job.js'
 import { typecheck } from './job/typecheck.js'
 import { initJob } from './job/init.js'
@@ -155,80 +155,99 @@ export async function main (argv: string[], io: Io): Promise<number> {
     debug = v.debug === true
     if (v.help) { io.stdout.write(USAGE); return 0 }
     if (v.version) { io.stdout.write(`mrstream ${version()}\n`); return 0 }
-    let job: JobSource
-    if (v.job !== undefined) {
-      if (v.map !== undefined || v.reduce !== undefined) throw new MrstreamError('MRS_ERR_USAGE', 'give either --job or -m/-r, not both')
-      job = { file: resolveJobFile(v.job) }
-      if (v.typecheck === true) typecheck(job.file, v.job)
-    } else if (v.map !== undefined) {
-      if (v.reduce === undefined && v.combine !== undefined) throw new MrstreamError('MRS_ERR_USAGE', '--combine needs -r REDUCE (a map-only job, -m alone, has no combiner)')
-      job = { map: v.map, ...(v.reduce === undefined ? {} : { reduce: v.reduce }), ...(v.combine === undefined ? {} : { combine: v.combine }) }
-    } else {
-      throw new MrstreamError('MRS_ERR_USAGE', 'no job: give --job FILE, or -m MAP (and -r REDUCE; without it, a map-only job) (see --help)')
-    }
-    if (v.typecheck === true && 'map' in job) throw new MrstreamError('MRS_ERR_USAGE', '--typecheck checks a --job FILE.ts, not -m/-r')
-    // like other CLIs: a status line only where a person watches (stderr a terminal), unless asked
-    const showProgress = v['no-progress'] !== true && !v.quiet && (v.progress === true || (io.stderr as { isTTY?: boolean }).isTTY === true)
-    const set = settings({
-      memory: v.memory,
-      workers: v.workers,
-      tmpDir: v['tmp-dir'],
-      format: v.format,
-      outputFormat: v['output-format'],
-      maxBadRecords: v['max-bad-records'],
-      maxLineBytes: v['max-line-bytes'],
-      taskTimeout: v['task-timeout'],
-      fanIn: v['fan-in'],
-      workerHeapMb: v['worker-heap-mb'],
-    }, flag)
-    if (v.stats !== undefined) checkStatsPath(v.stats)
-    const inputs = (positionals.length === 0 ? ['-'] : positionals).map(a => parseInput(a.replace(STDIN_MARK, '')))
-    const stderr = io.stderr as NodeJS.WritableStream & { isTTY?: boolean, columns?: number }
-    const display = showProgress
-      ? new ProgressDisplay(io.stderr, { tty: stderr.isTTY === true, columns: () => stderr.columns, stdin: inputs.some(i => i.name === '-') })
-      : undefined
-    const started = performance.now()
-    const engine = new Engine({
-      ...set,
-      job,
-      inputs: inputs.map(i => i.name),
-      inputFormats: inputs.map(i => i.format),
-      output: v.output,
-      reducers: v.reducers === undefined ? undefined : parseCount(v.reducers, '--reducers', 1),
-      stdin: io.stdin,
-      stdout: io.stdout,
-      warn: v.quiet
-        ? undefined
-        : (m: string) => {
-            display?.clear()
-            io.stderr.write(`mrstream: ${m}\n`)
-          },
-      committed: outputCommitted,
-      ...(display === undefined ? {} : { progress: p => display.update(p), progressMs: stderr.isTTY === true ? 250 : 1000 }),
-    })
-    let result
-    try {
-      result = await engine.run()
-    } finally {
-      display?.clear()
-    }
-    if (v.stats !== undefined) {
-      const stats = JSON.stringify({ counters: result.counters, steps: result.steps, phases: result.phases, user: result.user.toJSON(), badRecords: result.bad }, null, 2) + '\n'
-      try {
-        writeFileSync(v.stats, stats)
-      } catch (e) {
-        throw new MrstreamError('MRS_ERR_IO', `--stats: cannot write ${v.stats}: ${(e as Error).message}`, { phase: 'output', file: v.stats }, e)
-      }
-    }
-    if (!v.quiet && !result.stdoutClosed) {
-      io.stderr.write(v.verbose === true ? formatCounters(result.steps, result.user) : formatSummary(result.steps, performance.now() - started))
-      if (result.bad.length > 0) io.stderr.write(`skipped ${result.bad.length} bad record(s); first: ${result.bad[0]!.error.split('\n')[0]}\n`)
-    }
-    // (also with -q: a run that wrote nothing for a likely mistake is no noise; --no-warnings)
-    if (v['no-warnings'] !== true) for (const w of result.warnings) io.stderr.write(`mrstream: warning: ${w}\n`)
-    return 0
+    return await run(v, positionals, io)
   } catch (e) {
     return reportError(e, io, debug, 'mrstream --help')
+  }
+}
+
+type RunArgs = ReturnType<typeof parseOptions<typeof runOptions>>['values']
+
+/** A run's steps: the job, settings, inputs, the engine's run, then --stats and what stderr is told. */
+async function run (v: RunArgs, positionals: string[], io: Io): Promise<number> {
+  const job = jobSource(v)
+  const set = settings({
+    memory: v.memory,
+    workers: v.workers,
+    tmpDir: v['tmp-dir'],
+    format: v.format,
+    outputFormat: v['output-format'],
+    maxBadRecords: v['max-bad-records'],
+    maxLineBytes: v['max-line-bytes'],
+    taskTimeout: v['task-timeout'],
+    fanIn: v['fan-in'],
+    workerHeapMb: v['worker-heap-mb'],
+  }, flag)
+  if (v.stats !== undefined) checkStatsPath(v.stats)
+  const inputs = (positionals.length === 0 ? ['-'] : positionals).map(a => parseInput(a.replace(STDIN_MARK, '')))
+  const stderr = io.stderr as NodeJS.WritableStream & { isTTY?: boolean, columns?: number }
+  const display = progressDisplay(v, stderr, inputs.some(i => i.name === '-'))
+  const started = performance.now()
+  const engine = new Engine({
+    ...set,
+    job,
+    inputs: inputs.map(i => i.name),
+    inputFormats: inputs.map(i => i.format),
+    output: v.output,
+    reducers: v.reducers === undefined ? undefined : parseCount(v.reducers, '--reducers', 1),
+    stdin: io.stdin,
+    stdout: io.stdout,
+    warn: v.quiet
+      ? undefined
+      : (m: string) => {
+          display?.clear()
+          io.stderr.write(`mrstream: ${m}\n`)
+        },
+    committed: outputCommitted,
+    ...(display === undefined ? {} : { progress: p => display.update(p), progressMs: stderr.isTTY === true ? 250 : 1000 }),
+  })
+  let result
+  try {
+    result = await engine.run()
+  } finally {
+    display?.clear()
+  }
+  if (v.stats !== undefined) writeStats(v.stats, result)
+  if (!v.quiet && !result.stdoutClosed) {
+    io.stderr.write(v.verbose === true ? formatCounters(result.steps, result.user) : formatSummary(result.steps, performance.now() - started))
+    if (result.bad.length > 0) io.stderr.write(`skipped ${result.bad.length} bad record(s); first: ${result.bad[0]!.error.split('\n')[0]}\n`)
+  }
+  // (also with -q: a run that wrote nothing for a likely mistake is no noise; --no-warnings)
+  if (v['no-warnings'] !== true) for (const w of result.warnings) io.stderr.write(`mrstream: warning: ${w}\n`)
+  return 0
+}
+
+/** The job of --job FILE (type-checked with --typecheck), or of -m/-r/--combine. */
+function jobSource (v: RunArgs): JobSource {
+  let job: JobSource
+  if (v.job !== undefined) {
+    if (v.map !== undefined || v.reduce !== undefined) throw new MrstreamError('MRS_ERR_USAGE', 'give either --job or -m/-r, not both')
+    job = { file: resolveJobFile(v.job) }
+    if (v.typecheck === true) typecheck(job.file, v.job)
+  } else if (v.map !== undefined) {
+    if (v.reduce === undefined && v.combine !== undefined) throw new MrstreamError('MRS_ERR_USAGE', '--combine needs -r REDUCE (a map-only job, -m alone, has no combiner)')
+    job = { map: v.map, ...(v.reduce === undefined ? {} : { reduce: v.reduce }), ...(v.combine === undefined ? {} : { combine: v.combine }) }
+  } else {
+    throw new MrstreamError('MRS_ERR_USAGE', 'no job: give --job FILE, or -m MAP (and -r REDUCE; without it, a map-only job) (see --help)')
+  }
+  if (v.typecheck === true && 'map' in job) throw new MrstreamError('MRS_ERR_USAGE', '--typecheck checks a --job FILE.ts, not -m/-r')
+  return job
+}
+
+/** The status line on stderr, or undefined without one. */
+function progressDisplay (v: RunArgs, stderr: NodeJS.WritableStream & { isTTY?: boolean, columns?: number }, stdin: boolean): ProgressDisplay | undefined {
+  // like other CLIs: a status line only where a person watches (stderr a terminal), unless asked
+  const show = v['no-progress'] !== true && !v.quiet && (v.progress === true || stderr.isTTY === true)
+  return show ? new ProgressDisplay(stderr, { tty: stderr.isTTY === true, columns: () => stderr.columns, stdin }) : undefined
+}
+
+/** --stats FILE: the counters, steps, phases, user counters and bad records as JSON. */
+function writeStats (path: string, result: EngineResult): void {
+  const stats = JSON.stringify({ counters: result.counters, steps: result.steps, phases: result.phases, user: result.user.toJSON(), badRecords: result.bad }, null, 2) + '\n'
+  try {
+    writeFileSync(path, stats)
+  } catch (e) {
+    throw new MrstreamError('MRS_ERR_IO', `--stats: cannot write ${path}: ${(e as Error).message}`, { phase: 'output', file: path }, e)
   }
 }
 
