@@ -7,7 +7,7 @@ import { LateEmitError, MrstreamError, overBadRecordLimit, type BadRecord } from
 import { encodeKey, hashEkey, showKey } from '../codec/keys.js'
 import { formatPair, type OutputFormat } from '../output/format.js'
 import { Merger } from '../runs/merge.js'
-import { isIdentity, jobError, type Context, type Job, type ReduceFn } from '../job/job.js'
+import { isIdentity, jobError, type Context, type Emit, type Job, type ReduceFn } from '../job/job.js'
 import { tick } from '../exec/heartbeat.js'
 import { StagedLines } from './staged.js'
 import { GroupValues } from './groups.js'
@@ -98,7 +98,8 @@ class ReduceTask {
       for (let more = merger.next(); more; more = this.group === undefined ? merger.next() : this.group.skipRest()) {
         this.counters.keys++
         if (this.copy && this.copyGroup()) continue
-        await this.reduceKey(ctx)
+        const pending = this.reduceKey(ctx) // (no await for a sync reduce: a microtask a key)
+        if (pending !== undefined) await pending
       }
       for (const f of this.fragments) f.close()
     } finally {
@@ -109,8 +110,11 @@ class ReduceTask {
     return { counters: this.counters, bad: this.bad, notes: this.notes }
   }
 
-  /** The current key's call of the job's reduce; a call that throws is a bad record, up to the limit. */
-  private async reduceKey (ctx: Context): Promise<void> {
+  /**
+   * The current key's call of the job's reduce; a call that throws is a bad record, up to the
+   * limit. A promise only when the reduce returned one.
+   */
+  private reduceKey (ctx: Context): Promise<void> | undefined {
     const groupBy = this.job.groupBy
     let values: Iterable<unknown>
     if (groupBy === undefined) {
@@ -132,24 +136,42 @@ class ReduceTask {
     }
     try {
       this.live = call
-      let ret = this.reduce(key, values, emit, ctx)
-      if (ret !== null && typeof ret === 'object' && typeof (ret as Promise<unknown>).then === 'function') ret = await ret
-      if (ret !== undefined) emit(key, ret)
-      else if (this.emits === emitted) this.notes.silent++
-      this.live = 0
-      if (this.staged) this.counters.written += this.lines.commit(this.writeLine)
+      const ret = this.reduce(key, values, emit, ctx)
+      if (ret !== null && typeof ret === 'object' && typeof (ret as Promise<unknown>).then === 'function') return this.settle(ret as Promise<unknown>, key, emit, emitted, misused)
+      this.returned(key, ret, emit, emitted)
     } catch (e) {
-      this.live = 0
-      this.lines.discard()
-      if (e instanceof MrstreamError) throw e
-      // a key or value the engine cannot carry fails the job (MRS_ERR_KEY, MRS_ERR_VALUE), as in map
-      const err = jobError(e, 'reduce', `key ${showKey(key)}`, { phase: 'reduce', key }, misusedSince(misused))
-      this.counters.badRecords++
-      if (err.code !== 'MRS_ERR_REDUCE' || this.opts.badSoFar + this.counters.badRecords > this.opts.maxBadRecords) {
-        throw err.code === 'MRS_ERR_REDUCE' ? overBadRecordLimit(err, this.opts.maxBadRecords) : err
-      }
-      this.bad.push({ file: '', line: 0, phase: 'reduce', error: err.message, record: showKey(key) })
+      this.failed(e, key, misused)
     }
+  }
+
+  private async settle (ret: Promise<unknown>, key: unknown, emit: Emit, emitted: number, misused: number): Promise<void> {
+    try {
+      this.returned(key, await ret, emit, emitted)
+    } catch (e) {
+      this.failed(e, key, misused)
+    }
+  }
+
+  /** A reduce call returned `ret`: written with its key unless undefined; staged lines go out. */
+  private returned (key: unknown, ret: unknown, emit: Emit, emitted: number): void {
+    if (ret !== undefined) emit(key, ret)
+    else if (this.emits === emitted) this.notes.silent++
+    this.live = 0
+    if (this.staged) this.counters.written += this.lines.commit(this.writeLine)
+  }
+
+  /** A reduce call threw `e`: a bad record (its lines dropped), or the job fails. */
+  private failed (e: unknown, key: unknown, misused: number): void {
+    this.live = 0
+    this.lines.discard()
+    if (e instanceof MrstreamError) throw e
+    // a key or value the engine cannot carry fails the job (MRS_ERR_KEY, MRS_ERR_VALUE), as in map
+    const err = jobError(e, 'reduce', `key ${showKey(key)}`, { phase: 'reduce', key }, misusedSince(misused))
+    this.counters.badRecords++
+    if (err.code !== 'MRS_ERR_REDUCE' || this.opts.badSoFar + this.counters.badRecords > this.opts.maxBadRecords) {
+      throw err.code === 'MRS_ERR_REDUCE' ? overBadRecordLimit(err, this.opts.maxBadRecords) : err
+    }
+    this.bad.push({ file: '', line: 0, phase: 'reduce', error: err.message, record: showKey(key) })
   }
 
   /** The output partition of a key: the job's partition(), else a hash of its ekey. */
