@@ -61,6 +61,8 @@ class PairLines {
     this.counters.written++
   }
 
+  flush (): void {}
+
   finish (): string {
     this.file.close()
     return this.file.path
@@ -186,6 +188,7 @@ export class MapTask {
           for (const [k, v] of this.pending) { c.pairs++; sortBuffer.add(k, v) }
           this.pending.length = 0
         }
+        sortBuffer.flush()
       } catch (e) {
         this.live = 0
         this.pending.length = 0
