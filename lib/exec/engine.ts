@@ -1,37 +1,27 @@
 // The one place that orders the phases: input → map tasks (collect, combine, spill) → merge
 // passes → reduce tasks over key ranges → output commit. Every task runs on the worker pool.
+// The phases are in map-phase.ts, merge-phase.ts and reduce-phase.ts; they read the step, the
+// pool, the counters and the progress from the engine, and stop with it.
 import { dirname, join } from 'node:path'
-import { unlinkSync, promises as fsp } from 'node:fs'
-import { checkInputs, chunksOf, inputBytes, isSplittableFile } from '../input/read.js'
-import { LineBase, countSplitLines, splitsOf, type Split } from '../input/splits.js'
+import { unlinkSync } from 'node:fs'
+import { checkInputs, inputBytes } from '../input/read.js'
 import { isMapOnly, loadSteps, type Job, type JobSource } from '../job/job.js'
 import { inputFormats } from '../input/formats.js'
-import { chooseSplitters, groupSplitters, largestRecord, mergeFanIn, mergeGroups, plan, recordHeapMb } from './plan.js'
+import { largestRecord, plan, recordHeapMb } from './plan.js'
 import { Pool, Task, type TaskResult } from './pool.js'
 import { addCounters, newCounters, subtractCounters, UserCounters, type Counters } from '../counters.js'
 import { makeTmpDir, removeTmpDir, staleTmpDirs } from './tmp.js'
 import { commitOutput, checkOutput, removeLeftovers, type FragmentSink, type OutputTarget } from '../output/commit.js'
-import { chunksOfRecords } from '../input/objects.js'
-import { readFooter, type RunInfo } from '../runs/run-file.js'
 import { MrstreamError, overBadRecordLimit, type ErrorPlace, type BadRecord } from '../errors.js'
-import type { Chunk, Format } from '../input/records.js'
+import type { Format } from '../input/records.js'
 import type { OutputFormat } from '../output/format.js'
 import type { ToWorker, WorkerConfig } from './worker.js'
 import { addNotes, newNotes, stepWarnings } from '../reduce/mistakes.js'
+import { MapPhase, inputName, splittableInputs, type Input } from './map-phase.js'
+import { mergePhase } from './merge-phase.js'
+import { reducePhase } from './reduce-phase.js'
 
-/**
- * An input the library's caller gives as a stream or an iterable: `bytes`, cut into records by
- * its format as a file's are, or `records` (object mode), in batches. `name` is what ctx.file
- * and messages call it.
- */
-export type StreamInput = { name: string, bytes: AsyncIterable<Buffer | Uint8Array | string> } | { name: string, records: AsyncIterable<readonly unknown[]> }
-
-/** A file's path (`-` for stdin), or a stream. */
-export type Input = string | StreamInput
-
-function inputName (input: Input): string {
-  return typeof input === 'string' ? input : input.name
-}
+export type { Input, StreamInput } from './map-phase.js'
 
 export interface EngineOptions {
   job: JobSource
@@ -114,28 +104,6 @@ export interface EngineResult {
   warnings: string[]
 }
 
-// how often the map phase looks for a task waiting for a line number (see countWanted)
-const COUNT_POLL_MS = 20
-
-/** The map phase's state while it hands out the inputs. */
-interface MapFeed {
-  tasks: Task[]
-  /** the task of chunks being filled */
-  task: Task | undefined
-  /** bytes in the task being filled (of chunks or of splits) */
-  bytes: number
-  /** where the task being filled starts and (so far) ends, for messages */
-  range: { from: () => string, to: () => string }
-  /** splits not yet given to a task */
-  splits: Split[]
-  splitBytes: number
-  taskBytes: number
-  chunkBytes: number
-  /** each regular file's splits and their line counts (see countWanted) */
-  files: Array<{ name: string, splits: Split[], bases: LineBase[], count?: Promise<void> }>
-  stopCounts: boolean
-}
-
 export class Engine {
   readonly counters = newCounters()
   readonly user = new UserCounters()
@@ -143,19 +111,20 @@ export class Engine {
   private notes = newNotes()
   readonly phases: Record<string, number> = {}
   tmp: string | undefined
-  private pool: Pool | undefined
+  // (the members below without `private` are read by the phases too)
+  pool: Pool | undefined
   private nextTask = 0
   private aborted: unknown
   /** What stops the waits of race() when the job is aborted. */
   private readonly stops = new Set<(e: unknown) => void>()
-  private readonly status: Status = { step: 1, steps: 1, phase: 'map', pass: 0, bytesRead: 0, bytesTotal: undefined, records: 0, done: 0, total: 0 }
+  readonly status: Status = { step: 1, steps: 1, phase: 'map', pass: 0, bytesRead: 0, bytesTotal: undefined, records: 0, done: 0, total: 0 }
   // names: the inputs as ctx.file and messages give them, where not their paths (a chain's
   // later step reads the step before's output from a temp file)
-  private step!: Step
+  step!: Step
 
-  private plan!: ReturnType<typeof plan>
+  plan!: ReturnType<typeof plan>
 
-  constructor (private readonly opts: EngineOptions) {}
+  constructor (readonly opts: EngineOptions) {}
 
   async run (): Promise<EngineResult> {
     const o = this.opts
@@ -215,7 +184,7 @@ export class Engine {
    * The longest input line this step accepts: the user's limit for their input; none for a
    * chain's pairs between steps (a value the step before emitted, however large, is data).
    */
-  private get maxLineBytes (): number {
+  get maxLineBytes (): number {
     return this.step.formats[0] === 'pairs' ? Number.MAX_SAFE_INTEGER : this.opts.maxLineBytes
   }
 
@@ -223,7 +192,7 @@ export class Engine {
   private async runStep (target: OutputTarget, last: boolean, mapOnly: boolean): Promise<boolean> {
     const o = this.opts
     if (this.aborted !== undefined) throw this.aborted
-    const splittable = await this.splittableInputs()
+    const splittable = await splittableInputs(this.step.inputs, this.step.formats)
     const p = this.plan = { ...plan(o.memory, o.workers, splittable.includes(false)), ...o.sizes }
     const config: WorkerConfig = {
       job: this.step.job,
@@ -261,7 +230,7 @@ export class Engine {
     // the workers start (load Node and the job) while the main thread finds the splits
     const started = this.pool.start()
     started.catch(e => this.abort(e)) // (the map phase's reader stops at once)
-    const mapped = this.mapPhase(splittable, p.taskBytes, p.chunkBytes)
+    const mapped = new MapPhase(this, splittable, p.taskBytes, p.chunkBytes).run()
     const results = await this.race(Promise.all([started, mapped]).then(([, results]) => results))
     time('map')
     if (mapOnly) {
@@ -281,9 +250,9 @@ export class Engine {
       this.pool = pool(reduceHeap)
       await this.race(this.pool.start())
     }
-    const runs = await this.race(this.mergePhase(mapRuns))
+    const runs = await this.race(mergePhase(this, mapRuns))
     time('merge')
-    const fragments = await this.race(this.reducePhase(runs, target))
+    const fragments = await this.race(reducePhase(this, runs, target))
     await this.pool.close()
     if (this.aborted !== undefined) throw this.aborted // (an error outside any task, reported last)
     // the runs are done with (no task can be retried now): removed before the output is copied,
@@ -312,7 +281,7 @@ export class Engine {
     return { ...this.status, spills: this.counters.spills, retries: this.counters.retries, elapsedMs: Date.now() - started }
   }
 
-  private phase (phase: Progress['phase'], total: number, pass = 0): void {
+  phase (phase: Progress['phase'], total: number, pass = 0): void {
     Object.assign(this.status, { phase, pass, done: 0, total })
   }
 
@@ -324,12 +293,21 @@ export class Engine {
     this.stops.clear()
   }
 
+  isAborted (): boolean {
+    return this.aborted !== undefined
+  }
+
+  /** Throws the job's error once it is aborted. */
+  throwIfAborted (): void {
+    if (this.aborted !== undefined) throw this.aborted
+  }
+
   /**
    * p, or the job's error if it is aborted first. Not Promise.race with one promise that fails
    * on abort: each call would add a reaction to it that holds p's result until the job ends
    * (a stream's every read, so all of its input).
    */
-  private async race<T> (p: Promise<T>): Promise<T> {
+  async race<T> (p: Promise<T>): Promise<T> {
     if (this.aborted !== undefined) throw this.aborted
     return await new Promise<T>((resolve, reject) => {
       const stop = (e: unknown): void => reject(e)
@@ -343,7 +321,7 @@ export class Engine {
    * in input order; and the limit is the whole job's: tasks running side by side each knew only
    * the ones finished before they started, so the sum is checked here.
    */
-  private commit (task: Task, r: TaskResult): void {
+  commit (task: Task, r: TaskResult): void {
     addCounters(this.counters, r.counters as Partial<Counters>)
     if (r.notes !== undefined) addNotes(this.notes, r.notes)
     this.user.merge(r.user)
@@ -361,240 +339,9 @@ export class Engine {
     return [...this.badByTask].sort((a, b) => a[0] - b[0]).flatMap(([, bad]) => bad)
   }
 
-  private newTask (describe: () => string, start: (id: number) => (attempt: number) => ToWorker): Task {
+  newTask (describe: () => string, start: (id: number) => (attempt: number) => ToWorker): Task {
     const id = this.nextTask++
     return new Task(id, describe, start(id))
-  }
-
-  /**
-   * Map: cut the inputs into tasks, in input order (so each task's runs keep input order).
-   * Regular files of lines become splits that tasks read themselves, up to splitBytes a task;
-   * other inputs (stdin, gzip, csv, file) are read here and sent in chunks, up to
-   * taskBytes a task (kept here until the task is done, for retries).
-   */
-  private async mapPhase (splittable: boolean[], taskBytes: number, chunkBytes: number): Promise<TaskResult[]> {
-    const feed: MapFeed = {
-      tasks: [],
-      task: undefined,
-      bytes: 0,
-      range: { from: () => '', to: () => '' },
-      splits: [],
-      splitBytes: await this.splitBytes(splittable, taskBytes),
-      taskBytes,
-      chunkBytes,
-      files: [],
-      stopCounts: false,
-    }
-    const watch = setInterval(() => this.countWanted(feed), COUNT_POLL_MS)
-    watch.unref()
-    try {
-      for (const [i, input] of this.step.inputs.entries()) {
-        if (splittable[i]) await this.feedSplits(feed, input as string, i)
-        else await this.feedChunks(feed, input, i)
-      }
-      await this.flushSplits(feed)
-      if (feed.task !== undefined) this.pool!.end(feed.task)
-      return await Promise.all(feed.tasks.map(t => t.result))
-    } finally {
-      clearInterval(watch)
-      feed.stopCounts = true // (every task is done: no one waits for a number)
-      await Promise.allSettled(feed.files.map(f => f.count))
-    }
-  }
-
-  /** A new map task: of `splits`, or (none given) of chunks to be sent to it. */
-  private async openMapTask (feed: MapFeed, splits?: Split[]): Promise<Task> {
-    const pool = this.pool!
-    // a task of chunks holds its input until done: wait for a free worker before reading on.
-    // A task of splits holds none: queue it.
-    if (splits === undefined) await this.race(pool.free()) // (a stopped job frees no worker)
-    if (this.aborted !== undefined) throw this.aborted
-    const r = feed.range
-    const t = this.newTask(() => `map task ${t.id} (input ${r.from()} to ${r.to()}+)`, id => attempt => ({ type: 'map', task: id, attempt, badSoFar: this.counters.badRecords, ...(splits ? { splits } : {}) }))
-    feed.tasks.push(pool.submit(t))
-    this.status.total++
-    t.result.then(r => { this.commit(t, r); this.status.done++ }, () => {})
-    return t
-  }
-
-  /**
-   * A regular file's splits, gathered into tasks of splitBytes. Every split is handed out at
-   * once; none waits for the line count (see splits.ts). A short first split, so that the
-   * second worker started while the count was still early, became one spill more for nothing.
-   */
-  private async feedSplits (feed: MapFeed, name: string, i: number): Promise<void> {
-    if (feed.task !== undefined) { this.pool!.end(feed.task); feed.task = undefined; feed.bytes = 0 }
-    const fileSplits: Split[] = []
-    for await (const split of splitsOf(name, feed.splitBytes, this.maxLineBytes, this.step.names?.[i], this.step.formats[i])) {
-      if (this.aborted !== undefined) throw this.aborted
-      const at = splitStart(split)
-      if (feed.splits.length === 0) feed.range = { from: at, to: at }
-      feed.range.to = at
-      feed.splits.push(split)
-      fileSplits.push(split)
-      feed.bytes += split.length
-      if (feed.bytes >= feed.splitBytes) await this.flushSplits(feed)
-    }
-    feed.files.push({ name, splits: fileSplits, bases: fileSplits.map(s => new LineBase(s.lineBase)) })
-  }
-
-  private async flushSplits (feed: MapFeed): Promise<void> {
-    if (feed.splits.length === 0) return
-    const s = feed.splits
-    feed.splits = []
-    feed.bytes = 0
-    await this.openMapTask(feed, s) // the worker ends a split task itself
-  }
-
-  /** Any other input (stdin, gzip, csv, a stream) read here in chunks, sent to tasks of taskBytes. */
-  private async feedChunks (feed: MapFeed, input: Input, i: number): Promise<void> {
-    const pool = this.pool!
-    await this.flushSplits(feed)
-    for await (const chunk of this.chunks(input, this.step.formats[i]!, feed.chunkBytes)) {
-      if (this.aborted !== undefined) throw this.aborted
-      const at = `${chunk.file}:${chunk.firstLine}`
-      if (feed.task === undefined) feed.range = { from: () => at, to: () => at }
-      feed.range.to = () => at
-      feed.task ??= await this.openMapTask(feed)
-      pool.chunk(feed.task, chunk)
-      feed.bytes += chunk.data.byteLength
-      this.status.bytesRead += chunk.data.byteLength
-      if (feed.bytes >= feed.taskBytes) {
-        pool.end(feed.task)
-        feed.task = undefined
-        feed.bytes = 0
-      }
-    }
-  }
-
-  /**
-   * Each file's lines are counted only once a task asks for one of its splits' first line
-   * number (its job reads ctx.line, or it names a line in an error): the count costs the main
-   * thread ~0.3 s of CPU a GiB beside the workers, for numbers most jobs never read.
-   */
-  private countWanted (feed: MapFeed): void {
-    for (const f of feed.files) {
-      if (f.count !== undefined || !f.bases.some(b => b.wanted)) continue
-      f.count = countSplitLines(f.name, f.splits, this.maxLineBytes, {
-        stopped: () => feed.stopCounts || this.aborted !== undefined,
-        onError: e => this.abort(e), // (a line over --max-line-bytes: the job fails then)
-      })
-      f.count.catch(() => {}) // (reported by onError)
-    }
-  }
-
-  /** The chunks of an input read here (not as splits): stdin, gzip, csv, file, a stream. */
-  private chunks (input: Input, format: Format, chunkBytes: number): AsyncIterable<Chunk> {
-    const opts = { format, chunkBytes, maxLineBytes: this.maxLineBytes, stdin: this.opts.stdin }
-    if (typeof input === 'string') return chunksOf(input, opts)
-    if ('records' in input) return chunksOfRecords(input.name, this.untilAborted(input.records), chunkBytes)
-    return chunksOf(input.name, { ...opts, source: this.untilAborted(input.bytes) })
-  }
-
-  /**
-   * A caller's stream, read until the job stops: a read still waiting then fails with the job's
-   * error, so the map phase ends (its line-count timer with it) even if the stream never does.
-   */
-  private async * untilAborted<T> (source: AsyncIterable<T>): AsyncGenerator<T> {
-    const it = source[Symbol.asyncIterator]()
-    let ended = false
-    try {
-      for (let r = await this.race(it.next()); r.done !== true; r = await this.race(it.next())) yield r.value
-      ended = true
-    } finally {
-      if (!ended) void Promise.resolve(it.return?.()).catch(() => {})
-    }
-  }
-
-  /** Which inputs are read as splits: regular uncompressed files of lines. */
-  private async splittableInputs (): Promise<boolean[]> {
-    const splitFormats: Format[] = ['lines', 'ndjson', 'pairs']
-    return await Promise.all(this.step.inputs.map(async (input, i) => typeof input === 'string' && splitFormats.includes(this.step.formats[i]!) && await isSplittableFile(input)))
-  }
-
-  /**
-   * Input bytes per split task: one task per worker, at most 512 MB (a retry redoes a
-   * task). Each task ends with a spill of every key it saw,
-   * and the reduce merges each task's runs: two tasks a worker cost more than they balanced,
-   * and 512 MB tasks beat 256 MB ones on 1 GiB inputs.
-   */
-  private async splitBytes (splittable: boolean[], taskBytes: number): Promise<number> {
-    let total = 0
-    for (const [i, input] of this.step.inputs.entries()) if (splittable[i]) total += (await fsp.stat(input as string)).size
-    return Math.min(512 << 20, Math.max(taskBytes, Math.ceil(total / this.opts.workers)))
-  }
-
-  /**
-   * Extra passes while there are more runs than the fan-in, over groups of consecutive runs (so
-   * run order, hence value order, holds). As Hadoop's merger does, a pass merges only as many
-   * runs as it takes for the rest to fit the fan-in: 68 runs at fan-in 64 merged 64 of them
-   * into one (a 1 GB sum waited 33 s on that single task); now 2 groups of 3 runs, one a worker.
-   */
-  private async mergePhase (runs: RunInfo[]): Promise<string[]> {
-    const fanIn = mergeFanIn(this.opts.fanIn, this.opts.memory / this.opts.workers, runs)
-    while (runs.length > fanIn) {
-      this.counters.mergePasses++
-      const groups = mergeGroups(runs.length, fanIn, this.opts.workers).map(([from, to]) => runs.slice(from, to))
-      const pass = this.counters.mergePasses
-      this.phase('merge', groups.filter(g => g.length > 1).length, pass)
-      const tasks = groups.map((group, g) => group.length === 1
-        ? undefined
-        : this.pool!.submit(this.newTask(() => `merge task (pass ${pass}, group ${g})`, id => attempt => ({ type: 'merge', task: id, attempt, runs: group.map(r => r.path), out: join(this.tmp!, `merge-${pass}-${g}-t${id}-a${attempt}.run`) }))))
-      const merged: RunInfo[] = []
-      for (let g = 0; g < groups.length; g++) {
-        const t = tasks[g]
-        if (t === undefined) { merged.push(groups[g]![0]!); continue }
-        const r = await t.result
-        this.commit(t, r)
-        this.status.done++
-        merged.push(r.runs[0]!)
-        for (const old of groups[g]!) { try { unlinkSync(old.path) } catch {} }
-      }
-      runs = merged
-    }
-    return runs.map(r => r.path)
-  }
-
-  /**
-   * Reduce: split the key space into ranges (from the runs' block indexes); one task each. A
-   * sink gets each task's fragment as soon as it and the tasks before it are done.
-   */
-  private async reducePhase (runs: string[], target: OutputTarget): Promise<string[][]> {
-    const partitions = target.partitions
-    const footers = runs.map(r => readFooter(r))
-    const splitters = groupSplitters(chooseSplitters(footers.flatMap(f => f.blocks.map(b => b[1])), this.opts.workers * 2), this.step.groupBy)
-    const bounds: Array<[string | null, string | null]> = []
-    for (let i = 0; i <= splitters.length; i++) bounds.push([i === 0 ? null : splitters[i - 1]!, i === splitters.length ? null : splitters[i]!])
-    const { bufferBytes } = this.plan
-    const tasks = bounds.map(([lo, hi], r) => this.pool!.submit(this.newTask(
-      () => `reduce task ${r} (key range ${r + 1} of ${bounds.length})`,
-      id => attempt => ({
-        type: 'reduce',
-        task: id,
-        attempt,
-        badSoFar: this.counters.badRecords,
-        spec: { runs, lo, hi, fragments: Array.from({ length: partitions }, (_, p) => join(this.tmp!, `reduce-t${id}-p${p}-a${attempt}.out`)), format: this.step.outputFormat, bufferBytes },
-      })
-    )))
-    this.phase('reduce', tasks.length)
-    const fragments: string[][] = []
-    for (let r = 0; r < tasks.length; r++) {
-      const res = await tasks[r]!.result
-      this.commit(tasks[r]!, res)
-      if (this.aborted !== undefined) throw this.aborted
-      this.status.done++
-      fragments.push(Array.from({ length: partitions }, (_, p) => join(this.tmp!, `reduce-t${tasks[r]!.id}-p${p}-a${tasks[r]!.attempts}.out`)))
-      if (target.kind === 'sink') target.sink.add(fragments[r]![0]!) // (read while the later tasks run)
-    }
-    return fragments
-  }
-}
-
-/** Where a split starts, for a task's description: its first line once counted, else its byte. */
-function splitStart (split: Split): () => string {
-  return () => {
-    const line = new LineBase(split.lineBase).known
-    return line === undefined ? `${split.name} byte ${split.offset}` : `${split.name}:${line}`
   }
 }
 
@@ -608,5 +355,3 @@ function inStep (e: unknown, step: number, input: string): unknown {
   const place = e.place.file === input ? { ...e.place, file: from } : e.place
   return new MrstreamError(e.code, `step ${step}: ${e.message.replaceAll(input, from)}`, place, e)
 }
-
-/** Up to n-1 splitters: evenly spaced among the sorted distinct block keys. */

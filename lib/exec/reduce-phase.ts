@@ -1,0 +1,41 @@
+// The reduce phase: the key space cut into ranges, one reduce task each, whose output
+// fragments are the step's output in key order.
+import { join } from 'node:path'
+import { chooseSplitters, groupSplitters } from './plan.js'
+import { readFooter } from '../runs/run-file.js'
+import type { OutputTarget } from '../output/commit.js'
+import type { Engine } from './engine.js'
+
+/**
+ * Reduce: split the key space into ranges (from the runs' block indexes); one task each. A
+ * sink gets each task's fragment as soon as it and the tasks before it are done.
+ */
+export async function reducePhase (e: Engine, runs: string[], target: OutputTarget): Promise<string[][]> {
+  const partitions = target.partitions
+  const footers = runs.map(r => readFooter(r))
+  const splitters = groupSplitters(chooseSplitters(footers.flatMap(f => f.blocks.map(b => b[1])), e.opts.workers * 2), e.step.groupBy)
+  const bounds: Array<[string | null, string | null]> = []
+  for (let i = 0; i <= splitters.length; i++) bounds.push([i === 0 ? null : splitters[i - 1]!, i === splitters.length ? null : splitters[i]!])
+  const { bufferBytes } = e.plan
+  const tasks = bounds.map(([lo, hi], r) => e.pool!.submit(e.newTask(
+    () => `reduce task ${r} (key range ${r + 1} of ${bounds.length})`,
+    id => attempt => ({
+      type: 'reduce',
+      task: id,
+      attempt,
+      badSoFar: e.counters.badRecords,
+      spec: { runs, lo, hi, fragments: Array.from({ length: partitions }, (_, p) => join(e.tmp!, `reduce-t${id}-p${p}-a${attempt}.out`)), format: e.step.outputFormat, bufferBytes },
+    })
+  )))
+  e.phase('reduce', tasks.length)
+  const fragments: string[][] = []
+  for (let r = 0; r < tasks.length; r++) {
+    const res = await tasks[r]!.result
+    e.commit(tasks[r]!, res)
+    e.throwIfAborted()
+    e.status.done++
+    fragments.push(Array.from({ length: partitions }, (_, p) => join(e.tmp!, `reduce-t${tasks[r]!.id}-p${p}-a${tasks[r]!.attempts}.out`)))
+    if (target.kind === 'sink') target.sink.add(fragments[r]![0]!) // (read while the later tasks run)
+  }
+  return fragments
+}
