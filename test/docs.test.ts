@@ -64,8 +64,10 @@ function runnable (): Map<string, string[]> {
   return found
 }
 
-// `mrstream` and `npx mrstream` as a user with the package installed would run them
+// `mrstream` and `npx mrstream` as a user with the package installed would run them (without
+// tap's loader, which tap's spawn hook puts back into the shell's NODE_OPTIONS)
 const PRELUDE = `set -o pipefail
+unset NODE_OPTIONS
 mrstream () { node ${JSON.stringify(join(root, 'dist/bin/mrstream.js'))} "$@"; }
 npx () { if [ "$1" = mrstream ]; then shift; mrstream "$@"; else command npx "$@"; fi; }
 `

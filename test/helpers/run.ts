@@ -66,7 +66,10 @@ function emptyStdin (): NodeJS.ReadableStream {
   return s
 }
 
-/** This process's environment without NODE_OPTIONS (tap's loader hooks), for fast child runs. */
+/**
+ * This process's environment without NODE_OPTIONS (tap's loader hooks), for fast child runs.
+ * tap's spawn hook adds them back to a node child's: start it through `env -u NODE_OPTIONS`.
+ */
 export function cleanEnv (): Record<string, string | undefined> {
   const env = { ...process.env }
   delete env.NODE_OPTIONS
@@ -80,7 +83,9 @@ export function runCli (args: string[], opts: RunOptions & { cwd?: string } = {}
       reject(new Error(`${binPath} is missing: run \`npm run build\` first`))
       return
     }
-    const child = spawn(process.execPath, [binPath, ...args], {
+    // (tap puts its loader back into every child's NODE_OPTIONS, whatever env says: `env -u`
+    // drops it after tap's hook ran, as cliArgv does; with it, each worker thread loads it)
+    const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, binPath, ...args], {
       cwd: opts.cwd ?? repoRoot,
       env: opts.env ?? { ...process.env },
       stdio: ['pipe', 'pipe', 'pipe'],
