@@ -12,6 +12,7 @@ import { spawnCli, type Result } from './helpers/cli.js'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sample } from './helpers/depth.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const job = (name: string): string => join(root, 'test', 'fixtures', 'jobs', name)
@@ -135,7 +136,7 @@ t.test('map workers that die are retried: output and counters exactly once', asy
   t.equal(base.code, 0, 'the crash-free run succeeds')
   const clean = stats(dir, 'clean.json')
   t.ok(clean.counters.spills > FILES.length, `the runs spill (${clean.counters.spills} spills)`)
-  for (const seed of [1, 2, 3]) {
+  for (const seed of sample([1, 2, 3], 2)) {
     const workers = 1 + (seed % 3)
     const points = mapCrashPoints(seed)
     const markers = join(dir, `markers-${seed}`)

@@ -12,6 +12,7 @@ import { indexKey, readFooter } from '../../dist/lib/runs/run-format.js'
 import { RunReader } from '../../dist/lib/runs/run-reader.js'
 import { RunWriter } from '../../dist/lib/runs/run-writer.js'
 import { decodeKey, encodeKey } from '../../dist/lib/codec/keys.js'
+import { depth } from '../helpers/depth.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-collect-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -56,6 +57,8 @@ function oracle (pairs: Array<[unknown, number]>, combine: boolean): Array<[unkn
   return sorted.map(([, [k, vs]]) => [k, combine ? [sum(k, vs)] : vs])
 }
 
+const CASES = depth(40, 100)
+
 t.test('runs merge back to the oracle, across index/append switches and tasks', async t => {
   let appended = 0
   let switched = 0
@@ -90,10 +93,10 @@ t.test('runs merge back to the oracle, across index/append switches and tasks', 
     for (const r of runs) rmSync(r)
     t.same(got, oracle(pairs, combine))
     return true
-  }), { numRuns: 100 })
+  }), { numRuns: CASES })
   // the cases must reach the appending mode (a change that never appended would pass otherwise),
   // also in the middle of a buffer, after keys were indexed
-  t.ok(appended >= 10, `${appended} of 100 cases appended`)
+  t.ok(appended >= CASES / 10, `${appended} of ${CASES} cases appended`)
   t.comment(`${switched} buffers turned to appending before they spilled`)
 })
 
