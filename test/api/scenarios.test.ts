@@ -53,22 +53,21 @@ const cases: Array<[string, Record<string, unknown>]> = [
   ['job module runs another job', { code: 'MRS_ERR_JOB_LOAD', pairs: 0 }],
 ]
 
+// what the error's message must say, where it says what to do or where
+const messages: Record<string, RegExp> = {
+  'plain object job': /defineJob\(\)/,
+  'job defined in a callback': /scenario\.mjs:\d+ from a callback/,
+  'bad ndjson': /-:2/, // (the record, by its line)
+}
+
 for (const [name, want] of cases) {
   t.test(name, async t => {
     const r = await scenario(t, name)
     t.equal(r.signal, null, 'the process was not killed: it ended by itself')
     t.equal(r.exit, 0, `exit 0\n${r.stderr}`)
     t.match(r.result, want, 'how the job ended')
+    if (messages[name] !== undefined) t.match(r.result?.message, messages[name], 'the message says what to do')
     t.same(r.result?.tmp, [], 'the temp directory is gone')
     t.notMatch(r.stderr, /Unhandled|unhandled|Warning/, 'nothing unhandled')
   })
 }
-
-t.test('the messages say what to do', async t => {
-  const plain = await scenario(t, 'plain object job')
-  t.match(plain.result?.message, /defineJob\(\)/)
-  const callback = await scenario(t, 'job defined in a callback')
-  t.match(callback.result?.message, /scenario\.mjs:\d+ from a callback/)
-  const parse = await scenario(t, 'bad ndjson')
-  t.match(parse.result?.message, /-:2/, 'the record is named by its line')
-})
