@@ -33,13 +33,14 @@ export function scratchDir (t: Test): string {
 
 /**
  * A directory of commands for the tasks' PATH: `mrstream`, the installed CLI (as `npm install
- * -g` puts it on a node), and `node`, without tap's NODE_OPTIONS.
+ * -g` puts it on a node), and `node`, without tap's NODE_OPTIONS (tap's spawn hook puts its
+ * loader into every child's environment, whatever env is given: unset here).
  */
 export function taskPath (dir: string): string {
   const binDir = join(dir, 'task-bin')
   mkdirSync(binDir, { recursive: true })
-  writeFileSync(join(binDir, 'mrstream'), `#!/bin/sh\nexec "${process.execPath}" "${bin}" "$@"\n`)
-  writeFileSync(join(binDir, 'node'), `#!/bin/sh\nexec "${process.execPath}" "$@"\n`)
+  writeFileSync(join(binDir, 'mrstream'), `#!/bin/sh\nunset NODE_OPTIONS\nexec "${process.execPath}" "${bin}" "$@"\n`)
+  writeFileSync(join(binDir, 'node'), `#!/bin/sh\nunset NODE_OPTIONS\nexec "${process.execPath}" "$@"\n`)
   chmodSync(join(binDir, 'mrstream'), 0o755)
   chmodSync(join(binDir, 'node'), 0o755)
   return `${binDir}:/usr/bin:/bin`
