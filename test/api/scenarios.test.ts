@@ -20,7 +20,7 @@ async function scenario (t: Test, name: string): Promise<Ended> {
   const dir = t.testdir()
   const markers = join(dir, 'markers')
   mkdirSync(markers)
-  const child = spawn(process.execPath, [script, name, join(dir, 'tmp')], { env: { ...cleanEnv(), MRS_TEST_MARKERS: markers }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, script, name, join(dir, 'tmp')], { env: { ...cleanEnv(), MRS_TEST_MARKERS: markers }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout.on('data', (b: Buffer) => { out += b.toString() })

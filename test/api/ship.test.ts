@@ -15,7 +15,7 @@ const want = [['a', 1], ['b', 2]]
 
 /** Runs a fixture script in a process of its own (without tap's hooks): its last line as JSON. */
 async function script (name: string): Promise<{ exit: number | null, out: unknown, stderr: string }> {
-  const child = spawn(process.execPath, [fixture(name)], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, fixture(name)], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout.on('data', (b: Buffer) => { out += b.toString() })
@@ -66,7 +66,7 @@ t.test('a job made with defineJob() in code that has no module file (node -e)', 
   const code = `import('mrstream').then(({ defineJob, mapReduce }) => {
     try { mapReduce(defineJob({ map (l, emit) { emit(l, 1) }, reduce () { return 1 } })) } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }
   })`
-  const child = spawn(process.execPath, ['-e', code], { env: cleanEnv(), cwd: fileURLToPath(new URL('../../', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, '-e', code], { env: cleanEnv(), cwd: fileURLToPath(new URL('../../', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout.on('data', (b: Buffer) => { out += b.toString() })
   t.equal(await new Promise(resolve => child.on('close', resolve)), 0)
