@@ -3,7 +3,7 @@
 import { join } from 'node:path'
 import { unlinkSync } from 'node:fs'
 import { mergeFanIn, mergeGroups } from './plan.js'
-import type { RunInfo } from '../runs/run-file.js'
+import type { RunInfo } from '../runs/run-format.js'
 import type { Engine } from './engine.js'
 
 /**

@@ -9,7 +9,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads'
 import { MrstreamError, OUTSIDE_TASKS, describeThrown, fromErrorData, type ErrorData, type BadRecord } from '../errors.js'
 import { LARGE_CHUNK, type Chunk } from '../input/records.js'
 import { largeGarbage } from './garbage.js'
-import type { RunInfo } from '../runs/run-file.js'
+import type { RunInfo } from '../runs/run-format.js'
 import type { ToWorker, WorkerConfig, WorkerData } from './worker.js'
 import type { ReduceNotes } from '../reduce/mistakes.js'
 

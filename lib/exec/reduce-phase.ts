@@ -2,7 +2,7 @@
 // fragments are the step's output in key order.
 import { join } from 'node:path'
 import { chooseSplitters, groupSplitters } from './plan.js'
-import { readFooter } from '../runs/run-file.js'
+import { readFooter } from '../runs/run-format.js'
 import type { OutputTarget } from '../output/commit.js'
 import type { Engine } from './engine.js'
 
