@@ -3,7 +3,8 @@
 // (stdin, gzip, csv, file, the library's streams) are read here and sent in chunks.
 import { promises as fsp } from 'node:fs'
 import { chunksOf, isSplittableFile } from '../input/read.js'
-import { LineBase, countSplitLines, splitsOf, type Split } from '../input/splits.js'
+import { countSplitLines, splitsOf, type Split } from '../input/splits.js'
+import { LineBase } from '../input/line-base.js'
 import { chunksOfRecords } from '../input/objects.js'
 import type { Chunk, Format } from '../input/records.js'
 import type { Task, TaskResult } from './pool.js'

@@ -6,7 +6,7 @@ import { parseCsv } from './csv.js'
 import { MrstreamError } from '../errors.js'
 import { unpackValue, unpackValues } from '../codec/values.js'
 import { isAscii as isAsciiRange, latin1Slice, utf8Slice, viewOf } from '../codec/bytes.js'
-import type { LineBase } from './splits.js'
+import type { LineBase } from './line-base.js'
 
 /**
  * Internal formats: `pairs`, the [key, value] records a chain's step passes to the next;

@@ -9,7 +9,6 @@
 // when one number is exact, else [SUM_TAG, ...partials] (or [SUM_TAG, bigint]), which sum
 // reads back. A tagged array is no value a job sums (sum adds numbers, or arrays of numbers).
 import { showKey } from '../codec/keys.js'
-import type { Emit } from './job.js'
 
 export const SUM_TAG = 'mrstream.sum'
 
@@ -263,7 +262,7 @@ Object.defineProperty(sum, SUM, { value: true })
  * sum, rounded only by the reduce. With a reduce of the job's own, its combine sum returns
  * rounded numbers, which that reduce can read.
  */
-export function sumCombine (_key: unknown, values: Iterable<unknown>, _emit?: Emit): unknown {
+export function sumCombine (_key: unknown, values: Iterable<unknown>): unknown {
   const acc = accumulate(values)
   if (typeof acc === 'number') return acc
   return Array.isArray(acc) ? acc.map(a => a.term()) : acc.term()

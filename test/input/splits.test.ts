@@ -5,7 +5,8 @@ import fc from 'fast-check'
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LineBase, chunksOfSplit, countSplitLines, splitsOf, type Split } from '../../dist/lib/input/splits.js'
+import { chunksOfSplit, countSplitLines, splitsOf, type Split } from '../../dist/lib/input/splits.js'
+import { LineBase } from '../../dist/lib/input/line-base.js'
 import type { Chunk } from '../../dist/lib/input/records.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-splits-'))
@@ -68,7 +69,7 @@ t.test('a split\'s first line, read in another thread, waits for the count to ge
   const last = splits[splits.length - 1]!
   // a worker reads the last split's first line before the count has started
   const { Worker } = await import('node:worker_threads')
-  const url = new URL('../../dist/lib/input/splits.js', import.meta.url).href
+  const url = new URL('../../dist/lib/input/line-base.js', import.meta.url).href
   const w = new Worker(`import(${JSON.stringify(url)}).then(({ LineBase }) => require('node:worker_threads').parentPort.postMessage(new LineBase(require('node:worker_threads').workerData).line('wait.txt')))`, { eval: true, workerData: last.lineBase })
   const got = new Promise(resolve => w.once('message', resolve))
   await new Promise(resolve => setTimeout(resolve, 200))
