@@ -110,7 +110,20 @@ export class Fragment extends LineBuffer {
 
   close (): void {
     this.flush()
-    closeSync(this.fd)
+    this.release()
+  }
+
+  /** Closes the file, if still open, without writing what is buffered (a failed task's fragment is removed). */
+  discard (): void {
+    this.used = 0
+    this.release()
+  }
+
+  private release (): void {
+    const fd = this.fd
+    if (fd === -1) return
+    this.fd = -1
+    closeSync(fd)
   }
 }
 

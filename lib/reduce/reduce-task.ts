@@ -79,9 +79,16 @@ class ReduceTask {
   constructor (private readonly job: Job, private readonly reduce: ReduceFn, private readonly spec: ReduceSpec, private readonly opts: ReduceTaskOptions) {
     takeMisuse() // (a merge task's combine may have read some)
     const fragmentBytes = Math.max(64 << 10, Math.min(1 << 20, Math.floor(FRAGMENT_BUFFERS / spec.fragments.length)))
-    this.fragments = spec.fragments.map(p => new Fragment(p, fragmentBytes))
+    this.fragments = []
+    try {
+      for (const p of spec.fragments) this.fragments.push(new Fragment(p, fragmentBytes))
+      this.merger = new Merger(spec.runs, { lo: spec.lo, hi: spec.hi, bufferBytes: spec.bufferBytes })
+    } catch (e) {
+      // a fragment that cannot be opened, a missing or corrupt run: the files opened so far are closed
+      for (const f of this.fragments) f.discard()
+      throw e
+    }
     this.n = this.fragments.length
-    this.merger = new Merger(spec.runs, { lo: spec.lo, hi: spec.hi, bufferBytes: spec.bufferBytes })
     this.staged = opts.maxBadRecords > 0
     this.tsv = spec.format === 'tsv'
     this.lines = new StagedLines(() => `${spec.fragments[0]}.staged`, 'reduce')
@@ -103,6 +110,7 @@ class ReduceTask {
       }
       for (const f of this.fragments) f.close()
     } finally {
+      for (const f of this.fragments) f.discard() // (a failed task's fragments: closed, not written)
       merger.close()
       this.lines.close()
     }
