@@ -13,7 +13,7 @@ const DONE: IteratorResult<unknown> = { value: undefined, done: true }
  * moved on key by key as they are read. Invariant: until `ended`, the merger's current key is
  * in the group; once ended, it is the next group's first key (if `more`).
  */
-export class GroupValues implements IterableIterator<unknown> {
+export class GroupByValues implements IterableIterator<unknown> {
   /** The group as reduce receives it, and its ekey (its partition's). */
   readonly key: Key
   readonly ekey: string
@@ -56,5 +56,5 @@ export class GroupValues implements IterableIterator<unknown> {
     else this.ended = true
   }
 }
-Object.setPrototypeOf(GroupValues.prototype, Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object)
-guardOnePass(GroupValues.prototype)
+Object.setPrototypeOf(GroupByValues.prototype, Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object)
+guardOnePass(GroupByValues.prototype)

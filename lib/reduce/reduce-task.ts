@@ -10,7 +10,7 @@ import { Merger } from '../runs/merge.js'
 import { isIdentity, jobError, type Context, type Emit, type Job, type ReduceFn } from '../job/job.js'
 import { tick } from '../exec/heartbeat.js'
 import { StagedLines } from './staged.js'
-import { GroupValues } from './groups.js'
+import { GroupByValues } from './groups.js'
 import { Fragment, copyUnescaped } from './fragment.js'
 import { misusedSince, misuseCount, newNotes, takeMisuse, type ReduceNotes } from './mistakes.js'
 
@@ -61,7 +61,7 @@ class ReduceTask {
   /** The key being reduced (undefined while copyGroup has not decoded it). */
   private key: unknown
   // with groupBy, the group being reduced, and where all its call writes goes (a group stays whole)
-  private group: GroupValues | undefined
+  private group: GroupByValues | undefined
   private groupPart = 0
   // Each reduce call gets an emit of its own, that works only while the call runs: an emit from
   // a callback the reduce did not await fails the job, rather than land among a later key's
@@ -129,7 +129,7 @@ class ReduceTask {
       this.key = this.merger.decodedKey()
       values = this.merger.values()
     } else {
-      values = this.group = new GroupValues(this.merger, groupBy)
+      values = this.group = new GroupByValues(this.merger, groupBy)
       this.key = this.group.key
       this.groupPart = this.route(this.key, this.group.ekey)
     }

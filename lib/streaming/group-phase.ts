@@ -136,7 +136,7 @@ class Groups {
 
   /** The current key's values, one pass, read from stdin as they are asked for. */
   values (): IterableIterator<unknown> {
-    return new GroupValues(this, this.groupText)
+    return new StdinValues(this, this.groupText)
   }
 
   /** The current key's next value, or NO_KEY after its last. */
@@ -198,7 +198,7 @@ class Groups {
 }
 
 /** A key's values for the job: an iterator, as a local run's (merge.ts). */
-class GroupValues implements IterableIterator<unknown> {
+class StdinValues implements IterableIterator<unknown> {
   constructor (private readonly groups: Groups, private readonly groupText: string) {}
 
   [Symbol.iterator] (): this { return this }
@@ -208,5 +208,5 @@ class GroupValues implements IterableIterator<unknown> {
     return v === NO_KEY ? { value: undefined, done: true } : { value: v, done: false }
   }
 }
-Object.setPrototypeOf(GroupValues.prototype, Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object)
-guardOnePass(GroupValues.prototype)
+Object.setPrototypeOf(StdinValues.prototype, Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object)
+guardOnePass(StdinValues.prototype)
