@@ -52,6 +52,16 @@ export function isMrstreamError (e: unknown): e is MrstreamError {
   return e instanceof MrstreamError
 }
 
+/**
+ * A failed write to `path` (MRS_ERR_IO): "cannot write", or what was being done (`doing`), a
+ * full disk said in words, and the errno code.
+ */
+export function writeError (e: unknown, path: string, phase: NonNullable<ErrorPlace['phase']>, doing = 'write'): MrstreamError {
+  const err = e as NodeJS.ErrnoException
+  const why = err.code === 'ENOSPC' ? 'No space left on device' : err.message
+  return new MrstreamError('MRS_ERR_IO', `${phase}: cannot ${doing} ${path}: ${why}${err.code ? ` (${err.code})` : ''}`, { phase, file: path }, e)
+}
+
 /** What a bad record over --max-bad-records fails the job with: the record's own error when none are allowed. */
 export function overBadRecordLimit (err: MrstreamError, max: number): MrstreamError {
   if (max === 0) return err

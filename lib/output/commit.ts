@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { createRequire } from 'node:module'
 import type Highland from 'highland'
 import { pipeline } from 'node:stream/promises'
-import { MrstreamError } from '../errors.js'
+import { MrstreamError, writeError } from '../errors.js'
 import { WRITE_SLICE } from '../codec/bytes.js'
 import { leftByDeadRuns, trackTemp, untrackTemp } from '../exec/tmp.js'
 
@@ -131,12 +131,6 @@ export function checkWritableDir (dir: string, what: string, file?: string): voi
   }
 }
 
-/** A failed write of the output, as the run reports it (MRS_ERR_IO). */
-export function writeError (e: unknown, path: string): MrstreamError {
-  const err = e as NodeJS.ErrnoException
-  return new MrstreamError('MRS_ERR_IO', `output: cannot write ${path}: ${err.code === 'ENOSPC' ? 'No space left on device' : err.message}${err.code ? ` (${err.code})` : ''}`, { phase: 'output', file: path }, e)
-}
-
 // highland, loaded when output goes to a pipe: loading it took 15-20 ms of the start of the main
 // thread, and of every worker whose job imports 'mrstream' (this module comes with it)
 const require = createRequire(import.meta.url)
@@ -199,7 +193,7 @@ async function concatToFile (parts: string[], path: string, mode = 0o666, finish
       finish?.(fd)
     } finally { closeSync(fd) }
   } catch (e) {
-    throw writeError(e, path)
+    throw writeError(e, path, 'output')
   }
 }
 
@@ -246,7 +240,7 @@ async function copyInto (parts: string[], path: string): Promise<boolean> {
     }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EPIPE') return true
-    throw writeError(e, path)
+    throw writeError(e, path, 'output')
   } finally {
     await out?.close().catch(() => {})
   }
@@ -301,7 +295,7 @@ export async function commitOutput (
       else await concatInto(fragments.map(f => f[0]!), stdout)
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EPIPE' || (e as NodeJS.ErrnoException).code === 'ERR_STREAM_DESTROYED') return true
-      throw writeError(e, 'stdout')
+      throw writeError(e, 'stdout', 'output')
     }
     committed()
     return false
@@ -323,7 +317,7 @@ export async function commitOutput (
     } catch (e) {
       untrackTemp(tmp)
       rmSync(tmp, { force: true })
-      throw e instanceof MrstreamError ? e : writeError(e, target.path)
+      throw e instanceof MrstreamError ? e : writeError(e, target.path, 'output')
     }
     return false
   }
@@ -343,7 +337,7 @@ export async function commitOutput (
   } catch (e) {
     untrackTemp(tmpDir)
     rmSync(tmpDir, { recursive: true, force: true })
-    throw e instanceof MrstreamError ? e : writeError(e, target.path)
+    throw e instanceof MrstreamError ? e : writeError(e, target.path, 'output')
   }
   return false
 }

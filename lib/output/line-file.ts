@@ -3,7 +3,7 @@
 // task writes one, its pairs in input order.
 import { closeSync, openSync } from 'node:fs'
 import { LineBuffer, writeAll } from '../codec/bytes.js'
-import { MrstreamError } from '../errors.js'
+import { MrstreamError, writeError } from '../errors.js'
 
 export class LineFile extends LineBuffer {
   protected fd: number
@@ -24,13 +24,25 @@ export class LineFile extends LineBuffer {
     try {
       writeAll(this.fd, bytes)
     } catch (e) {
-      const err = e as NodeJS.ErrnoException
-      throw new MrstreamError('MRS_ERR_IO', `${this.phase}: cannot write ${this.path}: ${err.code === 'ENOSPC' ? 'No space left on device' : err.message}`, { phase: this.phase, file: this.path }, e)
+      throw writeError(e, this.path, this.phase)
     }
   }
 
   close (): void {
     this.flush()
-    closeSync(this.fd)
+    this.release()
+  }
+
+  /** Closes the file, if still open, without writing what is buffered (a failed task's file is removed). */
+  discard (): void {
+    this.used = 0
+    this.release()
+  }
+
+  private release (): void {
+    const fd = this.fd
+    if (fd === -1) return
+    this.fd = -1
+    closeSync(fd)
   }
 }

@@ -1,10 +1,9 @@
 // One output partition's fragment file, as a reduce task writes it: lines encoded straight into
 // its buffer, tsv lines of strings without a line string, and an identity reduce's lines copied
 // from a run; with the scans that tell a tsv line has nothing to escape.
-import { closeSync, openSync } from 'node:fs'
-import { LineBuffer, copyBytes, latin1Write, utf8Write, viewOf, writeAll } from '../codec/bytes.js'
-import { MrstreamError } from '../errors.js'
+import { copyBytes, latin1Write, utf8Write, viewOf } from '../codec/bytes.js'
 import { needsEscape, toJson } from '../output/format.js'
+import { LineFile } from '../output/line-file.js'
 import type { RunReader } from '../runs/run-reader.js'
 
 /**
@@ -12,20 +11,11 @@ import type { RunReader } from '../runs/run-reader.js'
  * with many partitions): appending them to a string then writing it cost 560 ms a 64 MB
  * sort-lines job (flattening the rope, then encoding it, two-byte as soon as one line was).
  */
-export class Fragment extends LineBuffer {
-  private fd: number
+export class Fragment extends LineFile {
   private readonly view: DataView
-  constructor (readonly path: string, bufferBytes: number) {
-    super(bufferBytes)
+  constructor (path: string, bufferBytes: number) {
+    super(path, bufferBytes, 'reduce')
     this.view = viewOf(this.buf)
-    try {
-      this.fd = openSync(path, 'w', 0o600)
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException
-      // a reduce task holds a fragment open per part file
-      const hint = err.code === 'EMFILE' || err.code === 'ENFILE' ? ': too many open files (fewer --reducers, or a higher ulimit -n)' : `: ${err.message}`
-      throw new MrstreamError('MRS_ERR_IO', `reduce: cannot open ${path}${hint}`, { phase: 'reduce', file: path }, e)
-    }
   }
 
   /**
@@ -97,33 +87,6 @@ export class Fragment extends LineBuffer {
     this.buf[tab + 1 + vlen] = 10
     this.used = tab + 2 + vlen
     return true
-  }
-
-  protected writeOut (bytes: Uint8Array): void {
-    try {
-      writeAll(this.fd, bytes)
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException
-      throw new MrstreamError('MRS_ERR_IO', `reduce: cannot write ${this.path}: ${err.code === 'ENOSPC' ? 'No space left on device' : err.message}`, { phase: 'reduce', file: this.path }, e)
-    }
-  }
-
-  close (): void {
-    this.flush()
-    this.release()
-  }
-
-  /** Closes the file, if still open, without writing what is buffered (a failed task's fragment is removed). */
-  discard (): void {
-    this.used = 0
-    this.release()
-  }
-
-  private release (): void {
-    const fd = this.fd
-    if (fd === -1) return
-    this.fd = -1
-    closeSync(fd)
   }
 }
 

@@ -4,7 +4,7 @@
 // without --max-bad-records.
 import { closeSync, ftruncateSync, openSync, readSync, rmSync } from 'node:fs'
 import { utf8Slice, utf8Write, writeAll } from '../codec/bytes.js'
-import { MrstreamError } from '../errors.js'
+import { writeError } from '../errors.js'
 
 // in memory (a line's string, two bytes a UTF-16 unit, and its slots): 1 MB
 const STAGE_BYTES = 1 << 20
@@ -162,8 +162,7 @@ class StageFile {
     try {
       return f()
     } catch (e) {
-      const err = e as NodeJS.ErrnoException
-      throw new MrstreamError('MRS_ERR_IO', `${this.phase}: cannot stage a key's output in ${this.path}: ${err.code === 'ENOSPC' ? 'No space left on device' : err.message}`, { phase: this.phase, file: this.path }, e)
+      throw writeError(e, this.path, this.phase, 'stage a key\'s output in')
     }
   }
 }

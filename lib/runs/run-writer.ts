@@ -3,19 +3,13 @@
 // them, or packed.
 import { closeSync, openSync } from 'node:fs'
 import { crc32 } from 'node:zlib'
-import { MrstreamError } from '../errors.js'
+import { writeError } from '../errors.js'
 import { largeGarbage } from '../exec/garbage.js'
 import { packValue } from '../codec/values.js'
 import { TAG_STRING, encodeStringKey } from '../codec/keys.js'
 import { copyWithoutNul, latin1Slice, latin1Write, utf8Slice, utf8Write, viewOf, writeAll } from '../codec/bytes.js'
 import { BLOCK_BYTES, INDEX_KEY_BYTES, LARGE, WRITE_BUFFER, encodeFooter, indexKey, type Block, type RunInfo, type Sizes } from './run-format.js'
 import { MAX_NUMBER_ARRAY, msgpackNumber } from './msgpack-numbers.js'
-
-function ioError (e: unknown, path: string, phase: 'spill' | 'merge' | 'reduce' | 'output'): MrstreamError {
-  const err = e as NodeJS.ErrnoException
-  const why = err.code === 'ENOSPC' ? 'No space left on device' : err.message
-  return new MrstreamError('MRS_ERR_IO', `${phase}: cannot write ${path}: ${why}${err.code ? ` (${err.code})` : ''}`, { phase, file: path }, e)
-}
 
 // The write buffer of the last writer closed in this thread, for the next: a thread writes one
 // run at a time, and a buffer a spill was garbage outside the heap that V8 frees only once 64 MB
@@ -49,7 +43,7 @@ export class RunWriter {
   constructor (path: string, phase: 'spill' | 'merge') {
     this.path = path
     this.phase = phase
-    try { this.fd = openSync(path, 'wx', 0o600) } catch (e) { throw ioError(e, path, phase) }
+    try { this.fd = openSync(path, 'wx', 0o600) } catch (e) { throw writeError(e, path, phase) }
   }
 
   startGroup (ekey: string, count: number): void {
@@ -357,7 +351,7 @@ export class RunWriter {
     const { footer, trailer } = encodeFooter({ groups: this.groups, values: this.values, blocks: this.blocks, sizes: this.sizes })
     this.write(footer)
     this.write(trailer)
-    try { closeSync(this.fd) } catch (e) { throw ioError(e, this.path, this.phase) }
+    try { closeSync(this.fd) } catch (e) { throw writeError(e, this.path, this.phase) }
     spare = this.buf
     return { path: this.path, groups: this.groups, values: this.values, bytes: end + footer.length + trailer.length, blocks: this.blocks, sizes: this.sizes }
   }
@@ -391,7 +385,7 @@ export class RunWriter {
   }
 
   private write (bytes: Uint8Array): void {
-    try { writeAll(this.fd, bytes) } catch (e) { throw ioError(e, this.path, this.phase) }
+    try { writeAll(this.fd, bytes) } catch (e) { throw writeError(e, this.path, this.phase) }
   }
 
   private varint (n: number): void {

@@ -4,7 +4,7 @@ import { readSync, writeSync } from 'node:fs'
 import { MrstreamError } from '../errors.js'
 import { countLines, lineTooLong, longLineAt } from '../input/lines.js'
 import { LineBuffer, WRITE_SLICE } from '../codec/bytes.js'
-import { writeError } from '../output/commit.js'
+import { writeError } from '../errors.js'
 
 export const CHUNK = 1 << 20
 
@@ -33,7 +33,7 @@ function writeStdout (bytes: Uint8Array): void {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code
       if (code === 'EPIPE') throw new StdoutClosed('stdout closed by its reader')
-      if (code !== 'EAGAIN') throw writeError(e, 'stdout')
+      if (code !== 'EAGAIN') throw writeError(e, 'stdout', 'output')
       wait.pause() // a pipe Node made non-blocking (process.stdout): wait for the reader
     }
   }

@@ -1,10 +1,12 @@
 // fragment.ts: the 4-bytes-at-a-time scans that tell a tsv line has nothing to escape agree
 // with a byte at a time, for any bytes and any alignment (also beside 0x80-0xff bytes, which
-// the bit tricks must not mistake for the ones they look for).
+// the bit tricks must not mistake for the ones they look for); a write that fails says so as
+// every file mrstream writes does.
 import t from 'tap'
 import fc from 'fast-check'
 import { viewOf } from '../../dist/lib/codec/bytes.js'
-import { copyUnescaped, unescaped } from '../../dist/lib/reduce/fragment.js'
+import { existsSync } from 'node:fs'
+import { Fragment, copyUnescaped, unescaped } from '../../dist/lib/reduce/fragment.js'
 
 // bytes near the ones the tricks look for: 0, 9, 10, 13, 14, 92 and their neighbours, the
 // high-bit ones, and any byte
@@ -32,4 +34,11 @@ t.test('copyUnescaped copies what has no NUL and nothing tsv escapes, and says w
     return dst.subarray(at, at + a.length).equals(Buffer.from(a)) && dst[at + a.length] === 0x55 && (at === 0 || dst[at - 1] === 0x55)
   }), { numRuns: 3000 })
   t.pass()
+})
+
+t.test('a fragment that cannot be written fails with MRS_ERR_IO, naming the file and the full disk', { skip: existsSync('/dev/full') ? false : 'no /dev/full here' }, async t => {
+  const f = new Fragment('/dev/full', 64 << 10)
+  f.write('a\t1\n')
+  t.throws(() => f.close(), { code: 'MRS_ERR_IO', message: /^reduce: cannot write \/dev\/full: No space left on device \(ENOSPC\)$/ })
+  f.discard()
 })
