@@ -16,11 +16,12 @@ import { fileSpecArb, fileBytes, memoryArb, spillingSpecArb, workersArb, type Fi
 import { jobNames, jobs } from '../helpers/jobs.js'
 import { cleanEnv, runCli } from '../helpers/run.js'
 import { mapReduce, run } from '../../dist/lib/index.js'
+import { depth } from '../helpers/depth.js'
 
 t.setTimeout(900_000)
 
 const SEED = Number(process.env.MRS_SEED ?? 0x6d72)
-const RUNS = Number(process.env.MRS_RUNS ?? 1)
+const RUNS = Number(process.env.MRS_RUNS ?? depth(0.5, 1))
 
 type Way = 'bytes' | 'records' | 'files'
 
