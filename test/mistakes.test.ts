@@ -94,6 +94,7 @@ t.test('a combine that returns nothing, or reads its values as an array, fails t
   // where a new value is a map's 1, but in merge passes of runs (each line's word twice: 2s)
   const dir = t.testdir({
     'nothing.mjs': map + reduce + 'export function combine (k, vs) { let n = 0; for (const v of vs) n += v }\n',
+    'async.mjs': map + reduce + 'export async function combine (k, vs) { let n = 0; for (const v of vs) n += v; return n }\n',
     'indexed.mjs': map + reduce + 'export function combine (k, vs) { return vs[0] + vs[1] }\n',
     'late.mjs': map + reduce + 'export function combine (k, vs) { let n = 0, all = true; for (const v of vs) { n += v; all &&= v > 1 } if (!all) return n }\n',
   })
@@ -115,6 +116,10 @@ t.test('a combine that returns nothing, or reads its values as an array, fails t
   const indexedPhase = await spawnCli(['combine', '--job', 'indexed.mjs'], dir, { stdin: '"a"\t1\n"a"\t1\n' })
   t.equal(indexedPhase.code, 1, 'and as the streaming combine phase')
   t.match(indexedPhase.stderr, /combine for key "a": values\[1\] is undefined: values is one-pass/)
+  // an async combine, refused by the streaming phase as by a local run
+  const asyncPhase = await spawnCli(['combine', '--job', 'async.mjs'], dir, { stdin: '"a"\t1\n"a"\t1\n' })
+  t.equal(asyncPhase.code, 1, 'an async combine as the streaming phase: exit 1')
+  t.match(asyncPhase.stderr, /combine for key "a" returned a promise; combiners must be synchronous/)
   // a named reducer's own combine is not silently replaced
   const named = await mrs(t, dir, ['-m', '(l, emit) => emit(l, 1)', '-r', 'sum', '--combine', '(k, vs) => {}'], 'x\n')
   t.equal(named.code, 2, '-r sum --combine: exit 2')

@@ -82,6 +82,9 @@ class MapReduceDuplex extends Duplex {
     const input = records ? { name: '-', records: this.feed } : { name: '-', bytes: flatten(this.feed as AsyncIterable<Buffer[]>) }
     this.run = new JobRun(shipped, set, [input], lines ? set.outputFormat : 'pairs')
     this.stats = this.run.stats
+    // a failed job ends the stream even when nobody reads it (a writer waiting for 'drain' would
+    // wait forever: the map takes no more records)
+    this.stats.catch((e: unknown) => { if (!this.destroyed) this.destroy(asMrstreamError(e)) })
     this.unlisten = onAbort(options.signal, reason => this.destroy(aborted(reason)))
   }
 

@@ -48,7 +48,9 @@ export class FragmentReader implements FragmentSink {
           this.wake = undefined
           continue
         }
-        this.file = await fsp.open(path, 'r')
+        const file = await fsp.open(path, 'r')
+        if (this.closed) { await file.close(); return null } // (stopped while it opened)
+        this.file = file
       }
       const buf = Buffer.allocUnsafe(BLOCK)
       const { bytesRead } = await this.file.read(buf, 0, BLOCK, null)

@@ -7,8 +7,8 @@ import { MrstreamError } from '../errors.js'
 import { inWorker } from '../job/ship.js'
 import { packValue } from '../codec/values.js'
 import { shipJob, type JobRef } from './job.js'
-import { JobRun, type Stats } from './job-run.js'
-import { librarySettings, type LibraryOptions } from './options.js'
+import { JobRun, aborted, type Stats } from './job-run.js'
+import { librarySettings, onAbort, type LibraryOptions } from './options.js'
 import type { Job } from '../job/job.js'
 
 export interface RunJobResult<K = any, O = any> extends Stats {
@@ -41,9 +41,14 @@ export async function runJob<R, K, V, O> (
   for await (const r of records) all.push(r)
   const split = splitTasks(all)
   const run = new JobRun(shipped, set, [{ name: '-', records: batches(all) }], 'pairs', split)
-  const pairs: Array<[K, O]> = []
-  for (let block = await run.next(); block !== null; block = await run.next()) pairs.push(...(block as Array<[K, O]>))
-  return { pairs, ...await run.stats }
+  const unlisten = onAbort(options.signal, reason => { void run.stop(aborted(reason)) })
+  try {
+    const pairs: Array<[K, O]> = []
+    for (let block = await run.next(); block !== null; block = await run.next()) pairs.push(...(block as Array<[K, O]>))
+    return { pairs, ...await run.stats }
+  } finally {
+    unlisten()
+  }
 }
 
 async function * batches (records: unknown[]): AsyncGenerator<unknown[]> {

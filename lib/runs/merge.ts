@@ -215,7 +215,13 @@ function anchorOf (blocks: Block[][], lo: string | null, hi: string | null): Uin
 /** One merge pass over consecutive runs into one run, combining when the job has a combiner. */
 export function mergeRuns (runs: string[], out: string, combine: ReduceFn | undefined, ctx: Context, bufferBytes?: number): RunInfo {
   const merger = new Merger(runs, { bufferBytes })
-  const writer = new RunWriter(out, 'merge')
+  let writer: RunWriter
+  try {
+    writer = new RunWriter(out, 'merge')
+  } catch (e) {
+    merger.close() // (its runs are open: a writer that cannot open, EMFILE most likely, must not leak them)
+    throw e
+  }
   try {
     while (merger.next()) {
       if (combine !== undefined && (merger.size > 1 || merger.count() > 1)) {

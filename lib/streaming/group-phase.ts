@@ -68,7 +68,11 @@ export async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, c
       try {
         live = call
         let r = fn(key, input.values(), emit, ctx)
-        if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') r = await r
+        if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') {
+          // (as in a local run: a combine is called inside the sort buffer's loop, which cannot wait)
+          if (combining) throw new MrstreamError('MRS_ERR_COMBINE', `combine for key ${showKey(key)} returned a promise; combiners must be synchronous`, { phase: 'combine', key })
+          r = await r
+        }
         const read = combining ? misusedSince(misused) : undefined
         if (read !== undefined) throw new MrstreamError('MRS_ERR_COMBINE', `combine for key ${showKey(key)}: ${onePassHint(read)}`, { phase: 'combine', key })
         if (r !== undefined) emit(key, r)

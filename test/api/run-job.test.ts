@@ -59,3 +59,12 @@ t.test('records of any kind, in order, and user counters', async t => {
   await t.rejects(runJob(place, [() => 1]), { code: 'MRS_ERR_VALUE', message: /record 1 cannot be carried/ }, 'a function is no record')
   await t.rejects(runJob(place, ['ok', 'lone \ud800']), { code: 'MRS_ERR_VALUE', message: /record 2/ }, 'nor a lone surrogate')
 })
+
+t.test('runJob() stops on its signal', async t => {
+  const wordcount = root + 'examples/wordcount.js'
+  await t.rejects(runJob(wordcount, ['a b'], { signal: AbortSignal.abort() }), { code: 'MRS_ERR_ABORTED' }, 'aborted before it starts')
+  const stop = new AbortController()
+  const running = runJob(wordcount, Array.from({ length: 20_000 }, (_, i) => `w${i % 997} w${i % 13}`), { signal: stop.signal })
+  setImmediate(() => stop.abort())
+  await t.rejects(running, { code: 'MRS_ERR_ABORTED' }, 'aborted while it runs')
+})

@@ -45,6 +45,7 @@ const cases: Array<[string, Record<string, unknown>]> = [
   ['slow reader', { pairs: 8011 }],
   ['slow reader of bytes', { pairs: 8011 }],
   ['map throws', { code: 'MRS_ERR_MAP' }],
+  ['map throws, the writer never reads', { code: 'MRS_ERR_MAP', destroyed: true }],
   ['reduce throws', { code: 'MRS_ERR_REDUCE', pairs: 0 }],
   ['bad ndjson', { code: 'MRS_ERR_PARSE' }],
   ['input fails', { code: 'MRS_ERR_INPUT', pairs: 0 }],

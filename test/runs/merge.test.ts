@@ -4,10 +4,10 @@
 // above it, NULs and other types mixed in.
 import t from 'tap'
 import fc from 'fast-check'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Merger } from '../../dist/lib/runs/merge.js'
+import { Merger, mergeRuns } from '../../dist/lib/runs/merge.js'
 import { INDEX_KEY_BYTES, readFooter } from '../../dist/lib/runs/run-format.js'
 import { RunWriter } from '../../dist/lib/runs/run-writer.js'
 import { chooseSplitters } from '../../dist/lib/exec/plan.js'
@@ -125,4 +125,17 @@ t.test('keys longer than a block index keeps: ranges cut at index keys give ever
       }
       return true
     }), { numRuns: 60 })
+})
+
+t.test('a merge pass whose output cannot be opened leaves none of its runs open', async t => {
+  const runs = writeRuns([[['a', 1], ['b', 2]], [['a', 3]]], [])
+  const open = (): string[] => readdirSync('/proc/self/fd').flatMap(fd => {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`)
+      return target.startsWith(dir) ? [target] : []
+    } catch { return [] }
+  })
+  t.throws(() => mergeRuns(runs, join(dir, 'missing', 'out.run'), undefined, { file: '', line: 0, count: () => {} }), { code: 'MRS_ERR_IO' })
+  t.same(open(), [], 'no run left open')
+  for (const p of runs) rmSync(p)
 })
