@@ -16,7 +16,8 @@ export class FragmentReader implements FragmentSink {
   private ended = false
   private wake: (() => void) | undefined
   private file: fsp.FileHandle | undefined
-  private carry: Buffer | undefined
+  /** The bytes read since the last whole line, block by block (joined once, when its line ends). */
+  private carried: Buffer[] = []
   private done: (() => void) | undefined
   private readonly allRead: Promise<void>
   private closed = false
@@ -80,10 +81,15 @@ export class FragmentReader implements FragmentSink {
 
   /** The whole lines of the bytes read so far as pairs; the rest waits for the next block. */
   private decode (bytes: Buffer): Array<[unknown, unknown]> {
-    const all = this.carry === undefined ? bytes : Buffer.concat([this.carry, bytes])
-    const end = all.lastIndexOf(10) + 1
-    this.carry = end < all.length ? Buffer.from(all.subarray(end)) : undefined
-    if (end === 0) return []
-    return recordsOf({ file: '', firstLine: 1, data: all.subarray(0, end) }, 'pairs').records as Array<[unknown, unknown]>
+    // (only the new block is searched and the pieces joined once: a line of many blocks, a
+    // large value, costs its length, not its length squared)
+    const end = bytes.lastIndexOf(10) + 1
+    if (end === 0) {
+      this.carried.push(bytes)
+      return []
+    }
+    const whole = this.carried.length === 0 ? bytes.subarray(0, end) : Buffer.concat([...this.carried, bytes.subarray(0, end)])
+    this.carried = end < bytes.length ? [bytes.subarray(end)] : []
+    return recordsOf({ file: '', firstLine: 1, data: whole }, 'pairs').records as Array<[unknown, unknown]>
   }
 }
