@@ -24,7 +24,7 @@ export async function reducePhase (e: Engine, runs: string[], target: OutputTarg
       task: id,
       attempt,
       badSoFar: e.counters.badRecords,
-      spec: { runs, lo, hi, fragments: Array.from({ length: partitions }, (_, p) => join(e.tmp!, `reduce-t${id}-p${p}-a${attempt}.out`)), format: e.step.outputFormat, bufferBytes },
+      spec: { runs, lo, hi, fragments: fragmentPaths(e.tmp!, id, attempt, partitions), format: e.step.outputFormat, bufferBytes },
     })
   )))
   e.phase('reduce', tasks.length)
@@ -34,8 +34,13 @@ export async function reducePhase (e: Engine, runs: string[], target: OutputTarg
     e.commit(tasks[r]!, res)
     e.throwIfAborted()
     e.status.done++
-    fragments.push(Array.from({ length: partitions }, (_, p) => join(e.tmp!, `reduce-t${tasks[r]!.id}-p${p}-a${tasks[r]!.attempts}.out`)))
+    fragments.push(fragmentPaths(e.tmp!, tasks[r]!.id, tasks[r]!.attempts, partitions)) // (the attempt that succeeded)
     if (target.kind === 'sink') target.sink.add(fragments[r]![0]!) // (read while the later tasks run)
   }
   return fragments
+}
+
+/** A reduce task attempt's fragment files, one for each output partition. */
+function fragmentPaths (tmp: string, task: number, attempt: number, partitions: number): string[] {
+  return Array.from({ length: partitions }, (_, p) => join(tmp, `reduce-t${task}-p${p}-a${attempt}.out`))
 }

@@ -10,7 +10,7 @@
 // reads back. A tagged array is no value a job sums (sum adds numbers, or arrays of numbers).
 import { showKey } from '../codec/keys.js'
 
-export const SUM_TAG = 'mrstream.sum'
+const SUM_TAG = 'mrstream.sum'
 
 // Marks sum, also when a job's import of the package gave it another copy of this module (see
 // job.ts's identity).
