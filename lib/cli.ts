@@ -16,6 +16,7 @@ import { PHASE_USAGE, phaseOptions, streamingPhase } from './streaming/cli.js'
 import { HADOOP_USAGE, hadoop, hadoopOptions } from './hadoop/command.js'
 import { reportError, type Io } from './report/error.js'
 import { parseInput } from './input/formats.js'
+import { statsOf } from './api/job-run.js'
 
 export type { Io }
 export { phaseOptions, hadoopOptions }
@@ -243,7 +244,7 @@ function progressDisplay (v: RunArgs, stderr: NodeJS.WritableStream & { isTTY?: 
 
 /** --stats FILE: the counters, steps, phases, user counters and bad records as JSON. */
 function writeStats (path: string, result: EngineResult): void {
-  const stats = JSON.stringify({ counters: result.counters, steps: result.steps, phases: result.phases, user: result.user.toJSON(), badRecords: result.bad }, null, 2) + '\n'
+  const stats = JSON.stringify(statsOf(result), null, 2) + '\n'
   try {
     writeFileSync(path, stats)
   } catch (e) {

@@ -1,7 +1,7 @@
 // One run of a job for the library: the engine over the caller's inputs, its output read back
 // block by block as the caller pulls (output.ts), its counters as `stats`, and a stop that
 // ends the workers and removes the temp directory before it resolves.
-import { Engine, type EngineOptions, type Input } from '../exec/engine.js'
+import { Engine, type EngineOptions, type EngineResult, type Input } from '../exec/engine.js'
 import { MrstreamError, describeThrown, type BadRecord } from '../errors.js'
 import { removeAllTmpDirs } from '../exec/tmp.js'
 import { FragmentReader, type Block } from './output.js'
@@ -19,6 +19,11 @@ export interface Stats {
   user: Record<string, number>
   badRecords: BadRecord[]
   phases: Record<string, number>
+}
+
+/** A finished run's Stats (what --stats FILE holds too). */
+export function statsOf (result: EngineResult): Stats {
+  return { counters: result.counters, steps: result.steps, phases: result.phases, user: result.user.toJSON(), badRecords: result.bad }
 }
 
 let exitHooked = false
@@ -74,7 +79,7 @@ export class JobRun {
     })
     if (this.failure !== undefined) engine.abort(this.failure)
     this.finished = engine.run().then(result => {
-      this.settle.resolve({ counters: result.counters, steps: result.steps, user: result.user.toJSON(), badRecords: result.bad, phases: result.phases })
+      this.settle.resolve(statsOf(result))
     }, e => {
       this.failure ??= asMrstreamError(e)
       this.settle.reject(this.failure)
