@@ -12,14 +12,14 @@ import { formatCounters, formatSummary } from './report/summary.js'
 import { ProgressDisplay } from './report/progress.js'
 import { outputCommitted } from './exec/signals.js'
 import { checkWritableDir } from './output/commit.js'
-import { PHASE_USAGE, phaseOptions, streamingPhase } from './streaming/cli.js'
+import { COMMAND_USAGE, commandOptions, streamingCommand } from './streaming/cli.js'
 import { HADOOP_USAGE, hadoop, hadoopOptions } from './hadoop/command.js'
 import { reportError, type Io } from './report/error.js'
 import { parseInput } from './input/formats.js'
 import { statsOf } from './api/job-run.js'
 
 export type { Io }
-export { phaseOptions, hadoopOptions }
+export { commandOptions, hadoopOptions }
 
 // the docs folder beside the package's dist/, where it was installed with them
 const DOCS = ((): string => {
@@ -29,7 +29,7 @@ const DOCS = ((): string => {
 
 const USAGE = `Usage: mrstream [run] --job FILE [options] [INPUT ...]
        mrstream -m 'MAP_EXPR' [-r 'REDUCE_EXPR|NAME'] [--combine 'EXPR'] [options] [INPUT ...]
-${PHASE_USAGE}${HADOOP_USAGE}       mrstream init NAME.js|NAME.ts   (writes a commented job to start from)
+${COMMAND_USAGE}${HADOOP_USAGE}       mrstream init NAME.js|NAME.ts   (writes a commented job to start from)
 
 Runs a MapReduce job over INPUT files (or stdin; '-' is stdin; .gz is decompressed).
 
@@ -147,7 +147,7 @@ export async function main (argv: string[], io: Io): Promise<number> {
   let debug = argv.includes('--debug')
   try {
     if (argv[0] === 'run') argv = argv.slice(1)
-    if (argv[0] === 'map' || argv[0] === 'combine' || argv[0] === 'reduce') return await streamingPhase(argv[0], argv.slice(1), io, USAGE)
+    if (argv[0] === 'map' || argv[0] === 'combine' || argv[0] === 'reduce') return await streamingCommand(argv[0], argv.slice(1), io, USAGE)
     if (argv[0] === 'hadoop') return await hadoop(argv.slice(1), io, USAGE)
     if (argv[0] === 'init') return init(argv.slice(1), io)
     const near = argv[0] === undefined || !/^[a-z]+$/.test(argv[0]) || existsSync(argv[0]) ? undefined : closest(argv[0], COMMANDS)

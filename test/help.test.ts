@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { spawnCli } from './helpers/cli.js'
-import { hadoopOptions, phaseOptions, runOptions } from '../dist/lib/cli.js'
+import { hadoopOptions, commandOptions, runOptions } from '../dist/lib/cli.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -17,7 +17,7 @@ async function help (t: Test): Promise<string> {
 
 t.test('--help names every option the parser accepts, with its short form', async t => {
   const text = await help(t)
-  for (const [table, options] of [['run', runOptions], ['phase', phaseOptions], ['hadoop', hadoopOptions]] as const) {
+  for (const [table, options] of [['run', runOptions], ['phase', commandOptions], ['hadoop', hadoopOptions]] as const) {
     for (const [name, o] of Object.entries(options)) {
       t.match(text, new RegExp(`(^|[\\s,[])--${name}\\b`, 'm'), `${table} option --${name} is in --help`)
       const short = (o as { short?: string }).short
@@ -28,12 +28,12 @@ t.test('--help names every option the parser accepts, with its short form', asyn
 
 t.test('every option --help names is one a parser accepts', async t => {
   const text = await help(t)
-  const known = new Set([...Object.keys(runOptions), ...Object.keys(phaseOptions), ...Object.keys(hadoopOptions)])
+  const known = new Set([...Object.keys(runOptions), ...Object.keys(commandOptions), ...Object.keys(hadoopOptions)])
   const named = [...text.matchAll(/(?<![\w-])--([a-z][a-z-]*)/g)].map(m => m[1]!)
   t.ok(named.length > 20, 'it names the options')
   for (const name of new Set(named)) t.ok(known.has(name), `--${name} is accepted`)
   const shorts = [...text.matchAll(/(?<![\w-])-([a-zA-Z]),/g)].map(m => m[1]!)
-  const knownShorts = new Set([runOptions, phaseOptions, hadoopOptions].flatMap(table => Object.values(table)).map(o => (o as { short?: string }).short))
+  const knownShorts = new Set([runOptions, commandOptions, hadoopOptions].flatMap(table => Object.values(table)).map(o => (o as { short?: string }).short))
   for (const s of shorts) t.ok(knownShorts.has(s), `-${s} is accepted`)
 })
 

@@ -6,7 +6,7 @@ import { jobSteps } from '../job/job.js'
 import { installSignalHandlers } from '../exec/signals.js'
 import { runProcess } from '../exec/process.js'
 import { reportError, type Io } from '../report/error.js'
-import { streamingPhase } from '../streaming/cli.js'
+import { streamingCommand } from '../streaming/cli.js'
 
 const usage = (name: string): string => `Usage: node BUNDLE map|combine|reduce [--step N] [--format F] [--output-format F]
                   [--max-bad-records N] [--max-line-bytes SIZE] [--tmp-dir DIR]
@@ -25,7 +25,7 @@ export async function runBundle (ns: Record<string, unknown>, name: string): Pro
       const phase = argv[0]
       if (phase === '-h' || phase === '--help') { io.stdout.write(usage(name)); return 0 }
       if (phase !== 'map' && phase !== 'combine' && phase !== 'reduce') throw new MrstreamError('MRS_ERR_USAGE', `${phase === undefined ? 'no phase' : `unknown phase ${JSON.stringify(phase)}`}: give map, combine or reduce`)
-      return await streamingPhase(phase, argv.slice(1), io, usage(name), { steps: jobSteps(ns, name), name })
+      return await streamingCommand(phase, argv.slice(1), io, usage(name), { steps: jobSteps(ns, name), name })
     } catch (e) {
       return reportError(e, io, argv.includes('--debug'), 'node BUNDLE --help')
     }

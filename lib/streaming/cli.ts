@@ -6,10 +6,10 @@ import { loadSteps, resolveJobFile, type Job } from '../job/job.js'
 import { redirectStdout } from '../job/guard.js'
 import { flag, parseCount, parseOptions, settings, type OptionsTable } from '../options.js'
 import type { Io } from '../report/error.js'
-import type { StreamingPhase } from './phase.js'
-import { runStreamingPhase } from './streaming.js'
+import type { StreamingPhase } from './command.js'
+import { runStreamingCommand } from './streaming.js'
 
-export const PHASE_USAGE = `       mrstream map|combine|reduce --job FILE [--step N] [--format F] [--output-format F]
+export const COMMAND_USAGE = `       mrstream map|combine|reduce --job FILE [--step N] [--format F] [--output-format F]
                                   [--max-bad-records N] [--max-line-bytes SIZE] [--tmp-dir DIR]
                                   [--status-every SECONDS] [-q] [--no-warnings] [--debug]
                                   (one Hadoop Streaming phase, stdin to stdout; a reporter:status:
@@ -17,7 +17,7 @@ export const PHASE_USAGE = `       mrstream map|combine|reduce --job FILE [--ste
 `
 
 /** The options of a Hadoop Streaming phase (mrstream map|combine|reduce). */
-export const phaseOptions = {
+export const commandOptions = {
   job: { type: 'string' },
   step: { type: 'string', default: '1' },
   format: { type: 'string' },
@@ -36,11 +36,11 @@ export const phaseOptions = {
 export interface BundledJob { steps: Job[], name: string }
 
 /**
- * One Hadoop Streaming phase (streaming.ts, map-phase.ts, group-phase.ts): stdin to stdout, a process per task. Counters go
+ * One Hadoop Streaming phase (streaming.ts, map-command.ts, group-command.ts): stdin to stdout, a process per task. Counters go
  * to stderr as Hadoop's `reporter:counter:` lines. A reader closing stdout early is success.
  */
-export async function streamingPhase (phase: StreamingPhase, argv: string[], io: Io, usage: string, bundled?: BundledJob): Promise<number> {
-  const { values: v, positionals } = parseOptions(argv, phaseOptions)
+export async function streamingCommand (phase: StreamingPhase, argv: string[], io: Io, usage: string, bundled?: BundledJob): Promise<number> {
+  const { values: v, positionals } = parseOptions(argv, commandOptions)
   if (v.help === true) { io.stdout.write(usage); return 0 }
   if (bundled !== undefined && v.job !== undefined) throw new MrstreamError('MRS_ERR_USAGE', `--job: this bundle's job is built in (${bundled.name})`)
   if (bundled === undefined && v.job === undefined) throw new MrstreamError('MRS_ERR_USAGE', `mrstream ${phase} needs --job FILE (the job file Hadoop ships with -files)`)
@@ -53,7 +53,7 @@ export async function streamingPhase (phase: StreamingPhase, argv: string[], io:
   const step = parseCount(v.step, '--step', 1)
   if (step > steps.length) throw new MrstreamError('MRS_ERR_USAGE', `--step ${step}: job ${bundled?.name ?? v.job} has ${steps.length} step(s)`)
   try {
-    await runStreamingPhase({
+    await runStreamingCommand({
       phase,
       steps,
       step,

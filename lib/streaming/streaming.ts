@@ -9,15 +9,15 @@
 import { MrstreamError } from '../errors.js'
 import { builtinCounters, type CounterName, UserCounters } from '../counters.js'
 import { isMapOnly, type Context } from '../job/job.js'
-import { groupPhase } from './group-phase.js'
-import { mapPhase } from './map-phase.js'
-import type { Counts, StreamingOptions } from './phase.js'
+import { groupCommand } from './group-command.js'
+import { mapCommand } from './map-command.js'
+import type { Counts, StreamingOptions } from './command.js'
 import { Out } from './stdio.js'
 import { Progress } from './status.js'
 
 const STATUS_EVERY_MS = 60_000
 
-export async function runStreamingPhase (o: StreamingOptions): Promise<void> {
+export async function runStreamingCommand (o: StreamingOptions): Promise<void> {
   const job = o.steps[o.step - 1]!
   const user = new UserCounters()
   const file = o.env.mapreduce_map_input_file ?? o.env.map_input_file ?? '-'
@@ -32,8 +32,8 @@ export async function runStreamingPhase (o: StreamingOptions): Promise<void> {
     // Hadoop's partitioner decides which reducer gets a key; it cannot call the job's
     o.report?.('mrstream: note: the job\'s partition() is not used under Hadoop Streaming: keys go to reducers by Hadoop\'s partitioner (a hash of the key text)\n')
   }
-  if (o.phase === 'map') await mapPhase(o, job, ctx, counts, out, progress)
-  else await groupPhase(o, job, ctx, counts, out, progress)
+  if (o.phase === 'map') await mapCommand(o, job, ctx, counts, out, progress)
+  else await groupCommand(o, job, ctx, counts, out, progress)
   out.flush()
   if (o.report === undefined) return
   // Hadoop adds up counters of the same name from every task, combiners' with the rest

@@ -105,7 +105,7 @@ export function reduce (k, vs) { return 1 }
   const failed = await run(['node', 'boom.bundle.mjs', 'map'], dir, 'a\nboom\n', env)
   t.equal(failed.code, 1)
   t.match(failed.stderr, /^mrstream: map failed at -:2: Error: no boom\n {4}at check \(file:\/\/\S+boom\.bundle\.mjs:\d+:\d+\)\n {4}at (Object\.|Module\.)?map \(/, 'the job\'s frames')
-  t.notMatch(failed.stderr, /mapPhase|runStreamingPhase|streamingPhase/, 'no engine frame')
+  t.notMatch(failed.stderr, /mapCommand|runStreamingCommand|streamingCommand/, 'no engine frame')
   const usage = await run(['node', 'boom.bundle.mjs'], dir, '', env)
   t.equal(usage.code, 2)
   t.match(usage.stderr, /mrstream: no phase: give map, combine or reduce\nTry node BUNDLE --help\./)

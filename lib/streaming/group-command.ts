@@ -1,4 +1,4 @@
-// The combine and reduce phases: the job's function once per key of the sorted protocol lines of
+// `mrstream combine` and `mrstream reduce`: the job's function once per key of the sorted protocol lines of
 // stdin, with its values streamed. They read their input synchronously, so that a key's values
 // stream to the job's one-pass iterable however many there are; the input must be sorted by
 // key in byte order (Hadoop's shuffle, `LC_ALL=C sort`), which is checked.
@@ -11,13 +11,13 @@ import { StagedLines } from '../reduce/staged.js'
 import { silentCombine } from '../map/combine.js'
 import { guardOnePass, misusedSince, misuseCount, newNotes, onePassHint, stepWarnings, takeMisuse } from '../reduce/mistakes.js'
 import { checkTmpBase, makeTmpDir, removeTmpDir } from '../exec/tmp.js'
-import { badRecord, type Counts, type StreamingOptions } from './phase.js'
+import { badRecord, type Counts, type StreamingOptions } from './command.js'
 import { pairLine, parseGroupedKey, parseKey, parseValue, protocolText } from './protocol.js'
 import { Lines, StdoutClosed, type Out } from './stdio.js'
 import type { Progress } from './status.js'
 
 /** combine or reduce: the job's function once per key of the sorted input, with its values streamed. */
-export async function groupPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out, progress: Progress): Promise<void> {
+export async function groupCommand (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out, progress: Progress): Promise<void> {
   const combining = o.phase === 'combine'
   const input = new Groups(new Lines(o.maxLineBytes), o.phase as 'combine' | 'reduce', job.groupBy, progress)
   if (combining && job.combine === undefined) {

@@ -1,4 +1,4 @@
-// The map phase: the job's map over stdin's records (the first step's input, or the protocol
+// `mrstream map`: the job's map over stdin's records (the first step's input, or the protocol
 // lines the step before wrote), its pairs written to stdout as protocol lines, or for a
 // map-only job's last step, in the output format.
 import { LateEmitError, MrstreamError, describeThrown } from '../errors.js'
@@ -8,12 +8,12 @@ import { chunksOf } from '../input/read.js'
 import { RecordError, recordsOf } from '../input/records.js'
 import { formatOfName } from '../input/formats.js'
 import { isMapOnly, jobError, type Context, type Job } from '../job/job.js'
-import { badRecord, type Counts, type StreamingOptions } from './phase.js'
+import { badRecord, type Counts, type StreamingOptions } from './command.js'
 import { pairLine, parseKey, parseValue, splitLine } from './protocol.js'
 import { CHUNK, type Out } from './stdio.js'
 import type { Progress } from './status.js'
 
-export async function mapPhase (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out, progress: Progress): Promise<void> {
+export async function mapCommand (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out, progress: Progress): Promise<void> {
   // a later step's map reads the protocol lines the step before it wrote
   const format = o.step === 1 ? o.format ?? (ctx.file === '-' ? 'lines' : formatOfName(ctx.file)) : 'lines'
   const start = Number(o.env.mapreduce_map_input_start ?? o.env.map_input_start ?? 0)

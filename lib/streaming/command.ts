@@ -1,5 +1,5 @@
-// What every streaming phase is given, and how it counts: its options, its counters, its bad
-// records.
+// What every streaming command (mrstream map|combine|reduce, each one phase of a job) is given,
+// and how it counts: its options, its counters, its bad records.
 import { overBadRecordLimit, type MrstreamError } from '../errors.js'
 import type { CounterName } from '../counters.js'
 import type { Format } from '../input/records.js'
