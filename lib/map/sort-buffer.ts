@@ -13,7 +13,6 @@
 // Buffer with its packed bytes (a snapshot: later mutation by the job cannot change it), so a
 // Buffer among stored values is always a packed value and a Multi is never a stored value. Under
 // the built-in sum, a key's exact sum may be a Partials (sum.ts), written out as sum's term.
-import { utf8Slice, utf8Write } from '../codec/bytes.js'
 import { LateEmitError } from '../errors.js'
 import { decodeKey, encodeKey } from '../codec/keys.js'
 import type { RunInfo } from '../runs/run-format.js'
@@ -21,10 +20,11 @@ import { RunWriter } from '../runs/run-writer.js'
 import { KeyArena, TOUCH, sameRange, touchKeys } from './key-arena.js'
 import { sortArena } from './radix-sort.js'
 import { KeyIndex } from './key-index.js'
-import { storedAsIs, packOwned, unpackValue } from '../codec/values.js'
+import { unpackValue } from '../codec/values.js'
 import { sum, type Context, type ReduceFn } from '../job/job.js'
 import { Partials, exactAdd, sumCombine } from '../job/sum.js'
 import { callCombine, collectInto, combineOutput, combineValues } from './combine.js'
+import { SLOT_BYTES, copyString, isFlat, isNumbers, isPairable, sizeOf, store } from './stored-values.js'
 
 class Multi {
   constructor (public values: unknown[], public bytes: number, public combineAt: number) {}
@@ -47,9 +47,6 @@ const STRING_KEY_BYTES = 48
 const ARENA_PAIR_BYTES = 12
 const KEY_BYTES = 100
 const MULTI_BYTES = 80
-// an exact sum's Partials: the object and its Float64Array of 4
-const PARTIALS_BYTES = 150
-const SLOT_BYTES = 16
 const COMBINE_AT = 32
 // pairs held at most (see SortBuffer.hold): a map call that emits more is served HOLD at a time
 const HOLD = 64
@@ -67,84 +64,6 @@ const DECIDE_KEYS = 1000
 const SWITCH_PAIRS = 4096
 // the key arena's size: the budget (its pages are only resident once written), up to this
 const ARENA_BYTES = 256 << 20
-// V8 makes substrings of 13+ chars "sliced strings" that keep their parent alive: copy string
-// values so a 20-char value does not keep a whole 1 MB chunk string in memory.
-const SLICED_MIN = 13
-
-const scratch = Buffer.allocUnsafe(1 << 16)
-
-// strings from this long are stored packed (see store)
-const LONG_STRING = Math.floor(scratch.length / 3)
-
-/**
- * A flat copy of a value string shorter than LONG_STRING. V8 makes substrings of 13+ chars
- * "sliced strings" that keep their parent (a whole 1 MB chunk) alive; and sorting sliced
- * strings was measured 3.5x slower than flat ones (2.1 s against 0.6 s for 700k lines). Short
- * ones are copies already.
- */
-export function copyString (s: string): string {
-  if (s.length < SLICED_MIN) return s
-  return utf8Slice(scratch, 0, utf8Write(scratch, s, 0))
-}
-
-/**
- * What the buffer keeps of a value: primitives as they are (a string as a flat copy, a long
- * one packed); a short array of numbers and strings as a copy (pairs like [count, bytes] are
- * common, and packing each one cost more than the rest of collecting it); any other object
- * packed (a Buffer). A long string packed is one copy outside the heap, where a flat copy was
- * two (its bytes, then the string) and a string of two bytes a character.
- */
-function store (value: unknown): unknown {
-  if (typeof value === 'number') return value
-  if (storedAsIs(value)) return typeof value !== 'string' ? value : value.length < LONG_STRING ? copyString(value) : packOwned(value)
-  if (Array.isArray(value) && isFlat(value)) return copyFlat(value)
-  return packOwned(value)
-}
-
-/** A flat array's copy, its strings flat too (see copyString). */
-function copyFlat (a: unknown[]): unknown[] {
-  const c = a.slice()
-  for (let i = 0; i < c.length; i++) if (typeof c[i] === 'string') c[i] = copyString(c[i] as string)
-  return c
-}
-
-function isFlat (a: unknown[]): boolean {
-  if (a.length > 16) return false
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]
-    if (typeof x !== 'number' && (typeof x !== 'string' || x.length > 64 || !x.isWellFormed())) return false
-  }
-  return true
-}
-
-function sizeOf (v: unknown): number {
-  if (typeof v === 'string') return SLOT_BYTES + 16 + v.length * 2
-  if (Buffer.isBuffer(v)) return SLOT_BYTES + 96 + v.length
-  if (v instanceof Partials) return SLOT_BYTES + PARTIALS_BYTES
-  if (Array.isArray(v)) {
-    let n = SLOT_BYTES + 32 + 16 * v.length
-    for (const x of v) if (typeof x === 'string') n += 16 + 2 * x.length
-    return n
-  }
-  return SLOT_BYTES
-}
-
-/** Whether `v` is an array of `n` numbers. */
-function isNumbers (v: unknown, n: number): v is number[] {
-  if (!Array.isArray(v) || v.length !== n) return false
-  for (let j = 0; j < n; j++) if (typeof v[j] !== 'number') return false
-  return true
-}
-
-/**
- * A stored value that two-value combining may take: a primitive other than undefined, or a
- * short flat array (stored arrays are always the buffer's own copies, see `store`).
- */
-function isPairable (v: unknown): boolean {
-  const t = typeof v
-  return t === 'number' || t === 'string' || t === 'boolean' || t === 'bigint' || v === null || Array.isArray(v)
-}
-
 /**
  * The last finished sort buffer's key arena and index. A worker's map tasks run one after
  * another, and the next task's sort buffer takes them: their pages are resident already, where
