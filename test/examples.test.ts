@@ -2,7 +2,7 @@
 // coreutils, awk and jq (test/fixtures/examples/make.sh), not by mrstream: under the default
 // budget and under one small enough to spill and merge, with 1 and 2 workers.
 import t, { type Test } from 'tap'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,6 +21,7 @@ async function mrs (t: Test, args: string[]): Promise<Result> {
   const tmp = mkdtempSync(join(tmpdir(), 'mrstream-examples-'))
   const r = await spawnCli([...args, '--tmp-dir', tmp], root)
   t.same(readdirSync(tmp), [], `--tmp-dir is empty after: mrstream ${args.join(' ')}`)
+  rmSync(tmp, { recursive: true, force: true })
   return r
 }
 
@@ -55,6 +56,7 @@ t.test('join: the same lines whatever the order of the inputs (the user row sort
 
 t.test('top-words: the one key of step 2 reads a few values a run, not one a word', async t => {
   const dir = mkdtempSync(join(tmpdir(), 'mrstream-examples-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const job = join(dir, 'counted.mjs')
   // the example's steps, with step 2's reduce counting the values it reads
   writeFileSync(job, `import { steps as example } from ${JSON.stringify(join(root, 'examples', 'top-words.js'))}
