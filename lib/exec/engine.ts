@@ -257,7 +257,7 @@ export class Engine {
     if (this.aborted !== undefined) throw this.aborted // (an error outside any task, reported last)
     // the runs are done with (no task can be retried now): removed before the output is copied,
     // their pages need not be written back to disk
-    for (const run of runs) { try { unlinkSync(run) } catch {} }
+    for (const run of runs) { try { unlinkSync(run.path) } catch {} }
     time('reduce')
     this.phase('output', 1)
     // (a sink's reader may stop the job while it reads)

@@ -12,7 +12,7 @@ import type { Engine } from './engine.js'
  * runs as it takes for the rest to fit the fan-in: 68 runs at fan-in 64 merged 64 of them
  * into one (a 1 GB sum waited 33 s on that single task); now 2 groups of 3 runs, one a worker.
  */
-export async function mergePhase (e: Engine, runs: RunInfo[]): Promise<string[]> {
+export async function mergePhase (e: Engine, runs: RunInfo[]): Promise<RunInfo[]> {
   const fanIn = mergeFanIn(e.opts.fanIn, e.opts.memory / e.opts.workers, runs)
   while (runs.length > fanIn) {
     e.counters.mergePasses++
@@ -34,5 +34,5 @@ export async function mergePhase (e: Engine, runs: RunInfo[]): Promise<string[]>
     }
     runs = merged
   }
-  return runs.map(r => r.path)
+  return runs
 }

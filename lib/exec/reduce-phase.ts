@@ -2,7 +2,7 @@
 // fragments are the step's output in key order.
 import { join } from 'node:path'
 import { chooseSplitters, groupSplitters } from './plan.js'
-import { readFooter } from '../runs/run-format.js'
+import type { RunInfo } from '../runs/run-format.js'
 import type { OutputTarget } from '../output/commit.js'
 import type { Engine } from './engine.js'
 
@@ -10,10 +10,11 @@ import type { Engine } from './engine.js'
  * Reduce: split the key space into ranges (from the runs' block indexes); one task each. A
  * sink gets each task's fragment as soon as it and the tasks before it are done.
  */
-export async function reducePhase (e: Engine, runs: string[], target: OutputTarget): Promise<string[][]> {
+export async function reducePhase (e: Engine, runInfos: RunInfo[], target: OutputTarget): Promise<string[][]> {
   const partitions = target.partitions
-  const footers = runs.map(r => readFooter(r))
-  const splitters = groupSplitters(chooseSplitters(footers.flatMap(f => f.blocks.map(b => b[1])), e.opts.workers * 2), e.step.groupBy)
+  // (the runs' block indexes as their writers reported them: no footer is read again)
+  const runs = runInfos.map(r => r.path)
+  const splitters = groupSplitters(chooseSplitters(runInfos.flatMap(r => r.blocks.map(b => b[1])), e.opts.workers * 2), e.step.groupBy)
   const bounds: Array<[string | null, string | null]> = []
   for (let i = 0; i <= splitters.length; i++) bounds.push([i === 0 ? null : splitters[i - 1]!, i === splitters.length ? null : splitters[i]!])
   const { bufferBytes } = e.plan
