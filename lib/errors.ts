@@ -48,6 +48,15 @@ export class MrstreamError extends Error {
   get exitCode (): number { return codes[this.code].exit }
 }
 
+/** Whether e, or an error it was caused by, is a want of file descriptors (EMFILE, ENFILE). */
+export function outOfFiles (e: unknown): boolean {
+  for (let c = e, depth = 0; c instanceof Error && depth < 8; c = c.cause, depth++) {
+    const code = (c as NodeJS.ErrnoException).code
+    if (code === 'EMFILE' || code === 'ENFILE') return true
+  }
+  return false
+}
+
 export function isMrstreamError (e: unknown): e is MrstreamError {
   return e instanceof MrstreamError
 }

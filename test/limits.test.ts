@@ -1,5 +1,6 @@
-// Limits a long job meets: more run files than `ulimit -n` allows open, one value bigger than
-// msgpackr's stream limit (64 MB) crossing a spill, records of tens of MB.
+// Limits a long job meets: more run files than `ulimit -n` allows open, workers starting under
+// a low `ulimit -n`, one value bigger than msgpackr's stream limit (64 MB) crossing a spill,
+// records of tens of MB.
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -27,6 +28,18 @@ t.test('more runs than ulimit -n 64 still merge (bounded fan-in, extra passes)',
   t.ok(counters.mergePasses >= 1, `${counters.mergePasses} merge passes`)
   const free = run('')
   t.equal(Buffer.compare(limited.stdout as Buffer, free.stdout as Buffer), 0, 'same output without the limit')
+})
+
+// Node's module loader holds each file open while it reads it, a module's imports all at once:
+// three workers loading theirs together need more than 64 descriptors, one at a time fit (the
+// pool starts again, alone, a worker whose start met EMFILE).
+t.test('three workers start at once under ulimit -n 64', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'count.mjs')
+  writeFileSync(job, 'export function map (l, emit) { emit(l, 1) }\nexport function reduce (k, vs) { let n = 0; for (const v of vs) n += v; return n }\n')
+  const r = spawnSync('bash', ['-c', `ulimit -n 64; exec env -u NODE_OPTIONS '${process.execPath}' '${bin}' --job '${job}' --workers 3 --tmp-dir '${dir}' -q`], { input: 'a\nb\na\n', env })
+  t.equal(r.status, 0, String(r.stderr))
+  t.equal(String(r.stdout), 'a\t2\nb\t1\n')
 })
 
 t.test('a single value over 64 MB survives a spill', async t => {

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os'
 import { setFlagsFromString } from 'node:v8'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
-import { MrstreamError, OUTSIDE_TASKS, describeThrown, fromErrorData, type ErrorData, type BadRecord } from '../errors.js'
+import { MrstreamError, OUTSIDE_TASKS, describeThrown, fromErrorData, outOfFiles, type ErrorData, type BadRecord } from '../errors.js'
 import { LARGE_CHUNK, type Chunk } from '../input/records.js'
 import { largeGarbage } from './garbage.js'
 import type { RunInfo } from '../runs/run-format.js'
@@ -28,7 +28,7 @@ type FromWorker =
   | { type: 'ready' }
   | { type: 'progress', task: number, bytes?: number, records?: number }
   | ({ type: 'done', task: number } & TaskResult)
-  | { type: 'failed', task: number, error: ErrorData }
+  | { type: 'failed', task: number, error: ErrorData, outOfFiles?: boolean }
   | { type: 'exiting', cause: string }
 
 /** A task: for map tasks, the chunks sent so far are kept until the task is done (for retries). */
@@ -58,6 +58,8 @@ interface Slot {
   seen: number
   cause: string | undefined
   ready: boolean
+  /** Its start failed for want of file descriptors (see startWorker). */
+  outOfFiles: boolean
 }
 
 export interface PoolOptions {
@@ -121,6 +123,12 @@ function newWorker (options: WorkerOptions): Worker {
   }
 }
 
+/** Starts of one worker, the first counted, before one that finds no file descriptor fails the job. */
+const START_ATTEMPTS = 3
+
+/** A worker's start that failed for want of file descriptors: worth another, alone (startWorker). */
+class OutOfFiles extends MrstreamError {}
+
 function workerEnv (): NodeJS.ProcessEnv {
   const env = { ...process.env }
   const options = env.NODE_OPTIONS
@@ -139,6 +147,9 @@ export class Pool {
   private fatal: ((e: unknown) => void) | undefined
   private closed = false
   private watchdog: NodeJS.Timeout | undefined
+  /** The workers' starts under way, and the last of the starts again (startWorker). */
+  private starting = new Set<Promise<void>>()
+  private restarts: Promise<void> = Promise.resolve()
   private readonly opts: PoolOptions
 
   constructor (opts: PoolOptions) {
@@ -148,7 +159,7 @@ export class Pool {
   /** Starts the workers; rejects when the job cannot load in a worker. */
   async start (): Promise<void> {
     if (this.opts.size >= availableParallelism()) compileInline()
-    await Promise.all(Array.from({ length: this.opts.size }, () => this.spawn()))
+    await Promise.all(Array.from({ length: this.opts.size }, () => this.startWorker()))
     if (this.opts.taskTimeoutMs > 0) {
       this.watchdog = setInterval(() => this.checkTimeouts(), Math.min(1000, this.opts.taskTimeoutMs / 4))
       this.watchdog.unref()
@@ -200,6 +211,34 @@ export class Pool {
     return this.slots.filter(s => s.task !== undefined).length
   }
 
+  /**
+   * Starts a worker. Node's module loader holds each file open while it reads it and reads a
+   * module's imports all at once, so workers loading their modules together can find no file
+   * descriptor left under a low `ulimit -n` (three workers under 64) where one alone finds
+   * enough: a start that failed so (EMFILE, ENFILE) starts again once the starts under way
+   * have ended, one at a time, up to START_ATTEMPTS times. Starts that succeed cost nothing.
+   */
+  private async startWorker (): Promise<void> {
+    let started = this.spawn()
+    for (let attempt = 1; ; attempt++) {
+      this.starting.add(started)
+      try {
+        await started
+        return
+      } catch (e) {
+        if (!(e instanceof OutOfFiles) || attempt === START_ATTEMPTS) throw e
+      } finally {
+        this.starting.delete(started)
+      }
+      const others = [...this.starting]
+      started = this.restarts.then(async () => {
+        await Promise.allSettled(others)
+        if (!this.closed) await this.spawn()
+      })
+      this.restarts = started.catch(() => {})
+    }
+  }
+
   private spawn (): Promise<void> {
     // A 16 MB young generation per worker instead of V8's default: less peak RSS (200 MB with
     // two workers at --memory 32MB), no slower.
@@ -213,7 +252,7 @@ export class Pool {
       const hint = (e as Error).name === 'DataCloneError' ? ' (a worker loads the job from a module file or from source text: it cannot be given functions)' : ''
       return Promise.reject(new MrstreamError('MRS_ERR_JOB_LOAD', `a worker failed to start: ${describeThrown(e)}${hint}`, { phase: 'job' }, e))
     }
-    const slot: Slot = { worker, task: undefined, lastProgress: Date.now(), beats, seen: 0, cause: undefined, ready: false }
+    const slot: Slot = { worker, task: undefined, lastProgress: Date.now(), beats, seen: 0, cause: undefined, ready: false, outOfFiles: false }
     this.slots.push(slot)
     return new Promise((resolve, reject) => {
       worker.on('message', (msg: FromWorker) => {
@@ -229,7 +268,11 @@ export class Pool {
           }
           return
         }
-        if (msg.task === -1 && msg.type === 'failed') { reject(fromErrorData(msg.error)); return }
+        if (msg.task === -1 && msg.type === 'failed') {
+          const err = fromErrorData(msg.error)
+          reject(msg.outOfFiles === true ? new OutOfFiles(err.code, err.message, err.place) : err)
+          return
+        }
         if (msg.task === OUTSIDE_TASKS && msg.type === 'failed') { this.fatal?.(fromErrorData(msg.error)); return }
         const task = slot.task
         if (task === undefined || task.id !== msg.task) return
@@ -251,17 +294,22 @@ export class Pool {
         }
       })
       worker.on('error', (e: Error & { code?: string }) => {
+        slot.outOfFiles = outOfFiles(e)
         slot.cause = e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `worker ran out of memory (heap limit ${this.opts.heapMb} MB; raise it with --worker-heap-mb)` : `worker crashed: ${e.message}`
       })
       worker.on('exit', (code) => {
         this.slots = this.slots.filter(s => s !== slot)
         // (a replacement still starting when the pool closed is no failure: the tasks are done)
         if (this.closed && !slot.ready) { resolve(); return }
-        if (!slot.ready) { reject(new MrstreamError('MRS_ERR_JOB_LOAD', `a worker failed to start: ${slot.cause ?? `exit code ${code}`}`, { phase: 'job' })); return }
+        if (!slot.ready) {
+          const Failed = slot.outOfFiles ? OutOfFiles : MrstreamError
+          reject(new Failed('MRS_ERR_JOB_LOAD', `a worker failed to start: ${slot.cause ?? `exit code ${code}`}`, { phase: 'job' }))
+          return
+        }
         if (this.closed) return
         const task = slot.task
         if (task !== undefined) this.retry(task, slot.cause ?? `worker exited with code ${code} (process.exit called?)`)
-        this.spawn().catch(e => this.fatal?.(e))
+        this.startWorker().catch(e => this.fatal?.(e))
         this.dispatch() // the retry to an idle worker, not to the replacement once it has started
       })
     })

@@ -2,7 +2,7 @@
 // Everything a task produces (runs, fragments, counters) is reported only when it is done, so
 // that the pool can drop a failed attempt whole.
 import { parentPort, workerData } from 'node:worker_threads'
-import { LateEmitError, MrstreamError, OUTSIDE_TASKS, describeUserError, outsideError, toErrorData } from '../errors.js'
+import { LateEmitError, MrstreamError, OUTSIDE_TASKS, describeUserError, outOfFiles, outsideError, toErrorData } from '../errors.js'
 import { isMapOnly, loadWorkerJob, type Context, type Job, type JobSource } from '../job/job.js'
 import type { OutputFormat } from '../output/format.js'
 import { describeExit, exit, guardExit, redirectWorkerOutput } from '../job/guard.js'
@@ -51,7 +51,7 @@ let appendNext = false
 
 function fail (task: number, e: unknown): void {
   const err = e instanceof MrstreamError ? e : e instanceof LateEmitError ? outsideError(e)! : new MrstreamError('MRS_ERR_TASK_FAILED', `internal error: ${describeUserError(e)}`)
-  port.postMessage({ type: 'failed', task, error: toErrorData(err) })
+  port.postMessage({ type: 'failed', task, error: toErrorData(err), ...(task === -1 && outOfFiles(e) ? { outOfFiles: true } : {}) })
 }
 
 function mapStart (msg: Extract<ToWorker, { type: 'map' }>): void {

@@ -3,7 +3,7 @@
 // task writes one, its pairs in input order.
 import { closeSync, openSync } from 'node:fs'
 import { LineBuffer, writeAll } from '../codec/bytes.js'
-import { MrstreamError, writeError } from '../errors.js'
+import { MrstreamError, outOfFiles, writeError } from '../errors.js'
 
 export class LineFile extends LineBuffer {
   protected fd: number
@@ -13,9 +13,8 @@ export class LineFile extends LineBuffer {
     try {
       this.fd = openSync(path, 'w', 0o600)
     } catch (e) {
-      const err = e as NodeJS.ErrnoException
       // a reduce task holds a fragment open per part file
-      const hint = err.code === 'EMFILE' || err.code === 'ENFILE' ? ': too many open files (fewer --reducers, or a higher ulimit -n)' : `: ${err.message}`
+      const hint = outOfFiles(e) ? ': too many open files (fewer --reducers, or a higher ulimit -n)' : `: ${(e as Error).message}`
       throw new MrstreamError('MRS_ERR_IO', `${phase}: cannot open ${path}${hint}`, { phase, file: path }, e)
     }
   }
