@@ -13,6 +13,8 @@
 // Buffer with its packed bytes (a snapshot: later mutation by the job cannot change it), so a
 // Buffer among stored values is always a packed value and a Multi is never a stored value. Under
 // the built-in sum, a key's exact sum may be a Partials (sum.ts), written out as sum's term.
+// Without a combiner, a key's values while they are all numbers are kept in a NumberLog
+// (number-log.ts), outside the heap, its slot LOGGED.
 import { LateEmitError } from '../errors.js'
 import { decodeKey, encodeKey } from '../codec/keys.js'
 import type { RunInfo } from '../runs/run-format.js'
@@ -20,6 +22,7 @@ import { RunWriter } from '../runs/run-writer.js'
 import { KeyArena, TOUCH, sameRange, touchKeys } from './key-arena.js'
 import { sortArena } from './radix-sort.js'
 import { KeyIndex } from './key-index.js'
+import { NumberLog } from './number-log.js'
 import { unpackValue } from '../codec/values.js'
 import { sum, type Context, type ReduceFn } from '../job/job.js'
 import { Partials, exactAdd, sumCombine } from '../job/sum.js'
@@ -36,6 +39,13 @@ class Multi {
  */
 class Tuple {}
 const TUPLE = new Tuple()
+
+/**
+ * A key's stored value when its values are numbers kept in the sort buffer's NumberLog (no
+ * combiner, more than one value): a private marker, never a job's value.
+ */
+class Logged {}
+const LOGGED = new Logged()
 
 interface Other { key: unknown, slot: unknown }
 
@@ -69,7 +79,7 @@ const ARENA_BYTES = 256 << 20
  * another, and the next task's sort buffer takes them: their pages are resident already, where
  * new ones would double them until a collection freed the old.
  */
-let spare: { arena: KeyArena, index: KeyIndex, limit: number } | undefined
+let spare: { arena: KeyArena, index: KeyIndex, log: NumberLog, limit: number } | undefined
 
 export interface SpillCounters { spills: number, spilledBytes: number, spilledPairs: number }
 
@@ -78,6 +88,8 @@ export class SortBuffer {
   private finished = false
   private readonly arena: KeyArena
   private readonly index: KeyIndex
+  /** Without a combiner, the values of string keys with several numbers (their `values` slot LOGGED). */
+  private readonly log: NumberLog
   /** String key i's stored value (a Multi for several). */
   private readonly values: unknown[] = []
   /**
@@ -131,9 +143,11 @@ export class SortBuffer {
     if (spare !== undefined && spare.limit === limit) {
       this.arena = spare.arena
       this.index = spare.index
+      this.log = spare.log
     } else {
       this.arena = new KeyArena(Math.min(limit, ARENA_BYTES), limit)
       this.index = new KeyIndex(this.arena)
+      this.log = new NumberLog(Math.ceil(limit / 8))
     }
     spare = undefined
   }
@@ -249,6 +263,20 @@ export class SortBuffer {
       return
     }
     if (combine === sumCombine && typeof value === 'number' && this.addExact(i, cur, value)) return
+    if (combine === undefined && typeof value === 'number' && !Number.isNaN(value)) { // (NaN: stored as is)
+      if (cur === LOGGED) {
+        this.bytes += this.log.add(i, value)
+        if (this.bytes >= this.budget) this.spill()
+        return
+      }
+      if (typeof cur === 'number' && !Number.isNaN(cur)) {
+        values[i] = LOGGED
+        this.bytes += this.log.start(i, cur, value)
+        if (this.bytes >= this.budget) this.spill()
+        return
+      }
+    }
+    if (cur === LOGGED) cur = values[i] = this.unlog(i)
     if (combine !== undefined && typeof cur === 'number' && typeof value === 'number') {
       // the common case (counts, sums) in short: number in, number out, same size
       const emitted = this.emitted
@@ -276,6 +304,14 @@ export class SortBuffer {
       }
     }
     if (this.bytes >= this.budget) this.spill()
+  }
+
+  /** Key i's logged numbers as a Multi, for a value of another kind to join them. */
+  private unlog (i: number): Multi {
+    const numbers = this.log.values(i)
+    // (the log's blocks stay counted until the spill)
+    this.bytes += MULTI_BYTES + numbers.length * SLOT_BYTES
+    return new Multi(numbers, numbers.length * SLOT_BYTES, COMBINE_AT)
   }
 
   /** A new string key (the one the index just missed) with its first value. */
@@ -471,6 +507,7 @@ export class SortBuffer {
     this.mixed = false
     arena.clear()
     this.index.clear()
+    this.log.clear()
     this.others.clear()
     this.bytes = 0
     // Index or append the next buffer, from how many pairs shared a key in this one (with
@@ -506,7 +543,12 @@ export class SortBuffer {
       const j = this.appending ? this.groupEnd(order, i, s, e) : i + 1
       distinct++
       const v = this.stored(k)
-      if (j - i === 1 && !(v instanceof Multi)) {
+      if (j - i === 1 && v === LOGGED) {
+        const n = this.log.count(k)
+        writer.startBytesGroup(b, s, e, n)
+        this.log.write(k, writer)
+        this.counters.spilledPairs += n
+      } else if (j - i === 1 && !(v instanceof Multi)) {
         writer.startBytesGroup(b, s, e, 1)
         writeStored(writer, v)
         this.counters.spilledPairs++
@@ -518,6 +560,7 @@ export class SortBuffer {
           const x = this.stored(order[g]!)
           // a key indexed before the buffer turned to appending has its values in a Multi
           if (x instanceof Multi) for (const y of x.values) group.push(y)
+          else if (x === LOGGED) for (const y of this.log.values(order[g]!)) group.push(y)
           else group.push(x)
         }
         this.writeGroup(writer, undefined, arena.key(k), new Multi(group, 0, COMBINE_AT))
@@ -594,7 +637,7 @@ export class SortBuffer {
     this.values.length = 0
     this.index.clear()
     this.finished = true
-    spare = { arena: this.arena, index: this.index, limit: this.limit }
+    spare = { arena: this.arena, index: this.index, log: this.log, limit: this.limit }
     return this.runs.splice(0)
   }
 

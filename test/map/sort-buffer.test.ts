@@ -122,6 +122,47 @@ t.test('a buffer that turns to appending keeps the values of the keys it indexed
   }
 })
 
+// Without a combiner, a key's numbers are kept out of the heap (number-log.ts) until a value of
+// another kind joins them: whatever the numbers and how many a key gets, its values come back
+// in emit order, to the sign of a zero.
+t.test('a key\'s values without a combiner: numbers of every kind, then others, in emit order', async t => {
+  const value = fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom(1, 0, -0, NaN, 127, 128, -1, -33, 0.5, 2 ** 32, -(2 ** 31) - 1, 1e300, Infinity) },
+    { weight: 4, arbitrary: fc.double() },
+    { weight: 1, arbitrary: fc.constantFrom('x', '', null, true, [1, 2]) }
+  )
+  // long stretches of one key's values cross the log's blocks (4, 4, 8, ... up to 1024 slots)
+  const stretchArb = fc.record({ key: fc.integer({ min: 0, max: 5 }), n: fc.integer({ min: 1, max: 1500 }), value })
+  const budgetArb = fc.constantFrom(30_000, 200_000, 4 << 20)
+  fc.assert(fc.property(fc.array(stretchArb, { minLength: 1, maxLength: 12 }), budgetArb, fc.integer(), (stretches, budget, seed) => {
+    const pairs: Array<[string, unknown]> = []
+    let s = seed >>> 0
+    for (const st of stretches) {
+      for (let i = 0; i < st.n; i++) {
+        s = (Math.imul(s, 1103515245) + 12345) >>> 0
+        // mostly the stretch's value and key; some others in between
+        pairs.push([`k${s % 5 === 0 ? s % 7 : st.key}`, s % 3 === 0 ? (s >>> 8) % 1000 : st.value])
+      }
+    }
+    const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
+    const c = new SortBuffer({ budget, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
+    for (const [k, v] of pairs) c.add(k, v)
+    const runs = c.finish().map(r => r.path)
+    const got = new Map<string, unknown[]>()
+    const m = new Merger(runs)
+    try { while (m.next()) got.set(decodeKey(m.key) as string, [...m.values()]) } finally { m.close() }
+    for (const r of runs) rmSync(r)
+    const want = new Map<string, unknown[]>()
+    for (const [k, v] of pairs) want.set(k, [...(want.get(k) ?? []), v])
+    t.same([...got.keys()], [...want.keys()].sort(), 'the keys, in order')
+    for (const [k, v] of want) {
+      const g = got.get(k) ?? []
+      if (g.length !== v.length || !g.every((x, i) => Object.is(x, v[i]) || JSON.stringify(x) === JSON.stringify(v[i]))) t.fail(`key ${k}: got ${g.length} values, want ${v.length}, first difference at ${g.findIndex((x, i) => !Object.is(x, v[i]))}`)
+    }
+    return true
+  }), { numRuns: depth(30, 100) })
+})
+
 /**
  * A run's footer against its body: its counts are the groups and values a reader finds, each
  * block starts at a group whose key the block's index key stands for (a reduce range starts
