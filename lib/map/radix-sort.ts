@@ -198,8 +198,10 @@ export function sortArena (arena: KeyArena): Uint32Array {
     at = j
   }
   const rank = new Uint16Array(256)
+  let longest = 0
   for (let i = 0; i < n; i++) {
     const s = i === 0 ? 0 : ends[i - 1]!
+    longest = Math.max(longest, ends[i]! - s)
     const end = Math.min(ends[i]!, s + at + WINDOW)
     for (let j = s + at; j < end; j++) rank[b[j]!] = 1
   }
@@ -220,6 +222,10 @@ export function sortArena (arena: KeyArena): Uint32Array {
   }
   packed.sort(0, n)
   for (let i = 0; i < n; i++) order[i] = packed.index(i)
+  // prefixes that hold every key whole (past its end too: 0) tie only on equal keys, which the
+  // sort left in index order: nothing to refine (an appended word count's 4M keys had 1.1M
+  // tie groups, each read again from the arena, a cache miss a key)
+  if (longest <= at + chars) return order
   // tie groups to refine, as (from, to, depth) triples: a stack, not recursion, as keys built
   // to split off one at a time would nest as deep as there are keys
   const work: number[] = []
@@ -260,6 +266,7 @@ function refine (arena: KeyArena, order: Uint32Array, from: number, to: number, 
   const units = Math.floor(prefixBits(bits) / 9)
   packed.use(bits)
   let ended = true
+  let whole = true // every key ends within the units packed
   for (let i = 0; i < n; i++) {
     if (i % TOUCH === 0) touchKeys(arena, order, from + i, Math.min(to, from + i + TOUCH))
     const k = order[from + i]!
@@ -268,13 +275,14 @@ function refine (arena: KeyArena, order: Uint32Array, from: number, to: number, 
     let p = 0
     for (let j = 0; j < units; j++) p = p * 512 + (j < len ? b[s + j]! + 1 : 0)
     if (p !== 0) ended = false
+    if (len > units) whole = false
     packed.set(from + i, p, i)
   }
   if (ended) return // every key ends at depth: they are equal, in index order
   scratch.set(order.subarray(from, to), from)
   packed.sort(from, to)
   for (let i = from; i < to; i++) order[i] = scratch[from + packed.index(i)]!
-  pushTies(packed, from, to, depth + units, work)
+  if (!whole) pushTies(packed, from, to, depth + units, work)
 }
 
 /** Sorts order[from, to) by the keys' bytes, keeping index order for equal keys: for a few keys. */

@@ -64,6 +64,35 @@ t.test('tens of thousands of keys, tie groups among them: sorted by radix, and r
   }
 })
 
+t.test('repeated keys the prefixes hold whole: equal keys in index order, with or without refining', async t => {
+  // appended pairs: each key many times, over 4096 of them (sorted by radix); the first prefix
+  // holds hex keys whole, the wider alphabet's keys only after a refining pass
+  fc.assert(fc.property(fc.integer(), fc.integer({ min: 1, max: 3000 }), fc.boolean(), (seed, distinct, wide) => {
+    let x = seed >>> 0
+    const next = (): number => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x >>> 8 }
+    const alphabet = wide ? 'abcdefghijklmnopqrstuvwxyz0123456789\0\u00ff' : '0123456789abcdef'
+    const word = (): string => Array.from({ length: next() % 9 }, () => alphabet[next() % alphabet.length]).join('')
+    const words = Array.from({ length: distinct }, () => 'key' + word())
+    const ks = Array.from({ length: 5000 + next() % 5000 }, () => words[next() % distinct]!)
+    const got = sorted(ks)
+    const want = byBytes(ks)
+    return got.every((i, j) => i === want[j])
+  }), { numRuns: 20 })
+  // keys one byte longer than the first prefix holds, and every length around it: keys that
+  // tie on the prefix and differ in the last byte
+  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN'
+  for (let len = 2; len <= 20; len++) {
+    const ks = Array.from({ length: 8000 }, (_, i) => alphabet[i % 40] + 'm'.repeat(len - 2) + alphabet[(i * 7919) % 37])
+    t.same(sorted(ks), byBytes(ks), `keys of ${len} bytes`)
+  }
+  // a refining pass packs a few bytes past what its group shares: tails one byte longer, and
+  // every length around it, whose keys tie on those bytes and differ in the last
+  for (let tail = 1; tail <= 10; tail++) {
+    const ks = Array.from({ length: 8000 }, (_, i) => alphabet[i % 40] + 'q'.repeat(20) + 'xy'[(i >> 3) & 1] + 'a'.repeat(tail - 1) + alphabet[(i * 7919) % 37])
+    t.same(sorted(ks), byBytes(ks), `tails of ${tail} bytes`)
+  }
+})
+
 t.test('many keys: the index and the prefix share 64 bits', async t => {
   const ks = [...new Set(Array.from({ length: 300_000 }, (_, i) => `key${((i * 2654435761) >>> 0).toString(16)}`))]
   const want = ks.slice().sort()
