@@ -70,7 +70,8 @@ const TUPLE_MAX = 8
 const APPEND_BELOW = 1.1
 const INDEX_ABOVE = 1.5
 const DECIDE_KEYS = 1000
-// an indexing buffer whose first string pairs were (nearly) all distinct appends the rest
+// an indexing buffer looks at how often its string pairs repeated a key after this many, and
+// again at four times as many each time (see willRepeat)
 const SWITCH_PAIRS = 4096
 // the key arena's size: the budget (its pages are only resident once written), up to this
 const ARENA_BYTES = 256 << 20
@@ -106,6 +107,8 @@ export class SortBuffer {
   private appending: boolean
   /** String pairs added since the last spill (to see how many share a key). */
   private stringPairs = 0
+  /** When appendsNow next asks willRepeat. */
+  private checkAt = SWITCH_PAIRS
   private others = new Map<string, Other>()
   private readonly budget: number
   /** The key arena's most bytes (a spare arena fits a sort buffer of the same limit). */
@@ -235,13 +238,32 @@ export class SortBuffer {
   /** Whether the next string pair is appended, not indexed. */
   private appendsNow (): boolean {
     if (this.appending) return true
-    if (this.stringPairs === SWITCH_PAIRS && this.stringPairs < APPEND_BELOW * this.arena.size) {
-      // A worker's first buffer indexes its keys; if they are all distinct, its other buffers
-      // append, and this one can start now rather than at its spill (faster, and less peak RSS).
-      // The keys indexed so far stay; the spill groups them with equal appended ones.
-      this.appending = true
+    if (this.stringPairs === this.checkAt) {
+      // A worker's first buffer indexes its keys; if they will stay (nearly) all distinct, its
+      // other buffers append, and this one can start now rather than at its spill (faster, and
+      // less peak RSS). The keys indexed so far stay; the spill groups them with equal appended ones.
+      this.checkAt *= 4
+      if (!this.willRepeat()) this.appending = true
     }
     return this.appending
+  }
+
+  /**
+   * Whether the buffer, once full, will hold at least APPEND_BELOW pairs a key, guessed from the
+   * keys repeated so far as if keys were drawn at random from a set of u: n pairs then hold
+   * d = u (1 - e^(-n/u)) keys, about n - n^2 / 2u, hence u from n and d. Few repeats early do
+   * not mean few later: 4096 pairs of a sum over 1.3M keys, 3 pairs each, repeat about 6 keys,
+   * and appending its 4.2M pairs cost 1.5x indexing them; indexing all-distinct lines costs
+   * 1.3x appending them.
+   */
+  private willRepeat (): boolean {
+    const n = this.stringPairs - this.held // (held pairs are not looked up yet)
+    const d = this.arena.size
+    if (d === 0 || n <= d) return false
+    const u = n * d / (2 * (n - d))
+    // the pairs a full buffer holds, appended: each key's bytes less its index slots, plus a pair's
+    const pairs = this.budget / Math.max(ARENA_PAIR_BYTES, this.bytes / d - STRING_KEY_BYTES + ARENA_PAIR_BYTES)
+    return pairs >= APPEND_BELOW * u * -Math.expm1(-pairs / u)
   }
 
   /** A string key the index found at `i`, or missed (-1: the key is staged), with its value. */
@@ -517,6 +539,7 @@ export class SortBuffer {
       else if (this.appending && this.stringPairs > INDEX_ABOVE * distinct) this.appending = false
     }
     this.stringPairs = 0
+    this.checkAt = SWITCH_PAIRS
   }
 
   /**

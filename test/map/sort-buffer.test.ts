@@ -100,6 +100,25 @@ t.test('runs merge back to the oracle, across index/append switches and tasks', 
   t.comment(`${switched} buffers turned to appending before they spilled`)
 })
 
+t.test('a buffer indexes keys that will repeat before it fills, though its first pairs repeat few', async t => {
+  // keys drawn at random from u of them: from 100k keys, the first 4096 pairs repeat ~80 keys,
+  // and a buffer of 20 MB holds each key several times over; from 10^9, it never repeats one
+  for (const [u, appends] of [[100_000, false], [1e9, true]] as const) {
+    for (const combine of [false, true]) {
+      const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
+      const c = new SortBuffer({ budget: 20 << 20, combine: combine ? sum : undefined, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
+      let x = 12345
+      for (let i = 0; i < 300_000; i++) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0
+        c.add(`k${Math.floor((x / 2 ** 32) * u)}`, 1)
+      }
+      t.equal(counters.spills, 0, 'before its spill')
+      t.equal((c as unknown as { appending: boolean }).appending, appends, `keys from ${u}: ${appends ? 'appended' : 'indexed'}${combine ? ', with a combiner' : ''}`)
+      for (const r of c.finish()) rmSync(r.path)
+    }
+  }
+})
+
 t.test('a buffer that turns to appending keeps the values of the keys it indexed, in emit order', async t => {
   for (const combine of [false, true]) {
     const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
