@@ -57,6 +57,44 @@ export class Fragment extends LineFile {
   }
 
   /**
+   * A tsv line of a string key given as its UTF-8 bytes, k[kFrom, kTo) (a run's key, the one
+   * being reduced), and a number: the key is copied, not encoded again from its string, and an
+   * integer's digits are written here (a call into C++ for each cost more than the line). False,
+   * having written nothing, for a key to escape or a line that might not fit the buffer.
+   */
+  copyKeyNumber (k: DataView, kFrom: number, kTo: number, v: number): boolean {
+    const klen = kTo - kFrom
+    if (this.used + klen + 26 > this.buf.length) {
+      this.flush()
+      if (klen + 26 > this.buf.length) return false
+    }
+    const b = this.buf
+    const start = this.used
+    if (!copyUnescaped(k, kFrom, kTo, this.view, start)) return false
+    let p = start + klen
+    b[p++] = 9
+    if (Number.isSafeInteger(v)) {
+      let n = v
+      if (n < 0) {
+        b[p++] = 45 // '-'
+        n = -n
+      }
+      let digits = 1
+      for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++
+      p += digits
+      for (let i = p - 1; i >= p - digits; i--) {
+        b[i] = 48 + (n % 10)
+        n = Math.floor(n / 10)
+      }
+    } else {
+      p += latin1Write(b, toJson(v), p)
+    }
+    b[p++] = 10
+    this.used = p
+    return true
+  }
+
+  /**
    * An identity reduce's line straight from a run: the key's UTF-8 bytes, k[kFrom, kTo), TAB,
    * then the value `r` just read (nextValueRange: `len` bytes) as its UTF-8 bytes, when it is a
    * string with nothing to escape. The key's bytes are checked on the way unless `keyChecked`

@@ -7,6 +7,7 @@ import { LateEmitError, MrstreamError, overBadRecordLimit, type BadRecord } from
 import { encodeKey, hashEkey, showKey } from '../codec/keys.js'
 import { formatPair, type OutputFormat } from '../output/format.js'
 import { Merger } from '../runs/merge.js'
+import type { RunReader } from '../runs/run-reader.js'
 import { isIdentity, jobError, type Context, type Emit, type Job, type ReduceFn } from '../job/job.js'
 import { tick } from '../exec/heartbeat.js'
 import { StagedLines } from './staged.js'
@@ -75,6 +76,12 @@ class ReduceTask {
   private readonly copy: boolean
   private readonly keyBytes: Buffer
   private readonly keyView: DataView
+  // The reader holding the bytes of the key being reduced (a string key: 05, UTF-8, 00 01), and
+  // where they end; valid while the reader's `moves` is keyMoves. A line of that key and a
+  // number is then written with the key's bytes copied (Fragment.copyKeyNumber).
+  private keyReader: RunReader | undefined
+  private keyMoves = 0
+  private keyTo = -1
 
   constructor (private readonly job: Job, private readonly reduce: ReduceFn, private readonly spec: ReduceSpec, private readonly opts: ReduceTaskOptions) {
     takeMisuse() // (a merge task's combine may have read some)
@@ -104,6 +111,7 @@ class ReduceTask {
     try {
       for (let more = merger.next(); more; more = this.group === undefined ? merger.next() : this.group.skipRest()) {
         this.counters.keys++
+        this.keyReader = undefined
         if (this.copy && this.copyGroup()) continue
         const pending = this.reduceKey(ctx) // (no await for a sync reduce: a microtask a key)
         if (pending !== undefined) await pending
@@ -127,6 +135,11 @@ class ReduceTask {
     let values: Iterable<unknown>
     if (groupBy === undefined) {
       this.key = this.merger.decodedKey()
+      if (this.tsv && !this.staged) {
+        const r = this.keyReader = this.merger.member(0)
+        this.keyMoves = r.moves
+        this.keyTo = r.stringKeyEnd()
+      }
       values = this.merger.values()
     } else {
       values = this.group = new GroupByValues(this.merger, groupBy)
@@ -200,6 +213,12 @@ class ReduceTask {
     if (!current) encodeKey(k) // refuses unsupported keys
     // (the current key's ekey only for a partition: a string as long as the key)
     const p = this.group !== undefined ? this.groupPart : this.n === 1 ? 0 : this.route(k, current ? this.merger.key : undefined)
+    const r = this.keyReader
+    if (current && typeof v === 'number' && r !== undefined && this.keyTo !== -1 && r.moves === this.keyMoves && !stage &&
+      this.fragments[p]!.copyKeyNumber(r.bytesView, r.keyStart, this.keyTo, v)) {
+      this.counters.written++
+      return
+    }
     if (!stage && this.tsv && typeof k === 'string' && (typeof v === 'string' || typeof v === 'number') && this.fragments[p]!.writeTsv(k, v)) {
       this.counters.written++
       return

@@ -39,6 +39,8 @@ export class RunReader {
   left = 0
   /** Where the value nextValueRange read starts in `bytes`. */
   valueAt = 0
+  /** How many times the buffer's bytes have moved: positions in `bytes` read before stay valid while it is unchanged. */
+  moves = 0
   // The current group's ekey: bytes [keyAt, keyAt + keyLen) of buf, as a string once asked
   // for (merges compare the bytes; most groups never need the string).
   private keyAt = 0
@@ -272,6 +274,7 @@ export class RunReader {
     // the bytes before `start` go: the current key's among them (its values are being read),
     // so its string is made now
     void this.key
+    this.moves++
     // a buffer grown past LARGE for a key or value goes back to its size once what it needs
     // fits that: a merge holds a reader a run, and each may meet a large one
     if (n > this.buf.length || (this.buf.length > LARGE && this.buf.length > this.bufferBytes && n <= this.bufferBytes)) {

@@ -5,8 +5,11 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { viewOf } from '../../dist/lib/codec/bytes.js'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Fragment, copyUnescaped, unescaped } from '../../dist/lib/reduce/fragment.js'
+import { formatPair } from '../../dist/lib/output/format.js'
 
 // bytes near the ones the tricks look for: 0, 9, 10, 13, 14, 92 and their neighbours, the
 // high-bit ones, and any byte
@@ -33,6 +36,29 @@ t.test('copyUnescaped copies what has no NUL and nothing tsv escapes, and says w
     if (!ok) return true
     return dst.subarray(at, at + a.length).equals(Buffer.from(a)) && dst[at + a.length] === 0x55 && (at === 0 || dst[at - 1] === 0x55)
   }), { numRuns: 3000 })
+  t.pass()
+})
+
+t.test('copyKeyNumber writes the line formatPair makes, for any number; refuses a key to escape', async t => {
+  const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-fragment-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const edges = fc.constantFrom(0, -0, 9, 10, -10, 99, 100, 2 ** 53 - 1, -(2 ** 53) + 1, 2 ** 53, 1e21, -1e21, 0.1, NaN, Infinity, -Infinity)
+  const num = fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.double(), edges)
+  const key = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('a\tb', 'a\\b', 'x\ny', ''))
+  let file = 0
+  fc.assert(fc.property(fc.array(fc.tuple(key, num), { maxLength: 20 }), fc.nat(5), (pairs, pad) => {
+    // a small buffer: lines that do not fit flush it first
+    const path = join(dir, `f${file++}`)
+    const f = new Fragment(path, 64)
+    let want = ''
+    for (const [k, v] of pairs) {
+      const kb = Buffer.concat([Buffer.alloc(pad, 9), Buffer.from(k, 'utf8')])
+      if (f.copyKeyNumber(viewOf(kb), pad, kb.length, v)) want += formatPair('tsv', k, v)
+      else if (!/[\\\t\r\n\0]/.test(k) && Buffer.byteLength(k) + 26 <= 64) return false // refused a key it could copy
+    }
+    f.close()
+    return readFileSync(path, 'utf8') === want
+  }), { numRuns: 500 })
   t.pass()
 })
 
