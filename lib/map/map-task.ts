@@ -2,7 +2,8 @@
 // with a spill, so its runs are its whole output and a retried task starts from nothing. A
 // map-only job's task writes its pairs as output lines instead, in record order, to a file of
 // its own (no sort buffer, no runs).
-import { SortBuffer, type SpillCounters } from './sort-buffer.js'
+import { SortBuffer } from './sort-buffer.js'
+import type { SpillCounters } from './spill.js'
 import { CombineError } from './combine.js'
 import { LateEmitError, MrstreamError, describeUserError, overBadRecordLimit, type BadRecord } from '../errors.js'
 import { KeyError, checkGroupKey, encodeKey } from '../codec/keys.js'

@@ -15,39 +15,23 @@
 // the built-in sum, a key's exact sum may be a Partials (sum.ts), written out as sum's term.
 // Without a combiner, a key's values while they are all numbers are kept in a NumberLog
 // (number-log.ts), outside the heap, its slot LOGGED.
+//
+// A Multi and LOGGED are in multi.ts, short arrays of numbers in tuples.ts, the spill in
+// spill.ts. What stays here is adding pairs, in one class (~490 lines): its hot path (add,
+// addFound, combining in place) reads the buffer's fields directly.
 import { LateEmitError } from '../errors.js'
 import { decodeKey, encodeKey } from '../codec/keys.js'
 import type { RunInfo } from '../runs/run-format.js'
-import { RunWriter } from '../runs/run-writer.js'
-import { KeyArena, TOUCH, sameRange, touchKeys } from './key-arena.js'
-import { sortArena } from './radix-sort.js'
+import { KeyArena } from './key-arena.js'
 import { KeyIndex } from './key-index.js'
 import { NumberLog } from './number-log.js'
-import { unpackValue } from '../codec/values.js'
 import { sum, type Context, type ReduceFn } from '../job/job.js'
 import { Partials, exactAdd, sumCombine } from '../job/sum.js'
-import { callCombine, collectInto, combineOutput, combineValues } from './combine.js'
-import { SLOT_BYTES, copyString, isFlat, isNumbers, isPairable, sizeOf, store } from './stored-values.js'
-
-class Multi {
-  constructor (public values: unknown[], public bytes: number, public combineAt: number) {}
-}
-
-/**
- * A key's stored value kept in the sort buffer's `tuples` (see SortBuffer.tuples): a private
- * marker, never a job's value.
- */
-class Tuple {}
-const TUPLE = new Tuple()
-
-/**
- * A key's stored value when its values are numbers kept in the sort buffer's NumberLog (no
- * combiner, more than one value): a private marker, never a job's value.
- */
-class Logged {}
-const LOGGED = new Logged()
-
-interface Other { key: unknown, slot: unknown }
+import { TUPLE, Tuples } from './tuples.js'
+import { callCombine, collectInto, combineOutput } from './combine.js'
+import { COMBINE_AT, LOGGED, Multi, combineMulti } from './multi.js'
+import { spill, type Buffered, type Other, type SpillCounters } from './spill.js'
+import { SLOT_BYTES, copyString, isFlat, isPairable, sizeOf, store } from './stored-values.js'
 
 // Costs in bytes: a string key's index slots (16 bytes each, at most half full), end offset
 // and value slot, besides its UTF-8 bytes; an appended pair's end offset and value slot; a Map
@@ -57,15 +41,12 @@ const STRING_KEY_BYTES = 48
 const ARENA_PAIR_BYTES = 12
 const KEY_BYTES = 100
 const MULTI_BYTES = 80
-const COMBINE_AT = 32
 // pairs held at most (see SortBuffer.hold): a map call that emits more is served HOLD at a time
 const HOLD = 64
 // pairs are held only once the index holds this many keys: its slots (16 bytes each, at most
 // half full: 2-4 MB here) then outgrow a core's L2 cache; where they fit, holding costs more
 // than it saves (measured on a real text's 48k words)
 const HOLD_KEYS = 1 << 16
-// numbers a tuple holds at most (see SortBuffer.tuples)
-const TUPLE_MAX = 8
 // append string pairs once a buffer held fewer than 1.1 pairs a key; index again above 1.5
 const APPEND_BELOW = 1.1
 const INDEX_ABOVE = 1.5
@@ -82,8 +63,6 @@ const ARENA_BYTES = 256 << 20
  */
 let spare: { arena: KeyArena, index: KeyIndex, log: NumberLog, limit: number } | undefined
 
-export interface SpillCounters { spills: number, spilledBytes: number, spilledPairs: number }
-
 export class SortBuffer {
   bytes = 0
   private finished = false
@@ -93,15 +72,8 @@ export class SortBuffer {
   private readonly log: NumberLog
   /** String key i's stored value (a Multi for several). */
   private readonly values: unknown[] = []
-  /**
-   * With a combiner, a string key's value that is a flat array of `width` numbers ([count,
-   * bytes] pairs) is kept here, at [width * i, width * (i + 1)) for key i, its `values` slot
-   * TUPLE; `width` is the first such array's length (0: none yet). As a JS array, combining into
-   * it read the values array, the array and its elements, three dependent cache misses for a
-   * key out of cache, and wrote into an old object.
-   */
-  private tuples = new Float64Array(0)
-  private width = 0
+  /** With a combiner, string keys' values that are short arrays of numbers (slot TUPLE). */
+  private readonly tuples = new Tuples()
   // Appending: string pairs kept in emit order, unindexed, for buffers of (nearly) all
   // distinct keys, where an index finds nothing to combine; the sort at spill groups them.
   private appending: boolean
@@ -119,8 +91,6 @@ export class SortBuffer {
   private readonly runs: RunInfo[] = []
   private readonly counters: SpillCounters
   private readonly emitted: Array<[unknown, unknown]> = []
-  /** What `touch` read, kept so that its loads are not optimized away. */
-  private touchedValues = 0
   // Appended keys from sharedFrom on (Infinity: none) all have the value `shared`, a primitive
   // (sort lines' ''), and values[] is not written for them: the spill reads no value a key,
   // one of its three loads scattered over memory. `mixed`: an appended key of this buffer had
@@ -273,8 +243,8 @@ export class SortBuffer {
     let cur = values[i]
     const combine = this.combine
     if (cur === TUPLE) {
-      if ((combine === sum || combine === sumCombine) && this.addTuple(i, value, combine === sumCombine)) return
-      const a = this.tuple(i)
+      if ((combine === sum || combine === sumCombine) && this.tuples.add(i, value, combine === sumCombine)) return
+      const a = this.tuples.get(i)
       // a flat array is combined below, and `combined` keeps a result that fits in `tuples`;
       // with a value of another kind, the key's values go on as stored values
       if (!(Array.isArray(value) && isFlat(value))) this.untuple(i, a)
@@ -319,7 +289,7 @@ export class SortBuffer {
         cur.values.push(v)
         cur.bytes += size
         this.bytes += size
-        if (combine !== undefined && cur.values.length >= cur.combineAt) this.combineMulti(key, cur)
+        if (combine !== undefined && cur.values.length >= cur.combineAt) this.bytes += combineMulti(combine, key, cur, this.ctx)
       } else {
         values[i] = new Multi([cur, v], sizeOf(cur) + size, COMBINE_AT)
         this.bytes += MULTI_BYTES + size
@@ -339,11 +309,11 @@ export class SortBuffer {
   /** A new string key (the one the index just missed) with its first value. */
   private insert (value: unknown): void {
     const keyBytes = this.arena.staged
-    if (this.combine !== undefined && this.fitsTuple(value)) {
+    if (this.combine !== undefined && this.tuples.fits(value)) {
       const i = this.index.insert()
       this.setValue(i, TUPLE)
-      this.setTuple(i, value as number[])
-      this.bytes += STRING_KEY_BYTES + keyBytes + this.tupleBytes()
+      this.tuples.set(i, value as number[])
+      this.bytes += STRING_KEY_BYTES + keyBytes + this.tuples.bytes
     } else {
       const v = store(value)
       const size = sizeOf(v)
@@ -353,62 +323,10 @@ export class SortBuffer {
     if (this.bytes >= this.budget) this.spill()
   }
 
-  /** Whether `v` is an array of `width` numbers (the first such array sets `width`). */
-  private fitsTuple (v: unknown): boolean {
-    const n = Array.isArray(v) ? v.length : 0
-    if (this.width === 0 ? n === 0 || n > TUPLE_MAX : n !== this.width) return false
-    if (!isNumbers(v, n)) return false
-    this.width = n
-    return true
-  }
-
   /** Key i's value leaves `tuples` for `values`, as the array `a` (its tuple). */
   private untuple (i: number, a: number[]): void {
     this.values[i] = a
-    this.bytes += sizeOf(a) - this.tupleBytes()
-  }
-
-  private setTuple (i: number, a: number[]): void {
-    const w = this.width
-    if (w * (i + 1) > this.tuples.length) {
-      // (key indexes count every key, so i may be far past the last tuple's; the pages of
-      // indexes with no tuple are never written, so they take no memory: a tuple is budgeted
-      // at tupleBytes where it is set)
-      const grown = new Float64Array(Math.max(1024 * w, 2 * this.tuples.length, 2 * w * (i + 1)))
-      grown.set(this.tuples)
-      this.tuples = grown
-    }
-    const t = this.tuples
-    for (let j = 0; j < w; j++) t[w * i + j] = a[j]!
-  }
-
-  /** Key i's tuple as a new array. */
-  private tuple (i: number): number[] {
-    const w = this.width
-    const t = this.tuples
-    if (w === 2) return [t[2 * i]!, t[2 * i + 1]!]
-    const a = new Array<number>(w)
-    for (let j = 0; j < w; j++) a[j] = t[w * i + j]!
-    return a
-  }
-
-  /**
-   * The built-in sum of key i's tuple and `value`, in place, if `value` is an array of `width`
-   * numbers (what sum returns: element by element) and, if `exact`, every element's sum is
-   * exact; false for sum itself to take or refuse.
-   */
-  private addTuple (i: number, value: unknown, exact: boolean): boolean {
-    const w = this.width
-    if (!isNumbers(value, w)) return false
-    const t = this.tuples
-    if (exact) {
-      for (let j = 0; j < w; j++) {
-        const s = exactAdd(t[w * i + j]!, value[j]!)
-        if (Number.isNaN(s)) return false
-      }
-    }
-    for (let j = 0; j < w; j++) t[w * i + j] = 0 + t[w * i + j]! + value[j]! // (as sum: from 0)
-    return true
+    this.bytes += sizeOf(a) - this.tuples.bytes
   }
 
   /**
@@ -428,13 +346,11 @@ export class SortBuffer {
     return true
   }
 
-  private tupleBytes (): number { return SLOT_BYTES + 8 * this.width }
-
   /** Key i's stored value (a tuple as an array; an appended key's shared value). */
   private stored (i: number): unknown {
     if (i >= this.sharedFrom) return this.shared
     const v = this.values[i]
-    return v === TUPLE ? this.tuple(i) : v
+    return v === TUPLE ? this.tuples.get(i) : v
   }
 
   /** Appends the staged key (`keyBytes` long) with its value. */
@@ -482,11 +398,11 @@ export class SortBuffer {
       this.others.set(ekey, { key: decodeKey(ekey), slot: new Multi([v], size, COMBINE_AT) })
       this.bytes += KEY_BYTES + MULTI_BYTES + 3 * ekey.length + size
     } else {
-      const m = e.slot as Multi
+      const m = e.slot
       m.values.push(v)
       m.bytes += size
       this.bytes += size
-      if (this.combine !== undefined && m.values.length >= m.combineAt) this.combineMulti(e.key, m)
+      if (this.combine !== undefined && m.values.length >= m.combineAt) this.bytes += combineMulti(this.combine, e.key, m, this.ctx)
     }
     if (this.bytes >= this.budget) this.spill()
   }
@@ -496,33 +412,12 @@ export class SortBuffer {
 
   get empty (): boolean { return this.arena.size === 0 && this.others.size === 0 }
 
-  /**
-   * Sorts what is buffered by key and writes it as one run. String keys sort as their UTF-8
-   * bytes (sortArena); encoded keys of other types are latin1 strings, so the default sort is
-   * byte order for them, and their type tag puts null, booleans and numbers before strings,
-   * arrays after.
-   */
+  /** Sorts what is buffered by key and writes it as one run (spill.ts). */
   spill (): void {
     if (this.empty) return
+    const { run, distinct } = spill(this.contents(), this.nextRunPath(), this.counters)
+    this.runs.push(run)
     const arena = this.arena
-    const order = sortArena(arena)
-    const others = [...this.others.keys()].sort()
-    const firstArray = others.findIndex(k => k >= '\x06')
-    const writer = new RunWriter(this.nextRunPath(), 'spill')
-    let distinct = 0
-    try {
-      const end = firstArray === -1 ? others.length : firstArray
-      for (let i = 0; i < end; i++) this.writeGroup(writer, others[i]!, this.others.get(others[i]!)!.key, this.others.get(others[i]!)!.slot)
-      distinct = this.writeStrings(writer, order)
-      for (let i = end; i < others.length; i++) this.writeGroup(writer, others[i]!, this.others.get(others[i]!)!.key, this.others.get(others[i]!)!.slot)
-      const run = writer.close()
-      this.runs.push(run)
-      this.counters.spills++
-      this.counters.spilledBytes += run.bytes
-    } catch (err) {
-      writer.abort()
-      throw err
-    }
     this.values.fill(undefined, 0, Math.min(arena.size, this.sharedFrom))
     this.shared = undefined
     this.sharedFrom = Infinity
@@ -542,115 +437,20 @@ export class SortBuffer {
     this.checkAt = SWITCH_PAIRS
   }
 
-  /**
-   * The string keys' groups in key order (an appended key's equal keys in emit order: the
-   * sort is stable); returns how many distinct keys. A key with one value is copied from the
-   * arena as bytes; others become strings again, for the combiner and writeGroup.
-   */
-  private writeStrings (writer: RunWriter, order: Uint32Array): number {
-    // (with a combiner, equal keys' values are combined in writeGroup first)
-    if (this.sharedFrom === 0 && this.combine === undefined) {
-      const framed = writer.framed(this.shared)
-      if (framed !== undefined) return this.writeShared(writer, order, framed)
+  /** What a spill reads of this buffer. */
+  private contents (): Buffered {
+    return {
+      arena: this.arena,
+      log: this.log,
+      values: this.values,
+      shared: this.shared,
+      sharedFrom: this.sharedFrom,
+      appending: this.appending,
+      stored: i => this.stored(i),
+      others: this.others,
+      combine: this.combine,
+      ctx: this.ctx,
     }
-    const arena = this.arena
-    const b = arena.bytes
-    const ends = arena.ends
-    let distinct = 0
-    let touchedTo = 0
-    for (let i = 0; i < order.length;) {
-      if (i >= touchedTo) touchedTo = this.touch(order, i)
-      const k = order[i]!
-      const s = arena.start(k)
-      const e = ends[k]!
-      const j = this.appending ? this.groupEnd(order, i, s, e) : i + 1
-      distinct++
-      const v = this.stored(k)
-      if (j - i === 1 && v === LOGGED) {
-        const n = this.log.count(k)
-        writer.startBytesGroup(b, s, e, n)
-        this.log.write(k, writer)
-        this.counters.spilledPairs += n
-      } else if (j - i === 1 && !(v instanceof Multi)) {
-        writer.startBytesGroup(b, s, e, 1)
-        writeStored(writer, v)
-        this.counters.spilledPairs++
-      } else if (j - i === 1) {
-        this.writeGroup(writer, undefined, arena.key(k), v)
-      } else {
-        const group: unknown[] = []
-        for (let g = i; g < j; g++) {
-          const x = this.stored(order[g]!)
-          // a key indexed before the buffer turned to appending has its values in a Multi
-          if (x instanceof Multi) for (const y of x.values) group.push(y)
-          else if (x === LOGGED) for (const y of this.log.values(order[g]!)) group.push(y)
-          else group.push(x)
-        }
-        this.writeGroup(writer, undefined, arena.key(k), new Multi(group, 0, COMBINE_AT))
-      }
-      i = j
-    }
-    return distinct
-  }
-
-  /**
-   * writeStrings when every key was appended with one value, `framed` as a run holds it (sort
-   * lines' ''), and there is no combiner: a group is its key's bytes and the value once a
-   * pair, with no value looked up.
-   */
-  private writeShared (writer: RunWriter, order: Uint32Array, framed: Uint8Array): number {
-    const arena = this.arena
-    let distinct = 0
-    let touchedTo = 0
-    for (let i = 0; i < order.length; distinct++) {
-      if (i >= touchedTo) { // (no values to load: touchKeys, not touch)
-        touchedTo = Math.min(order.length, i + TOUCH)
-        touchKeys(arena, order, i, touchedTo)
-      }
-      const s = arena.start(order[i]!)
-      const e = arena.ends[order[i]!]!
-      const j = this.groupEnd(order, i, s, e)
-      writer.sharedGroup(arena.bytes, s, e, j - i, framed)
-      i = j
-    }
-    this.counters.spilledPairs += order.length
-    return distinct
-  }
-
-  /** Where the keys equal to order[i]'s, arena bytes [s, e), end in `order` (sorted: they are neighbours). */
-  private groupEnd (order: Uint32Array, i: number, s: number, e: number): number {
-    const arena = this.arena
-    let j = i + 1
-    while (j < order.length && sameRange(arena.bytes, s, e, arena.start(order[j]!), arena.ends[order[j]!]!)) j++
-    return j
-  }
-
-  /** Loads the next keys to write and their values ahead of use (see touchKeys); returns where they end. */
-  private touch (order: Uint32Array, from: number): number {
-    const to = Math.min(order.length, from + TOUCH)
-    touchKeys(this.arena, order, from, to)
-    const values = this.values
-    let n = 0
-    const shared = this.sharedFrom
-    for (let i = from; i < to; i++) if (order[i]! < shared && values[order[i]!] === undefined) n++
-    this.touchedValues = n
-    return to
-  }
-
-  /** One key's group; `ekey` undefined means the key is a string (written without encoding). */
-  private writeGroup (writer: RunWriter, ekey: string | undefined, key: unknown, slot: unknown): void {
-    if (!(slot instanceof Multi)) {
-      if (ekey === undefined) writer.startStringGroup(key as string, 1)
-      else writer.startGroup(ekey, 1)
-      writeStored(writer, slot)
-      this.counters.spilledPairs++
-      return
-    }
-    if (this.combine !== undefined && slot.values.length > 1) this.combineMulti(key, slot)
-    if (ekey === undefined) writer.startStringGroup(key as string, slot.values.length)
-    else writer.startGroup(ekey, slot.values.length)
-    for (const v of slot.values) writeStored(writer, v)
-    this.counters.spilledPairs += slot.values.length
   }
 
   /** Spills what is left and hands over every run this sort buffer wrote. */
@@ -682,7 +482,7 @@ export class SortBuffer {
     const emitted = this.emitted
     if (this.values[index] === TUPLE) {
       // `cur` is the key's tuple as an array
-      if (emitted.length === 0 && this.fitsTuple(r)) return this.setTuple(index, r as number[])
+      if (emitted.length === 0 && this.tuples.fits(r)) return this.tuples.set(index, r as number[])
       this.untuple(index, cur as number[])
     }
     if (emitted.length === 0 && Array.isArray(r) && Array.isArray(cur) && r.length === cur.length && isFlat(r)) {
@@ -714,26 +514,4 @@ export class SortBuffer {
     this.values[index] = new Multi(out, bytes, Math.max(COMBINE_AT, 2 * out.length))
     this.bytes += MULTI_BYTES + bytes - before
   }
-
-  private combineMulti (key: unknown, m: Multi): void {
-    const values = m.values.map(v => (Buffer.isBuffer(v) ? unpackValue(v) : v instanceof Partials ? v.term() : v))
-    const out = combineValues(this.combine!, key, undefined, values, this.ctx)
-    let bytes = 0
-    // refill the same array: a new one per combine is measurable GC churn on hot keys
-    m.values.length = 0
-    for (const v of out) {
-      const s = store(v)
-      m.values.push(s)
-      bytes += sizeOf(s)
-    }
-    this.bytes += bytes - m.bytes
-    m.bytes = bytes
-    m.combineAt = Math.max(COMBINE_AT, 2 * out.length)
-  }
-}
-
-function writeStored (writer: RunWriter, v: unknown): void {
-  if (Buffer.isBuffer(v)) writer.valueBytes(v)
-  else if (v instanceof Partials) writer.value(v.term())
-  else writer.value(v)
 }

@@ -1,0 +1,185 @@
+// A spill: what the sort buffer holds, written in key order as one run. String keys sort as
+// their UTF-8 bytes (sortArena); encoded keys of other types are latin1 strings, so the default
+// sort is byte order for them, and their type tag puts null, booleans and numbers before
+// strings, arrays after.
+import type { Context, ReduceFn } from '../job/job.js'
+import { Partials } from '../job/sum.js'
+import type { RunInfo } from '../runs/run-format.js'
+import { RunWriter } from '../runs/run-writer.js'
+import { TOUCH, sameRange, touchKeys, type KeyArena } from './key-arena.js'
+import { COMBINE_AT, LOGGED, Multi, combineMulti } from './multi.js'
+import type { NumberLog } from './number-log.js'
+import { sortArena } from './radix-sort.js'
+
+export interface SpillCounters { spills: number, spilledBytes: number, spilledPairs: number }
+
+/** A key of another type than string in the sort buffer: its key decoded, and its values. */
+export interface Other { key: unknown, slot: Multi }
+
+/** What a spill reads of the sort buffer (see SortBuffer for each). */
+export interface Buffered {
+  arena: KeyArena
+  log: NumberLog
+  /** String key i's value slot, read only to load it ahead (see touch). */
+  values: unknown[]
+  /** Appended keys from sharedFrom on (Infinity: none) all have the value `shared`. */
+  shared: unknown
+  sharedFrom: number
+  /** Whether the buffer appended string pairs: equal keys are then apart in the arena. */
+  appending: boolean
+  /** String key i's stored value: a value, a Multi, or LOGGED. */
+  stored: (i: number) => unknown
+  /** Keys of other types, by their encoding. */
+  others: Map<string, Other>
+  combine: ReduceFn | undefined
+  ctx: Context
+}
+
+/** Writes what `b` holds as one run at `path`; returns it and how many distinct string keys it had. */
+export function spill (b: Buffered, path: string, counters: SpillCounters): { run: RunInfo, distinct: number } {
+  const order = sortArena(b.arena)
+  const others = [...b.others.keys()].sort()
+  const firstArray = others.findIndex(k => k >= '\x06')
+  const w = new Spill(b, new RunWriter(path, 'spill'), counters)
+  try {
+    const end = firstArray === -1 ? others.length : firstArray
+    for (let i = 0; i < end; i++) w.writeGroup(others[i]!, b.others.get(others[i]!)!.key, b.others.get(others[i]!)!.slot)
+    const distinct = w.writeStrings(order)
+    for (let i = end; i < others.length; i++) w.writeGroup(others[i]!, b.others.get(others[i]!)!.key, b.others.get(others[i]!)!.slot)
+    const run = w.writer.close()
+    counters.spills++
+    counters.spilledBytes += run.bytes
+    return { run, distinct }
+  } catch (err) {
+    w.writer.abort()
+    throw err
+  }
+}
+
+class Spill {
+  /** What `touch` read, kept so that its loads are not optimized away. */
+  private touchedValues = 0
+
+  constructor (private readonly b: Buffered, readonly writer: RunWriter, private readonly counters: SpillCounters) {}
+
+  /**
+   * The string keys' groups in key order (an appended key's equal keys in emit order: the
+   * sort is stable); returns how many distinct keys. A key with one value is copied from the
+   * arena as bytes; others become strings again, for the combiner and writeGroup.
+   */
+  writeStrings (order: Uint32Array): number {
+    const b = this.b
+    const writer = this.writer
+    // (with a combiner, equal keys' values are combined in writeGroup first)
+    if (b.sharedFrom === 0 && b.combine === undefined) {
+      const framed = writer.framed(b.shared)
+      if (framed !== undefined) return this.writeShared(order, framed)
+    }
+    const arena = b.arena
+    const bytes = arena.bytes
+    const ends = arena.ends
+    const appending = b.appending
+    let distinct = 0
+    let touchedTo = 0
+    for (let i = 0; i < order.length;) {
+      if (i >= touchedTo) touchedTo = this.touch(order, i)
+      const k = order[i]!
+      const s = arena.start(k)
+      const e = ends[k]!
+      const j = appending ? this.groupEnd(order, i, s, e) : i + 1
+      distinct++
+      const v = b.stored(k)
+      if (j - i === 1 && v === LOGGED) {
+        const n = b.log.count(k)
+        writer.startBytesGroup(bytes, s, e, n)
+        b.log.write(k, writer)
+        this.counters.spilledPairs += n
+      } else if (j - i === 1 && !(v instanceof Multi)) {
+        writer.startBytesGroup(bytes, s, e, 1)
+        writeStored(writer, v)
+        this.counters.spilledPairs++
+      } else if (j - i === 1) {
+        this.writeGroup(undefined, arena.key(k), v)
+      } else {
+        const group: unknown[] = []
+        for (let g = i; g < j; g++) {
+          const x = b.stored(order[g]!)
+          // a key indexed before the buffer turned to appending has its values in a Multi
+          if (x instanceof Multi) for (const y of x.values) group.push(y)
+          else if (x === LOGGED) for (const y of b.log.values(order[g]!)) group.push(y)
+          else group.push(x)
+        }
+        this.writeGroup(undefined, arena.key(k), new Multi(group, 0, COMBINE_AT))
+      }
+      i = j
+    }
+    return distinct
+  }
+
+  /**
+   * writeStrings when every key was appended with one value, `framed` as a run holds it (sort
+   * lines' ''), and there is no combiner: a group is its key's bytes and the value once a
+   * pair, with no value looked up.
+   */
+  private writeShared (order: Uint32Array, framed: Uint8Array): number {
+    const arena = this.b.arena
+    let distinct = 0
+    let touchedTo = 0
+    for (let i = 0; i < order.length; distinct++) {
+      if (i >= touchedTo) { // (no values to load: touchKeys, not touch)
+        touchedTo = Math.min(order.length, i + TOUCH)
+        touchKeys(arena, order, i, touchedTo)
+      }
+      const s = arena.start(order[i]!)
+      const e = arena.ends[order[i]!]!
+      const j = this.groupEnd(order, i, s, e)
+      this.writer.sharedGroup(arena.bytes, s, e, j - i, framed)
+      i = j
+    }
+    this.counters.spilledPairs += order.length
+    return distinct
+  }
+
+  /** Where the keys equal to order[i]'s, arena bytes [s, e), end in `order` (sorted: they are neighbours). */
+  private groupEnd (order: Uint32Array, i: number, s: number, e: number): number {
+    const arena = this.b.arena
+    let j = i + 1
+    while (j < order.length && sameRange(arena.bytes, s, e, arena.start(order[j]!), arena.ends[order[j]!]!)) j++
+    return j
+  }
+
+  /** Loads the next keys to write and their values ahead of use (see touchKeys); returns where they end. */
+  private touch (order: Uint32Array, from: number): number {
+    const to = Math.min(order.length, from + TOUCH)
+    touchKeys(this.b.arena, order, from, to)
+    const values = this.b.values
+    let n = 0
+    const shared = this.b.sharedFrom
+    for (let i = from; i < to; i++) if (order[i]! < shared && values[order[i]!] === undefined) n++
+    this.touchedValues = n
+    return to
+  }
+
+  /** One key's group; `ekey` undefined means the key is a string (written without encoding). */
+  writeGroup (ekey: string | undefined, key: unknown, slot: unknown): void {
+    const writer = this.writer
+    if (!(slot instanceof Multi)) {
+      if (ekey === undefined) writer.startStringGroup(key as string, 1)
+      else writer.startGroup(ekey, 1)
+      writeStored(writer, slot)
+      this.counters.spilledPairs++
+      return
+    }
+    if (this.b.combine !== undefined && slot.values.length > 1) combineMulti(this.b.combine, key, slot, this.b.ctx)
+    if (ekey === undefined) writer.startStringGroup(key as string, slot.values.length)
+    else writer.startGroup(ekey, slot.values.length)
+    for (const v of slot.values) writeStored(writer, v)
+    this.counters.spilledPairs += slot.values.length
+  }
+}
+
+function writeStored (writer: RunWriter, v: unknown): void {
+  if (Buffer.isBuffer(v)) writer.valueBytes(v)
+  else if (v instanceof Partials) writer.value(v.term())
+  else writer.value(v)
+}
