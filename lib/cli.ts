@@ -181,8 +181,8 @@ async function run (v: RunArgs, positionals: string[], io: Io): Promise<number> 
   }, flag)
   if (v.stats !== undefined) checkStatsPath(v.stats)
   const inputs = (positionals.length === 0 ? ['-'] : positionals).map(a => parseInput(a.replace(STDIN_MARK, '')))
-  const stderr = io.stderr as NodeJS.WritableStream & { isTTY?: boolean, columns?: number }
-  const display = progressDisplay(v, stderr, inputs.some(i => i.name === '-'))
+  const stderr = io.stderr as Stderr
+  const display = await progressDisplay(v, stderr, inputs.some(i => i.name === '-'))
   const started = performance.now()
   const engine = new Engine({
     ...set,
@@ -235,11 +235,14 @@ function jobSource (v: RunArgs): JobSource {
   return job
 }
 
+/** stderr, a terminal or not. */
+type Stderr = NodeJS.WritableStream & { isTTY?: boolean, columns?: number }
+
 /** The status line on stderr, or undefined without one. */
-function progressDisplay (v: RunArgs, stderr: NodeJS.WritableStream & { isTTY?: boolean, columns?: number }, stdin: boolean): ProgressDisplay | undefined {
+async function progressDisplay (v: RunArgs, stderr: Stderr, stdin: boolean): Promise<ProgressDisplay | undefined> {
   // like other CLIs: a status line only where a person watches (stderr a terminal), unless asked
   const show = v['no-progress'] !== true && !v.quiet && (v.progress === true || stderr.isTTY === true)
-  return show ? new ProgressDisplay(stderr, { tty: stderr.isTTY === true, columns: () => stderr.columns, stdin }) : undefined
+  return show ? await ProgressDisplay.open(stderr, { tty: stderr.isTTY === true, columns: () => stderr.columns, stdin }) : undefined
 }
 
 /** --stats FILE: the counters, steps, phases, user counters and bad records as JSON. */

@@ -2,9 +2,11 @@
 // terminal's width (log-update does the redrawing). Elsewhere, when --progress asks for it: a
 // plain line every few seconds, for logs. What a line says comes from formatProgress, which
 // drops the least useful parts first when the width is short.
-import { createLogUpdate } from 'log-update'
+import type { createLogUpdate } from 'log-update'
 import type { Progress } from '../exec/engine.js'
 import { formatBytes, formatCount, formatDuration } from './units.js'
+
+type Draw = ReturnType<typeof createLogUpdate>
 
 /** Rates over the last WINDOW_MS: a long run's rate follows what it does now, not its start. */
 const WINDOW_MS = 5000
@@ -91,12 +93,19 @@ export interface DisplayOptions {
 /** Shows Progress snapshots on `stream`; `clear()` before anything else is written there. */
 export class ProgressDisplay {
   private readonly meter = new RateMeter()
-  private readonly draw: ReturnType<typeof createLogUpdate> | undefined
   private lastLog = -Infinity
 
-  constructor (private readonly stream: NodeJS.WritableStream, private readonly opts: DisplayOptions) {
-    if (opts.tty) this.draw = createLogUpdate(stream as NodeJS.WriteStream, { showCursor: true })
+  /**
+   * A display on `stream`. log-update is loaded only for a terminal: loading it (string-width's
+   * tables) costs about 80 ms of CPU, a large part of the start of a run that shows no such line.
+   */
+  static async open (stream: NodeJS.WritableStream, opts: DisplayOptions): Promise<ProgressDisplay> {
+    if (!opts.tty) return new ProgressDisplay(stream, opts, undefined)
+    const { createLogUpdate } = await import('log-update')
+    return new ProgressDisplay(stream, opts, createLogUpdate(stream as NodeJS.WriteStream, { showCursor: true }))
   }
+
+  private constructor (private readonly stream: NodeJS.WritableStream, private readonly opts: DisplayOptions, private readonly draw: Draw | undefined) {}
 
   update (p: Progress): void {
     const rates = this.meter.add(p)
