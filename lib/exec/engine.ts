@@ -1,13 +1,14 @@
 // The one place that orders the phases: input → map tasks (collect, combine, spill) → merge
 // passes → reduce tasks over key ranges → output commit. Every task runs on the worker pool.
 // The phases are in map-phase.ts, merge-phase.ts and reduce-phase.ts; they read the step, the
-// pool, the counters and the progress from the engine, and stop with it.
+// pool, the counters and the progress from the engine (engine-view.ts), and stop with it.
 import { dirname, join } from 'node:path'
 import { unlinkSync } from 'node:fs'
-import { checkInputs, inputBytes } from '../input/read.js'
+import { checkInputs, inputBytes, inputName, type Input } from '../input/read.js'
+import type { EngineView, PhaseName, Step } from './engine-view.js'
 import { isMapOnly, loadSteps, type Job, type JobSource } from '../job/job.js'
 import { inputFormats } from '../input/formats.js'
-import { largestRecord, plan, recordHeapMb } from './plan.js'
+import { largestRecord, plan, recordHeapMb, type Plan } from './plan.js'
 import { Pool, Task, type TaskResult } from './pool.js'
 import { addCounters, newCounters, subtractCounters, UserCounters, type Counters } from '../counters.js'
 import { makeTmpDir, removeTmpDir, staleTmpDirs } from './tmp.js'
@@ -17,11 +18,11 @@ import type { Format } from '../input/records.js'
 import type { OutputFormat } from '../output/format.js'
 import type { ToWorker, WorkerConfig } from './worker.js'
 import { addNotes, newNotes, stepWarnings } from '../reduce/mistakes.js'
-import { MapPhase, inputName, splittableInputs, type Input } from './map-phase.js'
+import { MapPhase, splittableInputs } from './map-phase.js'
 import { mergePhase } from './merge-phase.js'
 import { reducePhase } from './reduce-phase.js'
 
-export type { Input, StreamInput } from './map-phase.js'
+export type { Input, StreamInput } from '../input/read.js'
 
 export interface EngineOptions {
   job: JobSource
@@ -55,24 +56,12 @@ export interface EngineOptions {
   committed?: () => void
 }
 
-/** One step of the job as the engine runs it. */
-interface Step {
-  job: JobSource
-  inputs: Input[]
-  names?: string[]
-  formats: Format[]
-  outputFormat: OutputFormat
-  name: string
-  /** The step's groupBy: reduce's key ranges end where groups begin. */
-  groupBy: number | undefined
-}
-
 /** What the job is doing now, for a progress display. Counts are the current step's. */
 export interface Progress {
   /** 1-based; a chain has steps > 1 */
   step: number
   steps: number
-  phase: 'map' | 'merge' | 'reduce' | 'output'
+  phase: PhaseName
   /** the merge pass, from 1; 0 in other phases */
   pass: number
   bytesRead: number
@@ -104,25 +93,22 @@ export interface EngineResult {
   warnings: string[]
 }
 
-export class Engine {
+export class Engine implements EngineView {
   readonly counters = newCounters()
   readonly user = new UserCounters()
   private readonly badByTask = new Map<number, BadRecord[]>()
   private notes = newNotes()
   readonly phases: Record<string, number> = {}
   tmp: string | undefined
-  // (the members below without `private` are read by the phases too)
+  // (the members below without `private` are read by the phases too: see EngineView)
   pool: Pool | undefined
   private nextTask = 0
   private aborted: unknown
   /** What stops the waits of race() when the job is aborted. */
   private readonly stops = new Set<(e: unknown) => void>()
   readonly status: Status = { step: 1, steps: 1, phase: 'map', pass: 0, bytesRead: 0, bytesTotal: undefined, records: 0, done: 0, total: 0 }
-  // names: the inputs as ctx.file and messages give them, where not their paths (a chain's
-  // later step reads the step before's output from a temp file)
   step!: Step
-
-  plan!: ReturnType<typeof plan>
+  plan!: Plan
 
   constructor (readonly opts: EngineOptions) {}
 
@@ -281,7 +267,7 @@ export class Engine {
     return { ...this.status, spills: this.counters.spills, retries: this.counters.retries, elapsedMs: Date.now() - started }
   }
 
-  phase (phase: Progress['phase'], total: number, pass = 0): void {
+  phase (phase: PhaseName, total: number, pass = 0): void {
     Object.assign(this.status, { phase, pass, done: 0, total })
   }
 

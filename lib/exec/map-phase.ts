@@ -2,27 +2,13 @@
 // input order). Regular files of lines become splits that tasks read themselves; other inputs
 // (stdin, gzip, csv, file, the library's streams) are read here and sent in chunks.
 import { promises as fsp } from 'node:fs'
-import { chunksOf, isSplittableFile } from '../input/read.js'
+import { chunksOf, isSplittableFile, type Input } from '../input/read.js'
 import { countSplitLines, splitsOf, type Split } from '../input/splits.js'
 import { LineBase } from '../input/line-base.js'
 import { chunksOfRecords } from '../input/objects.js'
 import type { Chunk, Format } from '../input/records.js'
 import type { Task, TaskResult } from './pool.js'
-import type { Engine } from './engine.js'
-
-/**
- * An input the library's caller gives as a stream or an iterable: `bytes`, cut into records by
- * its format as a file's are, or `records` (object mode), in batches. `name` is what ctx.file
- * and messages call it.
- */
-export type StreamInput = { name: string, bytes: AsyncIterable<Buffer | Uint8Array | string> } | { name: string, records: AsyncIterable<readonly unknown[]> }
-
-/** A file's path (`-` for stdin), or a stream. */
-export type Input = string | StreamInput
-
-export function inputName (input: Input): string {
-  return typeof input === 'string' ? input : input.name
-}
+import type { EngineView } from './engine-view.js'
 
 // how often the map phase looks for a task waiting for a line number (see countWanted)
 const COUNT_POLL_MS = 20
@@ -50,7 +36,7 @@ export class MapPhase {
   private stopCounts = false
 
   constructor (
-    private readonly engine: Engine, private readonly splittable: boolean[],
+    private readonly engine: EngineView, private readonly splittable: boolean[],
     private readonly taskBytes: number, private readonly chunkBytes: number
   ) {}
 

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { unlinkSync } from 'node:fs'
 import { mergeFanIn, mergeGroups } from './plan.js'
 import type { RunInfo } from '../runs/run-format.js'
-import type { Engine } from './engine.js'
+import type { EngineView } from './engine-view.js'
 
 /**
  * Extra passes while there are more runs than the fan-in, over groups of consecutive runs (so
@@ -12,7 +12,7 @@ import type { Engine } from './engine.js'
  * runs as it takes for the rest to fit the fan-in: 68 runs at fan-in 64 merged 64 of them
  * into one (a 1 GB sum waited 33 s on that single task); now 2 groups of 3 runs, one a worker.
  */
-export async function mergePhase (e: Engine, runs: RunInfo[]): Promise<RunInfo[]> {
+export async function mergePhase (e: EngineView, runs: RunInfo[]): Promise<RunInfo[]> {
   const fanIn = mergeFanIn(e.opts.fanIn, e.opts.memory / e.opts.workers, runs)
   while (runs.length > fanIn) {
     e.counters.mergePasses++

@@ -4,13 +4,13 @@ import { join } from 'node:path'
 import { chooseSplitters, groupSplitters } from './plan.js'
 import type { RunInfo } from '../runs/run-format.js'
 import type { OutputTarget } from '../output/commit.js'
-import type { Engine } from './engine.js'
+import type { EngineView } from './engine-view.js'
 
 /**
  * Reduce: split the key space into ranges (from the runs' block indexes); one task each. A
  * sink gets each task's fragment as soon as it and the tasks before it are done.
  */
-export async function reducePhase (e: Engine, runInfos: RunInfo[], target: OutputTarget): Promise<string[][]> {
+export async function reducePhase (e: EngineView, runInfos: RunInfo[], target: OutputTarget): Promise<string[][]> {
   const partitions = target.partitions
   // (the runs' block indexes as their writers reported them: no footer is read again)
   const runs = runInfos.map(r => r.path)

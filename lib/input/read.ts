@@ -11,6 +11,20 @@ import { BOM, countLines, lineTooLong, longLineAt } from './lines.js'
 import { LARGE_CHUNK, type Chunk, type Format } from './records.js'
 import { largeGarbage } from '../exec/garbage.js'
 
+/**
+ * An input the library's caller gives as a stream or an iterable: `bytes`, cut into records by
+ * its format as a file's are, or `records` (object mode), in batches. `name` is what ctx.file
+ * and messages call it.
+ */
+export type StreamInput = { name: string, bytes: AsyncIterable<Buffer | Uint8Array | string> } | { name: string, records: AsyncIterable<readonly unknown[]> }
+
+/** A file's path (`-` for stdin), or a stream. */
+export type Input = string | StreamInput
+
+export function inputName (input: Input): string {
+  return typeof input === 'string' ? input : input.name
+}
+
 export interface InputOptions {
   format: Format
   chunkBytes: number
