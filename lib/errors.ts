@@ -15,7 +15,7 @@ export const codes = {
   MRS_ERR_MAP: { exit: 1, what: 'the job\'s map threw' },
   MRS_ERR_COMBINE: { exit: 1, what: 'the job\'s combine threw or emitted another key' },
   MRS_ERR_REDUCE: { exit: 1, what: 'the job\'s reduce threw' },
-  MRS_ERR_RUN_CORRUPT: { exit: 1, what: 'a spilled run file is truncated or corrupted' },
+  MRS_ERR_RUN_CORRUPT: { exit: 1, what: 'a spilled run is truncated or corrupted' },
   MRS_ERR_IO: { exit: 1, what: 'reading or writing a file failed (disk full, permissions)' },
   MRS_ERR_TASK_FAILED: { exit: 1, what: 'a task failed on every attempt (worker crash, out of memory, timeout)' },
   MRS_ERR_TOO_MANY_BAD_RECORDS: { exit: 1, what: 'more bad records than --max-bad-records allows' },

@@ -75,7 +75,7 @@ export const steps = [count, { ...ranking, reduce (key, values, emit, ctx) {
   t.ok(read >= 10 && read <= 200 && words > 4000, `the top reduce read ${read} values for ${words} words (at most 10 a run)`)
 })
 
-t.test('sessions under the Hadoop Streaming phases: map | sort on two fields | reduce', async t => {
+t.test('sessions under the Hadoop Streaming commands: map | sort on two fields | reduce', async t => {
   const mrsh = `env -u NODE_OPTIONS "${process.execPath}" "${bin}"`
   const r = await runShell(`${mrsh} map --job examples/sessions.js -q < examples/data/events.ndjson --format ndjson | LC_ALL=C sort -t "$(printf '\\t')" -k1,2 | ${mrsh} reduce --job examples/sessions.js -q`)
   t.equal(r.code, 0, r.stderr)

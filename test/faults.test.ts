@@ -1,6 +1,6 @@
 // Larger than RAM, faults and bad input (docs/guarantees.md, docs/cli.md): what the reader does with odd bytes (BOM,
 // CRLF, lone CR, no final newline, invalid UTF-8, NUL), inputs that cannot be read, lines too
-// long, corrupted run files, signals, a full disk, and prototype pollution. Every run gets a
+// long, corrupted runs, signals, a full disk, and prototype pollution. Every run gets a
 // fresh --tmp-dir that must hold nothing afterwards, and no output file may appear on failure.
 import t, { type Test } from 'tap'
 import { spawnSync } from 'node:child_process'
@@ -180,7 +180,7 @@ t.test('a truncated .gz fails with exit 1 and no output', async t => {
   }
 })
 
-t.test('a corrupted run file is detected (unit)', async t => {
+t.test('a corrupted run is detected (unit)', async t => {
   const dir = t.testdir()
   const path = join(dir, 'good.run')
   const w = new RunWriter(path, 'spill')
@@ -243,7 +243,7 @@ t.test('a corrupted run file is detected (unit)', async t => {
   t.throws(() => readAll(join(dir, 'no-such.run')), corrupt, 'a missing run')
 })
 
-t.test('a corrupted run file is detected before its values are used, with a small read buffer', async t => {
+t.test('a corrupted run is detected before its values are used, with a small read buffer', async t => {
   const dir = t.testdir()
   const path = join(dir, 'good.run')
   const w = new RunWriter(path, 'spill')

@@ -45,7 +45,7 @@ t.test('--help shows a job skeleton, the one-pass rule, examples and where the d
   t.match(text, /values is one-pass/)
   const examples = text.slice(text.indexOf('Examples:'), text.indexOf('Options:')).split('\n').filter(l => l.startsWith('  mrstream'))
   t.ok(examples.length >= 4, 'four examples at least')
-  t.ok(examples.some(l => / map --job .* reduce --job /.test(l)), 'a Hadoop Streaming phase')
+  t.ok(examples.some(l => / map --job .* reduce --job /.test(l)), 'a Hadoop Streaming command')
   t.ok(examples.some(l => /-o \S+ --reducers/.test(l)), '-o DIR --reducers')
   t.ok(examples.some(l => / -m '.*' -r /.test(l)), 'a one-liner')
   t.ok(examples.some(l => /\| mrstream /.test(l)), 'stdin')

@@ -1,4 +1,4 @@
-// Limits a long job meets: more run files than `ulimit -n` allows open, workers starting under
+// Limits a long job meets: more runs than `ulimit -n` allows open, workers starting under
 // a low `ulimit -n`, one value bigger than msgpackr's stream limit (64 MB) crossing a spill,
 // records of tens of MB.
 import t from 'tap'

@@ -1,6 +1,6 @@
 // Map-only jobs (no reduce): the map's pairs are the output, in input order, whatever the
 // splits, workers and --memory; --reducers has no meaning for them and is refused; a chain may
-// have map-only steps; the streaming phases run them as Hadoop's -numReduceTasks 0 does.
+// have map-only steps; the streaming commands run them as Hadoop's -numReduceTasks 0 does.
 import t from 'tap'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -83,7 +83,7 @@ t.test('--max-bad-records: a failing record\'s pairs are not written', async t =
   t.match(failing.stderr, /map failed at in\.txt:2: Error: no/)
 })
 
-t.test('a chain with map-only steps, locally and as streaming phases', async t => {
+t.test('a chain with map-only steps, locally and as streaming commands', async t => {
   const dir = t.testdir({
     'chain.mjs': `
 const words = { map (l, emit) { for (const w of l.split(/\\s+/)) if (w) emit(w.toLowerCase(), w) } }
@@ -110,7 +110,7 @@ t.test('the map of a map-only job counts what it wrote', async t => {
   const dir = t.testdir()
   writeFileSync(join(dir, 'in.txt'), 'a\nb\n')
   const r = await spawnCli(['map', '-m', '(l, emit) => emit(l, 1)'], dir, { stdin: 'a\nb\n' })
-  // the streaming phases take --job only
+  // the streaming commands take --job only
   t.equal(r.code, 2)
   const job = join(dir, 'job.mjs')
   writeFileSync(job, 'export function map (l, emit) { emit(l, [1]) }\n')

@@ -88,7 +88,7 @@ t.test('the streaming reduce phase warns too', async t => {
   t.same([off.code, off.stderr], [0, ''])
 })
 
-t.test('a combine that returns nothing, or reads its values as an array, fails the job, in the sort buffer, in merges and as a streaming phase', async t => {
+t.test('a combine that returns nothing, or reads its values as an array, fails the job, in the sort buffer, in merges and as a streaming command', async t => {
   const reduce = 'export function reduce (k, vs) { let n = 0; for (const v of vs) n += v; return n }\n'
   // late.mjs gives nothing only when every value was combined before: never in the sort buffer,
   // where a new value is a map's 1, but in merge passes of runs (each line's word twice: 2s)
@@ -108,7 +108,7 @@ t.test('a combine that returns nothing, or reads its values as an array, fails t
   const phase = await spawnCli(['combine', '--job', 'nothing.mjs'], dir, { stdin: '"a"\t1\n"a"\t1\n"b"\t1\n' })
   t.equal(phase.code, 1, 'mrstream combine: exit 1')
   t.match(phase.stderr, /combine for key "a" returned nothing and emitted nothing/)
-  // values used as an array: one-pass values in merges and in the streaming phase
+  // values used as an array: one-pass values in merges and in the streaming command
   const indexed = await mrs(t, dir, ['--job', 'indexed.mjs', '--memory', '64KB', '--fan-in', '2'], twice)
   t.equal(indexed.code, 1, 'combine reading values[1] in a merge: exit 1')
   t.match(indexed.stderr, /combine failed \(merge\): combine for key "\w+": values\[1\] is undefined: values is one-pass/)
@@ -116,9 +116,9 @@ t.test('a combine that returns nothing, or reads its values as an array, fails t
   const indexedPhase = await spawnCli(['combine', '--job', 'indexed.mjs'], dir, { stdin: '"a"\t1\n"a"\t1\n' })
   t.equal(indexedPhase.code, 1, 'and as the streaming combine phase')
   t.match(indexedPhase.stderr, /combine for key "a": values\[1\] is undefined: values is one-pass/)
-  // an async combine, refused by the streaming phase as by a local run
+  // an async combine, refused by the streaming command as by a local run
   const asyncPhase = await spawnCli(['combine', '--job', 'async.mjs'], dir, { stdin: '"a"\t1\n"a"\t1\n' })
-  t.equal(asyncPhase.code, 1, 'an async combine as the streaming phase: exit 1')
+  t.equal(asyncPhase.code, 1, 'an async combine as the streaming command: exit 1')
   t.match(asyncPhase.stderr, /combine for key "a" returned a promise; combiners must be synchronous/)
   // a named reducer's own combine is not silently replaced
   const named = await mrs(t, dir, ['-m', '(l, emit) => emit(l, 1)', '-r', 'sum', '--combine', '(k, vs) => {}'], 'x\n')

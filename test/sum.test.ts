@@ -1,7 +1,7 @@
 // -r sum over floats, end to end: the output is the exact sum of each key's values rounded once
 // (test/helpers/exact-sum.ts), the same bytes whatever --workers, --memory and --fan-in make of
 // the combines (none, at spills, in merge passes), from a file or stdin, and through the Hadoop
-// Streaming phases (map | sort | combine per map task | sort | reduce). Float addition in input
+// Streaming commands (map | sort | combine per map task | sort | reduce). Float addition in input
 // order, or in any other one order, gives other last digits.
 import t, { type Test } from 'tap'
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
@@ -41,7 +41,7 @@ t.test('-r sum over floats is the exact sum rounded once, for any --workers, --m
   t.equal(await sum(t, dir, ['--workers', '3', '--memory', '64KB', '--fan-in', '2']), want, 'three workers, spills, merge passes')
   t.equal(await sum(t, dir, ['--workers', '2', '--memory', '64KB'], input), want, 'stdin, spills')
 
-  // the streaming phases: two map tasks, each one's output sorted and combined, then reduced
+  // the streaming commands: two map tasks, each one's output sorted and combined, then reduced
   writeFileSync(join(dir, 'sum.mjs'), `import { sum } from 'mrstream'
 export function map (l, emit) { const [k, v] = l.split(' '); emit(k, Number(v)) }
 export const reduce = sum
@@ -52,5 +52,5 @@ export const combine = sum
   const task = (input: string): string => `mrs map --job sum.mjs -q < ${input} | sort -t$'\\t' -k1,1 | mrs combine --job sum.mjs -q`
   const streamed = await shell(`{ ${task('a.txt')}; ${task('b.txt')}; } | sort -t$'\\t' -k1,1 | mrs reduce --job sum.mjs -q`, dir)
   t.equal(streamed.code, 0, streamed.stderr)
-  t.equal(streamed.stdout, want, 'streaming phases with a combine per map task')
+  t.equal(streamed.stdout, want, 'streaming commands with a combine per map task')
 })

@@ -107,7 +107,7 @@ export function copyWithoutNul (src: DataView, start: number, end: number, dst: 
 
 /**
  * Lines encoded as UTF-8 into one buffer, handed to `writeOut` when it is full and on `flush`
- * (a reduce task's output fragment, a streaming phase's stdout).
+ * (a reduce task's output fragment, a streaming command's stdout).
  */
 export abstract class LineBuffer {
   protected readonly buf: Buffer

@@ -6,11 +6,11 @@ import { exit, redirectConsole } from '../job/guard.js'
 import type { Io } from '../report/error.js'
 
 export async function runProcess (main: (argv: string[], io: Io) => Promise<number>): Promise<never> {
-  // the job's console output goes to stderr: stdout is the output (a streaming phase runs the job here)
+  // the job's console output goes to stderr: stdout is the output (a streaming command runs the job here)
   redirectConsole()
   // Node exits 13, silently, when the event loop empties under a pending top-level await: here,
   // a job module whose own top-level await never settles (a broken job file, exit 2), or a promise
-  // the job returned that never settles (in a streaming phase, which runs on this thread)
+  // the job returned that never settles (in a streaming command, which runs on this thread)
   process.on('exit', code => {
     if (code !== 13 && process.exitCode !== 13) return
     const loading = loadingJob()

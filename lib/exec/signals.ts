@@ -37,7 +37,7 @@ export function installSignalHandlers (): void {
     }
     for (const sig of SIGNALS) process.on(sig, handler)
   })
-  // The job's code throwing on the main thread after its call returned (a streaming phase's
+  // The job's code throwing on the main thread after its call returned (a streaming command's
   // callback, a timer set by a job module's top level): the job fails, cleaned up, as in a worker.
   const fail = (e: unknown): never => {
     const err = outsideError(e)
@@ -45,7 +45,7 @@ export function installSignalHandlers (): void {
   }
   process.on('uncaughtException', fail)
   process.on('unhandledRejection', fail)
-  // The job's process.exit on this thread (a streaming phase's functions, a timer its module
+  // The job's process.exit on this thread (a streaming command's functions, a timer its module
   // set): the job fails, as when it throws there (a worker's is a crash: pool.ts).
   guardExit(code => failWith(`${describeExit(code)}: a job fails by throwing an error, and ends by returning`))
   // A reader closing stdout early (`| head`) is a clean stop, not a crash.

@@ -1,5 +1,5 @@
 // A job's bundle starts here (bundle.ts builds it): `node job.bundle.mjs map|combine|reduce
-// [--step N] [options]` runs one Hadoop Streaming phase of the job built into it, as the
+// [--step N] [options]` runs one Hadoop Streaming command of the job built into it, as the
 // installed `mrstream map|combine|reduce --job FILE` does, with nothing but node.
 import { MrstreamError, useBundleFrames } from '../errors.js'
 import { jobSteps } from '../job/job.js'
@@ -12,11 +12,11 @@ const usage = (name: string): string => `Usage: node BUNDLE map|combine|reduce [
                   [--max-bad-records N] [--max-line-bytes SIZE] [--tmp-dir DIR]
                   [--status-every SECONDS] [-q] [--debug]
 
-One Hadoop Streaming phase of the job ${name}, built into this file with mrstream: stdin to
+One Hadoop Streaming command of the job ${name}, built into this file with mrstream: stdin to
 stdout, as \`mrstream map|combine|reduce --job ${name}\` runs it.
 `
 
-/** Runs the phase argv names for the job module `ns` (the bundle's own import of the job file `name`). */
+/** Runs the command argv names for the job module `ns` (the bundle's own import of the job file `name`). */
 export async function runBundle (ns: Record<string, unknown>, name: string): Promise<never> {
   installSignalHandlers()
   useBundleFrames(import.meta.url) // (the bundle's own: its modules are one file)

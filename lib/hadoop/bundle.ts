@@ -1,4 +1,4 @@
-// A job's bundle: the job, everything it imports, and mrstream's streaming phases in one ES
+// A job's bundle: the job, everything it imports, and mrstream's streaming commands in one ES
 // module file, built with esbuild, so that a Hadoop task node needs only `node` (>= 20):
 //   node job.bundle.mjs map|combine|reduce [--step N] ...
 // gives the lines `mrstream map|combine|reduce --job job.mjs ...` gives. A job importing

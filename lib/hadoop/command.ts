@@ -1,5 +1,5 @@
 // `mrstream hadoop`: a job on a Hadoop cluster, from one command. The job, what it imports and
-// mrstream's streaming phases are bundled into one file (bundle.ts) that Hadoop ships to the
+// mrstream's streaming commands are bundled into one file (bundle.ts) that Hadoop ships to the
 // task nodes (-files), which need only node; then one Hadoop Streaming job runs per step of the
 // job (a chain's steps over intermediate directories, the last one writing --output), or, with
 // --dry-run, the commands are printed to be pasted where Hadoop is.
@@ -47,7 +47,7 @@ export const hadoopOptions = {
 /** What a run's streaming jobs are made of. */
 export interface HadoopJob {
   steps: Job[]
-  /** The job file, as the phases on task nodes name it with --no-bundle. */
+  /** The job file, as the streaming commands on task nodes name it with --no-bundle. */
   jobFile: string
   /** The file -files ships, as the commands name it: the bundle, or the job file (--no-bundle). */
   ship: string
@@ -73,11 +73,11 @@ export const stepOutput = (output: string, step: number): string => `${output}.s
  */
 export function streamingJobs (h: HadoopJob): { jobs: string[][], intermediate: string[] } {
   const n = h.steps.length
-  const phase = (name: 'map' | 'combine' | 'reduce', step: number): string => {
+  const command = (name: 'map' | 'combine' | 'reduce', step: number): string => {
     const words = h.node === undefined ? ['mrstream', name, '--job', basename(h.jobFile)] : [h.node, basename(h.ship), name]
     if (n > 1) words.push('--step', String(step))
     if (name === 'map' && step === 1 && h.format !== undefined) words.push('--format', h.format)
-    // the last step's phase that writes the output: its reduce, or a map-only step's map
+    // the last step's command that writes the output: its reduce, or a map-only step's map
     const writesOutput = step === n && (name === 'reduce' || (name === 'map' && isMapOnly(h.steps[n - 1]!)))
     if (writesOutput && h.outputFormat !== 'tsv') words.push('--output-format', h.outputFormat)
     if (h.maxBadRecords > 0) words.push('--max-bad-records', String(h.maxBadRecords))
@@ -111,13 +111,13 @@ export function streamingJobs (h: HadoopJob): { jobs: string[][], intermediate: 
     args.push('-files', h.ship)
     for (const input of step === 1 ? h.inputs : [stepOutput(h.output, step - 1)]) args.push('-input', input)
     args.push('-output', last ? h.output : stepOutput(h.output, step))
-    args.push('-mapper', phase('map', step))
+    args.push('-mapper', command('map', step))
     if (isMapOnly(job)) {
       args.push('-numReduceTasks', '0')
       return args
     }
-    if (job.combine !== undefined) args.push('-combiner', phase('combine', step))
-    args.push('-reducer', phase('reduce', step))
+    if (job.combine !== undefined) args.push('-combiner', command('combine', step))
+    args.push('-reducer', command('reduce', step))
     if (grouped) args.push('-partitioner', 'org.apache.hadoop.mapred.lib.KeyFieldBasedPartitioner')
     if (h.reducers !== undefined) args.push('-numReduceTasks', String(h.reducers))
     return args

@@ -1,7 +1,7 @@
 // What a job's code does to the process it runs in, kept apart from the run. What it prints
-// (its console; in a worker thread or a streaming phase also process.stdout.write) goes to
+// (its console; in a worker thread or a streaming command also process.stdout.write) goes to
 // stderr, each line prefixed, so that it never mixes with the output: stdout holds the data,
-// or a streaming phase's protocol. Its process.exit is a failure that names it, never mrstream ending as if
+// or a streaming command's protocol. Its process.exit is a failure that names it, never mrstream ending as if
 // the job had succeeded, nor ending without a word.
 import { Console } from 'node:console'
 import { writeSync } from 'node:fs'
@@ -39,7 +39,7 @@ export class JobOutput extends Writable {
 
 /**
  * The console's output (log, info, error, table, ...) to stderr, prefixed, on this thread: a
- * streaming phase runs the job's functions on the main thread, and a job module's top-level
+ * streaming command runs the job's functions on the main thread, and a job module's top-level
  * code runs there too when it is loaded.
  */
 export function redirectConsole (): void {
@@ -55,7 +55,7 @@ export function redirectWorkerOutput (): void {
 
 /**
  * process.stdout to stderr, prefixed: for a process whose own stdout output does not go
- * through it (a worker thread's goes to the main thread's; a streaming phase writes fd 1).
+ * through it (a worker thread's goes to the main thread's; a streaming command writes fd 1).
  */
 export function redirectStdout (sync: boolean): JobOutput {
   const out = new JobOutput(sync)

@@ -1,6 +1,6 @@
 // Mistakes in a job that raise no error but leave the output empty or wrong: a reduce that
 // returns nothing for every key (a missing `return`), and a key's one-pass values used as an
-// array (`values.length` is undefined). The engine and the streaming phases warn of them.
+// array (`values.length` is undefined). The engine and the streaming commands warn of them.
 
 /** What reduce tasks saw of the job's reduce calls that points to a mistake. */
 export interface ReduceNotes {

@@ -1,4 +1,4 @@
-// The run format: what a run file holds and how its end is read. One run: a sorted sequence
+// The run format: what a run holds and how its end is read. One run: a sorted sequence
 // of groups, each a key and its values, as written by a spill or a merge pass. Layout:
 //   body:    group*   group = varint keyLen, ekey bytes, varint valueCount, (varint len, msgpack)*
 //   footer:  msgpack { groups, values, blocks: [offset, firstEkey, length, crc32][], sizes }
@@ -100,10 +100,10 @@ export function readFooter (path: string): RunFooter {
 /** Opens a run to read; a run that is gone is a corrupted one. */
 export function openRun (path: string): number {
   try { return openSync(path, 'r') } catch (e) {
-    throw new MrstreamError('MRS_ERR_RUN_CORRUPT', `run file ${path} is missing: ${(e as Error).message}`, { phase: 'merge', file: path }, e)
+    throw new MrstreamError('MRS_ERR_RUN_CORRUPT', `run ${path} is missing: ${(e as Error).message}`, { phase: 'merge', file: path }, e)
   }
 }
 
 export function runCorrupt (path: string, why: string): MrstreamError {
-  return new MrstreamError('MRS_ERR_RUN_CORRUPT', `run file ${path} is corrupted: ${why}`, { phase: 'merge', file: path })
+  return new MrstreamError('MRS_ERR_RUN_CORRUPT', `run ${path} is corrupted: ${why}`, { phase: 'merge', file: path })
 }

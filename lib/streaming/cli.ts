@@ -1,5 +1,5 @@
-// The streaming phases' command line: `mrstream map|combine|reduce --job FILE [options]`, or
-// the same phases of a job's bundle, `node job.bundle.mjs map|combine|reduce [options]`, whose
+// The streaming commands' command line: `mrstream map|combine|reduce --job FILE [options]`, or
+// the same commands of a job's bundle, `node job.bundle.mjs map|combine|reduce [options]`, whose
 // job is built in (lib/hadoop/bundle.ts).
 import { MrstreamError } from '../errors.js'
 import { loadSteps, resolveJobFile, type Job } from '../job/job.js'
@@ -12,11 +12,11 @@ import { runStreamingCommand } from './streaming.js'
 export const COMMAND_USAGE = `       mrstream map|combine|reduce --job FILE [--step N] [--format F] [--output-format F]
                                   [--max-bad-records N] [--max-line-bytes SIZE] [--tmp-dir DIR]
                                   [--status-every SECONDS] [-q] [--no-warnings] [--debug]
-                                  (one Hadoop Streaming phase, stdin to stdout; a reporter:status:
+                                  (one Hadoop Streaming command, stdin to stdout; a reporter:status:
                                   line at most every SECONDS, default 60, while it makes progress)
 `
 
-/** The options of a Hadoop Streaming phase (mrstream map|combine|reduce). */
+/** The options of a Hadoop Streaming command (mrstream map|combine|reduce). */
 export const commandOptions = {
   job: { type: 'string' },
   step: { type: 'string', default: '1' },
@@ -36,7 +36,7 @@ export const commandOptions = {
 export interface BundledJob { steps: Job[], name: string }
 
 /**
- * One Hadoop Streaming phase (streaming.ts, map-command.ts, group-command.ts): stdin to stdout, a process per task. Counters go
+ * One Hadoop Streaming command (streaming.ts, map-command.ts, group-command.ts): stdin to stdout, a process per task. Counters go
  * to stderr as Hadoop's `reporter:counter:` lines. A reader closing stdout early is success.
  */
 export async function streamingCommand (phase: StreamingPhase, argv: string[], io: Io, usage: string, bundled?: BundledJob): Promise<number> {

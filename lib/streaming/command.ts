@@ -9,7 +9,7 @@ export type StreamingPhase = 'map' | 'combine' | 'reduce'
 
 export interface StreamingOptions {
   phase: StreamingPhase
-  /** The job's steps, and which one (1-based) this phase runs. */
+  /** The job's steps, and which one (1-based) this command runs. */
   steps: Job[]
   step: number
   /** The input's format; undefined: by the extension of the file Hadoop names (formats.ts), else lines. */
@@ -25,7 +25,7 @@ export interface StreamingOptions {
   /** stderr, for warnings of likely mistakes (a reduce that wrote nothing: mistakes.ts) */
   warn?: ((message: string) => void) | undefined
   env: Record<string, string | undefined>
-  /** How often, at most, a phase making progress says so (a `reporter:status:` line, status.ts); default a minute. */
+  /** How often, at most, a command making progress says so (a `reporter:status:` line, status.ts); default a minute. */
   statusEveryMs?: number
 }
 

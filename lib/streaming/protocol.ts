@@ -1,4 +1,4 @@
-// The protocol of the Hadoop Streaming phases: between phases a pair is one line, KEY<TAB>VALUE:
+// The protocol of the Hadoop Streaming commands: between commands a pair is one line, KEY<TAB>VALUE:
 // the key as JSON (keys are JSON types, docs/semantics.md; equal keys give equal bytes, so a
 // byte-order sort groups them, and JSON escapes tabs and newlines), the value as JSON when JSON
 // gives it back unchanged, else `=` and its msgpack in base64 (-0, NaN, bigint, Date, Map, Set,

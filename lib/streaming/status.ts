@@ -1,5 +1,5 @@
-// What a streaming phase has done so far, and its `reporter:status:` lines. Hadoop ends a task
-// that reports nothing for mapreduce.task.timeout (600 s by default), so a phase that makes
+// What a streaming command has done so far, and its `reporter:status:` lines. Hadoop ends a task
+// that reports nothing for mapreduce.task.timeout (600 s by default), so a command that makes
 // progress (reads a line, writes one) says so, at most every `everyMs`: a slow but live task (a
 // hot key's reduce) is kept, a stuck one is not. Cheap enough for every line: the clock is read
 // only every `every` beats, `every` doubling while beats come within the same millisecond (up

@@ -1,4 +1,4 @@
-// A streaming phase's stdout and stdin, written and read synchronously (a phase is a process of
+// A streaming command's stdout and stdin, written and read synchronously (a command is a process of
 // its own): stdout through a buffer, stdin as lines, each waiting out a non-blocking pipe.
 import { readSync, writeSync } from 'node:fs'
 import { MrstreamError } from '../errors.js'
@@ -8,7 +8,7 @@ import { writeError } from '../errors.js'
 
 export const CHUNK = 1 << 20
 
-/** stdout through a 1 MB buffer, written synchronously (a phase is a process of its own). */
+/** stdout through a 1 MB buffer, written synchronously (a command is a process of its own). */
 export class Out extends LineBuffer {
   constructor () { super(CHUNK) }
 
@@ -16,7 +16,7 @@ export class Out extends LineBuffer {
 }
 
 /**
- * stdout's reader went away (EPIPE): the phase ends, successfully. A class of its own so that
+ * stdout's reader went away (EPIPE): the command ends, successfully. A class of its own so that
  * no job function that was writing when it happened gets it pinned on it.
  */
 export class StdoutClosed extends Error {

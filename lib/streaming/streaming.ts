@@ -1,4 +1,4 @@
-// Hadoop Streaming phases: `mrstream map|combine|reduce --job FILE [--step N]`, each one
+// Hadoop Streaming commands: `mrstream map|combine|reduce --job FILE [--step N]`, each one
 // process reading stdin and writing stdout, as Hadoop starts them, one per task:
 //   hadoop jar hadoop-streaming.jar -files job.js -mapper 'mrstream map --job job.js' \
 //     -combiner 'mrstream combine --job job.js' -reducer 'mrstream reduce --job job.js' ...

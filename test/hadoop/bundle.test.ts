@@ -56,7 +56,7 @@ module.exports = {
   'cjs/shape.cjs': 'exports.shape = (line, n) => new Map([["n", BigInt(n) * 10n ** 20n], ["z", -0], ["line", line]])\n',
 }
 
-t.test('the bundle, alone with node, prints what the installed phases print', async t => {
+t.test('the bundle, alone with node, prints what the installed commands print', async t => {
   const dir = scratchDir(t)
   for (const [name, text] of Object.entries(jobFiles)) {
     mkdirSync(join(dir, name, '..'), { recursive: true })

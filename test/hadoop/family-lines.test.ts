@@ -1,5 +1,5 @@
 // Jobs of the property family over characters and whole lines (unicode, tab, CR and NUL keys;
-// the identity reducer) and the map-only ones, under the simulator, each phase run by the job's
+// the identity reducer) and the map-only ones, under the simulator, each command run by the job's
 // bundle. A map-only job's part files, taken in their splits' input order, are the local
 // output byte for byte.
 import t from 'tap'

@@ -1,5 +1,5 @@
 // Jobs of the property family whose output depends on the order of a key's values or on line
-// numbers, under the simulator, each phase run by the job's bundle. Hadoop promises no order of
+// numbers, under the simulator, each command run by the job's bundle. Hadoop promises no order of
 // a key's values: here they come in input order (map tasks in input order, a stable sort), the
 // one order for which a local run's output is defined; jobs that read ctx.line get one split a
 // file (under Hadoop ctx.line counts lines within the split).

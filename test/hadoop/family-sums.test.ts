@@ -1,5 +1,5 @@
 // Word counts of the property family (named, default and CommonJS exports; combiners that
-// differ from reduce) under the simulator, each phase run by the job's bundle: a key's values
+// differ from reduce) under the simulator, each command run by the job's bundle: a key's values
 // reach combine and reduce in any order (a seeded shuffle at every sort, as Hadoop allows), keys
 // go to 2 reducers by Hadoop's hash, inputs are cut into splits as Hadoop cuts them; the lines
 // and counters are the local run's.

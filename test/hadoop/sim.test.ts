@@ -1,5 +1,5 @@
 // The Hadoop simulator (helpers/hadoop-sim.ts) against Hadoop's own arithmetic and record
-// cutting, then the installed phases (`mrstream map|combine|reduce --job FILE` on every task
+// cutting, then the installed commands (`mrstream map|combine|reduce --job FILE` on every task
 // node) under it: jobs of the property family give the local run's lines and counters.
 import t from 'tap'
 import fc from 'fast-check'
@@ -54,9 +54,9 @@ t.test('the simulator computes what Hadoop computes', async t => {
   t.equal(parseCounter('reporter:counter:job,x,'), undefined, 'no amount: dropped')
 })
 
-// The installed phases over jobs of the property family (the bundle runs the family in
+// The installed commands over jobs of the property family (the bundle runs the family in
 // family-*.test.ts): a combiner, values in any order; ctx.file and ctx.line (whole-file
 // splits), values in input order; map-only.
-t.test('installed phases under the simulator give the local output and counters', async t => {
+t.test('installed commands under the simulator give the local output and counters', async t => {
   await familyTest(t, 'installed', [['wordcountCombine', 21], ['collectList', 24], ['mapOnly', 25]])
 })

@@ -32,7 +32,7 @@ const key = fc.oneof(
 interface Pair { ekey: string, run: number, value: number }
 
 /**
- * Writes each run's pairs as a run file (grouped by key, in key order), each value followed
+ * Writes each run's pairs as a run (grouped by key, in key order), each value followed
  * by `filler` when given; adds every pair to `all`; returns the paths.
  */
 function writeRuns (runPairs: Array<Array<[unknown, number]>>, all: Pair[], filler?: string): string[] {

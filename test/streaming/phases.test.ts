@@ -1,4 +1,4 @@
-// Hadoop Streaming phases (streaming.ts), each as Hadoop runs it: long values and CRLF input,
+// Hadoop Streaming commands (streaming.ts), each as Hadoop runs it: long values and CRLF input,
 // counters and notes as Hadoop takes them, bad input as a clear error (never a silent drop),
 // --max-bad-records and --max-line-bytes, a job that imports mrstream, groupBy, and the status
 // a phase making progress reports. The pipelines as a whole are in streaming.test.ts.

@@ -1,4 +1,4 @@
-// Hadoop Streaming phases (streaming.ts): `map | sort | combine | reduce` as shell pipelines,
+// Hadoop Streaming commands (streaming.ts): `map | sort | combine | reduce` as shell pipelines,
 // the way Hadoop (or docs/cli.md's local check) runs them, give the lines a local run gives; values
 // of every type cross the protocol unchanged; a chain runs step by step; a key's values stream.
 // Each phase's inputs, errors and reports are in phases.test.ts.
