@@ -126,6 +126,23 @@ t.test('a combine that returns nothing, or reads its values as an array, fails t
   t.match(named.stderr, /-r sum brings its own combine; leave out --combine/)
 })
 
+t.test('a combine that fails past 65,536 keys names the record whose pair it was combining', async t => {
+  // there the sort buffer holds pairs of an ASCII key and a number for a while, across records,
+  // and adds them later, together: the error must still name the line of the pair's record
+  const dir = t.testdir({ 'job.mjs': 'export function map (line, emit) { emit(line.slice(1), 1) }\nexport function reduce (k, vs) { let n = 0; for (const v of vs) n += v; return n }\nexport function combine (k, vs) { if (k.startsWith("boom")) throw new Error("no " + k); let n = 0; for (const v of vs) n += v; return n }\n' })
+  for (const key of ['boom', 'boom-a-key-longer-than-eight-bytes']) {
+    // (keys that repeat, so that the buffer goes on indexing them; the map emits each line
+    // past its first character: a line emitted as it is goes to the buffer another way)
+    const lines = Array.from({ length: 70_000 }, (_, i) => `_k${i}\n_k${i >> 1}`)
+    lines.push('_' + key, '_x', '_y', '_' + key, ...Array.from({ length: 20 }, (_, i) => `_z${i}`)) // the second is on line 140,004
+    writeFileSync(join(dir, 'in.txt'), lines.join('\n') + '\n')
+    const failed = await mrs(t, dir, ['--job', 'job.mjs', 'in.txt'], '')
+    t.equal(failed.code, 1, `${key}: exit 1`)
+    t.match(failed.stderr, new RegExp(`combine failed \\(map side, at in\\.txt:140004\\): .*no ${key}`), `${key}: the record's line`)
+    t.equal(failed.stdout, '', 'no output')
+  }
+})
+
 t.test('a map that returns pairs instead of emitting them', async t => {
   const dir = t.testdir()
   const r = await mrs(t, dir, ['-m', '(line, emit) => [line, 1]', '-r', 'count', '-q'])

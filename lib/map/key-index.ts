@@ -16,6 +16,8 @@ const SEED = (Math.random() * 0x100000000) | 0
 const MIN_SLOTS = 1 << 10
 /** Keys up to this many bytes are kept in their slot. */
 const INLINE = 8
+/** ASCII keys up to this many characters can be packed (see `pack`); longer ones are staged first. */
+const PACK_MAX = 64
 
 /**
  * MurmurHash3 (32-bit) of view[from, from + len), seeded: a word at a time, for keys longer
@@ -118,21 +120,63 @@ export class KeyIndex {
   }
 
   /**
+   * As `pack`, for ASCII keys up to PACK_MAX characters: a longer key's tag only, hashed from
+   * its characters as `hash` hashes its bytes (ASCII: the same), so that `touch` can load its
+   * slot before the key is staged.
+   */
+  packAny (key: string, p: Int32Array, j: number): boolean {
+    const len = key.length
+    if (len <= INLINE) return this.pack(key, p, j)
+    if (len > PACK_MAX) return false
+    let h = SEED
+    let k = 0
+    for (; k + 4 <= len; k += 4) {
+      const a = key.charCodeAt(k)
+      const b = key.charCodeAt(k + 1)
+      const c = key.charCodeAt(k + 2)
+      const d = key.charCodeAt(k + 3)
+      if ((a | b | c | d) >= 0x80) return false
+      h = mixWord(h, a | (b << 8) | (c << 16) | (d << 24))
+    }
+    if (k < len) {
+      let w = 0
+      for (let shift = 0; k < len; k++, shift += 8) {
+        const c = key.charCodeAt(k)
+        if (c >= 0x80) return false
+        w |= c << shift
+      }
+      h ^= scramble(w)
+    }
+    p[3 * j] = (finish(h, len) & this.hashMask & ~15) | (len < 15 ? len : 15)
+    return true
+  }
+
+  /**
    * Loads the slots where the keys packed in p[0, 3n) are first looked for, ahead of their
-   * finds. In an index far larger than the cache (a million keys) a find mostly waits for its
-   * slot; loads that do not depend on each other are served together.
+   * finds, and for a longer key whose slot there has its tag, the first bytes of the key it
+   * holds. In an index far larger than the cache (a million keys) a find mostly waits for its
+   * slot, then for the bytes it compares; loads that do not depend on each other are served
+   * together.
    */
   touch (p: Int32Array, n: number): void {
     const slots = this.slots
     const mask = this.mask
     let x = 0
     for (let j = 0; j < n; j++) x ^= slots[4 * ((p[3 * j]! >>> 4) & mask)]!
+    const b = this.arena.bytes
+    for (let j = 0; j < n; j++) {
+      const tag = p[3 * j]!
+      const s = 4 * ((tag >>> 4) & mask)
+      if ((tag & 15) > INLINE && slots[s + 1] === tag) x ^= b[slots[s + 2]!]!
+    }
     this.touched = x // (kept, so that the loads are not optimized away)
   }
 
   /** As `find`, for `key` packed at p[3j] (staged in the arena if it is new). */
   findPacked (key: string, p: Int32Array, j: number): number {
-    const i = this.probe(p[3 * j]!, p[3 * j + 1]!, p[3 * j + 2]!, key.length)
+    const len = key.length
+    if (len > INLINE) return this.probe(p[3 * j]!, this.arena.used, this.arena.stage(key), len)
+    const i = this.probe(p[3 * j]!, p[3 * j + 1]!, p[3 * j + 2]!, len)
     if (i === -1) this.arena.stage(key)
     return i
   }

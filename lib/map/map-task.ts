@@ -152,10 +152,21 @@ export class MapTask {
     let record: unknown
     const data = viewOf(chunk.data)
     const groupBy = this.opts.job.groupBy
+    // pairs the sort buffer holds until the chunk ends (see SortBuffer.hold) know their record
+    const holder = sortBuffer instanceof SortBuffer ? sortBuffer : undefined
+    // after a failed flush, ctx goes to the record whose held pair failed
+    const failedRecord = (): void => {
+      if (holder === undefined || holder.failedCall === -1) return
+      const r = holder.failedCall
+      holder.failedCall = -1
+      ctx.at = lines === null ? chunk.firstLine + r : lines[r]!
+      ctx.base = base
+    }
     for (; i < records.length; i++) {
       record = records[i]
       ctx.at = lines === null ? chunk.firstLine + i : lines[i]!
       ctx.base = base // (again each record: a job may have set ctx.line)
+      if (holder !== undefined) holder.call = i
       c.records++
       tick() // a map that is slow on every record is alive; one stuck on a record is not
       // Each call gets an emit of its own, that works only while the call runs: an emit from a
@@ -189,14 +200,20 @@ export class MapTask {
           for (const [k, v] of this.pending) { c.pairs++; sortBuffer.add(k, v) }
           this.pending.length = 0
         }
-        sortBuffer.flush()
       } catch (e) {
         this.live = 0
         this.pending.length = 0
+        failedRecord()
         const err = this.classify(e, chunk.file, ctx.line)
         if (err.code !== 'MRS_ERR_MAP') throw err
         this.badRecord(err, chunk.file, ctx.line, typeof record === 'string' ? record : JSON.stringify(record) ?? '')
       }
+    }
+    try {
+      sortBuffer.flush()
+    } catch (e) {
+      failedRecord()
+      throw this.classify(e, chunk.file, ctx.line)
     }
   }
 

@@ -102,6 +102,11 @@ export class SortBuffer {
   // pairs held until the map call returns (see hold): their keys, packed keys and values
   private held = 0
   private readonly heldKeys: string[] = []
+  private readonly heldCalls: number[] = []
+  /** The map task's number for the map call whose pairs `add` takes now: held pairs keep it. */
+  call = 0
+  /** The call of the held pair a failed flush was adding (-1: none). */
+  failedCall = -1
   private readonly packed = new Int32Array(3 * HOLD)
   private readonly heldValues: number[] = []
 
@@ -135,7 +140,7 @@ export class SortBuffer {
     }
     this.stringPairs++
     if (!this.appendsNow()) {
-      if (this.combine !== undefined && typeof value === 'number' && this.index.size >= HOLD_KEYS && this.index.pack(key, this.packed, this.held)) return this.hold(key, value)
+      if (this.combine !== undefined && typeof value === 'number' && this.index.size >= HOLD_KEYS && this.index.packAny(key, this.packed, this.held)) return this.hold(key, value)
       this.room(key)
       // (find stages the key in the arena only if it is new)
       return this.addFound(key, this.index.find(key), value)
@@ -150,20 +155,22 @@ export class SortBuffer {
   }
 
   /**
-   * Holds a pair with a short ASCII key (packed at `held`) and a number, with a combiner
-   * (their order does not matter then) and a large index, until the map call returns or HOLD
-   * of them wait.
+   * Holds a pair with an ASCII key (packed at `held`) and a number, with a combiner (their
+   * order does not matter then) and a large index, until the map task's chunk ends or HOLD of
+   * them wait.
    */
   private hold (key: string, value: number): void {
     this.heldKeys[this.held] = key
     this.heldValues[this.held] = value
+    this.heldCalls[this.held] = this.call
     if (++this.held === HOLD) this.flush()
   }
 
   /**
-   * Adds the pairs held (see `hold`), after loading their index slots together: a word count
-   * over a million distinct words mostly waited for one slot after another. The map task
-   * calls it when a map call returns, so a combine's failure still names its record.
+   * Adds the pairs held (see `hold`), after loading their index slots (and a long key's bytes)
+   * together: a word count over a million distinct words mostly waited for one slot after
+   * another. Pairs are held across map calls (a sum emits one a record); if a combine fails,
+   * `failedCall` says which call's pair it was adding, for the map task to name its record.
    */
   flush (): void {
     const n = this.held
@@ -171,11 +178,17 @@ export class SortBuffer {
     this.held = 0
     const packed = this.packed
     this.index.touch(packed, n)
-    for (let j = 0; j < n; j++) {
-      const key = this.heldKeys[j]!
-      this.room(key)
-      if (this.appending) this.append(this.arena.stage(key), this.heldValues[j])
-      else this.addFound(key, this.index.findPacked(key, packed, j), this.heldValues[j])
+    let j = 0
+    try {
+      for (; j < n; j++) {
+        const key = this.heldKeys[j]!
+        this.room(key)
+        if (this.appending) this.append(this.arena.stage(key), this.heldValues[j])
+        else this.addFound(key, this.index.findPacked(key, packed, j), this.heldValues[j])
+      }
+    } catch (e) {
+      this.failedCall = this.heldCalls[j]!
+      throw e
     }
   }
 

@@ -487,14 +487,15 @@ t.test('the exact sum combine: what it spills reduces to the sum of all the valu
   t.pass()
 })
 
-// Past 65,536 keys, pairs of a short ASCII key and a number wait (under a combiner) until the
-// map call returns, 64 at most, and their index slots are loaded together; they must count as
-// the pairs added one by one do, whatever comes between: other keys, spills, a flush anywhere.
+// Past 65,536 keys, pairs of an ASCII key (up to 64 characters) and a number wait (under a
+// combiner) until the map task's chunk ends, 64 at most, and their index slots are loaded
+// together; they must count as the pairs added one by one do, whatever comes between: other
+// keys, spills, a flush anywhere.
 t.test('pairs held for a large index sum as the oracle does', async t => {
   const KEYS = 70_000
   const builtinSum = (await import('../../dist/lib/job/job.js')).sum
   let held = 0
-  const pairArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 2 * KEYS }), fc.constantFrom('short', 'long', 'accent', 'flush'), fc.integer({ min: -5, max: 5 })), { minLength: 1, maxLength: 2000 })
+  const pairArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 2 * KEYS }), fc.constantFrom('short', 'long', 'longer', 'accent', 'flush'), fc.integer({ min: -5, max: 5 })), { minLength: 1, maxLength: 2000 })
   fc.assert(fc.property(pairArb, fc.constantFrom(4_500_000, 5_000_000, 64 << 20), fc.boolean(), (raw, budget, builtin) => {
     const combine = builtin ? builtinSum : sum
     const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
@@ -508,9 +509,10 @@ t.test('pairs held for a large index sum as the oracle does', async t => {
     // (two pairs a key, so that the buffer goes on indexing)
     for (let i = 0; i < KEYS; i++) { add(i.toString(36), 1); add((i >> 1).toString(36), 2) }
     for (const [k, kind, v] of raw) {
-      // short ASCII keys (held), and keys that are not held: longer than 8 bytes or not ASCII
-      if (kind === 'flush') c.flush() // (as when a map call returns)
-      else add(kind === 'short' ? k.toString(36) : kind === 'long' ? `long-key-${k}` : `\u00e9${k % 100}`, v)
+      // ASCII keys held, in their slot (short) or in the arena (long); and keys that are not
+      // held: over 64 characters (63-65 here), or not ASCII
+      if (kind === 'flush') c.flush() // (as when a chunk ends)
+      else add(kind === 'short' ? k.toString(36) : kind === 'long' ? `long-key-${k}` : kind === 'longer' ? `${'x'.repeat(62)}${k % 1000}` : `\u00e9${k % 100}`, v)
     }
     const runs = c.finish().map(x => x.path)
     const got: Array<[unknown, unknown[]]> = []
