@@ -68,6 +68,11 @@ class PairLines {
     this.file.close()
     return this.file.path
   }
+
+  /** Closes the file of a task that failed (the engine ignores what it holds). */
+  discard (): void {
+    this.file.discard()
+  }
 }
 
 /**
@@ -127,7 +132,17 @@ export class MapTask {
       })
   }
 
+  /** Maps a chunk's records; a task whose chunk fails is over, its output file closed. */
   async chunk (chunk: Chunk): Promise<void> {
+    try {
+      await this.mapChunk(chunk)
+    } catch (e) {
+      if (this.sortBuffer instanceof PairLines) this.sortBuffer.discard()
+      throw e
+    }
+  }
+
+  private async mapChunk (chunk: Chunk): Promise<void> {
     this.collect()
     const max = chunk.base === undefined ? Infinity : this.opts.maxLineBytes ?? Infinity
     const { records, lines, ends, longLine, invalidUtf8, errors } = recordsOf(chunk, chunk.format ?? this.opts.format, max)
@@ -234,6 +249,7 @@ export class MapTask {
       const b = this.sortBuffer
       return b instanceof SortBuffer ? { runs: b.finish() } : { runs: [], output: b.finish() }
     } catch (e) {
+      if (this.sortBuffer instanceof PairLines) this.sortBuffer.discard()
       const known = e instanceof KeyError || e instanceof ValueError || e instanceof CombineError || e instanceof MrstreamError || e instanceof LateEmitError
       if (known) throw this.classify(e, this.ctx.file, this.ctx.line)
       throw new MrstreamError('MRS_ERR_TASK_FAILED', `spill failed after ${this.ctx.file}:${this.ctx.line}: ${describeUserError(e)}`, { phase: 'spill', file: this.ctx.file, line: this.ctx.line }, e)

@@ -27,9 +27,13 @@ export class LineFile extends LineBuffer {
     }
   }
 
+  /** Writes what is buffered and closes the file; closed also when the write fails. */
   close (): void {
-    this.flush()
-    this.release()
+    try {
+      this.flush()
+    } finally {
+      this.release()
+    }
   }
 
   /** Closes the file, if still open, without writing what is buffered (a failed task's file is removed). */

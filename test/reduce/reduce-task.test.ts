@@ -1,13 +1,14 @@
 // reduce-task.ts: a reduce task that fails leaves no file open, whether it fails opening its
 // runs (missing, corrupt) or in the job's reduce; one that succeeds writes its fragments.
 import t from 'tap'
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { reduceTask, type ReduceSpec } from '../../dist/lib/reduce/reduce-task.js'
 import { RunWriter } from '../../dist/lib/runs/run-writer.js'
 import { encodeKey } from '../../dist/lib/codec/keys.js'
 import type { Context, Job } from '../../dist/lib/job/job.js'
+import { openFiles } from '../helpers/fds.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-reduce-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -32,12 +33,7 @@ function spec (runs: string[], name: string): ReduceSpec {
 }
 
 // the files of the test's folder this process holds open
-const openHere = (): string[] => readdirSync('/proc/self/fd').flatMap(fd => {
-  try {
-    const target = readlinkSync(`/proc/self/fd/${fd}`)
-    return target.startsWith(dir) ? [target] : []
-  } catch { return [] } // (the folder's own fd, gone once read)
-})
+const openHere = (): string[] => openFiles(dir)
 
 const good = run('good.run', ['a', 'b', 'c'])
 const corrupt = join(dir, 'corrupt.run')
