@@ -111,8 +111,8 @@ export class NumberLog {
     const o = this.used
     this.used += cap + 1
     if (this.pool === undefined || this.used > this.pool.length) {
-      // (the sort buffer spills before its budget, which the pool's size covers: this grows
-      // only a pool made small)
+      // (the sort buffer spills before its budget: this grows only a pool made smaller than
+      // the budget, as the sort buffer makes one for a budget over 256 MB)
       const grown = new Float64Array(Math.max(MIN_SLOTS, this.slots, 2 * this.used))
       if (this.pool !== undefined) grown.set(this.pool.subarray(0, o))
       this.pool = grown

@@ -54,7 +54,8 @@ const DECIDE_KEYS = 1000
 // an indexing buffer looks at how often its string pairs repeated a key after this many, and
 // again at four times as many each time (see willRepeat)
 const SWITCH_PAIRS = 4096
-// the key arena's size: the budget (its pages are only resident once written), up to this
+// the key arena's and the number log's sizes: the budget (their pages are only resident once
+// written), up to this (more grows them by copying)
 const ARENA_BYTES = 256 << 20
 /**
  * The last finished sort buffer's key arena and index. A worker's map tasks run one after
@@ -125,7 +126,7 @@ export class SortBuffer {
     } else {
       this.arena = new KeyArena(Math.min(limit, ARENA_BYTES), limit)
       this.index = new KeyIndex(this.arena)
-      this.log = new NumberLog(Math.ceil(limit / 8))
+      this.log = new NumberLog(Math.ceil(Math.min(limit, ARENA_BYTES) / 8))
     }
     spare = undefined
   }
