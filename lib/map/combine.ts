@@ -1,4 +1,5 @@
-// The combiner: the job's combine run on one key's values, in the sort buffer and in merges.
+// The combiner: the job's combine run on one key's values, in the sort buffer and in merges;
+// and what a combine call may not do, refused alike there and by `mrstream combine`.
 import { KeyError, encodeKey, showKey } from '../codec/keys.js'
 import { ValueError } from '../codec/values.js'
 import { LateEmitError, describeUserError } from '../errors.js'
@@ -18,12 +19,30 @@ export function combineValues (combine: ReduceFn, key: unknown, ekey: string | u
 }
 
 /**
- * What a combine that returned nothing (and emitted nothing) for `key` fails with: the engine
- * calls combine zero or more times, so dropping a key's values there would make the output
- * depend on --memory and --workers.
+ * Why a combine call for `key` that returned `ret` (and emitted, or not) is refused, if it is:
+ * it read its one-pass values as an array (values[0] or values.length gave undefined, since
+ * `misused`: what it made of them would be written on, silently wrong); or it returned nothing
+ * and emitted nothing (the engine calls combine zero or more times, so dropping a key's values
+ * there would make the output depend on --memory and --workers).
  */
-export function silentCombine (key: unknown): string {
-  return `combine for key ${showKey(key)} returned nothing and emitted nothing; a combine must return (or emit) the combined value: is a \`return\` missing?`
+export function refusedCombine (key: unknown, ret: unknown, emitted: boolean, misused: number): string | undefined {
+  const read = misusedSince(misused)
+  if (read !== undefined) return `combine for key ${showKey(key)}: ${onePassHint(read)}`
+  if (ret === undefined && !emitted) return `combine for key ${showKey(key)} returned nothing and emitted nothing; a combine must return (or emit) the combined value: is a \`return\` missing?`
+  return undefined
+}
+
+/** Whether a combine's result is a promise: combiners must be synchronous (asyncCombine says so). */
+export function isPromise (ret: unknown): boolean {
+  return ret !== null && typeof ret === 'object' && typeof (ret as Promise<unknown>).then === 'function'
+}
+
+export function asyncCombine (key: unknown): string {
+  return `combine for key ${showKey(key)} returned a promise; combiners must be synchronous`
+}
+
+export function otherKey (key: unknown, other: unknown): string {
+  return `combine for key ${showKey(key)} emitted another key ${showKey(other)}; a combiner must keep its key`
 }
 
 // Emits by combine calls so far, to tell a combine that gave nothing.
@@ -53,11 +72,8 @@ export function callCombine (combine: ReduceFn, key: unknown, values: Iterable<u
   const misused = misuseCount()
   try {
     const ret = combine(key, values, emit, ctx)
-    // values[0] or values.length on the one-pass values of a merge gave undefined: what combine
-    // made of it would be written on, silently wrong
-    const read = misusedSince(misused)
-    if (read !== undefined) throw new CombineError(`combine for key ${showKey(key)}: ${onePassHint(read)}`)
-    if (ret === undefined && emits === before) throw new CombineError(silentCombine(key))
+    const refused = refusedCombine(key, ret, emits !== before, misused)
+    if (refused !== undefined) throw new CombineError(refused)
     return ret
   } catch (e) {
     if (e instanceof CombineError || e instanceof KeyError || e instanceof ValueError || e instanceof LateEmitError) throw e
@@ -69,12 +85,10 @@ export function callCombine (combine: ReduceFn, key: unknown, values: Iterable<u
 
 /** A combine's emitted values then its return value, after checking it kept its key and was synchronous. */
 export function combineOutput (key: unknown, ekey: string | undefined, ret: unknown, emitted: Array<[unknown, unknown]>): unknown[] {
-  if (ret !== null && typeof ret === 'object' && typeof (ret as Promise<unknown>).then === 'function') {
-    throw new CombineError('combine returned a promise; combiners must be synchronous')
-  }
+  if (isPromise(ret)) throw new CombineError(asyncCombine(key))
   const out: unknown[] = []
   for (const [k, v] of emitted) {
-    if (k !== key && encodeKeySafe(k) !== (ekey ?? encodeKeySafe(key))) throw new CombineError(`combine for key ${showKey(key)} emitted another key ${showKey(k)}; a combiner must keep its key`)
+    if (k !== key && encodeKeySafe(k) !== (ekey ?? encodeKeySafe(key))) throw new CombineError(otherKey(key, k))
     out.push(v)
   }
   if (ret !== undefined) out.push(ret)

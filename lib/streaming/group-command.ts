@@ -8,8 +8,8 @@ import { encodeKey, groupKeyOf, showKey, type Key } from '../codec/keys.js'
 import { formatPair } from '../output/format.js'
 import { jobError, type Context, type Job } from '../job/job.js'
 import { StagedLines } from '../reduce/staged.js'
-import { silentCombine } from '../map/combine.js'
-import { guardOnePass, misusedSince, misuseCount, newNotes, onePassHint, stepWarnings, takeMisuse } from '../reduce/mistakes.js'
+import { asyncCombine, isPromise, otherKey, refusedCombine } from '../map/combine.js'
+import { guardOnePass, misusedSince, misuseCount, newNotes, stepWarnings, takeMisuse } from '../reduce/mistakes.js'
 import { checkTmpBase, makeTmpDir, removeTmpDir } from '../exec/tmp.js'
 import { badRecord, type Counts, type StreamingOptions } from './command.js'
 import { pairLine, parseGroupedKey, parseKey, parseValue, protocolText } from './protocol.js'
@@ -54,7 +54,7 @@ export async function groupCommand (o: StreamingOptions, job: Job, ctx: Context,
         if (call !== live) throw new LateEmitError(`emit was called after its ${o.phase} call returned`)
         emits++
         if (combining) {
-          if (protocolText(k, job.groupBy) !== keyText) throw new MrstreamError('MRS_ERR_COMBINE', `combine for key ${showKey(key)} emitted another key ${showKey(k)}; a combiner must keep its key`, { phase: 'combine', key })
+          if (protocolText(k, job.groupBy) !== keyText) throw new MrstreamError('MRS_ERR_COMBINE', otherKey(key, k), { phase: 'combine', key })
           write(pairLine(k, v, job.groupBy))
         } else if (last) {
           encodeKey(k)
@@ -68,15 +68,15 @@ export async function groupCommand (o: StreamingOptions, job: Job, ctx: Context,
       try {
         live = call
         let r = fn(key, input.values(), emit, ctx)
-        if (r !== null && typeof r === 'object' && typeof (r as Promise<unknown>).then === 'function') {
+        if (isPromise(r)) {
           // (as in a local run: a combine is called inside the sort buffer's loop, which cannot wait)
-          if (combining) throw new MrstreamError('MRS_ERR_COMBINE', `combine for key ${showKey(key)} returned a promise; combiners must be synchronous`, { phase: 'combine', key })
+          if (combining) throw new MrstreamError('MRS_ERR_COMBINE', asyncCombine(key), { phase: 'combine', key })
           r = await r
         }
-        const read = combining ? misusedSince(misused) : undefined
-        if (read !== undefined) throw new MrstreamError('MRS_ERR_COMBINE', `combine for key ${showKey(key)}: ${onePassHint(read)}`, { phase: 'combine', key })
+        // (the checks of a combine call in the sort buffer and in merges: combine.ts)
+        const refused = combining ? refusedCombine(key, r, emits !== emitted, misused) : undefined
+        if (refused !== undefined) throw new MrstreamError('MRS_ERR_COMBINE', refused, { phase: 'combine', key })
         if (r !== undefined) emit(key, r)
-        else if (emits === emitted && combining) throw new MrstreamError('MRS_ERR_COMBINE', silentCombine(key), { phase: 'combine', key })
         else if (emits === emitted) notes.silent++
         live = 0
       } catch (e) {
