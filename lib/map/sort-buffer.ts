@@ -17,8 +17,8 @@
 // (number-log.ts), outside the heap, its slot LOGGED.
 //
 // A Multi and LOGGED are in multi.ts, short arrays of numbers in tuples.ts, the spill in
-// spill.ts. What stays here is adding pairs, in one class: its hot path (add,
-// addFound, combining in place) reads the buffer's fields directly.
+// spill.ts. What stays here is adding pairs, in one class: its hot path (add, addFound,
+// combining in place) reads the buffer's fields directly.
 import { LateEmitError } from '../errors.js'
 import { decodeKey, encodeKey } from '../codec/keys.js'
 import type { RunInfo } from '../runs/run-format.js'
