@@ -1,5 +1,0 @@
-// The fault matrix for stdout: SIGKILL, then SIGTERM or SIGINT, as each phase begins (helpers/kill.ts).
-import t from 'tap'
-import { faultMatrix } from './helpers/kill.js'
-
-t.test('SIGKILL and signals at every phase', async t => { await faultMatrix(t, 'stdout', { sigkill: true }) })
