@@ -1,7 +1,7 @@
 import neostandard from 'neostandard'
 
 export default [
-  ...neostandard({ ts: true, ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**'] }),
+  ...neostandard({ ts: true, ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', 'test/**/*.js'] }),
   {
     rules: {
       // long string and template literals (messages) may run on; code lines may not

@@ -17,10 +17,10 @@ const dist = new URL('../../dist/lib/', import.meta.url)
 const bin = new URL('../../dist/bin/mrstream.js', import.meta.url).pathname
 
 /** The built modules the tests drive in process (esbuild's bundling, the streaming arguments). */
-export async function built (): Promise<{ bundleJob: typeof import('../../lib/hadoop/bundle.js').bundleJob, streamingJobs: typeof import('../../lib/hadoop/command.js').streamingJobs, loadSteps: typeof import('../../lib/job/job.js').loadSteps }> {
-  const { bundleJob } = await import(new URL('hadoop/bundle.js', dist).href) as typeof import('../../lib/hadoop/bundle.js')
-  const { streamingJobs } = await import(new URL('hadoop/command.js', dist).href) as typeof import('../../lib/hadoop/command.js')
-  const { loadSteps } = await import(new URL('job/job.js', dist).href) as typeof import('../../lib/job/job.js')
+export async function built (): Promise<{ bundleJob: typeof import('../../dist/lib/hadoop/bundle.js').bundleJob, streamingJobs: typeof import('../../dist/lib/hadoop/command.js').streamingJobs, loadSteps: typeof import('../../dist/lib/job/job.js').loadSteps }> {
+  const { bundleJob } = await import(new URL('hadoop/bundle.js', dist).href) as typeof import('../../dist/lib/hadoop/bundle.js')
+  const { streamingJobs } = await import(new URL('hadoop/command.js', dist).href) as typeof import('../../dist/lib/hadoop/command.js')
+  const { loadSteps } = await import(new URL('job/job.js', dist).href) as typeof import('../../dist/lib/job/job.js')
   return { bundleJob, streamingJobs, loadSteps }
 }
 

@@ -1,6 +1,6 @@
 // Each input's format: FILE:FORMAT, else --format, else its name's extension, else lines.
 import t from 'tap'
-import { formatOfName, inputFormats, parseInput } from '../../lib/input/formats.js'
+import { formatOfName, inputFormats, parseInput } from '../../dist/lib/input/formats.js'
 
 t.test('FILE:FORMAT names a known format at the end; anything else is a file name', async t => {
   t.same(parseInput('orders.dat:ndjson'), { name: 'orders.dat', format: 'ndjson' })

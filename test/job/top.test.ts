@@ -1,7 +1,7 @@
 // top(n): the n greatest values of a key, greatest first, whatever subsets its combiner saw.
 import t from 'tap'
 import fc from 'fast-check'
-import { top } from '../../lib/job/job.js'
+import { top } from '../../dist/lib/job/job.js'
 import { compareKeys, type Key } from '../oracle.js'
 
 const valueArb: fc.Arbitrary<Key> = fc.oneof(
