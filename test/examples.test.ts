@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { bin, spawnCli, type Result } from './helpers/cli.js'
 import { runShell } from './helpers/run.js'
-import { sample } from './helpers/depth.js'
+import { depth } from './helpers/depth.js'
 
 t.setTimeout(600_000)
 
@@ -36,11 +36,14 @@ const examples: Array<{ name: string, what: string, args: string[] }> = [
   { name: 'histogram', what: 'a chain of two steps', args: ['--job', 'examples/histogram.js', ...books] },
 ]
 
-for (const ex of examples) {
+const SETTINGS = [[], ['--memory', '64KB', '--workers', '2'], ['--memory', '64KB', '--workers', '1']]
+
+for (const [i, ex] of examples.entries()) {
   t.test(`${ex.name}: ${ex.what}`, async t => {
     const want = fixture(ex.name)
     t.ok(want.split('\n').length > 5, 'a fixture of some size')
-    for (const settings of sample([[], ['--memory', '64KB', '--workers', '2'], ['--memory', '64KB', '--workers', '1']], 2)) {
+    // the quick depth: each example under one of the settings, in turn, so that each is used
+    for (const settings of depth([SETTINGS[i % SETTINGS.length]!], SETTINGS)) {
       const r = await mrs(t, [...ex.args, '-q', ...settings])
       t.equal(r.code, 0, r.stderr)
       t.equal(r.stdout, want, `mrstream ${[...ex.args, ...settings].join(' ')}`)
