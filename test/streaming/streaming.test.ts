@@ -1,7 +1,7 @@
 // Hadoop Streaming commands (streaming.ts): `map | sort | combine | reduce` as shell pipelines,
 // the way Hadoop (or docs/cli.md's local check) runs them, give the lines a local run gives; values
 // of every type cross the protocol unchanged; a chain runs step by step; a key's values stream.
-// Each phase's inputs, errors and reports are in phases.test.ts.
+// Each command's inputs, errors and reports are in commands.test.ts.
 import t from 'tap'
 import fc from 'fast-check'
 import { writeFileSync } from 'node:fs'
