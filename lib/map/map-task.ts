@@ -170,10 +170,9 @@ export class MapTask {
     // pairs the sort buffer holds until the chunk ends (see SortBuffer.hold) know their record
     const holder = sortBuffer instanceof SortBuffer ? sortBuffer : undefined
     // after a failed flush, ctx goes to the record whose held pair failed
-    const failedRecord = (): void => {
-      if (holder === undefined || holder.failedCall === -1) return
-      const r = holder.failedCall
-      holder.failedCall = -1
+    const failedRecord = (e: unknown): void => {
+      const r = holder === undefined ? -1 : holder.failedCall(e)
+      if (r === -1) return
       ctx.at = lines === null ? chunk.firstLine + r : lines[r]!
       ctx.base = base
     }
@@ -218,7 +217,7 @@ export class MapTask {
       } catch (e) {
         this.live = 0
         this.pending.length = 0
-        failedRecord()
+        failedRecord(e)
         const err = this.classify(e, chunk.file, ctx.line)
         if (err.code !== 'MRS_ERR_MAP') throw err
         this.badRecord(err, chunk.file, ctx.line, typeof record === 'string' ? record : JSON.stringify(record) ?? '')
@@ -227,7 +226,7 @@ export class MapTask {
     try {
       sortBuffer.flush()
     } catch (e) {
-      failedRecord()
+      failedRecord(e)
       throw this.classify(e, chunk.file, ctx.line)
     }
   }

@@ -106,8 +106,8 @@ export class SortBuffer {
   private readonly heldCalls: number[] = []
   /** The map task's number for the map call whose pairs `add` takes now: held pairs keep it. */
   call = 0
-  /** The call of the held pair a failed flush was adding (-1: none). */
-  failedCall = -1
+  /** A failed flush's error and the call of the held pair it was adding (see failedCall). */
+  private failure: { error: unknown, call: number } | undefined = undefined
   private readonly packed = new Int32Array(3 * HOLD)
   private readonly heldValues: number[] = []
 
@@ -171,7 +171,9 @@ export class SortBuffer {
    * Adds the pairs held (see `hold`), after loading their index slots (and a long key's bytes)
    * together: a word count over a million distinct words mostly waited for one slot after
    * another. Pairs are held across map calls (a sum emits one a record); if a combine fails,
-   * `failedCall` says which call's pair it was adding, for the map task to name its record.
+   * `failedCall` says which call's pair it was adding, for the map task to name its record, and
+   * the pairs after that one stay held: a map that catches what its emit throws (the flush may
+   * run inside a later call's emit) loses the refused pair alone, as with pairs not held.
    */
   flush (): void {
     const n = this.held
@@ -188,9 +190,22 @@ export class SortBuffer {
         else this.addFound(key, this.index.findPacked(key, packed, j), this.heldValues[j])
       }
     } catch (e) {
-      this.failedCall = this.heldCalls[j]!
+      this.failure = { error: e, call: this.heldCalls[j]! }
+      const rest = n - (j + 1)
+      this.heldKeys.copyWithin(0, j + 1, n)
+      this.heldValues.copyWithin(0, j + 1, n)
+      this.heldCalls.copyWithin(0, j + 1, n)
+      packed.copyWithin(0, 3 * (j + 1), 3 * n)
+      this.held = rest
       throw e
     }
+  }
+
+  /** The map call whose held pair a flush was adding when it failed with `e`; -1 if `e` came from elsewhere. */
+  failedCall (e: unknown): number {
+    const f = this.failure
+    this.failure = undefined
+    return f !== undefined && f.error === e ? f.call : -1
   }
 
   /**
