@@ -13,8 +13,9 @@
 // Buffer with its packed bytes (a snapshot: later mutation by the job cannot change it), so a
 // Buffer among stored values is always a packed value and a Multi is never a stored value. Under
 // the built-in sum, a key's exact sum may be a Partials (sum.ts), written out as sum's term.
-// Without a combiner, a key's values while they are all numbers are kept in a NumberLog
-// (number-log.ts), outside the heap, its slot LOGGED.
+// Without a combiner, a key's value that comes again and again (a count's 1) is kept once, with
+// how many more times it came (`repeats`); a key's values while they are all numbers are kept
+// in a NumberLog (number-log.ts), outside the heap, its slot LOGGED.
 //
 // A Multi and LOGGED are in multi.ts, short arrays of numbers in tuples.ts, the spill in
 // spill.ts. What stays here is adding pairs, in one class: its hot path (add, addFound,
@@ -41,6 +42,9 @@ const STRING_KEY_BYTES = 48
 const ARENA_PAIR_BYTES = 12
 const KEY_BYTES = 100
 const MULTI_BYTES = 80
+// repeats of a key's value (see SortBuffer.repeats): the keys counted to start with, and the most
+const MIN_REPEATS = 1 << 12
+const MAX_REPEATS = 2 ** 30
 // pairs held at most (see SortBuffer.hold): a map call that emits more is served HOLD at a time
 const HOLD = 64
 // pairs are held only once the index holds this many keys: its slots (16 bytes each, at most
@@ -73,6 +77,12 @@ export class SortBuffer {
   private readonly log: NumberLog
   /** String key i's stored value (a Multi for several). */
   private readonly values: unknown[] = []
+  /**
+   * Without a combiner, how many more times string key i got its stored value, a primitive,
+   * again and again (a count's 1): held as a number, not as values. Zero past a key's first
+   * other value, and at each spill.
+   */
+  private repeats = new Int32Array(MIN_REPEATS)
   /** With a combiner, string keys' values that are short arrays of numbers (slot TUPLE). */
   private readonly tuples = new Tuples()
   // Appending: string pairs kept in emit order, unindexed, for buffers of (nearly) all
@@ -284,6 +294,17 @@ export class SortBuffer {
       return
     }
     if (combine === sumCombine && typeof value === 'number' && this.addExact(i, cur, value)) return
+    if (combine === undefined && Object.is(cur, value) && (typeof cur !== 'object' || cur === null)) {
+      if (i >= this.repeats.length) this.growRepeats(i)
+      const n = this.repeats[i]!
+      if (n === MAX_REPEATS) { // (a count that an Int32 holds: the key goes out, and starts again)
+        this.spill()
+        return this.add(key, value)
+      }
+      this.repeats[i] = n + 1
+      return
+    }
+    if (combine === undefined && this.repeats.length > i && this.repeats[i] !== 0) cur = values[i] = this.unrepeat(i, cur)
     if (combine === undefined && typeof value === 'number' && !Number.isNaN(value)) { // (NaN: stored as is)
       if (cur === LOGGED) {
         this.bytes += this.log.add(i, value)
@@ -325,6 +346,28 @@ export class SortBuffer {
       }
     }
     if (this.bytes >= this.budget) this.spill()
+  }
+
+  private growRepeats (i: number): void {
+    const grown = new Int32Array(Math.max(2 * this.repeats.length, i + 1))
+    grown.set(this.repeats)
+    this.repeats = grown
+  }
+
+  /**
+   * Key i's value `cur` and its repeats as values of their own, for another value to join
+   * them: numbers in the log, others in a Multi.
+   */
+  private unrepeat (i: number, cur: unknown): unknown {
+    const n = this.repeats[i]!
+    this.repeats[i] = 0
+    if (typeof cur === 'number' && !Number.isNaN(cur)) {
+      this.bytes += this.log.start(i, cur, cur)
+      for (let c = 1; c < n; c++) this.bytes += this.log.add(i, cur)
+      return LOGGED
+    }
+    this.bytes += MULTI_BYTES + n * sizeOf(cur)
+    return new Multi(Array.from({ length: n + 1 }, () => cur), (n + 1) * sizeOf(cur), COMBINE_AT)
   }
 
   /** Key i's logged numbers as a Multi, for a value of another kind to join them. */
@@ -448,6 +491,7 @@ export class SortBuffer {
     this.runs.push(run)
     const arena = this.arena
     this.values.fill(undefined, 0, Math.min(arena.size, this.sharedFrom))
+    this.repeats.fill(0, 0, Math.min(arena.size, this.sharedFrom, this.repeats.length))
     this.shared = undefined
     this.sharedFrom = Infinity
     this.mixed = false
@@ -472,6 +516,7 @@ export class SortBuffer {
       arena: this.arena,
       log: this.log,
       values: this.values,
+      repeats: this.repeats,
       shared: this.shared,
       sharedFrom: this.sharedFrom,
       appending: this.appending,

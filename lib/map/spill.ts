@@ -22,6 +22,8 @@ export interface Buffered {
   log: NumberLog
   /** String key i's value slot, read only to load it ahead (see touch). */
   values: unknown[]
+  /** How many more times string key i has its one stored value (see SortBuffer.repeats; past its length: none). */
+  repeats: Int32Array
   /** Appended keys from sharedFrom on (Infinity: none) all have the value `shared`. */
   shared: unknown
   sharedFrom: number
@@ -95,9 +97,11 @@ class Spill {
         b.log.write(k, writer)
         this.counters.spilledPairs += n
       } else if (j - i === 1 && !(v instanceof Multi)) {
-        writer.startBytesGroup(bytes, s, e, 1)
-        writeStored(writer, v)
-        this.counters.spilledPairs++
+        const n = 1 + (k < b.repeats.length ? b.repeats[k]! : 0)
+        writer.startBytesGroup(bytes, s, e, n)
+        if (n === 1) writeStored(writer, v)
+        else writer.repeated(v, n)
+        this.counters.spilledPairs += n
       } else if (j - i === 1) {
         this.writeGroup(undefined, arena.key(k), v)
       } else {
@@ -107,7 +111,7 @@ class Spill {
           // a key indexed before the buffer turned to appending has its values in a Multi
           if (x instanceof Multi) for (const y of x.values) group.push(y)
           else if (x === LOGGED) for (const y of b.log.values(order[g]!)) group.push(y)
-          else group.push(x)
+          else for (let r = order[g]! < b.repeats.length ? b.repeats[order[g]!]! : 0; r >= 0; r--) group.push(x)
         }
         this.writeGroup(undefined, arena.key(k), new Multi(group, 0, COMBINE_AT))
       }

@@ -177,19 +177,32 @@ export class RunWriter {
    */
   sharedGroup (src: Buffer, start: number, end: number, count: number, framed: Uint8Array): void {
     this.startBytesGroup(src, start, end, count)
+    this.framedValues(framed, count)
+  }
+
+  /** A value `count` times, as value(v) writes it. */
+  repeated (v: unknown, count: number): void {
+    const framed = this.framed(v)
+    if (framed === undefined) for (let c = 0; c < count; c++) this.value(v)
+    else this.framedValues(framed, count)
+  }
+
+  /** `count` values, each the bytes `framed` (see framed). */
+  private framedValues (framed: Uint8Array, count: number): void {
     const vlen = framed.length
-    if (count * vlen > WRITE_BUFFER / 4) {
-      for (let c = 0; c < count; c++) this.valueBytes(framed.subarray(1))
-      return
+    const most = Math.floor(WRITE_BUFFER / 4 / vlen)
+    for (let left = count; left > 0;) {
+      const n = Math.min(left, most)
+      this.room(n * vlen)
+      const b = this.buf
+      let p = this.pos
+      for (let c = 0; c < n; c++) {
+        for (let i = 0; i < vlen; i++) b[p + i] = framed[i]!
+        p += vlen
+      }
+      this.pos = p
+      left -= n
     }
-    this.room(count * vlen)
-    const b = this.buf
-    let p = this.pos
-    for (let c = 0; c < count; c++) {
-      for (let i = 0; i < vlen; i++) b[p + i] = framed[i]!
-      p += vlen
-    }
-    this.pos = p
     this.values += count
   }
 

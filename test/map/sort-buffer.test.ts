@@ -122,10 +122,12 @@ t.test('a buffer indexes keys that will repeat before it fills, though its first
 t.test('a buffer that turns to appending keeps the values of the keys it indexed, in emit order', async t => {
   for (const combine of [false, true]) {
     const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
-    const c = new SortBuffer({ budget: 20 << 20, combine: combine ? sum : undefined, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
-    const pairs: Array<[string, number]> = [['hot', 1], ['hot', 2], ['one', 3]]
+    // (a budget of 4 MB: its keys, drawn as if at random, would repeat too little to index)
+    const c = new SortBuffer({ budget: 4 << 20, combine: combine ? sum : undefined, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
+    // ('rep': one value again and again, held as a count, then appended once more)
+    const pairs: Array<[string, number]> = [['hot', 1], ['hot', 2], ['one', 3], ['rep', 5], ['rep', 5], ['rep', 5]]
     for (let i = 0; i < 6000; i++) pairs.push([`k${i}`, i])
-    pairs.push(['hot', 4], ['one', 5], ['k7', 6], ['hot', 7])
+    pairs.push(['hot', 4], ['one', 5], ['k7', 6], ['hot', 7], ['rep', 5])
     for (let i = 6000; i < 7000; i++) pairs.push([`k${i}`, i])
     for (const [k, v] of pairs) c.add(k, v)
     t.ok((c as unknown as { appending: boolean }).appending, 'the buffer appends')
@@ -138,6 +140,7 @@ t.test('a buffer that turns to appending keeps the values of the keys it indexed
     const want = oracle(pairs, combine)
     t.same(got, want, combine ? 'combined' : 'values in emit order')
     t.same(got.find(g => g[0] === 'hot')![1], combine ? [14] : [1, 2, 4, 7])
+    t.same(got.find(g => g[0] === 'rep')![1], combine ? [20] : [5, 5, 5, 5])
   }
 })
 
