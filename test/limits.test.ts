@@ -4,7 +4,7 @@
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -40,6 +40,19 @@ t.test('three workers start at once under ulimit -n 64', async t => {
   const r = spawnSync('bash', ['-c', `ulimit -n 64; exec env -u NODE_OPTIONS '${process.execPath}' '${bin}' --job '${job}' --workers 3 --tmp-dir '${dir}' -q`], { input: 'a\nb\na\n', env })
   t.equal(r.status, 0, String(r.stderr))
   t.equal(String(r.stdout), 'a\t2\nb\t1\n')
+})
+
+t.test('workers that find no file descriptor even alone: exit 2, saying to raise ulimit -n', async t => {
+  const dir = t.testdir()
+  const job = join(dir, 'count.mjs')
+  writeFileSync(job, 'export function map (l, emit) { emit(l, 1) }\nexport function reduce (k, vs) { let n = 0; for (const v of vs) n += v; return n }\n')
+  const tmp = join(dir, 'tmp')
+  mkdirSync(tmp)
+  const r = spawnSync('bash', ['-c', `ulimit -n 36; exec env -u NODE_OPTIONS '${process.execPath}' '${bin}' --job '${job}' --workers 2 --tmp-dir '${tmp}' -q`], { input: 'a\nb\na\n', env })
+  t.equal(r.status, 2, String(r.stderr))
+  t.match(String(r.stderr), /^mrstream: a worker failed to start: .*EMFILE.*\(too many open files: raise ulimit -n, or use fewer --workers\)\n$/)
+  t.equal(String(r.stdout), '', 'no output')
+  t.same(readdirSync(tmp), [], 'nothing left in the temp dir')
 })
 
 t.test('a single value over 64 MB survives a spill', async t => {

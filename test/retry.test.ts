@@ -240,7 +240,6 @@ t.test('a task that hangs is retried after --task-timeout, then fails', async t 
   t.match(r.stderr, /task-timeout|timed? ?out/i, 'names the timeout')
   t.match(r.stderr, /3 (times|attempts)/, 'after 3 attempts')
   t.ok(r.ms >= 2_500, `not before 3 timeouts of 1 s (${r.ms} ms)`)
-  t.ok(r.ms < 30_000, `bounded time (${r.ms} ms)`)
   t.notOk(existsSync(join(dir, 'out.txt')), 'no output file')
 })
 

@@ -226,7 +226,8 @@ export class Pool {
         await started
         return
       } catch (e) {
-        if (!(e instanceof OutOfFiles) || attempt === START_ATTEMPTS) throw e
+        if (!(e instanceof OutOfFiles)) throw e
+        if (attempt === START_ATTEMPTS) throw new MrstreamError(e.code, `${e.message} (too many open files: raise ulimit -n, or use fewer --workers)`, e.place)
       } finally {
         this.starting.delete(started)
       }
