@@ -143,6 +143,14 @@ t.test('a combine that fails past 65,536 keys names the record whose pair it was
   }
 })
 
+t.test('a combine that fails in a spill says so: no one record was being added', async t => {
+  // objects as values: a key's several values are combined when it spills (at the task's end)
+  const dir = t.testdir({ 'in.txt': 'a\na\nb\n' })
+  const r = await mrs(t, dir, ['-m', '(l, emit) => emit(l, { n: 1 })', '-r', '(k, vs) => 1', '--combine', '(k, vs) => { throw new Error("no") }', 'in.txt'], '')
+  t.equal(r.code, 1)
+  t.match(r.stderr, /^mrstream: combine failed \(map side, in a spill after in\.txt:3\): combine threw for key "a": Error: no$/m)
+})
+
 t.test('a map that returns pairs instead of emitting them', async t => {
   const dir = t.testdir()
   const r = await mrs(t, dir, ['-m', '(line, emit) => [line, 1]', '-r', 'count', '-q'])

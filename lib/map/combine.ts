@@ -6,7 +6,10 @@ import { LateEmitError, describeUserError } from '../errors.js'
 import type { Context, Emit, ReduceFn } from '../job/job.js'
 import { misusedSince, misuseCount, onePassHint } from '../reduce/mistakes.js'
 
-export class CombineError extends Error {}
+export class CombineError extends Error {
+  /** Thrown while a spill combined a key's values: no one record's pair was being added. */
+  inSpill = false
+}
 
 /**
  * Calls the job's combine on one key's values; returns the values it produced. A combine that

@@ -256,7 +256,8 @@ export class MapTask {
   }
 
   private classify (e: unknown, file: string, line: number): MrstreamError {
-    if (e instanceof CombineError) return new MrstreamError('MRS_ERR_COMBINE', `combine failed (map side, at ${file}:${line}): ${e.message}`, { phase: 'combine', file, line })
+    // (a spill combines the values of keys from any records before it: it names the last)
+    if (e instanceof CombineError) return new MrstreamError('MRS_ERR_COMBINE', `combine failed (map side, ${e.inSpill ? 'in a spill after' : 'at'} ${file}:${line}): ${e.message}`, { phase: 'combine', file, line })
     return jobError(e, 'map', `${file}:${line}`, { phase: 'map', file, line })
   }
 

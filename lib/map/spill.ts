@@ -3,6 +3,7 @@
 // sort is byte order for them, and their type tag puts null, booleans and numbers before
 // strings, arrays after.
 import type { Context, ReduceFn } from '../job/job.js'
+import { CombineError } from './combine.js'
 import { Partials } from '../job/sum.js'
 import type { RunInfo } from '../runs/run-format.js'
 import { RunWriter } from '../runs/run-writer.js'
@@ -54,6 +55,7 @@ export function spill (b: Buffered, path: string, counters: SpillCounters): { ru
     return { run, distinct }
   } catch (err) {
     w.writer.abort()
+    if (err instanceof CombineError) err.inSpill = true
     throw err
   }
 }
