@@ -78,6 +78,9 @@ export interface Progress {
 
 type Status = Omit<Progress, 'spills' | 'retries' | 'elapsedMs'>
 
+/** What a step's reduce takes of its map phase: the workers' config and heap, the phases' timer. */
+interface StepPool { config: WorkerConfig, mapHeap: number, time: (phase: string) => void }
+
 export interface EngineResult {
   /** the whole job's (a chain's steps added up) */
   counters: Counters
@@ -180,7 +183,24 @@ export class Engine implements EngineView {
     if (this.aborted !== undefined) throw this.aborted
     const splittable = await splittableInputs(this.step.inputs, this.step.formats)
     const p = this.plan = { ...plan(o.memory, o.workers, splittable.includes(false)), ...o.sizes }
-    const config: WorkerConfig = {
+    const config = this.workerConfig()
+    // a map holds an input record in its heap (a line, up to --max-line-bytes; a chain's pairs
+    // are the step before's, of no known size)
+    const mapHeap = o.heapMb ?? Math.max(p.heapMb, recordHeapMb(this.step.formats[0] === 'pairs' ? 0 : this.maxLineBytes))
+    this.pool = this.newPool(config, mapHeap)
+    this.phase('map', 0)
+    const time = this.timer()
+    const results = await this.mapTasks(this.pool, splittable)
+    time('map')
+    if (mapOnly) return await this.mapOnlyOutput(target, results, last, time)
+    return await this.reduceStep(target, results, last, { config, mapHeap, time })
+  }
+
+  /** What every worker of this step is given. */
+  private workerConfig (): WorkerConfig {
+    const o = this.opts
+    const p = this.plan
+    return {
       job: this.step.job,
       format: this.step.formats[0]!,
       budget: p.budget,
@@ -191,55 +211,62 @@ export class Engine implements EngineView {
       tmpDir: this.tmp!,
       outputFormat: this.step.outputFormat,
     }
-    const pool = (heapMb: number): Pool => {
-      const made = new Pool({
-        size: o.workers,
-        config,
-        taskTimeoutMs: o.taskTimeoutMs,
-        maxAttempts: 3,
-        heapMb,
-        onRetry: () => { this.counters.retries++ },
-        onRead: (bytes, records) => { // (split tasks read their input themselves)
-          this.status.bytesRead += bytes
-          this.status.records += records
-        },
-      })
-      made.onFatal(e => this.abort(e))
-      return made
-    }
-    // a map holds an input record in its heap (a line, up to --max-line-bytes; a chain's pairs
-    // are the step before's, of no known size)
-    const mapHeap = o.heapMb ?? Math.max(p.heapMb, recordHeapMb(this.step.formats[0] === 'pairs' ? 0 : this.maxLineBytes))
-    this.pool = pool(mapHeap)
-    this.phase('map', 0)
-    const time = this.timer()
+  }
+
+  /** A pool of workers with `heapMb` of heap each, that aborts the job on a fatal error. */
+  private newPool (config: WorkerConfig, heapMb: number): Pool {
+    const o = this.opts
+    const made = new Pool({
+      size: o.workers,
+      config,
+      taskTimeoutMs: o.taskTimeoutMs,
+      maxAttempts: 3,
+      heapMb,
+      onRetry: () => { this.counters.retries++ },
+      onRead: (bytes, records) => { // (split tasks read their input themselves)
+        this.status.bytesRead += bytes
+        this.status.records += records
+      },
+    })
+    made.onFatal(e => this.abort(e))
+    return made
+  }
+
+  /** The map phase's tasks, on `pool` as its workers start. */
+  private async mapTasks (pool: Pool, splittable: boolean[]): Promise<TaskResult[]> {
     // the workers start (load Node and the job) while the main thread finds the splits
-    const started = this.pool.start()
+    const started = pool.start()
     started.catch(e => this.abort(e)) // (the map phase's reader stops at once)
-    const mapped = new MapPhase(this, splittable, p.taskBytes, p.chunkBytes).run()
-    const results = await this.race(Promise.all([started, mapped]).then(([, results]) => results))
-    time('map')
-    if (mapOnly) {
-      // the map tasks' output files, in input order, are the output
-      await this.pool.close()
-      if (this.aborted !== undefined) throw this.aborted
-      if (target.kind === 'sink') for (const r of results) target.sink.add(r.output!)
-      const closed = await this.race(commitOutput(target, results.map(r => [r.output!]), o.stdout, last ? o.committed : undefined))
-      time('output')
-      return closed
-    }
+    const mapped = new MapPhase(this, splittable, this.plan.taskBytes, this.plan.chunkBytes).run()
+    return await this.race(Promise.all([started, mapped]).then(([, results]) => results))
+  }
+
+  /** A map-only step's output: the map tasks' output files, in input order. */
+  private async mapOnlyOutput (target: OutputTarget, results: TaskResult[], last: boolean, time: (phase: string) => void): Promise<boolean> {
+    await this.pool!.close()
+    if (this.aborted !== undefined) throw this.aborted
+    if (target.kind === 'sink') for (const r of results) target.sink.add(r.output!)
+    const closed = await this.race(commitOutput(target, results.map(r => [r.output!]), this.opts.stdout, last ? this.opts.committed : undefined))
+    time('output')
+    return closed
+  }
+
+  /** After the map phase: merge passes over its runs, reduce tasks, output. */
+  private async reduceStep (target: OutputTarget, results: TaskResult[], last: boolean, step: StepPool): Promise<boolean> {
+    const { config, mapHeap, time } = step
+    const o = this.opts
     const mapRuns = results.flatMap(r => r.runs)
     // merges and reduces decode the runs' keys and values: workers with room for the largest
-    const reduceHeap = o.heapMb ?? Math.max(p.heapMb, recordHeapMb(largestRecord(mapRuns)))
+    const reduceHeap = o.heapMb ?? Math.max(this.plan.heapMb, recordHeapMb(largestRecord(mapRuns)))
     if (reduceHeap > mapHeap) {
-      await this.pool.close()
-      this.pool = pool(reduceHeap)
+      await this.pool!.close()
+      this.pool = this.newPool(config, reduceHeap)
       await this.race(this.pool.start())
     }
     const runs = await this.race(mergePhase(this, mapRuns))
     time('merge')
     const fragments = await this.race(reducePhase(this, runs, target))
-    await this.pool.close()
+    await this.pool!.close()
     if (this.aborted !== undefined) throw this.aborted // (an error outside any task, reported last)
     // the runs are done with (no task can be retried now): removed before the output is copied,
     // their pages need not be written back to disk
