@@ -256,64 +256,78 @@ export class Pool {
     const slot: Slot = { worker, task: undefined, lastProgress: Date.now(), beats, seen: 0, cause: undefined, ready: false, outOfFiles: false }
     this.slots.push(slot)
     return new Promise((resolve, reject) => {
-      worker.on('message', (msg: FromWorker) => {
-        slot.lastProgress = Date.now()
-        if (msg.type === 'ready') { slot.ready = true; resolve(); this.dispatch(); this.wake(); return }
-        if (msg.type === 'exiting') { slot.cause = msg.cause; return }
-        if (msg.type === 'progress') {
-          const task = slot.task
-          if (task !== undefined && task.id === msg.task && (msg.bytes !== undefined || msg.records !== undefined)) {
-            task.read += msg.bytes ?? 0
-            task.records += msg.records ?? 0
-            this.opts.onRead?.(msg.bytes ?? 0, msg.records ?? 0)
-          }
-          return
-        }
-        if (msg.task === -1 && msg.type === 'failed') {
-          const err = fromErrorData(msg.error)
-          reject(msg.outOfFiles === true ? new OutOfFiles(err.code, err.message, err.place) : err)
-          return
-        }
-        if (msg.task === OUTSIDE_TASKS && msg.type === 'failed') { this.fatal?.(fromErrorData(msg.error)); return }
-        const task = slot.task
-        if (task === undefined || task.id !== msg.task) return
-        if (msg.type === 'done') {
-          slot.task = undefined
-          task.slot = undefined
-          let long = 0 // (bytes of chunks that hold long lines: see garbage.ts)
-          for (const chunk of task.chunks) if (chunk.data.byteLength > LARGE_CHUNK) long += chunk.data.byteLength
-          task.chunks = []
-          if (long > 0) largeGarbage(long)
-          const { runs, output, counters, user, bad, notes } = msg
-          task.resolve({ runs, ...(output !== undefined ? { output } : {}), counters, user, bad, ...(notes === undefined ? {} : { notes }) })
-          this.wake()
-          this.dispatch()
-        } else {
-          const err = fromErrorData(msg.error)
-          task.reject(err)
-          this.fatal?.(err)
-        }
-      })
+      worker.on('message', (msg: FromWorker) => this.message(slot, msg, resolve, reject))
       worker.on('error', (e: Error & { code?: string }) => {
         slot.outOfFiles = outOfFiles(e)
         slot.cause = e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `worker ran out of memory (heap limit ${this.opts.heapMb} MB; raise it with --worker-heap-mb)` : `worker crashed: ${e.message}`
       })
-      worker.on('exit', (code) => {
-        this.slots = this.slots.filter(s => s !== slot)
-        // (a replacement still starting when the pool closed is no failure: the tasks are done)
-        if (this.closed && !slot.ready) { resolve(); return }
-        if (!slot.ready) {
-          const Failed = slot.outOfFiles ? OutOfFiles : MrstreamError
-          reject(new Failed('MRS_ERR_JOB_LOAD', `a worker failed to start: ${slot.cause ?? `exit code ${code}`}`, { phase: 'job' }))
-          return
-        }
-        if (this.closed) return
-        const task = slot.task
-        if (task !== undefined) this.retry(task, slot.cause ?? `worker exited with code ${code} (process.exit called?)`)
-        this.startWorker().catch(e => this.fatal?.(e))
-        this.dispatch() // the retry to an idle worker, not to the replacement once it has started
-      })
+      worker.on('exit', (code) => this.exited(slot, code, resolve, reject))
     })
+  }
+
+  /**
+   * A message from slot's worker: it started (`started`) or failed to (`failed`), is exiting,
+   * read input, failed outside any task, or ended its task.
+   */
+  private message (slot: Slot, msg: FromWorker, started: () => void, failed: (e: Error) => void): void {
+    slot.lastProgress = Date.now()
+    if (msg.type === 'ready') { slot.ready = true; started(); this.dispatch(); this.wake(); return }
+    if (msg.type === 'exiting') { slot.cause = msg.cause; return }
+    if (msg.type === 'progress') {
+      const task = slot.task
+      if (task !== undefined && task.id === msg.task && (msg.bytes !== undefined || msg.records !== undefined)) {
+        task.read += msg.bytes ?? 0
+        task.records += msg.records ?? 0
+        this.opts.onRead?.(msg.bytes ?? 0, msg.records ?? 0)
+      }
+      return
+    }
+    if (msg.task === -1 && msg.type === 'failed') {
+      const err = fromErrorData(msg.error)
+      failed(msg.outOfFiles === true ? new OutOfFiles(err.code, err.message, err.place) : err)
+      return
+    }
+    if (msg.task === OUTSIDE_TASKS && msg.type === 'failed') { this.fatal?.(fromErrorData(msg.error)); return }
+    const task = slot.task
+    if (task === undefined || task.id !== msg.task) return
+    if (msg.type === 'done') return this.done(slot, task, msg)
+    const err = fromErrorData(msg.error)
+    task.reject(err)
+    this.fatal?.(err)
+  }
+
+  /** Slot's task ended: its result to the task, the slot to the next. */
+  private done (slot: Slot, task: Task, msg: TaskResult): void {
+    slot.task = undefined
+    task.slot = undefined
+    let long = 0 // (bytes of chunks that hold long lines: see garbage.ts)
+    for (const chunk of task.chunks) if (chunk.data.byteLength > LARGE_CHUNK) long += chunk.data.byteLength
+    task.chunks = []
+    if (long > 0) largeGarbage(long)
+    const { runs, output, counters, user, bad, notes } = msg
+    task.resolve({ runs, ...(output !== undefined ? { output } : {}), counters, user, bad, ...(notes === undefined ? {} : { notes }) })
+    this.wake()
+    this.dispatch()
+  }
+
+  /**
+   * Slot's worker exited: before it started, its start failed (`failed`; `started` when the
+   * pool had closed); after, its task is tried again on another and a worker starts in its place.
+   */
+  private exited (slot: Slot, code: number, started: () => void, failed: (e: Error) => void): void {
+    this.slots = this.slots.filter(s => s !== slot)
+    // (a replacement still starting when the pool closed is no failure: the tasks are done)
+    if (this.closed && !slot.ready) { started(); return }
+    if (!slot.ready) {
+      const Failed = slot.outOfFiles ? OutOfFiles : MrstreamError
+      failed(new Failed('MRS_ERR_JOB_LOAD', `a worker failed to start: ${slot.cause ?? `exit code ${code}`}`, { phase: 'job' }))
+      return
+    }
+    if (this.closed) return
+    const task = slot.task
+    if (task !== undefined) this.retry(task, slot.cause ?? `worker exited with code ${code} (process.exit called?)`)
+    this.startWorker().catch(e => this.fatal?.(e))
+    this.dispatch() // the retry to an idle worker, not to the replacement once it has started
   }
 
   private retry (task: Task, cause: string): void {
