@@ -192,6 +192,45 @@ export async function hadoop (argv: string[], io: Io, usage: string): Promise<nu
   if (v.help === true) { io.stdout.write(usage); return 0 }
   const env = io.env ?? process.env
   const note = (m: string): void => { if (v.quiet !== true) io.stderr.write(`mrstream: ${m}\n`) }
+  const args = checkedArgs(v, positionals)
+  // the job loads here (exit 2 if not), as a local run would load it
+  const jobFile = resolveJobFile(args.job)
+  const steps = await loadSteps({ file: jobFile })
+  if (args.reducers !== undefined && steps.every(isMapOnly)) {
+    throw new MrstreamError('MRS_ERR_USAGE', `--reducers ${args.reducers}: the job is map-only (no reduce): it runs with -numReduceTasks 0, each map task writing its own part file`)
+  }
+  const submit = checkedLauncher(v, env)
+  const ship = await shipped(v, jobFile, note)
+  const { job: _, ...job } = args
+  const { jobs, intermediate } = streamingJobs({ ...job, steps, jobFile, ship: shown(ship), node: v['no-bundle'] === true ? undefined : v.node })
+  const base = submit ?? ['mapred', 'streaming']
+  const hadoopFs = [findExecutable('hadoop', env) ?? 'hadoop', 'fs', '-rm', '-r', '-f']
+  const cleanup = intermediate.length > 0 ? [[...hadoopFs, ...intermediate]] : []
+
+  if (v['dry-run'] === true) {
+    io.stdout.write([...jobs.map(args => showCommand([...base, ...args])), ...cleanup.map(c => c.map(shellQuote).join(' '))].join(' &&\n') + '\n')
+    return 0
+  }
+  const n = steps.length
+  for (const [i, args] of jobs.entries()) {
+    if (n > 1) note(`step ${i + 1} of ${n}: ${base.join(' ')} ... -output ${args[args.indexOf('-output') + 1]}`)
+    const code = await run([...base, ...args], io, env)
+    if (code !== 0) {
+      note(`${n > 1 ? `step ${i + 1} of ${n}: ` : ''}the Hadoop job failed (exit ${code}); its task logs are in the job's history (yarn logs -applicationId ...)`)
+      return code
+    }
+  }
+  for (const c of cleanup) {
+    const code = await run(c, io, env)
+    if (code !== 0) note(`the steps' intermediate output is left in ${c.slice(hadoopFs.length).join(' ')} (hadoop fs -rm exited ${code})`)
+  }
+  return 0
+}
+
+type HadoopValues = ReturnType<typeof parseOptions<typeof hadoopOptions>>['values']
+
+/** The command's arguments, checked (the job is loaded after), as streamingJobs takes them. */
+function checkedArgs (v: HadoopValues, positionals: string[]): Omit<HadoopJob, 'steps' | 'jobFile' | 'ship' | 'node'> & { job: string } {
   if (positionals.length > 0) throw new MrstreamError('MRS_ERR_USAGE', `mrstream hadoop: unexpected ${JSON.stringify(positionals[0])}; inputs are given with --input PATH`)
   if (v.job === undefined) throw new MrstreamError('MRS_ERR_USAGE', 'mrstream hadoop needs --job FILE')
   const inputs = v.input ?? []
@@ -206,13 +245,11 @@ export async function hadoop (argv: string[], io: Io, usage: string): Promise<nu
   const maxBadRecords = parseCount(v['max-bad-records']!, '--max-bad-records', 0)
   if (v['max-line-bytes'] !== undefined) parseSize(v['max-line-bytes'], '--max-line-bytes')
   if (v['no-bundle'] === true && v.bundle !== undefined) throw new MrstreamError('MRS_ERR_USAGE', 'give --bundle FILE or --no-bundle, not both')
+  return { job: v.job, inputs, output, reducers, defines, format, outputFormat, maxBadRecords, maxLineBytes: v['max-line-bytes'] }
+}
 
-  // the job loads here (exit 2 if not), as a local run would load it
-  const jobFile = resolveJobFile(v.job)
-  const steps = await loadSteps({ file: jobFile })
-  if (reducers !== undefined && steps.every(isMapOnly)) {
-    throw new MrstreamError('MRS_ERR_USAGE', `--reducers ${reducers}: the job is map-only (no reduce): it runs with -numReduceTasks 0, each map task writing its own part file`)
-  }
+/** How jobs are submitted here (see launcher): undefined only for --dry-run, which needs none. */
+function checkedLauncher (v: HadoopValues, env: Record<string, string | undefined>): string[] | undefined {
   const submit = launcher(v['streaming-jar'], env)
   if (v['streaming-jar'] !== undefined && v['dry-run'] !== true && !existsSync(v['streaming-jar'])) {
     throw new MrstreamError('MRS_ERR_USAGE', `--streaming-jar ${v['streaming-jar']}: no such file`)
@@ -220,52 +257,18 @@ export async function hadoop (argv: string[], io: Io, usage: string): Promise<nu
   if (submit === undefined && v['dry-run'] !== true) {
     throw new MrstreamError('MRS_ERR_USAGE', 'no Hadoop here: neither `mapred` on PATH or in $HADOOP_HOME/bin, nor $HADOOP_HOME/share/hadoop/tools/lib/hadoop-streaming-*.jar; give --streaming-jar JAR, or --dry-run to print the commands')
   }
+  return submit
+}
 
-  // what task nodes run: the bundle with node, or the job file with an installed mrstream
-  let ship = jobFile
-  if (v['no-bundle'] !== true) {
-    ship = resolve(v.bundle ?? `${basename(jobFile, extname(jobFile))}.bundle.mjs`)
-    if (existsSync(ship) && statSync(ship).isDirectory()) throw new MrstreamError('MRS_ERR_USAGE', `--bundle ${ship}: is a directory`)
-    const built = await bundleJob(jobFile, ship)
-    for (const w of built.warnings) note(`note: bundling ${v.job}: ${w}`)
-    note(`bundled ${v.job} with mrstream into ${shown(ship)} (${Math.ceil(built.bytes / 1024)} KB): task nodes need only ${v.node}`)
-  }
-  const n = steps.length
-  const { jobs, intermediate } = streamingJobs({
-    steps,
-    jobFile,
-    ship: shown(ship),
-    node: v['no-bundle'] === true ? undefined : v.node,
-    inputs,
-    output,
-    reducers,
-    defines,
-    format,
-    outputFormat,
-    maxBadRecords,
-    maxLineBytes: v['max-line-bytes'],
-  })
-  const base = submit ?? ['mapred', 'streaming']
-  const hadoopFs = [findExecutable('hadoop', env) ?? 'hadoop', 'fs', '-rm', '-r', '-f']
-  const cleanup = intermediate.length > 0 ? [[...hadoopFs, ...intermediate]] : []
-
-  if (v['dry-run'] === true) {
-    io.stdout.write([...jobs.map(args => showCommand([...base, ...args])), ...cleanup.map(c => c.map(shellQuote).join(' '))].join(' &&\n') + '\n')
-    return 0
-  }
-  for (const [i, args] of jobs.entries()) {
-    if (n > 1) note(`step ${i + 1} of ${n}: ${base.join(' ')} ... -output ${args[args.indexOf('-output') + 1]}`)
-    const code = await run([...base, ...args], io, env)
-    if (code !== 0) {
-      note(`${n > 1 ? `step ${i + 1} of ${n}: ` : ''}the Hadoop job failed (exit ${code}); its task logs are in the job's history (yarn logs -applicationId ...)`)
-      return code
-    }
-  }
-  for (const c of cleanup) {
-    const code = await run(c, io, env)
-    if (code !== 0) note(`the steps' intermediate output is left in ${c.slice(hadoopFs.length).join(' ')} (hadoop fs -rm exited ${code})`)
-  }
-  return 0
+/** What task nodes run: the bundle (written now) with node, or the job file with an installed mrstream. */
+async function shipped (v: HadoopValues, jobFile: string, note: (m: string) => void): Promise<string> {
+  if (v['no-bundle'] === true) return jobFile
+  const ship = resolve(v.bundle ?? `${basename(jobFile, extname(jobFile))}.bundle.mjs`)
+  if (existsSync(ship) && statSync(ship).isDirectory()) throw new MrstreamError('MRS_ERR_USAGE', `--bundle ${ship}: is a directory`)
+  const built = await bundleJob(jobFile, ship)
+  for (const w of built.warnings) note(`note: bundling ${v.job}: ${w}`)
+  note(`bundled ${v.job} with mrstream into ${shown(ship)} (${Math.ceil(built.bytes / 1024)} KB): task nodes need only ${v.node}`)
+  return ship
 }
 
 /** Runs a command, its output passed on to ours; resolves with its exit code (128 + signal if killed). */
