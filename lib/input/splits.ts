@@ -174,18 +174,33 @@ function lineRest (read: Read, pos: number, end: number, most: number, tooLong: 
   return end - pos
 }
 
+/** The file a split reads (`path`), open; an input error names it as `file`. */
+function openSplit (path: string, file: string): number {
+  try {
+    return openSync(path, 'r')
+  } catch (e) {
+    throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: ${(e as Error).message}`, { phase: 'input', file }, e)
+  }
+}
+
+/** Reads of a split's open file `fd`; a failed read is an input error at line `line()`. */
+function splitRead (fd: number, file: string, line: () => number): Read {
+  return (into, at, want, from) => {
+    try {
+      return readSync(fd, into, at, want, from)
+    } catch (e) {
+      throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: read failed at line ${line()}: ${(e as Error).message}`, { phase: 'input', file, line: line() }, e)
+    }
+  }
+}
+
 /**
  * A split's chunks of whole lines, read in a map task's worker. One buffer serves every chunk:
  * each is consumed (turned into records) before the next read.
  */
 export function * chunksOfSplit (split: Split, chunkBytes: number, maxLineBytes: number): Generator<Chunk> {
   const file = split.name // (what the job and messages call it; split.file is read)
-  let fd: number
-  try {
-    fd = openSync(split.file, 'r')
-  } catch (e) {
-    throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: ${(e as Error).message}`, { phase: 'input', file }, e)
-  }
+  const fd = openSplit(split.file, file)
   try {
     const small = Buffer.allocUnsafe(chunkBytes)
     let buf = small
@@ -195,13 +210,7 @@ export function * chunksOfSplit (split: Split, chunkBytes: number, maxLineBytes:
     let line = 0 // lines of the split before pos (its chunks' lines count from its first)
     const absolute = (): number => base.line(file) + line
     let carry = 0 // bytes of a line begun in the last read, at the start of buf
-    const read: Read = (into, at, want, from) => {
-      try {
-        return readSync(fd, into, at, want, from)
-      } catch (e) {
-        throw new MrstreamError('MRS_ERR_INPUT', `input ${file}: read failed at line ${absolute()}: ${(e as Error).message}`, { phase: 'input', file, line: absolute() }, e)
-      }
-    }
+    const read = splitRead(fd, file, absolute)
     while (pos < end) {
       if (carry === buf.length) {
         // a line longer than the buffer: read whole into a buffer of its size, once its end
