@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { LateEmitError, MrstreamError, describeThrown } from '../errors.js'
 import { encodeKey, groupKeyOf, showKey, type Key } from '../codec/keys.js'
 import { formatPair } from '../output/format.js'
-import { jobError, type Context, type Job } from '../job/job.js'
+import { jobError, type Context, type Emit, type Job } from '../job/job.js'
 import { StagedLines } from '../reduce/staged.js'
 import { asyncCombine, isPromise, otherKey, refusedCombine } from '../map/combine.js'
 import { guardOnePass, misusedSince, misuseCount, newNotes, stepWarnings, takeMisuse } from '../reduce/mistakes.js'
@@ -18,85 +18,104 @@ import type { Progress } from './status.js'
 
 /** combine or reduce: the job's function once per key of the sorted input, with its values streamed. */
 export async function groupCommand (o: StreamingOptions, job: Job, ctx: Context, counts: Counts, out: Out, progress: Progress): Promise<void> {
-  const combining = o.phase === 'combine'
-  const input = new Groups(new Lines(o.maxLineBytes), o.phase as 'combine' | 'reduce', job.groupBy, progress)
-  if (combining && job.combine === undefined) {
+  const phase = o.phase as 'combine' | 'reduce'
+  const input = new Groups(new Lines(o.maxLineBytes), phase, job.groupBy, progress)
+  if (phase === 'combine' && job.combine === undefined) {
     input.copyTo(out) // no combiner: its input goes through as it is
     return
   }
-  const fn = combining ? job.combine! : job.reduce!
-  const last = o.step === o.steps.length
   // with --max-bad-records, a key's lines wait until its function returned (a failed key writes none)
   const staged = o.maxBadRecords > 0
   if (staged) checkTmpBase(o.tmpDir) // made only if a key's output passes 1 MB: checked now, not then
   let tmp: string | undefined
-  const lines = new StagedLines(() => { tmp ??= makeTmpDir(o.tmpDir); return join(tmp, 'staged') }, o.phase as 'combine' | 'reduce')
+  const lines = new StagedLines(() => { tmp ??= makeTmpDir(o.tmpDir); return join(tmp, 'staged') }, phase)
   const writeLine = (_p: number, line: string): void => { out.write(line) }
-  let keys = 0
-  let written = 0
-  let emits = 0
-  const notes = newNotes()
+  const calls: Calls = { keys: 0, written: 0, emits: 0, live: 0, notes: newNotes() }
   takeMisuse()
-  // each call's emit works only while the call runs (see map-task.ts); `live`: the running call's number
-  let live = 0
   try {
     for (let key = input.nextKey(); key !== NO_KEY; key = input.nextKey()) {
-      const call = ++keys
-      progress.keys = keys
+      const call = ++calls.keys
+      progress.keys = calls.keys
       progress.key = key
-      const keyText = input.keyText
       const write = (line: string): void => {
         progress.beat()
         if (staged) lines.push(0, line)
-        else { out.write(line); progress.written = ++written }
+        else { out.write(line); progress.written = ++calls.written }
       }
-      const emit = (k: unknown, v: unknown): void => {
-        if (call !== live) throw new LateEmitError(`emit was called after its ${o.phase} call returned`)
-        emits++
-        if (combining) {
-          if (protocolText(k, job.groupBy) !== keyText) throw new MrstreamError('MRS_ERR_COMBINE', otherKey(key, k), { phase: 'combine', key })
-          write(pairLine(k, v, job.groupBy))
-        } else if (last) {
-          encodeKey(k)
-          write(formatPair(o.outputFormat, k, v))
-        } else {
-          write(pairLine(k, v))
-        }
-      }
-      const emitted = emits
-      const misused = misuseCount()
+      const emit = keyEmit(o, job, calls, { call, key, keyText: input.keyText }, write)
       try {
-        live = call
-        let r = fn(key, input.values(), emit, ctx)
-        if (isPromise(r)) {
-          // (as in a local run: a combine is called inside the sort buffer's loop, which cannot wait)
-          if (combining) throw new MrstreamError('MRS_ERR_COMBINE', asyncCombine(key), { phase: 'combine', key })
-          r = await r
-        }
-        // (the checks of a combine call in the sort buffer and in merges: combine.ts)
-        const refused = combining ? refusedCombine(key, r, emits !== emitted, misused) : undefined
-        if (refused !== undefined) throw new MrstreamError('MRS_ERR_COMBINE', refused, { phase: 'combine', key })
-        if (r !== undefined) emit(key, r)
-        else if (emits === emitted) notes.silent++
-        live = 0
+        await callFor(o, job, ctx, calls, { call, key, values: () => input.values(), emit })
       } catch (e) {
-        live = 0
+        calls.live = 0
         if (e instanceof StdoutClosed) throw e
-        const err = jobError(e, o.phase, `key ${showKey(key)}`, { phase: o.phase, key }, misusedSince(misused))
+        const err = jobError(e, o.phase, `key ${showKey(key)}`, { phase: o.phase, key }, misusedSince(calls.misused!))
         if (err.code !== 'MRS_ERR_REDUCE') throw err
         badRecord(o, counts, err)
         lines.discard()
       }
-      progress.written = written += lines.commit(writeLine)
+      progress.written = calls.written += lines.commit(writeLine)
     }
   } finally {
     lines.close()
     if (tmp !== undefined) removeTmpDir(tmp)
   }
-  counts.keys = keys
-  counts.written = written
-  notes.misuse = takeMisuse()
-  for (const w of stepWarnings(o.phase as 'combine' | 'reduce', { records: 0, pairs: 0, keys }, notes)) o.warn?.(w)
+  counts.keys = calls.keys
+  counts.written = calls.written
+  calls.notes.misuse = takeMisuse()
+  for (const w of stepWarnings(phase, { records: 0, pairs: 0, keys: calls.keys }, calls.notes)) o.warn?.(w)
+}
+
+/**
+ * What groupCommand's calls share: keys so far, lines written, pairs emitted, the running
+ * call's number (`live`: each call's emit works only while the call runs, see map-task.ts),
+ * the misuse count when the running call started, and the job's likely mistakes.
+ */
+interface Calls { keys: number, written: number, emits: number, live: number, misused?: number, notes: ReturnType<typeof newNotes> }
+
+/** One call: its number, and its key. */
+interface KeyCall { call: number, key: unknown }
+
+/** A call's key, its values and its emit. */
+type Called = KeyCall & { values: () => Iterable<unknown>, emit: Emit }
+
+/** The emit of call number `call`, for `key` (`keyText` in the input): each pair a line to `write`. */
+function keyEmit (o: StreamingOptions, job: Job, calls: Calls, { call, key, keyText }: KeyCall & { keyText: string }, write: (line: string) => void): Emit {
+  const combining = o.phase === 'combine'
+  const last = o.step === o.steps.length
+  return (k, v) => {
+    if (call !== calls.live) throw new LateEmitError(`emit was called after its ${o.phase} call returned`)
+    calls.emits++
+    if (combining) {
+      if (protocolText(k, job.groupBy) !== keyText) throw new MrstreamError('MRS_ERR_COMBINE', otherKey(key, k), { phase: 'combine', key })
+      write(pairLine(k, v, job.groupBy))
+    } else if (last) {
+      encodeKey(k)
+      write(formatPair(o.outputFormat, k, v))
+    } else {
+      write(pairLine(k, v))
+    }
+  }
+}
+
+/** Calls the combine or reduce for one key with its values; what it returns is emitted, once checked. */
+async function callFor (o: StreamingOptions, job: Job, ctx: Context, calls: Calls, c: Called): Promise<void> {
+  const { call, key, emit } = c
+  const combining = o.phase === 'combine'
+  const emitted = calls.emits
+  const misused = calls.misused = misuseCount()
+  calls.live = call
+  let r = (combining ? job.combine! : job.reduce!)(key, c.values(), emit, ctx)
+  if (isPromise(r)) {
+    // (as in a local run: a combine is called inside the sort buffer's loop, which cannot wait)
+    if (combining) throw new MrstreamError('MRS_ERR_COMBINE', asyncCombine(key), { phase: 'combine', key })
+    r = await r
+  }
+  // (the checks of a combine call in the sort buffer and in merges: combine.ts)
+  const refused = combining ? refusedCombine(key, r, calls.emits !== emitted, misused) : undefined
+  if (refused !== undefined) throw new MrstreamError('MRS_ERR_COMBINE', refused, { phase: 'combine', key })
+  if (r !== undefined) emit(key, r)
+  else if (calls.emits === emitted) calls.notes.silent++
+  calls.live = 0
 }
 
 const NO_KEY = Symbol('no more keys')
