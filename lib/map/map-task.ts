@@ -167,7 +167,7 @@ export class MapTask {
     let record: unknown
     const data = viewOf(chunk.data)
     const groupBy = this.opts.job.groupBy
-    // pairs the sort buffer holds until the chunk ends (see SortBuffer.hold) know their record
+    // pairs the sort buffer holds until the chunk ends (held-pairs.ts) know their record
     const holder = sortBuffer instanceof SortBuffer ? sortBuffer : undefined
     // after a failed flush, ctx goes to the record whose held pair failed
     const failedRecord = (e: unknown): void => {

@@ -9,6 +9,8 @@ import { sizeOf, store } from './stored-values.js'
 
 // values a Multi holds before the combiner runs on them (at least twice what it returned)
 export const COMBINE_AT = 32
+// a Multi's cost in bytes, with its array (its values counted apart)
+export const MULTI_BYTES = 80
 
 export class Multi {
   constructor (public values: unknown[], public bytes: number, public combineAt: number) {}

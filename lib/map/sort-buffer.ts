@@ -18,10 +18,11 @@
 // in a NumberLog (number-log.ts), outside the heap, its slot LOGGED.
 //
 // A Multi and LOGGED are in multi.ts, short arrays of numbers in tuples.ts, the spill in
-// spill.ts. What stays here is adding pairs, in one class: its hot path (add, addFound,
+// spill.ts; whether to append or index in append-or-index.ts, pairs held for a large index in
+// held-pairs.ts, a combine's result kept in place in combined.ts, keys of other types in
+// other-keys.ts. What stays here is adding pairs, in one class: its hot path (add, addFound,
 // combining in place) reads the buffer's fields directly.
 import { LateEmitError } from '../errors.js'
-import { decodeKey, encodeKey } from '../codec/keys.js'
 import type { RunInfo } from '../runs/run-format.js'
 import { KeyArena } from './key-arena.js'
 import { KeyIndex } from './key-index.js'
@@ -29,35 +30,18 @@ import { NumberLog } from './number-log.js'
 import { sum, type Context, type ReduceFn } from '../job/job.js'
 import { Partials, exactAdd, sumCombine } from '../job/sum.js'
 import { TUPLE, Tuples } from './tuples.js'
-import { callCombine, collectInto, combineOutput } from './combine.js'
-import { COMBINE_AT, LOGGED, Multi, combineMulti } from './multi.js'
+import { callCombine, collectInto } from './combine.js'
+import { keepCombined, untuple } from './combined.js'
+import { addOtherKey } from './other-keys.js'
+import { COMBINE_AT, LOGGED, MULTI_BYTES, Multi, combineMulti } from './multi.js'
 import { spill, type Buffered, type Other, type SpillCounters } from './spill.js'
-import { SLOT_BYTES, copyString, isFlat, isPairable, sizeOf, store } from './stored-values.js'
+import { SLOT_BYTES, isFlat, isPairable, sizeOf, store } from './stored-values.js'
+import { HOLD_KEYS, HeldPairs } from './held-pairs.js'
+import { ARENA_PAIR_BYTES, STRING_KEY_BYTES, SWITCH_PAIRS, appendsNext, willRepeat } from './append-or-index.js'
 
-// Costs in bytes: a string key's index slots (16 bytes each, at most half full), end offset
-// and value slot, besides its UTF-8 bytes; an appended pair's end offset and value slot; a Map
-// slot with its key's header (other keys, measured with heapUsed after gc()); a Multi with its
-// array; a value.
-const STRING_KEY_BYTES = 48
-const ARENA_PAIR_BYTES = 12
-const KEY_BYTES = 100
-const MULTI_BYTES = 80
 // repeats of a key's value (see SortBuffer.repeats): the keys counted to start with, and the most
 const MIN_REPEATS = 1 << 12
 const MAX_REPEATS = 2 ** 30
-// pairs held at most (see SortBuffer.hold): a map call that emits more is served HOLD at a time
-const HOLD = 64
-// pairs are held only once the index holds this many keys: its slots (16 bytes each, at most
-// half full: 2-4 MB here) then outgrow a core's L2 cache; where they fit, holding costs more
-// than it saves (measured on a real text's 48k words)
-const HOLD_KEYS = 1 << 16
-// append string pairs once a buffer held fewer than 1.1 pairs a key; index again above 1.5
-const APPEND_BELOW = 1.1
-const INDEX_ABOVE = 1.5
-const DECIDE_KEYS = 1000
-// an indexing buffer looks at how often its string pairs repeated a key after this many, and
-// again at four times as many each time (see willRepeat)
-const SWITCH_PAIRS = 4096
 // the key arena's and the number log's sizes: the budget (their pages are only resident once
 // written), up to this (more grows them by copying)
 const ARENA_BYTES = 256 << 20
@@ -110,16 +94,12 @@ export class SortBuffer {
   private sharedFrom = Infinity
   private mixed = false
   private readonly collectEmit = collectInto(this.emitted)
-  // pairs held until the map call returns (see hold): their keys, packed keys and values
-  private held = 0
-  private readonly heldKeys: string[] = []
-  private readonly heldCalls: number[] = []
+  /** Pairs held until the chunk ends (held-pairs.ts). */
+  private readonly held = new HeldPairs()
   /** The map task's number for the map call whose pairs `add` takes now: held pairs keep it. */
   call = 0
   /** A failed flush's error and the call of the held pair it was adding (see failedCall). */
   private failure: { error: unknown, call: number } | undefined = undefined
-  private readonly packed = new Int32Array(3 * HOLD)
-  private readonly heldValues: number[] = []
 
   constructor (opts: { budget: number, combine?: ReduceFn | undefined, ctx: Context, nextRunPath: () => string, counters: SpillCounters, append?: boolean }) {
     this.appending = opts.append ?? false
@@ -151,7 +131,7 @@ export class SortBuffer {
     }
     this.stringPairs++
     if (!this.appendsNow()) {
-      if (this.combine !== undefined && typeof value === 'number' && this.index.size >= HOLD_KEYS && this.index.packAny(key, this.packed, this.held)) return this.hold(key, value)
+      if (this.combine !== undefined && typeof value === 'number' && this.index.size >= HOLD_KEYS && this.hold(key, value)) return
       this.room(key)
       // (find stages the key in the arena only if it is new)
       return this.addFound(key, this.index.find(key), value)
@@ -165,48 +145,40 @@ export class SortBuffer {
     if (this.arena.full(key.length)) this.roomFor(Buffer.byteLength(key, 'utf8'))
   }
 
-  /**
-   * Holds a pair with an ASCII key (packed at `held`) and a number, with a combiner (their
-   * order does not matter then) and a large index, until the map task's chunk ends or HOLD of
-   * them wait.
-   */
-  private hold (key: string, value: number): void {
-    this.heldKeys[this.held] = key
-    this.heldValues[this.held] = value
-    this.heldCalls[this.held] = this.call
-    if (++this.held === HOLD) this.flush()
+  /** Holds the pair (held-pairs.ts) if its key packs (ASCII, 64 characters at most); false if not. */
+  private hold (key: string, value: number): boolean {
+    const held = this.held
+    if (!this.index.packAny(key, held.packed, held.n)) return false
+    if (held.hold(key, value, this.call)) this.flush()
+    return true
   }
 
   /**
-   * Adds the pairs held (see `hold`), after loading their index slots (and a long key's bytes)
-   * together: a word count over a million distinct words mostly waited for one slot after
-   * another. Pairs are held across map calls (a sum emits one a record); if a combine fails,
-   * `failedCall` says which call's pair it was adding, for the map task to name its record, and
-   * the pairs after that one stay held: a map that catches what its emit throws (the flush may
-   * run inside a later call's emit) loses the refused pair alone, as with pairs not held.
+   * Adds the pairs held (held-pairs.ts), after loading their index slots (and a long key's
+   * bytes) together. Pairs are held across map calls (a sum emits one a record); if a combine
+   * fails, `failedCall` says which call's pair it was adding, for the map task to name its
+   * record, and the pairs after that one stay held: a map that catches what its emit throws (the
+   * flush may run inside a later call's emit) loses the refused pair alone, as with pairs not held.
    */
   flush (): void {
-    const n = this.held
+    const held = this.held
+    const n = held.n
     if (n === 0) return
-    this.held = 0
-    const packed = this.packed
+    held.n = 0
+    const packed = held.packed
     this.index.touch(packed, n)
     let j = 0
     try {
       for (; j < n; j++) {
-        const key = this.heldKeys[j]!
+        const key = held.keys[j]!
         this.room(key)
-        if (this.appending) this.append(this.arena.stage(key), this.heldValues[j])
-        else this.addFound(key, this.index.findPacked(key, packed, j), this.heldValues[j])
+        if (this.appending) this.append(this.arena.stage(key), held.values[j])
+        else this.addFound(key, this.index.findPacked(key, packed, j), held.values[j])
       }
     } catch (e) {
-      this.failure = { error: e, call: this.heldCalls[j]! }
-      const rest = n - (j + 1)
-      this.heldKeys.copyWithin(0, j + 1, n)
-      this.heldValues.copyWithin(0, j + 1, n)
-      this.heldCalls.copyWithin(0, j + 1, n)
-      packed.copyWithin(0, 3 * (j + 1), 3 * n)
-      this.held = rest
+      this.failure = { error: e, call: held.calls[j]! }
+      held.n = n
+      held.keepAfter(j)
       throw e
     }
   }
@@ -252,27 +224,10 @@ export class SortBuffer {
       // other buffers append, and this one can start now rather than at its spill (faster, and
       // less peak RSS). The keys indexed so far stay; the spill groups them with equal appended ones.
       this.checkAt *= 4
-      if (!this.willRepeat()) this.appending = true
+      // (held pairs are not looked up yet)
+      if (!willRepeat(this.stringPairs - this.held.n, this.arena.size, this.bytes, this.budget)) this.appending = true
     }
     return this.appending
-  }
-
-  /**
-   * Whether the buffer, once full, will hold at least APPEND_BELOW pairs a key, guessed from the
-   * keys repeated so far as if keys were drawn at random from a set of u: n pairs then hold
-   * d = u (1 - e^(-n/u)) keys, about n - n^2 / 2u, hence u from n and d. Few repeats early do
-   * not mean few later: 4096 pairs of a sum over 1.3M keys, 3 pairs each, repeat about 6 keys,
-   * and appending its 4.2M pairs cost 1.5x indexing them; indexing all-distinct lines costs
-   * 1.3x appending them.
-   */
-  private willRepeat (): boolean {
-    const n = this.stringPairs - this.held // (held pairs are not looked up yet)
-    const d = this.arena.size
-    if (d === 0 || n <= d) return false
-    const u = n * d / (2 * (n - d))
-    // the pairs a full buffer holds, appended: each key's bytes less its index slots, plus a pair's
-    const pairs = this.budget / Math.max(ARENA_PAIR_BYTES, this.bytes / d - STRING_KEY_BYTES + ARENA_PAIR_BYTES)
-    return pairs >= APPEND_BELOW * u * -Math.expm1(-pairs / u)
   }
 
   /** A string key the index found at `i`, or missed (-1: the key is staged), with its value. */
@@ -284,9 +239,9 @@ export class SortBuffer {
     if (cur === TUPLE) {
       if ((combine === sum || combine === sumCombine) && this.tuples.add(i, value, combine === sumCombine)) return
       const a = this.tuples.get(i)
-      // a flat array is combined below, and `combined` keeps a result that fits in `tuples`;
+      // a flat array is combined below, and `keepCombined` keeps a result that fits in `tuples`;
       // with a value of another kind, the key's values go on as stored values
-      if (!(Array.isArray(value) && isFlat(value))) this.untuple(i, a)
+      if (!(Array.isArray(value) && isFlat(value))) this.bytes += untuple(values, this.tuples, i, a)
       cur = a
     }
     if (combine === sum && typeof cur === 'number' && typeof value === 'number') {
@@ -328,7 +283,7 @@ export class SortBuffer {
         values[i] = r
         return
       }
-      this.combined(i, key, cur, r)
+      this.bytes += keepCombined(values, this.tuples, emitted, i, key, cur, r)
     } else if (combine !== undefined && isPairable(cur) && isPairable(value) && (!Array.isArray(value) || isFlat(value))) {
       // combined with the value as the job emitted it: no copy first (it would be garbage at once)
       this.combinePair(i, key, cur, value)
@@ -395,12 +350,6 @@ export class SortBuffer {
     if (this.bytes >= this.budget) this.spill()
   }
 
-  /** Key i's value leaves `tuples` for `values`, as the array `a` (its tuple). */
-  private untuple (i: number, a: number[]): void {
-    this.values[i] = a
-    this.bytes += sizeOf(a) - this.tuples.bytes
-  }
-
   /**
    * sumCombine of key i's stored value and the number `value`, in place: one number while it
    * holds the sum exactly (integers do), else Partials (sum.ts); false for sumCombine itself to
@@ -463,19 +412,9 @@ export class SortBuffer {
     else this.values.push(v)
   }
 
+  /** A pair whose key is not a string, its value stored (other-keys.ts). */
   private addOther (key: unknown, v: unknown, size: number): void {
-    const ekey = encodeKey(key)
-    const e = this.others.get(ekey)
-    if (e === undefined) {
-      this.others.set(ekey, { key: decodeKey(ekey), slot: new Multi([v], size, COMBINE_AT) })
-      this.bytes += KEY_BYTES + MULTI_BYTES + 3 * ekey.length + size
-    } else {
-      const m = e.slot
-      m.values.push(v)
-      m.bytes += size
-      this.bytes += size
-      if (this.combine !== undefined && m.values.length >= m.combineAt) this.bytes += combineMulti(this.combine, e.key, m, this.ctx)
-    }
+    this.bytes += addOtherKey(this.others, key, v, size, this.combine, this.ctx)
     if (this.bytes >= this.budget) this.spill()
   }
 
@@ -500,12 +439,8 @@ export class SortBuffer {
     this.log.clear()
     this.others.clear()
     this.bytes = 0
-    // Index or append the next buffer, from how many pairs shared a key in this one (with
-    // hysteresis; small buffers say little).
-    if (distinct >= DECIDE_KEYS) {
-      if (!this.appending && this.stringPairs < APPEND_BELOW * distinct) this.appending = true
-      else if (this.appending && this.stringPairs > INDEX_ABOVE * distinct) this.appending = false
-    }
+    // index or append the next buffer, from how many pairs shared a key in this one
+    this.appending = appendsNext(this.appending, this.stringPairs, distinct)
     this.stringPairs = 0
     this.checkAt = SWITCH_PAIRS
   }
@@ -548,44 +483,6 @@ export class SortBuffer {
   private combinePair (index: number, key: string, cur: unknown, v: unknown): void {
     const emitted = this.emitted
     if (emitted.length !== 0) emitted.length = 0 // setting length is a runtime call: 1 s in 60 when unconditional
-    this.combined(index, key, cur, callCombine(this.combine!, key, [cur, v], this.collectEmit, this.ctx))
-  }
-
-  /** Keeps what combinePair's combine returned (and emitted) in place of `cur`. */
-  private combined (index: number, key: string, cur: unknown, r: unknown): void {
-    const emitted = this.emitted
-    if (this.values[index] === TUPLE) {
-      // `cur` is the key's tuple as an array
-      if (emitted.length === 0 && this.tuples.fits(r)) return this.tuples.set(index, r as number[])
-      this.untuple(index, cur as number[])
-    }
-    if (emitted.length === 0 && Array.isArray(r) && Array.isArray(cur) && r.length === cur.length && isFlat(r)) {
-      // the stored copy takes the result's elements: no new array, and nothing young for an
-      // old array of values to point to ([1, bytes] pairs of a log job, flat keys: 540-750 -> 360-450 ns each)
-      for (let j = 0; j < r.length; j++) {
-        const old = cur[j]
-        const x = r[j]
-        if (typeof old === 'string') this.bytes -= 16 + 2 * old.length
-        if (typeof x === 'string') {
-          this.bytes += 16 + 2 * x.length
-          cur[j] = copyString(x)
-        } else {
-          cur[j] = x
-        }
-      }
-      return
-    }
-    const before = sizeOf(cur)
-    if (emitted.length === 0 && (Array.isArray(r) ? isFlat(r) : isPairable(r))) {
-      const s = store(r)
-      this.values[index] = s
-      this.bytes += sizeOf(s) - before
-      return
-    }
-    const out = combineOutput(key, undefined, r, emitted).map(store)
-    let bytes = 0
-    for (const x of out) bytes += sizeOf(x)
-    this.values[index] = new Multi(out, bytes, Math.max(COMBINE_AT, 2 * out.length))
-    this.bytes += MULTI_BYTES + bytes - before
+    this.bytes += keepCombined(this.values, this.tuples, emitted, index, key, cur, callCombine(this.combine!, key, [cur, v], this.collectEmit, this.ctx))
   }
 }

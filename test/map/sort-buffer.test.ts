@@ -507,7 +507,7 @@ t.test('pairs held for a large index sum as the oracle does', async t => {
     const add = (k: unknown, v: number): void => {
       pairs.push([k, v])
       c.add(k, v)
-      held = Math.max(held, (c as unknown as { held: number }).held)
+      held = Math.max(held, (c as unknown as { held: { n: number } }).held.n)
     }
     // (two pairs a key, so that the buffer goes on indexing)
     for (let i = 0; i < KEYS; i++) { add(i.toString(36), 1); add((i >> 1).toString(36), 2) }
