@@ -142,6 +142,12 @@ export class MapTask {
     }
   }
 
+  /**
+   * Maps a chunk's records, one map call each. It stays one function, longer than most: the
+   * per-record loop makes each call's emit as a closure over the record, its index and its call
+   * number, and reads the chunk's state from its locals; taken apart, a record would pay for
+   * calls or an object to carry them.
+   */
   private async mapChunk (chunk: Chunk): Promise<void> {
     this.collect()
     const max = chunk.base === undefined ? Infinity : this.opts.maxLineBytes ?? Infinity
