@@ -1,53 +1,24 @@
 // RunWriter: one run into its file, group by group (run-format.ts has the layout). Keys come as
 // ekeys, as strings, or as the UTF-8 bytes of a sort buffer's key arena; values as the job gave
-// them, or packed.
-import { closeSync, openSync } from 'node:fs'
-import { crc32 } from 'node:zlib'
-import { writeError } from '../errors.js'
-import { largeGarbage } from '../exec/garbage.js'
+// them, or packed. The bytes go through RunBytes (run-bytes.ts): the write buffer, the file, the
+// blocks and their checksums.
 import { packValue } from '../codec/values.js'
 import { TAG_STRING, encodeStringKey } from '../codec/keys.js'
-import { copyWithoutNul, latin1Slice, latin1Write, utf8Slice, utf8Write, viewOf, writeAll } from '../codec/bytes.js'
-import { BLOCK_BYTES, INDEX_KEY_BYTES, LARGE, WRITE_BUFFER, encodeFooter, indexKey, type Block, type RunInfo, type Sizes } from './run-format.js'
+import { copyWithoutNul, latin1Slice, latin1Write, utf8Slice, utf8Write, viewOf } from '../codec/bytes.js'
+import { BLOCK_BYTES, INDEX_KEY_BYTES, LARGE, WRITE_BUFFER, encodeFooter, indexKey, type RunInfo, type Sizes } from './run-format.js'
 import { MAX_NUMBER_ARRAY, msgpackNumber } from './msgpack-numbers.js'
+import { RunBytes } from './run-bytes.js'
 
 // numbers(a) makes room for this many at a time (10 bytes each at most)
 const NUMBERS_AT_ONCE = 4096
 
-// The write buffer of the last writer closed in this thread, for the next: a thread writes one
-// run at a time, and a buffer a spill was garbage outside the heap that V8 frees only once 64 MB
-// of it piles up (a spill a key: 150 keys of 1 MB under --memory 1MB).
-let spare: Buffer | undefined
-
-function takeBuffer (): Buffer {
-  const buf = spare ?? Buffer.allocUnsafe(WRITE_BUFFER)
-  spare = undefined
-  return buf
-}
-
-export class RunWriter {
-  readonly path: string
-  private readonly phase: 'spill' | 'merge'
-  private fd: number
-  private buf = takeBuffer()
-  private view = viewOf(this.buf)
+export class RunWriter extends RunBytes {
   // the last source of startBytesGroup (a sort buffer's key arena) and its view
   private src: Buffer | undefined
   private srcView: DataView | undefined
-  private pos = 0
-  private flushed = 0 // file offset of buf[0]
-  private crcFrom = 0 // buf index up to which the current block's crc is computed
-  private crc = 0
-  private blocks: Block[] = []
   private groups = 0
   private values = 0
   private readonly sizes: Sizes = { key: 0, value: 0 }
-
-  constructor (path: string, phase: 'spill' | 'merge') {
-    this.path = path
-    this.phase = phase
-    try { this.fd = openSync(path, 'wx', 0o600) } catch (e) { throw writeError(e, path, phase) }
-  }
 
   startGroup (ekey: string, count: number): void {
     if (this.blockFull()) this.openBlock(indexKey(ekey))
@@ -77,20 +48,6 @@ export class RunWriter {
     this.room(10)
     this.varint(count)
     this.groups++
-  }
-
-  /** Whether the next group starts a block: the first, or after BLOCK_BYTES of the current one. */
-  private blockFull (): boolean {
-    const current = this.blocks[this.blocks.length - 1]
-    return current === undefined || this.flushed + this.pos - current[0] >= BLOCK_BYTES
-  }
-
-  /** Ends the current block and starts one at the next group, indexed by `key` (see indexKey). */
-  private openBlock (key: string): void {
-    const at = this.flushed + this.pos
-    const current = this.blocks[this.blocks.length - 1]
-    if (current !== undefined) this.closeBlock(current, at)
-    this.blocks.push([at, key, 0, 0])
   }
 
   /**
@@ -371,73 +328,11 @@ export class RunWriter {
     this.values++
   }
 
-  /** Bytes into the file: through the buffer, or when more than LARGE, straight after what it holds. */
-  private put (bytes: Uint8Array): void {
-    if (bytes.length <= LARGE) {
-      this.room(bytes.length)
-      this.buf.set(bytes, this.pos)
-      this.pos += bytes.length
-      return
-    }
-    this.flush()
-    this.write(bytes)
-    this.flushed += bytes.length
-    this.crc = crc32(bytes, this.crc)
-    // (a large value's packed bytes and the string they were packed from, or a key's bytes:
-    // garbage once written, mostly)
-    largeGarbage(2 * bytes.length, true)
-  }
-
+  /** Ends the run: its last block, its footer (run-format.ts); the file is closed. */
   close (): RunInfo {
-    const end = this.flushed + this.pos
-    const last = this.blocks[this.blocks.length - 1]
-    if (last !== undefined) this.closeBlock(last, end)
-    this.flush()
+    const end = this.endBlocks()
     const { footer, trailer } = encodeFooter({ groups: this.groups, values: this.values, blocks: this.blocks, sizes: this.sizes })
-    this.write(footer)
-    this.write(trailer)
-    try { closeSync(this.fd) } catch (e) { throw writeError(e, this.path, this.phase) }
-    spare = this.buf
+    this.closeWith(footer, trailer)
     return { path: this.path, groups: this.groups, values: this.values, bytes: end + footer.length + trailer.length, blocks: this.blocks, sizes: this.sizes }
-  }
-
-  /** Closes the file after a failure; the caller removes it. */
-  abort (): void {
-    try { closeSync(this.fd) } catch {}
-    spare = this.buf
-  }
-
-  private closeBlock (block: Block, end: number): void {
-    this.crc = crc32(this.buf.subarray(this.crcFrom, this.pos), this.crc)
-    this.crcFrom = this.pos
-    block[2] = end - block[0]
-    block[3] = this.crc
-    this.crc = 0
-  }
-
-  /** Makes room for n bytes in the buffer (n <= its size: more goes through put). */
-  private room (n: number): void {
-    if (this.pos + n > this.buf.length) this.flush()
-  }
-
-  private flush (): void {
-    if (this.pos === 0) return
-    this.crc = crc32(this.buf.subarray(this.crcFrom, this.pos), this.crc)
-    this.write(this.buf.subarray(0, this.pos))
-    this.flushed += this.pos
-    this.pos = 0
-    this.crcFrom = 0
-  }
-
-  private write (bytes: Uint8Array): void {
-    try { writeAll(this.fd, bytes) } catch (e) { throw writeError(e, this.path, this.phase) }
-  }
-
-  private varint (n: number): void {
-    while (n >= 0x80) {
-      this.buf[this.pos++] = (n & 0x7f) | 0x80
-      n = Math.floor(n / 128)
-    }
-    this.buf[this.pos++] = n
   }
 }
