@@ -230,7 +230,12 @@ export class SortBuffer {
     return this.appending
   }
 
-  /** A string key the index found at `i`, or missed (-1: the key is staged), with its value. */
+  /**
+   * A string key the index found at `i`, or missed (-1: the key is staged), with its value.
+   * One function, longer than most: it is every pair's path, one dispatch on the combine and
+   * the key's stored value, each fast case (a tuple, sum, a repeated value, a number without a
+   * combine, a number combined) returning as soon as it is done, the general case last.
+   */
   private addFound (key: string, i: number, value: unknown): void {
     if (i === -1) return this.insert(value)
     const values = this.values
