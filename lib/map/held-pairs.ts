@@ -1,6 +1,6 @@
 // Pairs a sort buffer holds before it looks their keys up: with a combiner (the order of a
 // key's values does not matter then) and a large index, a pair with an ASCII key and a number
-// waits, its key packed (key-index.ts's packAny), until the map task's chunk ends or HOLD of them
+// waits, its key packed (key-index.ts's packAny), until the map call returns or HOLD of them
 // wait; the sort buffer then loads their index slots together (SortBuffer.flush). A word count
 // over a million distinct words mostly waited for one slot after another.
 

@@ -173,7 +173,7 @@ export class MapTask {
     let record: unknown
     const data = viewOf(chunk.data)
     const groupBy = this.opts.job.groupBy
-    // pairs the sort buffer holds until the chunk ends (held-pairs.ts) know their record
+    // pairs the sort buffer holds until a call returns (held-pairs.ts) know their record
     const holder = sortBuffer instanceof SortBuffer ? sortBuffer : undefined
     // after a failed flush, ctx goes to the record whose held pair failed
     const failedRecord = (e: unknown): void => {
@@ -220,6 +220,9 @@ export class MapTask {
           for (const [k, v] of this.pending) { c.pairs++; sortBuffer.add(k, v) }
           this.pending.length = 0
         }
+        // Held pairs are added as each call returns: held across calls until the chunk ended,
+        // a 200 MB sum over 6M keys at --memory 256MB peaked at 557 MB, past the bound (384 MB so)
+        sortBuffer.flush()
       } catch (e) {
         this.live = 0
         this.pending.length = 0

@@ -94,7 +94,7 @@ export class SortBuffer {
   private sharedFrom = Infinity
   private mixed = false
   private readonly collectEmit = collectInto(this.emitted)
-  /** Pairs held until the chunk ends (held-pairs.ts). */
+  /** Pairs held until the map call returns (held-pairs.ts). */
   private readonly held = new HeldPairs()
   /** The map task's number for the map call whose pairs `add` takes now: held pairs keep it. */
   call = 0
@@ -155,10 +155,9 @@ export class SortBuffer {
 
   /**
    * Adds the pairs held (held-pairs.ts), after loading their index slots (and a long key's
-   * bytes) together. Pairs are held across map calls (a sum emits one a record); if a combine
+   * bytes) together. Pairs wait until the map call returns (or HOLD of them); if a combine
    * fails, `failedCall` says which call's pair it was adding, for the map task to name its
-   * record, and the pairs after that one stay held: a map that catches what its emit throws (the
-   * flush may run inside a later call's emit) loses the refused pair alone, as with pairs not held.
+   * record, and the pairs after that one stay held.
    */
   flush (): void {
     const held = this.held

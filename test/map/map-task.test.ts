@@ -7,8 +7,6 @@ import { join } from 'node:path'
 import { MapTask, type MapTaskOptions } from '../../dist/lib/map/map-task.js'
 import type { Job } from '../../dist/lib/job/job.js'
 import { openFiles } from '../helpers/fds.js'
-import { Merger } from '../../dist/lib/runs/merge.js'
-import { decodeKey } from '../../dist/lib/codec/keys.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-map-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -45,15 +43,13 @@ t.test('a map-only task whose output cannot be written (disk full) leaves it clo
   t.same(openFiles('/dev/full'), [])
 })
 
-// Past 65,536 keys the sort buffer holds pairs of an ASCII key and a number until the chunk
-// ends (64 at most), so a combine can fail on one of them inside a later record's emit. A map
-// that catches what its emit throws loses that pair alone, as it would any pair emit refused;
-// the other pairs held with it still count, and a later record's own error names its line.
-t.test('a map that catches its emit\'s error loses only the pair a combine refused', async t => {
+// Past 65,536 keys the sort buffer holds pairs of an ASCII key and a number until the map call
+// returns (64 at most), and adds them then: a combine that fails on one of them fails the task
+// there, naming that pair's record, even for a map that catches what its emit throws.
+t.test('a combine that fails on a held pair fails the task at its record, though the map catches emit\'s errors', async t => {
   const refusing: Job = {
     map: (line, emit) => {
       const [k, v] = (line as string).split(' ')
-      if (v === 'throw') throw new Error('bad record')
       try { emit(k, Number(v)) } catch { /* the job skips what emit refuses */ }
     },
     combine: (_k, vs) => { let n = 0; for (const v of vs) { if (v === 13) throw new Error('thirteen'); n += v as number } return n },
@@ -63,23 +59,9 @@ t.test('a map that catches its emit\'s error loses only the pair a combine refus
   // two pairs a key, so that the buffer goes on indexing; then pairs of keys it holds
   for (let i = 0; i < 70_000; i++) lines.push(`k${i} 1`, `k${i >> 1} 1`)
   for (let i = 0; i < 200; i++) lines.push(i === 10 ? 'k5 13' : `k${i % 50} 1`)
-  const want = new Map<string, number>()
-  for (const l of lines) {
-    const [k, v] = l.split(' ')
-    if (v !== '13') want.set(k!, (want.get(k!) ?? 0) + Number(v))
-  }
-  const badLine = lines.length + 1
-  lines.push('k7 throw')
-  const runs: string[] = []
-  const opts: MapTaskOptions = { job: refusing, format: 'lines', budget: 64 << 20, maxBadRecords: 0, badSoFar: 0, nextRunPath: () => { runs.push(join(dir, `held-${runs.length}.run`)); return runs.at(-1)! } }
+  const badLine = lines.indexOf('k5 13') + 1
+  const opts: MapTaskOptions = { job: refusing, format: 'lines', budget: 64 << 20, maxBadRecords: 0, badSoFar: 0, nextRunPath: () => join(dir, `held-${n++}.run`) }
+  let n = 0
   const m = new MapTask(opts)
-  await t.rejects(m.chunk(chunk(lines.join('\n') + '\n')), { code: 'MRS_ERR_MAP', message: `map failed at in.txt:${badLine}: Error: bad record` }, 'the record that threw, by its line')
-  // (the pairs still held go to the runs here: finish flushes them)
-  const got = new Map<string, number>()
-  const merger = new Merger(m.finish().runs.map(r => r.path))
-  try {
-    while (merger.next()) got.set(decodeKey(merger.key) as string, [...merger.values()].reduce((a: number, b) => a + (b as number), 0))
-  } finally { merger.close() }
-  t.same([...got].filter(([k, n]) => want.get(k) !== n), [], 'every pair but the refused one')
-  t.equal(got.size, want.size)
+  await t.rejects(m.chunk(chunk(lines.join('\n') + '\n')), { code: 'MRS_ERR_COMBINE', message: new RegExp(`^combine failed \\(map side, at in\\.txt:${badLine}\\): .*thirteen`) }, 'the held pair\'s record, by its line')
 })

@@ -491,7 +491,7 @@ t.test('the exact sum combine: what it spills reduces to the sum of all the valu
 })
 
 // Past 65,536 keys, pairs of an ASCII key (up to 64 characters) and a number wait (under a
-// combiner) until the map task's chunk ends, 64 at most, and their index slots are loaded
+// combiner) until the map call returns, 64 at most, and their index slots are loaded
 // together; they must count as the pairs added one by one do, whatever comes between: other
 // keys, spills, a flush anywhere.
 t.test('pairs held for a large index sum as the oracle does', async t => {
@@ -514,7 +514,7 @@ t.test('pairs held for a large index sum as the oracle does', async t => {
     for (const [k, kind, v] of raw) {
       // ASCII keys held, in their slot (short) or in the arena (long); and keys that are not
       // held: over 64 characters (63-65 here), or not ASCII
-      if (kind === 'flush') c.flush() // (as when a chunk ends)
+      if (kind === 'flush') c.flush() // (as when a map call returns)
       else add(kind === 'short' ? k.toString(36) : kind === 'long' ? `long-key-${k}` : kind === 'longer' ? `${'x'.repeat(62)}${k % 1000}` : `\u00e9${k % 100}`, v)
     }
     const runs = c.finish().map(x => x.path)
