@@ -16,17 +16,14 @@ export class HeldPairs {
   n = 0
   readonly keys: string[] = []
   readonly values: number[] = []
-  /** The map task's number for the map call that emitted each (see SortBuffer.call). */
-  readonly calls: number[] = []
   /** The packed keys, 3 slots a pair (packAny writes pair n's before hold takes it). */
   readonly packed = new Int32Array(3 * HOLD)
 
   /** Holds a pair whose key is packed at n; true once HOLD wait (they are to be added now). */
-  hold (key: string, value: number, call: number): boolean {
+  hold (key: string, value: number): boolean {
     const n = this.n
     this.keys[n] = key
     this.values[n] = value
-    this.calls[n] = call
     return (this.n = n + 1) === HOLD
   }
 
@@ -35,7 +32,6 @@ export class HeldPairs {
     const n = this.n
     this.keys.copyWithin(0, j + 1, n)
     this.values.copyWithin(0, j + 1, n)
-    this.calls.copyWithin(0, j + 1, n)
     this.packed.copyWithin(0, 3 * (j + 1), 3 * n)
     this.n = n - (j + 1)
   }

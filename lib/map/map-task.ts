@@ -173,20 +173,10 @@ export class MapTask {
     let record: unknown
     const data = viewOf(chunk.data)
     const groupBy = this.opts.job.groupBy
-    // pairs the sort buffer holds until a call returns (held-pairs.ts) know their record
-    const holder = sortBuffer instanceof SortBuffer ? sortBuffer : undefined
-    // after a failed flush, ctx goes to the record whose held pair failed
-    const failedRecord = (e: unknown): void => {
-      const r = holder === undefined ? -1 : holder.failedCall(e)
-      if (r === -1) return
-      ctx.at = lines === null ? chunk.firstLine + r : lines[r]!
-      ctx.base = base
-    }
     for (; i < records.length; i++) {
       record = records[i]
       ctx.at = lines === null ? chunk.firstLine + i : lines[i]!
       ctx.base = base // (again each record: a job may have set ctx.line)
-      if (holder !== undefined) holder.call = i
       c.records++
       tick() // a map that is slow on every record is alive; one stuck on a record is not
       // Each call gets an emit of its own, that works only while the call runs: an emit from a
@@ -220,23 +210,17 @@ export class MapTask {
           for (const [k, v] of this.pending) { c.pairs++; sortBuffer.add(k, v) }
           this.pending.length = 0
         }
-        // Held pairs are added as each call returns: held across calls until the chunk ended,
-        // a 200 MB sum over 6M keys at --memory 256MB peaked at 557 MB, past the bound (384 MB so)
+        // Held pairs are added as each call returns, so a failure names its record: held across
+        // calls until the chunk ended, a 200 MB sum over 6M keys at --memory 256MB peaked at
+        // 557 MB, past the bound (384 MB so)
         sortBuffer.flush()
       } catch (e) {
         this.live = 0
         this.pending.length = 0
-        failedRecord(e)
         const err = this.classify(e, chunk.file, ctx.line)
         if (err.code !== 'MRS_ERR_MAP') throw err
         this.badRecord(err, chunk.file, ctx.line, typeof record === 'string' ? record : JSON.stringify(record) ?? '')
       }
-    }
-    try {
-      sortBuffer.flush()
-    } catch (e) {
-      failedRecord(e)
-      throw this.classify(e, chunk.file, ctx.line)
     }
   }
 

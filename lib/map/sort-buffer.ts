@@ -96,10 +96,6 @@ export class SortBuffer {
   private readonly collectEmit = collectInto(this.emitted)
   /** Pairs held until the map call returns (held-pairs.ts). */
   private readonly held = new HeldPairs()
-  /** The map task's number for the map call whose pairs `add` takes now: held pairs keep it. */
-  call = 0
-  /** A failed flush's error and the call of the held pair it was adding (see failedCall). */
-  private failure: { error: unknown, call: number } | undefined = undefined
 
   constructor (opts: { budget: number, combine?: ReduceFn | undefined, ctx: Context, nextRunPath: () => string, counters: SpillCounters, append?: boolean }) {
     this.appending = opts.append ?? false
@@ -149,15 +145,14 @@ export class SortBuffer {
   private hold (key: string, value: number): boolean {
     const held = this.held
     if (!this.index.packAny(key, held.packed, held.n)) return false
-    if (held.hold(key, value, this.call)) this.flush()
+    if (held.hold(key, value)) this.flush()
     return true
   }
 
   /**
    * Adds the pairs held (held-pairs.ts), after loading their index slots (and a long key's
    * bytes) together. Pairs wait until the map call returns (or HOLD of them); if a combine
-   * fails, `failedCall` says which call's pair it was adding, for the map task to name its
-   * record, and the pairs after that one stay held.
+   * fails, the pairs after the one it refused stay held.
    */
   flush (): void {
     const held = this.held
@@ -175,18 +170,10 @@ export class SortBuffer {
         else this.addFound(key, this.index.findPacked(key, packed, j), held.values[j])
       }
     } catch (e) {
-      this.failure = { error: e, call: held.calls[j]! }
       held.n = n
       held.keepAfter(j)
       throw e
     }
-  }
-
-  /** The map call whose held pair a flush was adding when it failed with `e`; -1 if `e` came from elsewhere. */
-  failedCall (e: unknown): number {
-    const f = this.failure
-    this.failure = undefined
-    return f !== undefined && f.error === e ? f.call : -1
   }
 
   /**
