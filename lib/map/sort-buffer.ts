@@ -426,12 +426,13 @@ export class SortBuffer {
     this.sharedFrom = Infinity
     this.mixed = false
     arena.clear()
-    this.index.clear()
     this.log.clear()
     this.others.clear()
     this.bytes = 0
     // index or append the next buffer, from how many pairs shared a key in this one
     this.appending = appendsNext(this.appending, this.stringPairs, distinct)
+    if (this.appending) this.index.release()
+    else this.index.clear()
     this.stringPairs = 0
     this.checkAt = SWITCH_PAIRS
   }

@@ -57,6 +57,20 @@ function oracle (pairs: Array<[unknown, number]>, combine: boolean): Array<[unkn
   return sorted.map(([, [k, vs]]) => [k, combine ? [sum(k, vs)] : vs])
 }
 
+/** Every group of the runs merged (each key's values combined by sum, if `combine`); the runs are removed. */
+function mergedRuns (runs: string[], combine: boolean): Array<[unknown, unknown[]]> {
+  const got: Array<[unknown, unknown[]]> = []
+  const m = new Merger(runs)
+  try {
+    while (m.next()) {
+      const values = [...m.values()]
+      got.push([decodeKey(m.key), combine ? [sum(null, values)] : values])
+    }
+  } finally { m.close() }
+  for (const r of runs) rmSync(r)
+  return got
+}
+
 const CASES = depth(40, 100)
 
 t.test('runs merge back to the oracle, across index/append switches and tasks', async t => {
@@ -81,16 +95,7 @@ t.test('runs merge back to the oracle, across index/append switches and tasks', 
       appending ||= mode()
     }
     if (appending) appended++
-    const runs = c.finish().map(r => r.path)
-    const got: Array<[unknown, unknown[]]> = []
-    const m = new Merger(runs)
-    try {
-      while (m.next()) {
-        const values = [...m.values()]
-        got.push([decodeKey(m.key), combine ? [sum(null, values)] : values])
-      }
-    } finally { m.close() }
-    for (const r of runs) rmSync(r)
+    const got = mergedRuns(c.finish().map(r => r.path), combine)
     t.same(got, oracle(pairs, combine))
     return true
   }), { numRuns: CASES })
@@ -141,6 +146,30 @@ t.test('a buffer that turns to appending keeps the values of the keys it indexed
     t.same(got, want, combine ? 'combined' : 'values in emit order')
     t.same(got.find(g => g[0] === 'hot')![1], combine ? [14] : [1, 2, 4, 7])
     t.same(got.find(g => g[0] === 'rep')![1], combine ? [20] : [5, 5, 5, 5])
+  }
+})
+
+// A buffer that appends gives its index's slots back; a later buffer that indexes again grows
+// a new index from its smallest size, and keys its last buffers held (indexed, then appended)
+// come back whole.
+t.test('index, append, then index again: every key comes back', async t => {
+  for (const combine of [false, true]) {
+    const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
+    const c = new SortBuffer({ budget: 200_000, combine: combine ? sum : undefined, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
+    const mode = () => (c as unknown as { appending: boolean }).appending
+    const pairs: Array<[string, number]> = []
+    const modes: boolean[] = []
+    const add = (k: string, v: number) => {
+      pairs.push([k, v])
+      c.add(k, v)
+      if (modes[modes.length - 1] !== mode()) modes.push(mode())
+    }
+    for (let i = 0; i < 30_000; i++) add(`k${(i * 7919) % 30_000}`, i % 13) // distinct: turns to appending
+    for (let i = 0; i < 60_000; i++) add(`h${i % 2000}`, i % 11) // 30 a key: indexes again
+    for (let i = 0; i < 3000; i++) add(`k${i}`, 1)
+    t.same(modes.slice(0, 3), [false, true, false], 'indexed, appended, indexed again')
+    const got = mergedRuns(c.finish().map(r => r.path), combine)
+    t.same(got, oracle(pairs, combine), combine ? 'combined' : 'values in emit order')
   }
 })
 
