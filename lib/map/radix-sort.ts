@@ -16,7 +16,7 @@ const SMALL = 12
  * memory (little-endian: low half first), never as BigInts. The prefix takes the bits the
  * index leaves, up to 53 (it is built as a double).
  */
-class Packed {
+export class Packed {
   private readonly big: BigUint64Array
   private readonly u32: Uint32Array
   private tmp: Uint32Array | undefined // room for the radix sort
@@ -50,6 +50,10 @@ class Packed {
 
   index (i: number): number {
     return this.u32[2 * i]! & (this.indexScale - 1)
+  }
+
+  prefix (i: number): number {
+    return this.u32[2 * i + 1]! * this.lowScale + (this.u32[2 * i]! >>> this.bits)
   }
 
   samePrefix (i: number, j: number): boolean {
@@ -170,7 +174,59 @@ function prefixBits (bits: number): number {
 let room: Packed | undefined
 
 /**
- * Indexes of the arena's keys in byte order, equal keys in index order. A numeric sort on
+ * Sorted keys that their prefixes hold whole (see sortKeys): a key's bytes and whether two keys
+ * are equal come from the sorted prefixes, read in order, not from the arena, where keys in
+ * sorted order lie scattered (a cache miss or two a key). Valid until the next sort.
+ */
+export class WholeKeys {
+  /** The key `write` wrote last, after the bytes all keys share. */
+  readonly bytes: Buffer
+  private readonly symbols: Uint8Array
+  private readonly radix: number
+
+  /** `at`: the bytes all keys share; `chars` symbols of `width` bits a prefix, `rank` a byte's symbol. */
+  constructor (private readonly packed: Packed, arena: KeyArena, private readonly at: number, private readonly chars: number,
+    rank: Uint16Array, width: number) {
+    this.bytes = Buffer.alloc(at + chars)
+    arena.bytes.copy(this.bytes, 0, 0, at)
+    this.symbols = new Uint8Array(2 ** width)
+    for (let c = 0; c < 256; c++) if (rank[c] !== 0) this.symbols[rank[c]!] = c
+    this.radix = 2 ** width
+  }
+
+  /** Writes the i-th key in sorted order into `bytes`; returns its length. */
+  write (i: number): number {
+    const out = this.bytes
+    const at = this.at
+    const radix = this.radix
+    let p = this.packed.prefix(i)
+    let len = at + this.chars
+    const inverse = 1 / radix
+    for (let j = this.chars - 1; j >= 0; j--) {
+      // (exact for a power of two: `%` on a double, a call to fmod, took most of the spill)
+      const q = Math.floor(p * inverse)
+      const c = p - q * radix
+      p = q
+      out[at + j] = this.symbols[c]!
+      if (c === 0) len = at + j // (0 is past the key's end: only at its end)
+    }
+    return len
+  }
+
+  /** Whether the i-th and j-th keys in sorted order are equal. */
+  same (i: number, j: number): boolean {
+    return this.packed.samePrefix(i, j)
+  }
+}
+
+/** Indexes of the arena's keys in byte order, equal keys in index order (see sortKeys). */
+export function sortArena (arena: KeyArena): Uint32Array {
+  return sortKeys(arena).order
+}
+
+/**
+ * The arena's keys in byte order, as their indexes (`order`), equal keys in index order; and
+ * `whole` if the sorted prefixes hold every key whole. A numeric sort on
  * fixed-size prefixes, then only the keys whose prefixes tie are looked at again: a key's
  * prefix is its bytes after the prefix all keys share, each as its rank among the bytes that
  * occur there (0 is past the end; hex digits take 5 bits, not 8), as many as fit beside the
@@ -180,10 +236,10 @@ let room: Packed | undefined
  * half as many keys tie (a tie is refined from the arena, a cache miss a key), and the native
  * sort of integers is faster: 745k text lines (45 MB) sorted in 365-430 -> 245-326 ms.
  */
-export function sortArena (arena: KeyArena): Uint32Array {
+export function sortKeys (arena: KeyArena): { order: Uint32Array, whole: WholeKeys | undefined } {
   const n = arena.size
   const order = new Uint32Array(n)
-  if (n === 0) return order
+  if (n === 0) return { order, whole: undefined }
   const b = arena.bytes
   const ends = arena.ends
   const bits = Math.max(1, Math.ceil(Math.log2(n)))
@@ -225,7 +281,7 @@ export function sortArena (arena: KeyArena): Uint32Array {
   // prefixes that hold every key whole (past its end too: 0) tie only on equal keys, which the
   // sort left in index order: nothing to refine (an appended word count's 4M keys had 1.1M
   // tie groups, each read again from the arena, a cache miss a key)
-  if (longest <= at + chars) return order
+  if (longest <= at + chars) return { order, whole: new WholeKeys(packed, arena, at, chars, rank, width) }
   // tie groups to refine, as (from, to, depth) triples: a stack, not recursion, as keys built
   // to split off one at a time would nest as deep as there are keys
   const work: number[] = []
@@ -236,7 +292,7 @@ export function sortArena (arena: KeyArena): Uint32Array {
     const to = work.pop()!
     refine(arena, order, work.pop()!, to, depth, packed, scratch, work)
   }
-  return order
+  return { order, whole: undefined }
 }
 
 /**

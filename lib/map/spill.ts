@@ -10,7 +10,8 @@ import { RunWriter } from '../runs/run-writer.js'
 import { TOUCH, sameRange, touchKeys, type KeyArena } from './key-arena.js'
 import { COMBINE_AT, LOGGED, Multi, combineMulti } from './multi.js'
 import type { NumberLog } from './number-log.js'
-import { sortArena } from './radix-sort.js'
+import { sortKeys, type WholeKeys } from './radix-sort.js'
+import { utf8Slice } from '../codec/bytes.js'
 
 export interface SpillCounters { spills: number, spilledBytes: number, spilledPairs: number }
 
@@ -40,14 +41,14 @@ export interface Buffered {
 
 /** Writes what `b` holds as one run at `path`; returns it and how many distinct string keys it had. */
 export function spill (b: Buffered, path: string, counters: SpillCounters): { run: RunInfo, distinct: number } {
-  const order = sortArena(b.arena)
+  const { order, whole } = sortKeys(b.arena)
   const others = [...b.others.keys()].sort()
   const firstArray = others.findIndex(k => k >= '\x06')
   const w = new Spill(b, new RunWriter(path, 'spill'), counters)
   try {
     const end = firstArray === -1 ? others.length : firstArray
     for (let i = 0; i < end; i++) w.writeGroup(others[i]!, b.others.get(others[i]!)!.key, b.others.get(others[i]!)!.slot)
-    const distinct = w.writeStrings(order)
+    const distinct = w.writeStrings(order, whole)
     for (let i = end; i < others.length; i++) w.writeGroup(others[i]!, b.others.get(others[i]!)!.key, b.others.get(others[i]!)!.slot)
     const run = w.writer.close()
     counters.spills++
@@ -69,57 +70,81 @@ class Spill {
   /**
    * The string keys' groups in key order (an appended key's equal keys in emit order: the
    * sort is stable); returns how many distinct keys. A key with one value is copied from the
-   * arena as bytes; others become strings again, for the combiner and writeGroup.
+   * arena as bytes (or from the sorted prefixes, when they hold every key whole); others
+   * become strings again, for the combiner and writeGroup.
    */
-  writeStrings (order: Uint32Array): number {
+  writeStrings (order: Uint32Array, whole: WholeKeys | undefined): number {
     const b = this.b
-    const writer = this.writer
     // (with a combiner, equal keys' values are combined in writeGroup first)
     if (b.sharedFrom === 0 && b.combine === undefined) {
-      const framed = writer.framed(b.shared)
+      const framed = this.writer.framed(b.shared)
       if (framed !== undefined) return this.writeShared(order, framed)
     }
+    if (whole !== undefined) return this.writeWhole(order, whole)
     const arena = b.arena
     const bytes = arena.bytes
     const ends = arena.ends
     const appending = b.appending
     let distinct = 0
     let touchedTo = 0
-    for (let i = 0; i < order.length;) {
-      if (i >= touchedTo) touchedTo = this.touch(order, i)
+    for (let i = 0; i < order.length; distinct++) {
+      if (i >= touchedTo) touchedTo = this.touch(order, i, true)
       const k = order[i]!
       const s = arena.start(k)
       const e = ends[k]!
       const j = appending ? this.groupEnd(order, i, s, e) : i + 1
-      distinct++
-      const v = b.stored(k)
-      if (j - i === 1 && v === LOGGED) {
-        const n = b.log.count(k)
-        writer.startBytesGroup(bytes, s, e, n)
-        b.log.write(k, writer)
-        this.counters.spilledPairs += n
-      } else if (j - i === 1 && !(v instanceof Multi)) {
-        const n = 1 + (k < b.repeats.length ? b.repeats[k]! : 0)
-        writer.startBytesGroup(bytes, s, e, n)
-        if (n === 1) writeStored(writer, v)
-        else writer.repeated(v, n)
-        this.counters.spilledPairs += n
-      } else if (j - i === 1) {
-        this.writeGroup(undefined, arena.key(k), v)
-      } else {
-        const group: unknown[] = []
-        for (let g = i; g < j; g++) {
-          const x = b.stored(order[g]!)
-          // a key indexed before the buffer turned to appending has its values in a Multi
-          if (x instanceof Multi) for (const y of x.values) group.push(y)
-          else if (x === LOGGED) for (const y of b.log.values(order[g]!)) group.push(y)
-          else for (let r = order[g]! < b.repeats.length ? b.repeats[order[g]!]! : 0; r >= 0; r--) group.push(x)
-        }
-        this.writeGroup(undefined, arena.key(k), new Multi(group, 0, COMBINE_AT))
-      }
+      this.writeKeyGroup(order, i, j, bytes, s, e)
       i = j
     }
     return distinct
+  }
+
+  /** writeStrings when the sorted prefixes hold every key whole: the arena is not read. */
+  private writeWhole (order: Uint32Array, whole: WholeKeys): number {
+    const appending = this.b.appending
+    const bytes = whole.bytes
+    let distinct = 0
+    let touchedTo = 0
+    for (let i = 0; i < order.length; distinct++) {
+      if (i >= touchedTo) touchedTo = this.touch(order, i, false)
+      let j = i + 1
+      if (appending) while (j < order.length && whole.same(i, j)) j++
+      this.writeKeyGroup(order, i, j, bytes, 0, whole.write(i))
+      i = j
+    }
+    return distinct
+  }
+
+  /** The group of the equal keys order[i, j), whose bytes are bytes[s, e). */
+  private writeKeyGroup (order: Uint32Array, i: number, j: number, bytes: Buffer, s: number, e: number): void {
+    const b = this.b
+    const writer = this.writer
+    const k = order[i]!
+    const v = b.stored(k)
+    if (j - i === 1 && v === LOGGED) {
+      const n = b.log.count(k)
+      writer.startBytesGroup(bytes, s, e, n)
+      b.log.write(k, writer)
+      this.counters.spilledPairs += n
+    } else if (j - i === 1 && !(v instanceof Multi)) {
+      const n = 1 + (k < b.repeats.length ? b.repeats[k]! : 0)
+      writer.startBytesGroup(bytes, s, e, n)
+      if (n === 1) writeStored(writer, v)
+      else writer.repeated(v, n)
+      this.counters.spilledPairs += n
+    } else if (j - i === 1) {
+      this.writeGroup(undefined, utf8Slice(bytes, s, e), v)
+    } else {
+      const group: unknown[] = []
+      for (let g = i; g < j; g++) {
+        const x = b.stored(order[g]!)
+        // a key indexed before the buffer turned to appending has its values in a Multi
+        if (x instanceof Multi) for (const y of x.values) group.push(y)
+        else if (x === LOGGED) for (const y of b.log.values(order[g]!)) group.push(y)
+        else for (let r = order[g]! < b.repeats.length ? b.repeats[order[g]!]! : 0; r >= 0; r--) group.push(x)
+      }
+      this.writeGroup(undefined, utf8Slice(bytes, s, e), new Multi(group, 0, COMBINE_AT))
+    }
   }
 
   /**
@@ -154,10 +179,10 @@ class Spill {
     return j
   }
 
-  /** Loads the next keys to write and their values ahead of use (see touchKeys); returns where they end. */
-  private touch (order: Uint32Array, from: number): number {
+  /** Loads the next keys' values (and, if `keys`, the keys: see touchKeys) ahead of use; returns where they end. */
+  private touch (order: Uint32Array, from: number, keys: boolean): number {
     const to = Math.min(order.length, from + TOUCH)
-    touchKeys(this.b.arena, order, from, to)
+    if (keys) touchKeys(this.b.arena, order, from, to)
     const values = this.b.values
     let n = 0
     const shared = this.b.sharedFrom

@@ -4,7 +4,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { KeyArena } from '../../dist/lib/map/key-arena.js'
-import { sortArena } from '../../dist/lib/map/radix-sort.js'
+import { sortArena, sortKeys } from '../../dist/lib/map/radix-sort.js'
 import { key } from '../helpers/keys.js'
 
 const byBytes = (ks: string[]): number[] =>
@@ -106,4 +106,36 @@ t.test('keys that split off one at a time: refined one pass per key, in order', 
   const got = sorted(ks, 1 << 20)
   const want = byBytes(ks)
   t.ok(got.every((i, j) => i === want[j]))
+})
+
+t.test('keys the prefixes hold whole: their bytes, and which are equal, from the prefixes alone', async t => {
+  let whole = 0
+  // short tails after a shared start over the edge characters (NUL, 0xff, multi-byte UTF-8, an
+  // empty tail: a key that is the shared start alone), few or many keys, repeated or not
+  fc.assert(fc.property(fc.constantFrom('', 'key', 'k\u00ff\u20ac', '\0'), fc.array(key, { minLength: 1, maxLength: 400 }), fc.integer({ min: 1, max: 30 }), (prefix, tails, repeat) => {
+    const ks = Array.from({ length: tails.length * repeat }, (_, i) => prefix + [...tails[(i * 7919) % tails.length]!].slice(0, 3).join(''))
+    const arena = new KeyArena(1 << 16, 1 << 24)
+    for (const k of ks) arena.add(k)
+    const sorted = sortKeys(arena)
+    const want = byBytes(ks)
+    if (!Array.from(sorted.order).every((i, j) => i === want[j])) return false
+    if (sorted.whole === undefined) return true
+    whole++
+    for (let j = 0; j < ks.length; j++) {
+      const bytes = Buffer.from(ks[want[j]!]!)
+      if (!sorted.whole.bytes.subarray(0, sorted.whole.write(j)).equals(bytes)) return false
+      if (j > 0 && sorted.whole.same(j - 1, j) !== (ks[want[j - 1]!] === ks[want[j]!])) return false
+    }
+    return true
+  }), { numRuns: 300 })
+  t.ok(whole >= 100, `${whole} of 300 sorts held their keys whole`)
+  // over 4096 keys (sorted by radix): hex keys after a shared start, each several times
+  const hex = Array.from({ length: 20_000 }, (_, i) => `key${(((i % 7000) * 2654435761) >>> 0).toString(16)}`)
+  const arena = new KeyArena(1 << 16, 1 << 24)
+  for (const k of hex) arena.add(k)
+  const { order, whole: w } = sortKeys(arena)
+  t.ok(w !== undefined, 'hex keys are held whole')
+  const got = Array.from(order, (_, j) => w!.bytes.toString('utf8', 0, w!.write(j)))
+  t.same(got, hex.slice().sort())
+  t.same(Array.from(order, (_, j) => j > 0 && w!.same(j - 1, j)), Array.from(order, (_, j) => j > 0 && hex[order[j - 1]!] === hex[order[j]!]))
 })
