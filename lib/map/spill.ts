@@ -3,7 +3,8 @@
 // sort is byte order for them, and their type tag puts null, booleans and numbers before
 // strings, arrays after.
 import type { Context, ReduceFn } from '../job/job.js'
-import { CombineError } from './combine.js'
+import { CombineError, callCombine, collectInto, combineOutput } from './combine.js'
+import { store } from './stored-values.js'
 import { Partials } from '../job/sum.js'
 import type { RunInfo } from '../runs/run-format.js'
 import { RunWriter } from '../runs/run-writer.js'
@@ -64,6 +65,9 @@ export function spill (b: Buffered, path: string, counters: SpillCounters): { ru
 class Spill {
   /** What `touch` read, kept so that its loads are not optimized away. */
   private touchedValues = 0
+  /** What a combine call emitted (combineNumbers). */
+  private readonly emitted: Array<[unknown, unknown]> = []
+  private readonly collectEmit = collectInto(this.emitted)
 
   constructor (private readonly b: Buffered, readonly writer: RunWriter, private readonly counters: SpillCounters) {}
 
@@ -136,15 +140,35 @@ class Spill {
       this.writeGroup(undefined, utf8Slice(bytes, s, e), v)
     } else {
       const group: unknown[] = []
+      let numbers = true
       for (let g = i; g < j; g++) {
         const x = b.stored(order[g]!)
         // a key indexed before the buffer turned to appending has its values in a Multi
         if (x instanceof Multi) for (const y of x.values) group.push(y)
         else if (x === LOGGED) for (const y of b.log.values(order[g]!)) group.push(y)
         else for (let r = order[g]! < b.repeats.length ? b.repeats[order[g]!]! : 0; r >= 0; r--) group.push(x)
+        numbers &&= typeof x === 'number'
       }
-      this.writeGroup(undefined, utf8Slice(bytes, s, e), new Multi(group, 0, COMBINE_AT))
+      if (numbers && b.combine !== undefined) this.combineNumbers(group as number[], bytes, s, e)
+      else this.writeGroup(undefined, utf8Slice(bytes, s, e), new Multi(group, 0, COMBINE_AT))
     }
+  }
+
+  /**
+   * An appended key's numbers (a sum's, a count's), combined and written as the group of the
+   * key bytes[s, e): the common case of writeGroup, without a Multi, a copy of the values and
+   * a string key to encode again.
+   */
+  private combineNumbers (group: number[], bytes: Buffer, s: number, e: number): void {
+    const key = utf8Slice(bytes, s, e)
+    const emitted = this.emitted
+    if (emitted.length !== 0) emitted.length = 0
+    const r = callCombine(this.b.combine!, key, group, this.collectEmit, this.b.ctx)
+    const out = typeof r === 'number' && emitted.length === 0 ? undefined : combineOutput(key, undefined, r, emitted)
+    this.writer.startBytesGroup(bytes, s, e, out === undefined ? 1 : out.length)
+    if (out === undefined) this.writer.value(r)
+    else for (const v of out) writeStored(this.writer, store(v))
+    this.counters.spilledPairs += out === undefined ? 1 : out.length
   }
 
   /**

@@ -61,6 +61,7 @@ export function isFlat (a: unknown[]): boolean {
 
 /** What a stored value costs the buffer, in bytes. */
 export function sizeOf (v: unknown): number {
+  if (typeof v === 'number') return SLOT_BYTES // (first: Buffer.isBuffer below is a getter and a call a pair)
   if (typeof v === 'string') return SLOT_BYTES + 16 + v.length * 2
   if (Buffer.isBuffer(v)) return SLOT_BYTES + 96 + v.length
   if (v instanceof Partials) return SLOT_BYTES + PARTIALS_BYTES

@@ -173,6 +173,50 @@ t.test('index, append, then index again: every key comes back', async t => {
   }
 })
 
+// Appended keys' numbers are combined at the spill by one call a key (spill.ts's
+// combineNumbers): whatever the combine gives back (one number, values it emits too, another
+// kind of value), a spill's group is what that one call made of the key's values in emit order.
+t.test('appended numbers combined at the spill: one call a key, any result', async t => {
+  const total = (vs: Iterable<unknown>) => { let s = 0; for (const v of vs) s += v as number; return s }
+  const combines: Record<string, (k: unknown, vs: Iterable<unknown>, emit: (k: unknown, v: unknown) => void) => unknown> = {
+    sum: (_k, vs) => total(vs),
+    // the values in the order they came, as one string
+    order: (_k, vs) => [...vs].join(','),
+    // the first value emitted, the sum of the others returned: two values
+    emits: (k, vs, emit) => { const a = [...vs] as number[]; emit(k, a[0]); return total(a.slice(1)) },
+    // a float, and an object (packed)
+    other: (_k, vs) => { const s = total(vs); return s % 3 === 0 ? { s } : s / 8 },
+  }
+  const pairsArb = fc.array(fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: -5, max: 1000 })), { minLength: 1, maxLength: 3000 })
+  fc.assert(fc.property(pairsArb, fc.constantFrom(...Object.keys(combines)), (raw, which) => {
+    const combine = combines[which]!
+    const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
+    const c = new SortBuffer({ budget: 16 << 20, combine, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters, append: true })
+    const groups = new Map<string, number[]>()
+    for (const [k, v] of raw) {
+      c.add(`k${k}`, v)
+      groups.set(`k${k}`, [...(groups.get(`k${k}`) ?? []), v])
+    }
+    const runs = c.finish().map(r => r.path)
+    t.equal(counters.spills, 1)
+    const got = mergedRuns(runs, false)
+    const want = [...groups.entries()].sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0]))).map(([k, vs]) => {
+      if (vs.length === 1) return [k, vs]
+      const emitted: unknown[] = []
+      const r = combine(k, vs, (_k, v) => emitted.push(v))
+      return [k, [...emitted, r]]
+    })
+    t.same(got, want, which)
+    return true
+  }), { numRuns: 40 })
+  // a combine that throws there fails the spill, which names no record
+  const c = new SortBuffer({ budget: 16 << 20, combine: () => { throw new Error('no') }, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters: { spills: 0, spilledBytes: 0, spilledPairs: 0 }, append: true })
+  c.add('a', 1)
+  c.add('b', 2)
+  c.add('a', 3)
+  t.throws(() => c.finish(), { inSpill: true, message: /combine threw for key "a": Error: no/ })
+})
+
 // Without a combiner, a key's numbers are kept out of the heap (number-log.ts) until a value of
 // another kind joins them: whatever the numbers and how many a key gets, its values come back
 // in emit order, to the sign of a zero.
