@@ -251,11 +251,11 @@ export class KeyIndex {
    * stayed resident (64 MB a worker on a sum over 6.3M keys, past the memory bound).
    */
   release (): void {
-    this.count = 0
-    if (this.slots.length === 4 * MIN_SLOTS) return
+    if (this.slots.length === 4 * MIN_SLOTS) return this.clear()
     largeGarbage(4 * this.slots.length)
     this.slots = new Int32Array(4 * MIN_SLOTS)
     this.mask = MIN_SLOTS - 1
+    this.count = 0
   }
 
   private grow (): void {
