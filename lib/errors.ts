@@ -53,6 +53,8 @@ export function outOfFiles (e: unknown): boolean {
   for (let c = e, depth = 0; c instanceof Error && depth < 8; c = c.cause, depth++) {
     const code = (c as NodeJS.ErrnoException).code
     if (code === 'EMFILE' || code === 'ENFILE') return true
+    // a worker thread that could not open its event loop's descriptors
+    if (code === 'ERR_WORKER_INIT_FAILED' && /\bE[MN]FILE\b/.test(c.message)) return true
   }
   return false
 }

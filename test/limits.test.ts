@@ -31,13 +31,14 @@ t.test('more runs than ulimit -n 64 still merge (bounded fan-in, extra passes)',
 })
 
 // Node's module loader holds each file open while it reads it, a module's imports all at once:
-// three workers loading theirs together need more than 64 descriptors, one at a time fit (the
-// pool starts again, alone, a worker whose start met EMFILE).
-t.test('three workers start at once under ulimit -n 64', async t => {
+// six workers loading theirs together can find no descriptor left under ulimit -n 52 (at 46-50
+// most starts do), where one at a time fit: the pool starts again, alone, a worker whose start
+// met EMFILE. (At 23 even one worker alone cannot start: the next test.)
+t.test('six workers start at once under ulimit -n 52', async t => {
   const dir = t.testdir()
   const job = join(dir, 'count.mjs')
   writeFileSync(job, 'export function map (l, emit) { emit(l, 1) }\nexport function reduce (k, vs) { let n = 0; for (const v of vs) n += v; return n }\n')
-  const r = spawnSync('bash', ['-c', `ulimit -n 64; exec env -u NODE_OPTIONS '${process.execPath}' '${bin}' --job '${job}' --workers 3 --tmp-dir '${dir}' -q`], { input: 'a\nb\na\n', env })
+  const r = spawnSync('bash', ['-c', `ulimit -n 52; exec env -u NODE_OPTIONS '${process.execPath}' '${bin}' --job '${job}' --workers 6 --tmp-dir '${dir}' -q`], { input: 'a\nb\na\n', env })
   t.equal(r.status, 0, String(r.stderr))
   t.equal(String(r.stdout), 'a\t2\nb\t1\n')
 })
@@ -48,7 +49,7 @@ t.test('workers that find no file descriptor even alone: exit 2, saying to raise
   writeFileSync(job, 'export function map (l, emit) { emit(l, 1) }\nexport function reduce (k, vs) { let n = 0; for (const v of vs) n += v; return n }\n')
   const tmp = join(dir, 'tmp')
   mkdirSync(tmp)
-  const r = spawnSync('bash', ['-c', `ulimit -n 36; exec env -u NODE_OPTIONS '${process.execPath}' '${bin}' --job '${job}' --workers 2 --tmp-dir '${tmp}' -q`], { input: 'a\nb\na\n', env })
+  const r = spawnSync('bash', ['-c', `ulimit -n 23; exec env -u NODE_OPTIONS '${process.execPath}' '${bin}' --job '${job}' --workers 2 --tmp-dir '${tmp}' -q`], { input: 'a\nb\na\n', env })
   t.equal(r.status, 2, String(r.stderr))
   t.match(String(r.stderr), /^mrstream: a worker failed to start: .*EMFILE.*\(too many open files: raise ulimit -n, or use fewer --workers\)\n$/)
   t.equal(String(r.stdout), '', 'no output')

@@ -214,7 +214,7 @@ export class Pool {
   /**
    * Starts a worker. Node's module loader holds each file open while it reads it and reads a
    * module's imports all at once, so workers loading their modules together can find no file
-   * descriptor left under a low `ulimit -n` (three workers under 64) where one alone finds
+   * descriptor left under a low `ulimit -n` (six workers under 52) where one alone finds
    * enough: a start that failed so (EMFILE, ENFILE) starts again once the starts under way
    * have ended, one at a time, up to START_ATTEMPTS times. Starts that succeed cost nothing.
    */

@@ -9,12 +9,12 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { fileURLToPath } from 'node:url'
 import type { Message, Plugin } from 'esbuild'
 import { MrstreamError } from '../errors.js'
+import { libModule, packageRoot } from '../paths.js'
 
-// this package's root and its built code (dist/lib/hadoop/bundle.js -> ../../..)
-const packageRoot = fileURLToPath(new URL('../../../', import.meta.url))
-const entryModule = fileURLToPath(new URL('./bundle-main.js', import.meta.url))
-const indexModule = fileURLToPath(new URL('../index.js', import.meta.url))
-const csvModule = fileURLToPath(new URL('../input/csv.js', import.meta.url))
+// the compiled library the bundle is built from (one file a module, dist/lib/)
+const entryModule = fileURLToPath(libModule('hadoop/bundle-main.js'))
+const indexModule = fileURLToPath(libModule('index.js'))
+const csvModule = fileURLToPath(libModule('input/csv.js'))
 
 // CommonJS packages in the bundle (highland, csv-parse's older builds) require Node's
 // modules; an ES module has no `require` of its own

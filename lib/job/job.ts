@@ -13,6 +13,7 @@ import { JobExit, loadWithoutExit } from './guard.js'
 import { functionModule, loadDefined, onRunWhileLoading, type Defined } from './ship.js'
 import { isSum, sum, sumCombine } from './sum.js'
 import { builtins } from './builtins.js'
+import { libModule, mainModule } from '../paths.js'
 import type { MapFn, ReduceFn, Job } from './types.js'
 
 export { sum }
@@ -88,9 +89,9 @@ function resolvesFrom (path: string): boolean {
 }
 
 function resolveSelf (): void {
-  const index = new URL('../index.js', import.meta.url)
+  const index = mainModule
   // (module.register is Node 20.6+: before it, ES module jobs need the package where they are)
-  Module.register?.(new URL('./self-resolve.js', import.meta.url), { data: { url: index.href } })
+  Module.register?.(libModule('job/self-resolve.js'), { data: { url: index.href } })
   const cjs = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string }
   const resolveFilename = cjs._resolveFilename
   cjs._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]): string {

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module'
 import { basename, dirname, join, parse, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { MrstreamError } from '../errors.js'
+import { libModule } from '../paths.js'
 import { leftByDeadRuns, removeTmpDir, trackTemp } from '../exec/tmp.js'
 
 // the options of a job with no tsconfig.json above it: strict, as `tsc --init`, and modules
@@ -74,6 +75,6 @@ function selfTypes (path: string): { paths?: Record<string, string[]> } {
     createRequire(path).resolve('mrstream')
     return {}
   } catch {
-    return { paths: { mrstream: [fileURLToPath(new URL('../index.d.ts', import.meta.url))] } }
+    return { paths: { mrstream: [fileURLToPath(libModule('index.d.ts'))] } }
   }
 }

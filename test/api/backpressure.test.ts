@@ -6,7 +6,7 @@ import t from 'tap'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { mapReduce, run } from '../../dist/lib/index.js'
+import { mapReduce, run } from 'mrstream'
 
 t.setTimeout(600_000)
 

@@ -3,7 +3,7 @@
 import t from 'tap'
 import _ from 'highland'
 import { fileURLToPath } from 'node:url'
-import { mapReduce, run } from '../../dist/lib/index.js'
+import { mapReduce, run } from 'mrstream'
 
 t.setTimeout(300_000)
 

@@ -2,7 +2,7 @@
 // lib/options.ts), sizes as strings or numbers; unknown or bad options refused at once.
 import t from 'tap'
 import { settings } from '../../dist/lib/options.js'
-import { mapReduce, run, runJob } from '../../dist/lib/index.js'
+import { mapReduce, run, runJob } from 'mrstream'
 
 const job = new URL('../../examples/wordcount.js', import.meta.url)
 

@@ -15,7 +15,7 @@ import { firstDifference, holds, prepare, Scratch } from '../helpers/case.js'
 import { fileSpecArb, fileBytes, memoryArb, spillingSpecArb, workersArb, type FileSpec } from '../helpers/gen.js'
 import { jobNames, jobs } from '../helpers/jobs.js'
 import { cleanEnv, runCli } from '../helpers/run.js'
-import { mapReduce, run } from '../../dist/lib/index.js'
+import { mapReduce, run } from 'mrstream'
 import { depth } from '../helpers/depth.js'
 
 t.setTimeout(900_000)

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { formatPairs, linesOf } from '../oracle.js'
 import { cleanEnv, runCli } from '../helpers/run.js'
-import { runJob } from '../../dist/lib/index.js'
+import { runJob } from 'mrstream'
 import { sample } from '../helpers/depth.js'
 
 t.setTimeout(600_000)

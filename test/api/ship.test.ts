@@ -4,7 +4,7 @@ import t from 'tap'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { cleanEnv } from '../helpers/run.js'
-import { defineJob, run, runJob, mapReduce } from '../../dist/lib/index.js'
+import { defineJob, run, runJob, mapReduce } from 'mrstream'
 
 t.setTimeout(300_000)
 

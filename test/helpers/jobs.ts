@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 // the package's entry, for jobs that import from it (they are written outside the package)
-const PACKAGE = new URL('../../dist/lib/index.js', import.meta.url).href
+const PACKAGE = new URL('../../dist/bin/index.js', import.meta.url).href
 
 export interface JobSource {
   name: string

@@ -1,5 +1,5 @@
 // defineJob links map's emit to reduce and combine; misspelt members and wrong types fail to compile.
-import { defineJob, run, runJob, mapReduce, sum, type Emit, type Job } from '../../dist/lib/index.js'
+import { defineJob, run, runJob, mapReduce, sum, type Emit, type Job } from 'mrstream'
 
 // the types come from map's emit: reduce's parameters are typed from it
 const count = defineJob({
