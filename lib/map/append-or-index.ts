@@ -5,7 +5,7 @@
 // after SWITCH_PAIRS pairs and four times as many each time), and each spill decides for the
 // next buffer from how many pairs shared a key in this one (appendsNext).
 
-// Costs in bytes: a string key's index slots (16 bytes each, at most half full), end offset
+// Costs in bytes: a string key's index slots (16 bytes each, at least a quarter empty), end offset
 // and value slot, besides its UTF-8 bytes; an appended pair's end offset and value slot.
 export const STRING_KEY_BYTES = 48
 export const ARENA_PAIR_BYTES = 12
