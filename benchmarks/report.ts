@@ -182,7 +182,7 @@ export function resultsMarkdown (results: ScenarioResult[], machine: Machine, se
   out.push(`- Peers: ${machine.tools.join('; ')}`)
   for (const line of settings.skipped) out.push(`- ${line}`)
   out.push(`- Input: ${settings.size} per scenario (MB = 2^20 bytes), seed ${settings.seed}`)
-  out.push(`- Memory: mrstream \`--memory ${settings.memory}\`; GNU sort \`-S\`, DuckDB \`memory_limit\` and chDB \`max_memory_usage\` the same; mawk, node and Polars have no bound`)
+  out.push(`- Memory: mrstream \`--memory ${settings.memory}\`; GNU sort \`-S\`, DuckDB \`memory_limit\` and chDB \`max_memory_usage\` the same; mawk, node and Polars have no bound. Every mrstream run's peak RSS is checked against the bound it states (\`--memory\` + 100 MB + 50 MB a worker)`)
   out.push(`- Each run is a fresh process under \`/usr/bin/time -v\`; tools run in alternating order; ${settings.repeat === 1 ? 'one run each' : `median of ${settings.repeat} runs (peak RSS: the largest)`}`)
   out.push('')
   out.push('*floor*: the job\'s own map alone on one thread (read the file, cut lines, call `map` with an')

@@ -211,6 +211,11 @@ function rowFor (
     checks.push(content === 'ok' ? '**NOT SORTED** (content ok)' : `**NOT SORTED**, ${content}`)
     notes.push(`**${tool.name}: output is not in ascending key order** (\`LC_ALL=C sort -c\` fails on it).`)
   }
+  const bound = tool.memoryBound?.({ input: 'INPUT', memory: opts.memory, memoryBytes: opts.memoryBytes, tmpDir: 'TMP' })
+  if (bound !== undefined && row.peakRss! > bound) {
+    checks.push(`**OVER THE MEMORY BOUND** (peak ${(row.peakRss! / MiB).toFixed(0)} MB, bound ${(bound / MiB).toFixed(0)} MB)`)
+    notes.push(`**${tool.name}: peak RSS ${(row.peakRss! / MiB).toFixed(0)} MB is over the bound docs/memory.md states, ${(bound / MiB).toFixed(0)} MB** (--memory + 100 MB + 50 MB a worker).`)
+  }
   row.check = checks.join(', ')
   row.problem = checks.some(c => c.startsWith('**'))
   return row

@@ -42,6 +42,8 @@ export interface Tool {
   mustBeSorted?: boolean
   /** The floor: its output is not a result, and its time is divided by this many workers. */
   divideBy?: number
+  /** mrstream: the peak RSS it promises to stay within (docs/memory.md), in bytes. */
+  memoryBound?: (ctx: ToolContext) => number
   /** Why this tool does not run here (not installed, or not applicable): a table cell and a message. */
   skip?: Skip
 }
@@ -180,6 +182,8 @@ function mrstream (id: string, name: string, job: string, workers?: number): Too
     kind: 'mrstream',
     command: ctx => `node ${sh(MRSTREAM_BIN)} --job ${sh(join(JOBS_DIR, job))} --memory ${sh(ctx.memory)}${workersFlag} --tmp-dir ${sh(ctx.tmpDir)} -q ${sh(ctx.input)}`,
     mustBeSorted: true,
+    // --memory + 100 MB + 50 MB a worker (no record here reaches 1 MB)
+    memoryBound: ctx => ctx.memoryBytes + (100 + 50 * (workers ?? WORKERS)) * 2 ** 20,
   }
 }
 
