@@ -2,9 +2,9 @@
 // full, sorted by key and spilled as a run. Grouping by key in a hash table keeps each key's
 // values in emit order, and only distinct keys get sorted. With a combiner, a key's values
 // are combined in place once they pile up (in-mapper combining), so a count over few distinct
-// keys never spills because of its values. When a buffer's keys turn out (nearly) all
-// distinct, the next buffer appends its string pairs unindexed instead, and the stable sort at
-// spill groups them. String keys are kept as UTF-8 bytes in one arena (key-arena.ts), indexed
+// keys never spills because of its values. When a buffer's keys turn out to repeat a few times
+// each at most, the next buffer appends its string pairs unindexed instead, and the stable sort
+// at spill groups them. String keys are kept as UTF-8 bytes in one arena (key-arena.ts), indexed
 // by key-index.ts; keys of other types are encoded (keys.ts) in a Map.
 //
 // Layout (measured: an Entry object and a values array per key cost 12 s of GC in 45 s on a
@@ -69,8 +69,8 @@ export class SortBuffer {
   private repeats = new Int32Array(MIN_REPEATS)
   /** With a combiner, string keys' values that are short arrays of numbers (slot TUPLE). */
   private readonly tuples = new Tuples()
-  // Appending: string pairs kept in emit order, unindexed, for buffers of (nearly) all
-  // distinct keys, where an index finds nothing to combine; the sort at spill groups them.
+  // Appending: string pairs kept in emit order, unindexed, for buffers of keys that repeat a
+  // few times each at most, where an index finds little to combine; the sort at spill groups them.
   private appending: boolean
   /** String pairs added since the last spill (to see how many share a key). */
   private stringPairs = 0
@@ -206,7 +206,7 @@ export class SortBuffer {
   private appendsNow (): boolean {
     if (this.appending) return true
     if (this.stringPairs === this.checkAt) {
-      // A worker's first buffer indexes its keys; if they will stay (nearly) all distinct, its
+      // A worker's first buffer indexes its keys; if they will repeat few times each, its
       // other buffers append, and this one can start now rather than at its spill (faster, and
       // less peak RSS). The keys indexed so far stay; the spill groups them with equal appended ones.
       this.checkAt *= 4

@@ -155,7 +155,7 @@ t.test('a buffer that turns to appending keeps the values of the keys it indexed
 t.test('index, append, then index again: every key comes back', async t => {
   for (const combine of [false, true]) {
     const counters = { spills: 0, spilledBytes: 0, spilledPairs: 0 }
-    const c = new SortBuffer({ budget: 200_000, combine: combine ? sum : undefined, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
+    const c = new SortBuffer({ budget: 1_000_000, combine: combine ? sum : undefined, ctx: { file: '', line: 0, count: () => {} }, nextRunPath: () => join(dir, `run-${n++}`), counters })
     const mode = () => (c as unknown as { appending: boolean }).appending
     const pairs: Array<[string, number]> = []
     const modes: boolean[] = []
