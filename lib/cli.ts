@@ -10,7 +10,8 @@ import { initJob } from './job/init.js'
 import { flag, parseCount, parseOptions, settings, type OptionsTable } from './options.js'
 import { formatCounters, formatSummary } from './report/summary.js'
 import { ProgressDisplay } from './report/progress.js'
-import { outputCommitted } from './exec/signals.js'
+import { installSignalHandlers, outputCommitted } from './exec/signals.js'
+import { runProcess } from './exec/process.js'
 import { checkWritableDir } from './output/commit.js'
 import { COMMAND_USAGE, commandOptions, streamingCommand } from './streaming/cli.js'
 import { HADOOP_USAGE, hadoop, hadoopOptions } from './hadoop/command.js'
@@ -265,4 +266,10 @@ function init (argv: string[], io: Io): number {
   initJob(positionals[0]!)
   io.stderr.write(`mrstream: wrote ${positionals[0]}; run it with mrstream --job ${positionals[0]} INPUT...\n`)
   return 0
+}
+
+/** The command's process: the signal handlers, then main over the process's own streams. */
+export async function command (): Promise<void> {
+  installSignalHandlers()
+  await runProcess(main)
 }

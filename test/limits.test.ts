@@ -65,6 +65,21 @@ t.test('workers that find no file descriptor even alone: exit 2, saying to raise
   t.same(readdirSync(tmp), [], 'nothing left in the temp dir')
 })
 
+t.test('a command that cannot open its own modules: exit 2, one line, saying to raise ulimit -n', async t => {
+  // below about 21 descriptors the main thread cannot load the command's modules (Node itself
+  // fails below about 18, before any of mrstream runs)
+  const tries: string[] = []
+  let r = spawnSync('true')
+  for (const limit of [19, 20, 18]) {
+    r = spawnSync('bash', ['-c', `ulimit -n ${limit}; exec env -u NODE_OPTIONS '${process.execPath}' '${bin}' -m '(l, emit) => emit(l, 1)' -r count -q`], { input: 'a\n', env })
+    tries.push(`ulimit -n ${limit}: exit ${r.status} ${String(r.stderr).slice(0, 200)}`)
+    if (String(r.stderr).includes('to start')) break
+  }
+  t.equal(r.status, 2, tries.join('\n'))
+  t.equal(String(r.stderr), 'mrstream: too many open files to start (EMFILE): raise ulimit -n\n')
+  t.equal(String(r.stdout), '', 'no output')
+})
+
 t.test('a single value over 64 MB survives a spill', async t => {
   const dir = t.testdir()
   const job = join(dir, 'big.mjs')
