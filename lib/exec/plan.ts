@@ -61,13 +61,38 @@ export function groupSplitters (splitters: string[], groupBy: number | undefined
   return [...new Set(splitters.flatMap(s => { const end = groupEnd(s, groupBy); return end === -1 ? [] : [s.slice(0, end)] }))]
 }
 
-export function chooseSplitters (keys: string[], n: number): string[] {
-  const sorted = [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-  if (n <= 1 || sorted.length < 2) return []
+/**
+ * Keys that cut the runs' blocks (their first keys, `bytes[i]` bytes each, else one) into about
+ * n key ranges of about equal bytes. Weighed by bytes, not by distinct first keys: a key whose
+ * values fill many blocks (a hot key) counted once, and its range took it and a share of the
+ * other keys besides. A cut that falls among one key's blocks moves to the nearer end of them;
+ * a key holding more than a range's bytes gets a range of its own.
+ */
+export function chooseSplitters (keys: string[], n: number, bytes?: number[]): string[] {
+  if (n <= 1 || keys.length < 2) return []
+  const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0))
+  const weight = (i: number): number => bytes?.[i] ?? 1
+  let total = 0
+  for (const i of order) total += weight(i)
   const out: string[] = []
-  for (let i = 1; i < n; i++) {
-    const k = sorted[Math.floor((i * sorted.length) / n)]!
-    if (k !== out[out.length - 1] && k !== sorted[0]) out.push(k)
+  let cut = 1
+  let at = 0 // bytes of the keys before this one
+  let endsBefore = false // a range ends after the key before this one
+  for (let g = 0; g < order.length;) {
+    const k = keys[order[g]!]!
+    let w = 0
+    for (; g < order.length && keys[order[g]!] === k; g++) w += weight(order[g]!)
+    const end = at + w
+    let startsHere = endsBefore
+    endsBefore = false
+    for (; cut < n && (cut * total) / n < end; cut++) {
+      const t = (cut * total) / n
+      if (t - at < end - t) startsHere = true
+      else endsBefore = true
+    }
+    if (w * n > total) startsHere = endsBefore = true
+    if (startsHere && at > 0 && k !== out[out.length - 1]) out.push(k)
+    at = end
   }
   return out
 }

@@ -7,14 +7,15 @@ import type { OutputTarget } from '../output/commit.js'
 import type { EngineView } from './engine-view.js'
 
 /**
- * Reduce: split the key space into ranges (from the runs' block indexes); one task each. A
- * sink gets each task's fragment as soon as it and the tasks before it are done.
+ * Reduce: split the key space into ranges (from the runs' block indexes), about one a worker;
+ * one task each. A sink gets each task's fragment as soon as it and the tasks before it are done.
  */
 export async function reducePhase (e: EngineView, runInfos: RunInfo[], target: OutputTarget): Promise<string[][]> {
   const partitions = target.partitions
   // (the runs' block indexes as their writers reported them: no footer is read again)
   const runs = runInfos.map(r => r.path)
-  const splitters = groupSplitters(chooseSplitters(runInfos.flatMap(r => r.blocks.map(b => b[1])), e.opts.workers * 2), e.step.groupBy)
+  const blocks = runInfos.flatMap(r => r.blocks)
+  const splitters = groupSplitters(chooseSplitters(blocks.map(b => b[1]), e.opts.workers, blocks.map(b => b[2])), e.step.groupBy)
   const bounds: Array<[string | null, string | null]> = []
   for (let i = 0; i <= splitters.length; i++) bounds.push([i === 0 ? null : splitters[i - 1]!, i === splitters.length ? null : splitters[i]!])
   const { bufferBytes } = e.plan

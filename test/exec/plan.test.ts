@@ -3,7 +3,7 @@
 // enough, it merges only as many runs as needed to leave exactly fan-in.
 import t from 'tap'
 import fc from 'fast-check'
-import { mergeFanIn, mergeGroups, recordHeapMb } from '../../dist/lib/exec/plan.js'
+import { chooseSplitters, mergeFanIn, mergeGroups, recordHeapMb } from '../../dist/lib/exec/plan.js'
 
 t.test('merge groups', async t => {
   fc.assert(fc.property(fc.integer({ min: 2, max: 300 }), fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 1, max: 8 }), (fanIn, extra, workers) => {
@@ -38,4 +38,30 @@ t.test('a worker\'s heap has room for three copies of the longest record', async
   t.equal(recordHeapMb(0), 64)
   t.equal(recordHeapMb(64 << 20), 256, 'the default --max-line-bytes: the least heap there was')
   t.equal(recordHeapMb((150 << 20) + 5), 64 + 3 * 151)
+})
+
+t.test('key ranges: cut from the blocks\' first keys by bytes, increasing, never at the smallest key', async t => {
+  const blocks = fc.array(fc.tuple(fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd'), maxLength: 3 }), fc.integer({ min: 1, max: 1000 })), { maxLength: 60 })
+  fc.assert(fc.property(blocks, fc.integer({ min: 1, max: 8 }), (bs, n) => {
+    const keys = bs.map(b => b[0])
+    const cuts = chooseSplitters(keys, n, bs.map(b => b[1]))
+    const smallest = [...keys].sort()[0]
+    if (n === 1 && cuts.length > 0) return false
+    for (let i = 0; i < cuts.length; i++) {
+      if (!keys.includes(cuts[i]!) || cuts[i]! <= smallest!) return false
+      if (i > 0 && cuts[i - 1]! >= cuts[i]!) return false
+    }
+    return cuts.length <= 2 * (n - 1)
+  }), { numRuns: 2000 })
+  t.pass()
+})
+
+t.test('key ranges: even keys split evenly; a key holding most of the bytes gets a range of its own', async t => {
+  const az = [...'abcdefghijklmnopqrstuvwxyz']
+  t.same(chooseSplitters(az, 2), ['n'], 'halves of 13 keys')
+  t.same(chooseSplitters([...az].reverse(), 2, az.map(() => 64 << 10)), ['n'], 'in any order')
+  // the hot key's blocks counted once, as a distinct key, made its range a..m and n..z the other
+  const hot = [...az, ...Array.from({ length: 100 }, () => 'm')]
+  t.same(chooseSplitters(hot, 2), ['m', 'n'], 'a..l, m alone, n..z')
+  t.same(chooseSplitters(['a', 'b', 'b', 'b', 'b', 'b', 'b', 'b', 'b', 'c'], 2, [1, 1, 1, 1, 1, 1, 1, 1, 1, 40]), ['c'], 'by bytes: the heavy last block alone')
 })
