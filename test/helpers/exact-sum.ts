@@ -1,5 +1,5 @@
 // The sum of floats as it is exactly, then rounded once: the reference the built-in sum is
-// checked against (test/job/sum.test.ts, test/sum.test.ts), independent of lib/job/sum.ts's
+// checked against (test/job/sum.unit.ts, test/sum.test.ts), independent of lib/job/sum.ts's
 // partials. Each finite float is an integer count of 2^-1074, the smallest float.
 /** The sum of xs: exact in bigints (units of 2^-1074), rounded to nearest, ties to even. */
 export function exactSum (xs: number[]): number {
