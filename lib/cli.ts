@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSyn
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { MrstreamError, closest } from './errors.js'
+import { packageUrl } from './paths.js'
 import { Engine, type EngineResult } from './exec/engine.js'
 import { builtinReducers, resolveJobFile, type JobSource } from './job/job.js'
 import { typecheck } from './job/typecheck.js'
@@ -24,7 +25,7 @@ export { commandOptions, hadoopOptions }
 
 // the docs folder beside the package's dist/, where it was installed with them
 const DOCS = ((): string => {
-  const dir = fileURLToPath(new URL('../../docs/', import.meta.url))
+  const dir = fileURLToPath(new URL('docs/', packageUrl))
   return existsSync(dir) ? dir : 'the docs/ folder of the mrstream package'
 })()
 
@@ -110,7 +111,7 @@ function checkStatsPath (path: string): void {
 }
 
 function version (): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  const pkg = JSON.parse(readFileSync(new URL('package.json', packageUrl), 'utf8')) as { version: string }
   return pkg.version
 }
 

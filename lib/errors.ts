@@ -1,6 +1,7 @@
 // One table of stable error codes. Codes are never reused; each maps to an exit code.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { packageUrl } from './paths.js'
 
 export const codes = {
   MRS_ERR_USAGE: { exit: 2, what: 'bad option or argument' },
@@ -93,10 +94,10 @@ export function describeThrown (e: unknown): string {
 }
 
 // the built engine (dist/lib and dist/bin)
-const engineDir = new URL('..', import.meta.url).pathname
+const engineDir = new URL('dist/', packageUrl).pathname
 // with --enable-source-maps, engine frames point into the TypeScript sources instead
-const engineSourceDir = new URL('../../lib/', import.meta.url).pathname
-const engineBinDir = new URL('../../bin/', import.meta.url).pathname
+const engineSourceDir = new URL('lib/', packageUrl).pathname
+const engineBinDir = new URL('bin/', packageUrl).pathname
 
 /**
  * A job's bundle (lib/hadoop/bundle.ts) is one file, engine and job: there, the engine's

@@ -3,12 +3,15 @@
 // paths from here are the same in either.
 import { fileURLToPath } from 'node:url'
 
+/** The package's root directory, as a file: URL with a trailing slash. */
+export const packageUrl = new URL('../../', import.meta.url)
+
 /** The package's root directory, with a trailing slash. */
-export const packageRoot = fileURLToPath(new URL('../../', import.meta.url))
+export const packageRoot = fileURLToPath(packageUrl)
 
 /** A module of the compiled library (dist/lib/, one file a module). */
 export function libModule (path: string): URL {
-  return new URL(`../../dist/lib/${path}`, import.meta.url)
+  return new URL(`dist/lib/${path}`, packageUrl)
 }
 
 /**

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { MrstreamError } from '../errors.js'
+import { packageUrl } from '../paths.js'
 import { jobSteps, resolveJobFile, type Job, type JobSource } from '../job/job.js'
 import { definedMark, functionModule, runsItself } from '../job/ship.js'
 
@@ -14,8 +15,8 @@ export type JobRef = string | URL | Job | object
 /** A job as the engine takes it; `steps` (checked) when the main thread need not load it. */
 export interface ShippedJob { source: JobSource, steps?: Job[] }
 
-// mrstream's own modules (dist/lib/)
-const OWN = new URL('../', import.meta.url).href
+// mrstream's own modules (dist/: compiled and bundled)
+const OWN = new URL('dist/', packageUrl).href
 
 const HOW = 'make it with defineJob() at the top level of a module (export const job = defineJob({ map, reduce })), or pass its module: a path, a file: URL, or the namespace of `import * as job from \'./job.js\'`'
 

@@ -89,16 +89,15 @@ function resolvesFrom (path: string): boolean {
 }
 
 function resolveSelf (): void {
-  const index = mainModule
   // (module.register is Node 20.6+: before it, ES module jobs need the package where they are)
-  Module.register?.(libModule('job/self-resolve.js'), { data: { url: index.href } })
+  Module.register?.(libModule('job/self-resolve.js'), { data: { url: mainModule.href } })
   const cjs = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string }
   const resolveFilename = cjs._resolveFilename
   cjs._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]): string {
     try {
       return resolveFilename.call(this, request, ...rest)
     } catch (e) {
-      if (request === 'mrstream') return fileURLToPath(index)
+      if (request === 'mrstream') return fileURLToPath(mainModule)
       throw e
     }
   }
