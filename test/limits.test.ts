@@ -2,7 +2,7 @@
 // a low `ulimit -n`, one value bigger than msgpackr's stream limit (64 MB) crossing a spill,
 // records of tens of MB.
 import t from 'tap'
-import { spawnSync } from 'node:child_process'
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -12,6 +12,28 @@ const bin = fileURLToPath(new URL('../dist/bin/mrstream.js', import.meta.url))
 const corpus = fileURLToPath(new URL('./fixtures/gutenberg/', import.meta.url))
 // tap puts its loaders back into NODE_OPTIONS of every child; `env -u` keeps them out of ours
 const env = process.env
+
+const COUNT = 'export function map (l, emit) { emit(l, 1) }\nexport function reduce (k, vs) { let n = 0; for (const v of vs) n += v; return n }\n'
+
+/** mrstream with `args` (shell words) under `ulimit -n limit`, `input` on its stdin. */
+function underLimit (limit: number, args: string, input: string): SpawnSyncReturns<Buffer> {
+  return spawnSync('bash', ['-c', `ulimit -n ${limit}; exec env -u NODE_OPTIONS '${process.execPath}' '${bin}' ${args}`], { input, env })
+}
+
+/**
+ * The run under the first of `limits` whose stderr says `says` (else under the last), and what
+ * each run said: how many descriptors a start takes moves by one or two with Node's build.
+ */
+function firstSaying (limits: number[], says: string, args: string, input: string): { r: SpawnSyncReturns<Buffer>, tries: string } {
+  const tries: string[] = []
+  let r!: SpawnSyncReturns<Buffer>
+  for (const limit of limits) {
+    r = underLimit(limit, args, input)
+    tries.push(`ulimit -n ${limit}: exit ${r.status} ${String(r.stderr).slice(0, 200)}`)
+    if (String(r.stderr).includes(says)) break
+  }
+  return { r, tries: tries.join('\n') }
+}
 
 t.test('more runs than ulimit -n 64 still merge (bounded fan-in, extra passes)', async t => {
   const dir = t.testdir()
@@ -37,8 +59,8 @@ t.test('more runs than ulimit -n 64 still merge (bounded fan-in, extra passes)',
 t.test('six workers start at once under ulimit -n 52', async t => {
   const dir = t.testdir()
   const job = join(dir, 'count.mjs')
-  writeFileSync(job, 'export function map (l, emit) { emit(l, 1) }\nexport function reduce (k, vs) { let n = 0; for (const v of vs) n += v; return n }\n')
-  const r = spawnSync('bash', ['-c', `ulimit -n 52; exec env -u NODE_OPTIONS '${process.execPath}' '${bin}' --job '${job}' --workers 6 --tmp-dir '${dir}' -q`], { input: 'a\nb\na\n', env })
+  writeFileSync(job, COUNT)
+  const r = underLimit(52, `--job '${job}' --workers 6 --tmp-dir '${dir}' -q`, 'a\nb\na\n')
   t.equal(r.status, 0, String(r.stderr))
   t.equal(String(r.stdout), 'a\t2\nb\t1\n')
 })
@@ -46,20 +68,14 @@ t.test('six workers start at once under ulimit -n 52', async t => {
 t.test('workers that find no file descriptor even alone: exit 2, saying to raise ulimit -n', async t => {
   const dir = t.testdir()
   const job = join(dir, 'count.mjs')
-  writeFileSync(job, 'export function map (l, emit) { emit(l, 1) }\nexport function reduce (k, vs) { let n = 0; for (const v of vs) n += v; return n }\n')
+  writeFileSync(job, COUNT)
   const tmp = join(dir, 'tmp')
   mkdirSync(tmp)
   // The main thread starts with about 21 descriptors, a worker needs a few more: the first of
   // these limits (23 here) where no worker starts is the case. Above it a worker may start and
   // the job fail later (a spill that cannot open its run, exit 1): not this test's case.
-  const tries: string[] = []
-  let r = spawnSync('true')
-  for (const limit of [23, 25, 27, 22]) {
-    r = spawnSync('bash', ['-c', `ulimit -n ${limit}; exec env -u NODE_OPTIONS '${process.execPath}' '${bin}' --job '${job}' --workers 2 --tmp-dir '${tmp}' -q`], { input: 'a\nb\na\n', env })
-    tries.push(`ulimit -n ${limit}: exit ${r.status} ${String(r.stderr).slice(0, 200)}`)
-    if (String(r.stderr).includes('a worker failed to start')) break
-  }
-  t.equal(r.status, 2, tries.join('\n'))
+  const { r, tries } = firstSaying([23, 25, 27, 22], 'a worker failed to start', `--job '${job}' --workers 2 --tmp-dir '${tmp}' -q`, 'a\nb\na\n')
+  t.equal(r.status, 2, tries)
   t.match(String(r.stderr), /^mrstream: a worker failed to start: .*EMFILE.*\(too many open files: raise ulimit -n, or use fewer --workers\)\n$/)
   t.equal(String(r.stdout), '', 'no output')
   t.same(readdirSync(tmp), [], 'nothing left in the temp dir')
@@ -68,14 +84,8 @@ t.test('workers that find no file descriptor even alone: exit 2, saying to raise
 t.test('a command that cannot open its own modules: exit 2, one line, saying to raise ulimit -n', async t => {
   // below about 21 descriptors the main thread cannot load the command's modules (Node itself
   // fails below about 18, before any of mrstream runs)
-  const tries: string[] = []
-  let r = spawnSync('true')
-  for (const limit of [19, 20, 18]) {
-    r = spawnSync('bash', ['-c', `ulimit -n ${limit}; exec env -u NODE_OPTIONS '${process.execPath}' '${bin}' -m '(l, emit) => emit(l, 1)' -r count -q`], { input: 'a\n', env })
-    tries.push(`ulimit -n ${limit}: exit ${r.status} ${String(r.stderr).slice(0, 200)}`)
-    if (String(r.stderr).includes('to start')) break
-  }
-  t.equal(r.status, 2, tries.join('\n'))
+  const { r, tries } = firstSaying([19, 20, 18], 'to start', "-m '(l, emit) => emit(l, 1)' -r count -q", 'a\n')
+  t.equal(r.status, 2, tries)
   t.equal(String(r.stderr), 'mrstream: too many open files to start (EMFILE): raise ulimit -n\n')
   t.equal(String(r.stdout), '', 'no output')
 })
