@@ -69,3 +69,36 @@ export function readNumberArray (b: Buffer, at: number, len: number): number[] |
   }
   return p === at + len ? a : undefined
 }
+
+/**
+ * Reads values as a run frames them (a one-byte length, then msgpack) from b[p] into out[0, most)
+ * while each is an integer that an Int32 holds (numbers that stay Smis in V8: a Float64Array's
+ * were allocated one by one) and its bytes end by `end`; returns how many. framedEnd() then
+ * tells where the last one ended (p when none was read).
+ */
+export function readFramedInts (b: Buffer, p: number, end: number, out: Int32Array, most: number): number {
+  let n = 0
+  while (n < most && p + 2 <= end) {
+    const len = b[p]!
+    const t = b[p + 1]!
+    if (t < 0x80 && len === 1) out[n] = t // (a positive fixint: a count's 1, most small integers)
+    else if (t >= 0xe0 && len === 1) out[n] = t - 256
+    else if (p + 1 + len > end) break
+    else if (t === 0xcc && len === 2) out[n] = b[p + 2]!
+    else if (t === 0xcd && len === 3) out[n] = (b[p + 2]! << 8) | b[p + 3]!
+    else if (t === 0xd0 && len === 2) out[n] = (b[p + 2]! << 24) >> 24
+    else if (t === 0xd1 && len === 3) out[n] = (((b[p + 2]! << 8) | b[p + 3]!) << 16) >> 16
+    else if (t === 0xd2 && len === 5) out[n] = b.readInt32BE(p + 2)
+    else if (t === 0xce && len === 5 && b[p + 2]! < 0x80) out[n] = b.readInt32BE(p + 2) // (under 2^31)
+    else break
+    n++
+    p += 1 + len
+  }
+  numberEnd = p
+  return n
+}
+
+/** Where the last readFramedInts stopped. */
+export function framedEnd (): number {
+  return numberEnd
+}

@@ -8,7 +8,7 @@ import { unpackValue } from '../codec/values.js'
 import { TAG_STRING, decodeKey, type Key } from '../codec/keys.js'
 import { compareBytes, isAscii, latin1Slice, utf8Slice, viewOf, withoutNul } from '../codec/bytes.js'
 import { LARGE, openRun, runCorrupt, type Block, type RunFooter } from './run-format.js'
-import { readNumber, readNumberArray } from './msgpack-numbers.js'
+import { framedEnd, readFramedInts, readNumber, readNumberArray } from './msgpack-numbers.js'
 
 /** Above every key prefix that RunReader.keyPrefix gives a key starting with its anchor. */
 export const PREFIX_ABOVE = 2 ** 48 + 1
@@ -181,6 +181,19 @@ export class RunReader {
     this.valueAt = this.start
     this.start += len
     return len
+  }
+
+  /**
+   * Reads the current group's next values into `out` from 0 while each is an integer that an
+   * Int32 holds, its bytes whole in the buffer, up to out.length; returns how many (0: the next
+   * value is of another kind, or not whole in the buffer: nextValue reads it). The values of a hot key or a
+   * count are read in one loop, not a call each; the buffer does not move.
+   */
+  readInts (out: Int32Array): number {
+    const n = readFramedInts(this.buf, this.start, this.end, out, Math.min(out.length, this.left))
+    this.start = framedEnd()
+    this.left -= n
+    return n
   }
 
   /** The reader's buffer, where nextValueRange's bytes are, and a view of it. */

@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pack } from 'msgpackr'
-import { msgpackNumber, readNumber } from '../../dist/lib/runs/msgpack-numbers.js'
+import { framedEnd, msgpackNumber, readFramedInts, readNumber } from '../../dist/lib/runs/msgpack-numbers.js'
 import { readFooter } from '../../dist/lib/runs/run-format.js'
 import { RunReader } from '../../dist/lib/runs/run-reader.js'
 import { RunWriter } from '../../dist/lib/runs/run-writer.js'
 import { encodeKey } from '../../dist/lib/codec/keys.js'
-import { unpackValue } from '../../dist/lib/codec/values.js'
+import { packValue, unpackValue } from '../../dist/lib/codec/values.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-run-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -52,4 +52,34 @@ t.test('arrays of numbers (written and read without msgpackr) round-trip, and ms
     r.close()
     return true
   }), { numRuns: 300, seed: 5 })
+})
+
+t.test('framed integers read a batch at a time are the values read one by one, up to the first other value', async t => {
+  const int32Edges = fc.constantFrom(2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1)
+  const value = fc.oneof(number, int32Edges, fc.string({ maxLength: 3 }), fc.constant(null), fc.constant([1, 2]))
+  fc.assert(fc.property(fc.array(value, { maxLength: 40 }), fc.nat(), fc.nat({ max: 50 }), (values, cut, most) => {
+    // each value as a run frames it: a one-byte length, then msgpack (-0 as values.ts packs it)
+    const frames = values.map(v => {
+      const b = Buffer.alloc(9)
+      const packed = typeof v === 'number' && !Object.is(v, -0) ? b.subarray(0, msgpackNumber(b, 0, v)) : packValue(v)
+      return Buffer.concat([Buffer.from([packed.length]), packed])
+    })
+    const b = Buffer.concat([Buffer.from([7]), ...frames]) // (a byte before, so reads start at 1)
+    const end = 1 + cut % (b.length)
+    const out = new Int32Array(64).fill(12345)
+    const n = readFramedInts(b, 1, end, out, most)
+    // the values read are the longest run of Int32 integers (not -0) from the first, whole by `end`, at most `most`
+    let want = 0
+    let at = 1
+    while (want < Math.min(most, values.length)) {
+      const v = values[want]
+      if (!(typeof v === 'number' && Number.isInteger(v) && !Object.is(v, -0) && v >= -(2 ** 31) && v < 2 ** 31) || at + frames[want]!.length > end) break
+      at += frames[want]!.length
+      want++
+    }
+    if (n !== want || framedEnd() !== at) return false
+    for (let i = 0; i < n; i++) if (out[i] !== values[i]) return false
+    return out[n] === 12345 || n === 64
+  }), { numRuns: 2000, seed: 17 })
+  t.pass()
 })
