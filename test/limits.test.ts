@@ -55,14 +55,15 @@ t.test('more runs than ulimit -n 64 still merge (bounded fan-in, extra passes)',
 // Node's module loader holds each file open while it reads it, a module's imports all at once:
 // six workers loading theirs together can find no descriptor left under ulimit -n 52 (at 46-50
 // most starts do), where one at a time fit: the pool starts again, alone, a worker whose start
-// met EMFILE. (At 23 even one worker alone cannot start: the next test.)
+// met EMFILE. (At 23 even one worker alone cannot start: the next test.) Workers start as tasks
+// wait for them: a file of six splits queues six tasks at once.
 t.test('six workers start at once under ulimit -n 52', async t => {
-  const dir = t.testdir()
+  const dir = t.testdir({ 'in.txt': 'a\nb\na\n'.repeat(350_000) })
   const job = join(dir, 'count.mjs')
   writeFileSync(job, COUNT)
-  const r = underLimit(52, `--job '${job}' --workers 6 --tmp-dir '${dir}' -q`, 'a\nb\na\n')
+  const r = underLimit(52, `--job '${job}' --workers 6 --memory 16MB --tmp-dir '${dir}' -q '${join(dir, 'in.txt')}'`, '')
   t.equal(r.status, 0, String(r.stderr))
-  t.equal(String(r.stdout), 'a\t2\nb\t1\n')
+  t.equal(String(r.stdout), 'a\t700000\nb\t350000\n')
 })
 
 t.test('workers that find no file descriptor even alone: exit 2, saying to raise ulimit -n', async t => {

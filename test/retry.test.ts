@@ -194,11 +194,13 @@ t.test('reduce workers that die are retried: output and counters exactly once', 
 })
 
 t.test('a replacement worker still starting when the last task ends is stopped quietly', async t => {
-  // A reduce task's worker dies; its replacement loads the job slowly (the marker exists by
-  // then), and the other worker runs the retried task and the rest before it is ready: the pool
-  // closes with a worker that never started. That is no failure (it was: exit 1, "a worker
-  // failed to start", after every task had succeeded).
-  const dir = t.testdir({ 'in.txt': text(3000, 5) })
+  // Both workers run (the input makes several map tasks, and the reduce two key ranges); a
+  // reduce task's worker dies while the other is busy (its first calls wait 2 ms each), so a
+  // replacement starts, and loads the job slowly (the marker exists by then), while the other
+  // worker runs the retried task and the rest: the pool closes with a worker that never started. That is no failure (it was:
+  // exit 1, "a worker failed to start", after every task had succeeded).
+  const input = text(3000, 5) + Array.from({ length: 20_000 }, (_, i) => `u${i}\n`).join('')
+  const dir = t.testdir({ 'in.txt': input })
   const marker = join(dir, 'crashed')
   const loaded = join(dir, 'replacement-loaded')
   writeFileSync(join(dir, 'slow-restart.mjs'), `import { existsSync, writeFileSync } from 'node:fs'
@@ -208,17 +210,19 @@ if (existsSync(MARKER)) {
   writeFileSync(${JSON.stringify(loaded)}, '')
 }
 export function map (line, emit) { for (const w of line.split(' ')) if (w) emit(w, 1) }
+let calls = 0
 export function reduce (word, counts) {
   if (!existsSync(MARKER)) { writeFileSync(MARKER, ''); process.exit(1) }
+  if (calls++ < 50) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2)
   let n = 0
   for (const c of counts) n += c
   return n
 }
 `)
-  const r = await mrs(t, dir, ['--job', 'slow-restart.mjs', '--workers', '2', '--stats', 'stats.json', '-q', 'in.txt'])
+  const r = await mrs(t, dir, ['--job', 'slow-restart.mjs', '--workers', '2', '--memory', '1MB', '--stats', 'stats.json', '-q', 'in.txt'])
   t.equal(r.code, 0, r.stderr)
   const counts = new Map<string, number>()
-  for (const w of text(3000, 5).split(/\s+/)) if (w) counts.set(w, (counts.get(w) ?? 0) + 1)
+  for (const w of input.split(/\s+/)) if (w) counts.set(w, (counts.get(w) ?? 0) + 1)
   t.equal(r.stdout, [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([w, n]) => `${w}\t${n}\n`).join(''), 'the output is whole')
   t.equal(stats(dir, 'stats.json').counters.retries, 1, 'one retry')
   t.notOk(existsSync(loaded), 'not waiting for the replacement to start')
