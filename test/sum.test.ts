@@ -54,3 +54,23 @@ export const combine = sum
   t.equal(streamed.code, 0, streamed.stderr)
   t.equal(streamed.stdout, want, 'streaming commands with a combine per map task')
 })
+
+t.test("a map's value in the form of sum's own partial sums is refused, not added", async t => {
+  // sum hands partial sums on as ["mrstream.sum", ...]: one a map emits would be read as such
+  // (3 here), where any other array with a string is refused
+  const dir = t.testdir({ 'in.txt': 'a\nb\na\n' })
+  writeFileSync(join(dir, 'forged.mjs'), `import { sum } from 'mrstream'
+export function map (l, emit) { emit(l, l === 'b' ? ['mrstream.sum', 1, 2] : 1) }
+export const reduce = sum
+`)
+  const want = /^mrstream: map at (in\.txt|-):2: \["mrstream\.sum",1,2\] has the form of sum's own partial sums .*\n$/
+  const runs = [['-m', "(l, emit) => emit(l, l === 'b' ? ['mrstream.sum', 1, 2] : 1)", '-r', 'sum'], ['--job', 'forged.mjs']]
+  for (const [what, job] of [['-r sum (its combine too)', runs[0]!], ['reduce = sum, no combine', runs[1]!]] as const) {
+    const r = await spawnCli([...job, '--workers', '1', 'in.txt'], dir)
+    t.same([r.code, r.stdout], [1, ''], `${what}: exit 1, no output`)
+    t.match(r.stderr, want)
+  }
+  const streamed = await shell('mrs map --job forged.mjs < in.txt', dir)
+  t.same([streamed.code, streamed.stdout], [1, ''], 'mrstream map: exit 1, no pairs')
+  t.match(streamed.stderr, want)
+})

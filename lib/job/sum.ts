@@ -9,6 +9,7 @@
 // when one number is exact, else [SUM_TAG, ...partials] (or [SUM_TAG, bigint]), which sum
 // reads back. A tagged array is no value a job sums (sum adds numbers, or arrays of numbers).
 import { showKey } from '../codec/keys.js'
+import { ValueError } from '../codec/values.js'
 
 const SUM_TAG = 'mrstream.sum'
 
@@ -270,4 +271,17 @@ export function sumCombine (_key: unknown, values: Iterable<unknown>): unknown {
 
 export function isSum (f: unknown): boolean {
   return typeof f === 'function' && (f as unknown as Record<symbol, unknown>)[SUM] === true
+}
+
+/** Whether sum reduces or combines the job's values (sumCombine is what the engine combines with). */
+export function sums (job: { reduce?: unknown, combine?: unknown }): boolean {
+  return isSum(job.reduce) || isSum(job.combine) || job.combine === sumCombine
+}
+
+/**
+ * Throws ValueError for a value a map emits in the form of sum's own term: sum would read it
+ * as partial sums (["mrstream.sum", 1, 2] as 3), where any other array with a string is refused.
+ */
+export function checkNotTerm (value: unknown): void {
+  if (Array.isArray(value) && value[0] === SUM_TAG) throw new ValueError(`${showKey(value)} has the form of sum's own partial sums (an array starting with "${SUM_TAG}"), which only sum makes; sum adds numbers, or arrays of numbers of one length`)
 }

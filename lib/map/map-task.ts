@@ -14,6 +14,7 @@ import type { RunInfo } from '../runs/run-format.js'
 import type { LineBase } from '../input/line-base.js'
 import { ValueError } from '../codec/values.js'
 import { jobError, type Context, type Job } from '../job/job.js'
+import { checkNotTerm, sums } from '../job/sum.js'
 import { UserCounters } from '../counters.js'
 import { tick } from '../exec/heartbeat.js'
 import { formatPair, type OutputFormat } from '../output/format.js'
@@ -173,6 +174,7 @@ export class MapTask {
     let record: unknown
     const data = viewOf(chunk.data)
     const groupBy = this.opts.job.groupBy
+    const summed = sums(this.opts.job)
     for (; i < records.length; i++) {
       record = records[i]
       ctx.at = lines === null ? chunk.firstLine + i : lines[i]!
@@ -200,7 +202,13 @@ export class MapTask {
               if (end > start && data.getUint8(end - 1) === 13) end--
               sortBuffer.addBytes(k as string, data, start, end, v)
             }
-      const emit = groupBy === undefined ? add : (k: unknown, v: unknown) => { checkGroupKey(k, groupBy); add(k, v) }
+      const emit = groupBy === undefined && !summed
+        ? add
+        : (k: unknown, v: unknown) => {
+            if (groupBy !== undefined) checkGroupKey(k, groupBy)
+            if (summed && typeof v === 'object') checkNotTerm(v)
+            add(k, v)
+          }
       try {
         this.live = call
         const r = map(record, emit, ctx) as Promise<unknown> | undefined

@@ -8,6 +8,7 @@ import { chunksOf } from '../input/read.js'
 import { RecordError, recordsOf } from '../input/records.js'
 import { formatOfName } from '../input/formats.js'
 import { isMapOnly, jobError, type Context, type Job } from '../job/job.js'
+import { checkNotTerm, sums } from '../job/sum.js'
 import { badRecord, type Counts, type StreamingOptions } from './command.js'
 import { pairLine, parseKey, parseValue, splitLine } from './protocol.js'
 import { CHUNK, type Out } from './stdio.js'
@@ -30,6 +31,7 @@ export async function mapCommand (o: StreamingOptions, job: Job, ctx: Context, c
   let live = 0
   let records = 0
   let pairs = 0
+  const summed = sums(job)
   for await (const chunk of chunksOf('-', { format, chunkBytes: CHUNK, maxLineBytes: o.maxLineBytes, stdin: o.stdin })) {
     const got = recordsOf(chunk, format)
     for (const e of got.errors) badRecord(o, counts, e.named(ctx.file))
@@ -43,6 +45,7 @@ export async function mapCommand (o: StreamingOptions, job: Job, ctx: Context, c
       const call = ++calls
       const emit = (k: unknown, v: unknown): void => {
         if (call !== live) throw new LateEmitError('emit was called after its map call returned')
+        if (summed && typeof v === 'object') checkNotTerm(v)
         progress.beat()
         pending.push(line(k, v))
       }
