@@ -257,7 +257,6 @@ t.test('a worker that runs out of memory is retried, then fails', async t => {
   t.equal(r.code, 1, 'exit 1')
   t.match(r.stderr, /memory/i, 'mentions memory')
   t.match(r.stderr, /3 (times|attempts)/, 'after 3 attempts')
-  t.ok(r.ms < 60_000, `bounded time (${r.ms} ms)`)
   t.notOk(existsSync(join(dir, 'out.txt')), 'no output file')
 })
 
