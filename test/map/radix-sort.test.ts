@@ -64,6 +64,26 @@ t.test('tens of thousands of keys, tie groups among them: sorted by radix, and r
   }
 })
 
+t.test('keys whose later bytes hold more symbols than their first: prefixes as long as those fit', async t => {
+  // a prefix packs as many bytes as its symbols leave room for, and the symbols are counted over
+  // the bytes packed: first bytes of a few symbols, later ones of many, over 4096 keys (by radix)
+  const sizes = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 200 }), fc.integer({ min: 0, max: 12 }))
+  fc.assert(fc.property(sizes, fc.integer(), ([few, many, at], seed) => {
+    let x = seed >>> 0
+    const next = (): number => { x = (Math.imul(x, 1103515245) + 12345) >>> 0; return x >>> 8 }
+    const ks = Array.from({ length: 5000 + next() % 3000 }, () => {
+      let k = ''
+      for (let i = 0; i < at; i++) k += 'ab'[next() % (few + 1) % 2]
+      for (let i = next() % 14; i > 0; i--) k += String.fromCodePoint(1 + next() % many)
+      return k
+    })
+    const got = sorted(ks)
+    const want = byBytes(ks)
+    return got.every((i, j) => i === want[j])
+  }), { numRuns: 30 })
+  t.pass()
+})
+
 t.test('repeated keys the prefixes hold whole: equal keys in index order, with or without refining', async t => {
   // appended pairs: each key many times, over 4096 of them (sorted by radix); the first prefix
   // holds hex keys whole, the wider alphabet's keys only after a refining pass
