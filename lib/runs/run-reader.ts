@@ -6,7 +6,7 @@ import type { MrstreamError } from '../errors.js'
 import { largeGarbage } from '../exec/garbage.js'
 import { unpackValue } from '../codec/values.js'
 import { TAG_STRING, decodeKey, type Key } from '../codec/keys.js'
-import { compareBytes, isAscii, latin1Slice, utf8Slice, viewOf, withoutNul } from '../codec/bytes.js'
+import { ASCII, HAS_NUL, compareBytes, latin1Slice, textKind, utf8Slice, viewOf } from '../codec/bytes.js'
 import { LARGE, openRun, runCorrupt, type Block, type RunFooter } from './run-format.js'
 import { framedEnd, readFramedInts, readNumber, readNumberArray } from './msgpack-numbers.js'
 
@@ -132,8 +132,9 @@ export class RunReader {
   decodedKey (): Key {
     const from = this.keyAt + 1
     const to = this.stringKeyEnd()
-    if (to === -1 || !withoutNul(this.view, from, to)) return decodeKey(this.key)
-    return isAscii(this.view, from, to) ? latin1Slice(this.buf, from, to) : utf8Slice(this.buf, from, to)
+    const kind = to === -1 ? HAS_NUL : textKind(this.view, from, to)
+    if (kind === HAS_NUL) return decodeKey(this.key)
+    return kind === ASCII ? latin1Slice(this.buf, from, to) : utf8Slice(this.buf, from, to)
   }
 
   /**

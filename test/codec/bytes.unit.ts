@@ -3,7 +3,7 @@
 // (also beside 0x80-0xff bytes, which the bit tricks must not mistake for them).
 import t from 'tap'
 import fc from 'fast-check'
-import { LineBuffer, compareBytes, copyBytes, copyWithoutNul, viewOf, withoutNul } from '../../dist/lib/codec/bytes.js'
+import { ASCII, HAS_NUL, LineBuffer, NON_ASCII, compareBytes, copyBytes, copyWithoutNul, textKind, viewOf } from '../../dist/lib/codec/bytes.js'
 
 // bytes near the ones the tricks look for: 0, 9, 10, 13, 14, 92 and their neighbours, the
 // high-bit ones, and any byte
@@ -23,11 +23,12 @@ t.test('copyWithoutNul copies what has no NUL, and says when there is one', asyn
   t.pass()
 })
 
-t.test('withoutNul is false exactly when a byte is 0', async t => {
-  fc.assert(fc.property(bytes, fc.nat(7), (a, pad) => {
-    const b = Buffer.alloc(pad + a.length + 3, 0) // NULs around: outside the range, never seen
+t.test('textKind: HAS_NUL exactly when a byte is 0, else NON_ASCII exactly when one is over 0x7f', async t => {
+  fc.assert(fc.property(bytes, fc.nat(7), fc.constantFrom(0, 0x80, 0xff), (a, pad, around) => {
+    const b = Buffer.alloc(pad + a.length + 3, around) // outside the range, never seen
     b.set(a, pad)
-    return withoutNul(viewOf(b), pad, pad + a.length) === !a.includes(0)
+    const want = a.includes(0) ? HAS_NUL : a.some(c => c > 0x7f) ? NON_ASCII : ASCII
+    return textKind(viewOf(b), pad, pad + a.length) === want
   }), { numRuns: 3000 })
   t.pass()
 })
