@@ -76,9 +76,10 @@ async function mrs (t: Test, dir: string, args: string[]): Promise<Result> {
 
 t.test('--task-timeout: a map or reduce slow on every record or value is making progress', async t => {
   // 2000 lines of 100 bytes: one 256 KB chunk, a task of 2 s at 1 ms a record, twice the timeout
+  // (a pause of 1 ms, asleep: slow is slow whether or not it spends the CPU)
   const lines = Array.from({ length: 2000 }, (_, i) => String(i).padStart(99, 'x')).join('\n') + '\n'
   const dir = t.testdir({ 'in.txt': lines })
-  const spin = 'const end = Date.now() + 1; while (Date.now() < end);'
+  const spin = 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);'
   const slowMap = await mrs(t, dir, ['-m', `(l, emit) => { ${spin} emit(l.length, 1) }`, '-r', 'count', '--task-timeout', '1', '--workers', '1', '-q', 'in.txt'])
   t.equal(slowMap.code, 0, `a map of 1 ms a record: ${slowMap.stderr}`)
   t.equal(slowMap.stdout, '99\t2000\n')
@@ -86,8 +87,9 @@ t.test('--task-timeout: a map or reduce slow on every record or value is making 
   const slowReduce = await mrs(t, dir, ['-m', '(l, emit) => emit("k", 1)', '-r', `(k, vs) => { let n = 0; for (const v of vs) { ${spin} n += v } return n }`, '--task-timeout', '1', '--workers', '1', '-q', 'in.txt'])
   t.equal(slowReduce.code, 0, `a reduce of 1 ms a value: ${slowReduce.stderr}`)
   t.equal(slowReduce.stdout, 'k\t2000\n')
-  // while a map stuck on one record still times out
-  const stuck = await mrs(t, dir, ['-m', '(l, emit) => { if (l.endsWith("x5")) for (;;); emit(l.length, 1) }', '-r', 'count', '--task-timeout', '1', '--workers', '1', '-q', 'in.txt'])
+  // while a map stuck on one record (asleep for good, after records that made progress) still
+  // times out; a map stuck on the CPU is retry.test.ts's hang.mjs
+  const stuck = await mrs(t, dir, ['-m', '(l, emit) => { if (l.endsWith("x5")) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); emit(l.length, 1) }', '-r', 'count', '--task-timeout', '1', '--workers', '1', '-q', 'in.txt'])
   t.equal(stuck.code, 1, 'a map stuck on a record fails')
   t.match(stuck.stderr, /failed 3 times; last cause: no progress for 1 s \(--task-timeout\)/)
 })
