@@ -11,6 +11,8 @@ import { RunBytes } from './run-bytes.js'
 
 // numbers(a) makes room for this many at a time (10 bytes each at most)
 const NUMBERS_AT_ONCE = 4096
+// a value repeated into this many bytes or more is written by Buffer.fill (a call into C++)
+const FILL_FROM = 256
 
 export class RunWriter extends RunBytes {
   // the last source of startBytesGroup (a sort buffer's key arena) and its view
@@ -153,9 +155,14 @@ export class RunWriter extends RunBytes {
       this.room(n * vlen)
       const b = this.buf
       let p = this.pos
-      for (let c = 0; c < n; c++) {
-        for (let i = 0; i < vlen; i++) b[p + i] = framed[i]!
-        p += vlen
+      if (n * vlen >= FILL_FROM) {
+        b.fill(framed, p, p + n * vlen) // (a count's 1s: one call, not a loop a value)
+        p += n * vlen
+      } else {
+        for (let c = 0; c < n; c++) {
+          for (let i = 0; i < vlen; i++) b[p + i] = framed[i]!
+          p += vlen
+        }
       }
       this.pos = p
       left -= n

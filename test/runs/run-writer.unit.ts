@@ -78,3 +78,30 @@ t.test('keys and values over 256 KB are written from where they are, read back e
     t.notOk(r.nextGroup())
   } finally { r.close() }
 })
+
+t.test('a value repeated (repeated, sharedGroup) writes the bytes value() writes, as many times, however many', async t => {
+  // (many copies are written by one fill, a few by a loop; more than a quarter of the write
+  // buffer in parts)
+  const v = fc.oneof(fc.constantFrom(1, 0, -0, 300, 1.5, -7, 2 ** 40, '', null, true, false), fc.string({ maxLength: 31 }))
+  const count = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 1000, max: 140_000 }))
+  fc.assert(fc.property(v, count, fc.boolean(), (value, times, shared) => {
+    const p1 = path()
+    const p2 = path()
+    const one = new RunWriter(p1, 'spill')
+    one.startGroup(encodeKey('k'), times)
+    for (let i = 0; i < times; i++) one.value(value)
+    one.close()
+    const many = new RunWriter(p2, 'spill')
+    if (shared) {
+      const framed = many.framed(value)!
+      const key = Buffer.from('k')
+      many.sharedGroup(key, 0, key.length, times, framed)
+    } else {
+      many.startGroup(encodeKey('k'), times)
+      many.repeated(value, times)
+    }
+    many.close()
+    return readFileSync(p1).equals(readFileSync(p2))
+  }), { numRuns: 60, seed: 9 })
+  t.pass()
+})
