@@ -60,7 +60,7 @@ export interface Scenario {
   data: Kind
   /** The job written the obvious way, in benchmarks/jobs/. */
   job: string
-  /** The same job tuned by hand (a second mrstream row), if there is one. */
+  /** The same job with mrstream's field() or words() (a second mrstream row), if there is one. */
   tunedJob?: string
   description: string
   /** The GNU coreutils pipeline for this scenario. */
@@ -112,6 +112,7 @@ export const SCENARIOS: Scenario[] = [
     title: 'Word count, real text',
     data: 'text',
     job: 'text.mjs',
+    tunedJob: 'text-tuned.mjs',
     description: 'Eight Gutenberg books repeated; `line.toLowerCase().split(\' \')`, count per word, with combine.',
     sortPipeline: countPipeline('tr | sort | uniq -c', ctx => `LC_ALL=C tr 'A-Z' 'a-z' < ${sh(ctx.input)} | LC_ALL=C tr -s ' ' '\\n' | LC_ALL=C grep -v '^$'`),
     awk: { program: 'text.awk', tabSeparated: false },

@@ -12,6 +12,7 @@ import { onePassHint } from '../reduce/mistakes.js'
 import { JobExit, loadWithoutExit } from './guard.js'
 import { functionModule, loadDefined, onRunWhileLoading, type Defined } from './ship.js'
 import { isSum, sum, sumCombine } from './sum.js'
+import { field, words } from './fields.js'
 import { builtins } from './builtins.js'
 import { libModule, mainModule } from '../paths.js'
 import type { MapFn, ReduceFn, Job } from './types.js'
@@ -252,13 +253,30 @@ function inlineJob (source: { map: string, reduce?: string, combine?: string }):
 function evalFunction (expr: string, option: string): ReduceFn {
   let fn: unknown
   try {
-    // eslint-disable-next-line no-eval -- -m/-r take a function expression on the command line
-    fn = (0, eval)(`(${expr}\n)`)
+    // -m/-r take a function expression on the command line, made in the global scope with
+    // field and words (fields.ts) in reach
+    // eslint-disable-next-line no-new-func -- the expression is the user's job, as a job file is
+    fn = new Function('field', 'words', `return (${expr}\n)`)(field, words)
   } catch (e) {
-    throw new MrstreamError('MRS_ERR_JOB_LOAD', `${option} ${JSON.stringify(expr)} is not a valid expression: ${describeThrown(e)}`, { phase: 'job' }, e)
+    throw new MrstreamError('MRS_ERR_JOB_LOAD', `${option} ${JSON.stringify(expr)} is not a valid expression: ${describeThrown(e instanceof SyntaxError ? syntaxError(expr) ?? e : e)}`, { phase: 'job' }, e)
   }
   if (typeof fn !== 'function') throw new MrstreamError('MRS_ERR_JOB_SHAPE', `${option} must be a function expression, e.g. '(line, emit) => emit(line, 1)'`, { phase: 'job' })
   return fn as ReduceFn
+}
+
+/**
+ * The syntax error of the expression on its own (in a function body, the parser names the
+ * body's closing brace: "Unexpected token '}'" where the expression has "Unexpected end of
+ * input"), from an arrow function around it that is made, never called.
+ */
+function syntaxError (expr: string): unknown {
+  try {
+    // eslint-disable-next-line no-eval -- parsed, and an arrow made that is never called
+    (0, eval)(`(() => (${expr}\n))`)
+  } catch (e) {
+    return e
+  }
+  return undefined
 }
 
 /** What a job's function threw, named as the engine names it (map at FILE:LINE, reduce for key K). */

@@ -1,4 +1,5 @@
 // test/job/'s unit tests (*.unit.ts) in one process, as a test file's process costs about
 // 0.75 CPU s before its first test. One of them alone: node test/job/sum.unit.js
+import './fields.unit.js'
 import './sum.unit.js'
 import './top.unit.js'

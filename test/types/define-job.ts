@@ -1,5 +1,5 @@
 // defineJob links map's emit to reduce and combine; misspelt members and wrong types fail to compile.
-import { defineJob, run, runJob, mapReduce, sum, type Emit, type Job } from 'mrstream'
+import { defineJob, field, run, runJob, mapReduce, sum, words, type Emit, type Job } from 'mrstream'
 
 // the types come from map's emit: reduce's parameters are typed from it
 const count = defineJob({
@@ -94,3 +94,16 @@ async function outputs (): Promise<void> {
   void spills
 }
 void outputs
+
+// field and words cut a line as split does: field may be undefined past the last field
+const paths = defineJob({
+  map (line: string, emit: Emit<string, number>) {
+    const path = field(line, 6)
+    if (path !== undefined) emit(path, 1)
+    words(line, w => emit(w, 1), '\t')
+  },
+  reduce: sum,
+})
+void paths
+// @ts-expect-error: field's result may be undefined, not a string
+export const notAString: string = field('a b', 3)
