@@ -2,7 +2,7 @@
 // (written beside it and renamed into place; a device or pipe is written into), or to a
 // directory of part files ending with _SUCCESS (built beside it and renamed into place). A
 // reader closing stdout early (`| head`) is a clean stop.
-import { accessSync, chmodSync, closeSync, constants, createReadStream, existsSync, fchmodSync, fchownSync, fstatSync, lstatSync, mkdtempSync, openSync, promises as fsp, readSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync, type Stats } from 'node:fs'
+import { accessSync, chmodSync, closeSync, constants, createReadStream, existsSync, fchmodSync, fchownSync, fstatSync, linkSync, lstatSync, mkdtempSync, openSync, promises as fsp, readSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync, type Stats } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { createRequire } from 'node:module'
@@ -184,17 +184,39 @@ async function appendTo (fd: number, parts: string[]): Promise<void> {
   }
 }
 
-/** The fragments into a new file of `mode` (less the umask); `finish` is given its descriptor once they are all in. */
+/**
+ * The fragments into a new file of `mode` (less the umask); `finish` is given its descriptor once
+ * they are all in. The first fragment becomes the file where it can (adopt), the others are
+ * appended: a single reduce task's output is not copied at all.
+ */
 async function concatToFile (parts: string[], path: string, mode = 0o666, finish?: (fd: number) => void): Promise<void> {
   try {
-    const fd = openSync(path, 'wx', mode)
+    const adopted = parts.length > 0 && adopt(parts[0]!, path)
+    const fd = adopted ? openSync(path, 'a') : openSync(path, 'wx', mode)
     try {
-      await appendTo(fd, parts)
+      if (adopted) fchmodSync(fd, mode & ~process.umask()) // (as the new file would have been made)
+      await appendTo(fd, adopted ? parts.slice(1) : parts)
       finish?.(fd)
     } finally { closeSync(fd) }
   } catch (e) {
     throw writeError(e, path, 'output')
   }
+}
+
+/**
+ * Makes the fragment `part` the new file `path` without copying its bytes: a hard link (which,
+ * as open's 'wx', never replaces a file), then the fragment's own name removed. False, having
+ * done nothing, where that cannot be done (the temp directory on another filesystem, EXDEV;
+ * a filesystem without hard links): the caller copies.
+ */
+function adopt (part: string, path: string): boolean {
+  try {
+    linkSync(part, path)
+  } catch {
+    return false
+  }
+  try { unlinkSync(part) } catch {} // (else it goes with the temp directory)
+  return true
 }
 
 /**
