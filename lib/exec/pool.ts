@@ -166,11 +166,11 @@ export class Pool {
    */
   async start (): Promise<void> {
     if (this.opts.size >= availableParallelism()) compileInline()
-    await this.startWorker()
     if (this.opts.taskTimeoutMs > 0) {
       this.watchdog = setInterval(() => this.checkTimeouts(), Math.min(1000, this.opts.taskTimeoutMs / 4))
       this.watchdog.unref()
     }
+    await this.startWorker()
   }
 
   /** Calls fn with the first job error any task reports after this. */
@@ -280,9 +280,11 @@ export class Pool {
     this.slots.push(slot)
     return new Promise((resolve, reject) => {
       worker.on('message', (msg: FromWorker) => this.message(slot, msg, resolve, reject))
-      worker.on('error', (e: Error & { code?: string }) => {
+      worker.on('error', (e: Error & { code?: string, syscall?: string }) => {
         slot.outOfFiles = outOfFiles(e)
-        slot.cause = e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `worker ran out of memory (heap limit ${this.opts.heapMb} MB; raise it with --worker-heap-mb)` : `worker crashed: ${e.message}`
+        slot.cause = e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `worker ran out of memory (heap limit ${this.opts.heapMb} MB; raise it with --worker-heap-mb)`
+          : e.syscall === 'uv_cwd' ? `the current directory no longer exists (${e.message}); cd to one that does` : `worker crashed: ${e.message}`
       })
       worker.on('exit', (code) => this.exited(slot, code, resolve, reject))
     })
@@ -398,8 +400,9 @@ export class Pool {
         slot.seen = beats
         slot.lastProgress = now
       }
-      if (slot.task !== undefined && now - slot.lastProgress > this.opts.taskTimeoutMs) {
-        slot.cause = `no progress for ${this.opts.taskTimeoutMs / 1000} s (--task-timeout)`
+      if ((slot.task !== undefined || !slot.ready) && now - slot.lastProgress > this.opts.taskTimeoutMs) {
+        // (a start that never ends, a job's module waiting forever as it loads, fails the job)
+        slot.cause = slot.ready ? `no progress for ${this.opts.taskTimeoutMs / 1000} s (--task-timeout)` : `it did not load the job within ${this.opts.taskTimeoutMs / 1000} s (--task-timeout)`
         slot.lastProgress = now
         void slot.worker.terminate()
       }

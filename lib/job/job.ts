@@ -116,7 +116,20 @@ export function resolveJobFile (file: string): string {
 let loading = 0
 export function loadingJob (): boolean { return loading > 0 }
 
+/**
+ * Throws where the current directory is gone (removed under a shell still in it): Node reads
+ * it when a module loads, and tsx's loader thread, dying of it, left the import waiting forever.
+ */
+function checkDirectory (file: string): void {
+  try {
+    process.cwd()
+  } catch (e) {
+    throw new MrstreamError('MRS_ERR_JOB_LOAD', `cannot load job ${file}: the current directory no longer exists (${(e as Error).message}); cd to one that does`, { phase: 'job', file }, e)
+  }
+}
+
 async function importJob (file: string): Promise<Record<string, unknown>> {
+  checkDirectory(file)
   const path = resolveJobFile(file)
   loading++
   try {

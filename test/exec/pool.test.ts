@@ -6,7 +6,7 @@ import { spawn } from '../helpers/children.js'
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { spawnCli, type Result } from '../helpers/cli.js'
+import { root, shell, spawnCli, type Result } from '../helpers/cli.js'
 
 const engine = fileURLToPath(new URL('../../dist/lib/exec/engine.js', import.meta.url))
 
@@ -64,6 +64,38 @@ export function reduce (k, vs) { let n = 0; for (const _ of vs) n++; return n }
       t.notOk(r.hung, `${job} (${input}): the process ends`)
       t.match(r.stdout, says, `${job} (${input}): run() rejects, naming the cause`)
     }
+  }
+})
+
+t.test('a worker that never finishes loading the job fails the run after --task-timeout', async t => {
+  // (a job module waiting forever as it loads: the main thread loads it, a worker never does)
+  const dir = t.testdir({
+    'in.txt': 'a\nb\n',
+    'stuck.mjs': `import { isMainThread } from 'node:worker_threads'
+if (!isMainThread) await new Promise(resolve => setTimeout(resolve, 1e9))
+export function map (l, emit) { emit(l, 1) }
+export function reduce (k, vs) { let n = 0; for (const _ of vs) n++; return n }
+`,
+  })
+  const r = await mrs(t, dir, ['--job', 'stuck.mjs', '--task-timeout', '1', '-o', 'out.txt', 'in.txt'])
+  t.equal(r.code, 2, 'exit 2')
+  t.equal(r.stderr, 'mrstream: a worker failed to start: it did not load the job within 1 s (--task-timeout)\n')
+  t.same(readdirSync(dir).filter(f => f.startsWith('out')), [], 'no output')
+})
+
+t.test('a current directory that no longer exists: exit 2, saying so, for a job file (TypeScript too) and an inline job', async t => {
+  // Node reads the current directory as a module loads; tsx's loader thread died of it, and
+  // the import waited forever
+  const dir = t.testdir({ 'in.txt': 'a\nb\na\n' })
+  const runs: Array<[string, string, RegExp]> = [
+    ['a TypeScript job', `--job '${join(root, 'test', 'fixtures', 'jobs', 'wordcount.ts')}'`, /^mrstream: cannot load job \S+wordcount\.ts: the current directory no longer exists \(ENOENT[^)]*uv_cwd\); cd to one that does\n$/],
+    ['an inline job', "-m '(l, emit) => emit(l, 1)' -r count", /^mrstream: a worker failed to start: the current directory no longer exists \(ENOENT[^)]*uv_cwd\); cd to one that does\n$/],
+  ]
+  for (const [what, job, says] of runs) {
+    const r = await shell(`mkdir gone && cd gone && rmdir ../gone && mrs ${job} --workers 1 -q '${join(dir, 'in.txt')}'`, dir)
+    t.equal(r.code, 2, `${what}: exit 2`)
+    t.match(r.stderr, says, `${what}: says why`)
+    t.equal(r.stdout, '', `${what}: no output`)
   }
 })
 
