@@ -29,17 +29,19 @@ const byCount = {
 export const steps = [count, byCount]
 `)
   const want = spawnSync('sh', ['-c', `cat ${files.map(f => `'${f}'`).join(' ')} | tr -s ' \\t\\r\\n\\f\\v' '\\n' | grep -v '^$' | LC_ALL=C sort | uniq -c | awk '{print $1}' | sort -n | uniq -c | awk '{print $2"\\t"$1}'`]).stdout.toString()
-  for (const args of [['--memory', '256MB', '--workers', '1'], ['--memory', '64KB', '--workers', '2']]) {
-    const r = mrstream(['--job', job, '-q', '--tmp-dir', dir, ...args, ...files])
-    t.equal(r.status, 0, String(r.stderr))
-    t.equal(String(r.stdout), want, args.join(' '))
-  }  // what a chain reports: its first step's input, its last step's output, each step's counters
-  const r = mrstream(['--job', job, '--tmp-dir', dir, ...files])
+  // what a chain reports, from the same runs: its first step's input, its last step's output
+  // (the summary), each step's counters (--verbose)
   const wordsIn = spawnSync('sh', ['-c', `cat ${files.map(f => `'${f}'`).join(' ')} | wc -l`]).stdout.toString().trim()
   const linesOut = want.split('\n').length - 1
-  t.match(String(r.stderr), new RegExp(`^mrstream: done in .*, ${Number(wordsIn) < 1000 ? wordsIn : '[0-9.]+K'} records in, ${linesOut} out, ${linesOut} keys, .*2 steps\n$`), 'the summary names the chain\'s input and its output')
-  const verbose = mrstream(['--job', job, '-v', '--tmp-dir', dir, ...files])
-  const written = /^ {2}records written +(\d+) +(\d+)$/m.exec(String(verbose.stderr))
+  const reports: string[] = []
+  for (const args of [['--memory', '256MB', '--workers', '1'], ['--memory', '64KB', '--workers', '2', '-v']]) {
+    const r = mrstream(['--job', job, '--tmp-dir', dir, ...args, ...files])
+    t.equal(r.status, 0, String(r.stderr))
+    t.equal(String(r.stdout), want, args.join(' '))
+    reports.push(String(r.stderr))
+  }
+  t.match(reports[0]!, new RegExp(`^mrstream: done in .*, ${Number(wordsIn) < 1000 ? wordsIn : '[0-9.]+K'} records in, ${linesOut} out, ${linesOut} keys, .*2 steps\n$`), 'the summary names the chain\'s input and its output')
+  const written = /^ {2}records written +(\d+) +(\d+)$/m.exec(reports[1]!)
   t.ok(written, '--verbose: a column a step')
   t.equal(Number(written?.[2]), linesOut, 'step 2 wrote the output lines')
 })
