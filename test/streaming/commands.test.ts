@@ -15,7 +15,8 @@ t.test('long values across reads, CRLF input, iterator use, async reduce', async
   const dir = t.testdir()
   const job = join(dir, 'long.mjs')
   writeFileSync(job, 'export function map (l, emit) { emit(l.length % 3, l) }\nexport async function reduce (k, vs) { const first = vs.next(); await null; let n = first.done ? 0 : 1, chars = first.done ? 0 : first.value.length; for (const v of vs) { n++; chars += v.length } return [n, chars] }\n')
-  const lines = Array.from({ length: 40 }, (_, i) => 'žluť 🐎 '.repeat(i * 11_000 + 1)) // up to 3.4 MB a line
+  // up to 3.3 MB a line (each over many reads), of all three lengths modulo 3
+  const lines = Array.from({ length: 12 }, (_, i) => 'žluť 🐎 '.repeat(i * 38_000 + 1))
   writeFileSync(join(dir, 'in.txt'), lines.join('\n') + '\n')
   const local = await sh(`mrs --job ${job} -q < in.txt`, dir)
   const hadoop = await sh(`mrs map --job ${job} < in.txt | sort -t$'\\t' -k1,1 | sed 's/$/\\r/' | mrs reduce --job ${job}`, dir)
@@ -93,8 +94,10 @@ t.test('bad input: clear errors, exit codes, nothing dropped silently', async t 
   const head = await sh(`seq 300000 | mrs map --job ${job} | head -n 2; echo "map exit \${PIPESTATUS[1]}"`, dir)
   t.equal(head.stdout, '"1"\t1\n"2"\t1\nmap exit 0\n', 'a reader closing stdout early is success')
   // reduce and combine write from inside the job's function: the closed pipe is still not its failure
+  const sorted = await sh(`seq 300000 | mrs map --job ${job} -q | sort > sorted`, dir)
+  t.equal(sorted.code, 0, sorted.stderr)
   for (const phase of ['combine', 'reduce']) {
-    const r = await sh(`seq 300000 | mrs map --job ${job} | sort | mrs ${phase} --job ${job} | head -n 1; echo "${phase} exit \${PIPESTATUS[3]}"`, dir)
+    const r = await sh(`mrs ${phase} --job ${job} < sorted | head -n 1; echo "${phase} exit \${PIPESTATUS[0]}"`, dir)
     t.match(r.stdout, new RegExp(`\n${phase} exit 0\n$`), `${phase}: a reader closing stdout early is success`)
     t.notMatch(r.stderr, /failed|EPIPE/, `${phase}: no error`)
   }
@@ -235,8 +238,9 @@ export function reduce (user, pages) { return [...pages].join(' ') }
 t.test('a phase making progress says so to Hadoop (reporter:status:), at most every --status-every seconds', async t => {
   const dir = t.testdir()
   const job = join(dir, 'hot.mjs')
-  writeFileSync(job, 'export function map (l, emit) { emit(l.length > 5 ? "long\\tkey" : "short", l) }\nexport function reduce (k, vs) { let n = 0; for (const v of vs) n++; return n }\nexport const combine = (k, vs, emit) => { for (const v of vs) emit(k, v) }\n')
-  const pairs = await sh(`seq 200000 | mrs map --job ${job} -q | sort -s -t$'\\t' -k1,1 > pairs`, dir)
+  writeFileSync(job, 'export function map (l, emit) { emit(l.length > 4 ? "long\\tkey" : "short", l) }\nexport function reduce (k, vs) { let n = 0; for (const v of vs) n++; return n }\nexport const combine = (k, vs, emit) => { for (const v of vs) emit(k, v) }\n')
+  // (at --status-every 0, a status line at least every 256 lines read)
+  const pairs = await sh(`seq 20000 | mrs map --job ${job} -q | sort -s -t$'\\t' -k1,1 > pairs`, dir)
   t.equal(pairs.code, 0, pairs.stderr)
   for (const phase of ['combine', 'reduce']) {
     const r = await sh(`mrs ${phase} --job ${job} --status-every 0 < pairs > out`, dir)
@@ -250,6 +254,6 @@ t.test('a phase making progress says so to Hadoop (reporter:status:), at most ev
     t.equal(quiet.code, 0, `${phase}: the same output with or without status lines`)
     t.equal(quiet.stderr, '', `${phase}: -q: none`)
   }
-  const map = await sh(`seq 100000 | mrs map --job ${job} --status-every 0 > /dev/null`, dir)
+  const map = await sh(`seq 10000 | mrs map --job ${job} --status-every 0 > /dev/null`, dir)
   t.match(map.stderr, /^reporter:status:mrstream map: \d+ records read, \d+ lines written$/m, 'map too')
 })
