@@ -7,8 +7,10 @@ import { KeyArena } from '../../dist/lib/map/key-arena.js'
 import { sortArena, sortKeys } from '../../dist/lib/map/radix-sort.js'
 import { key } from '../helpers/keys.js'
 
-const byBytes = (ks: string[]): number[] =>
-  ks.map((_, i) => i).sort((a, b) => Buffer.compare(Buffer.from(ks[a]!), Buffer.from(ks[b]!)) || a - b)
+function byBytes (ks: string[]): number[] {
+  const bytes = ks.map(k => Buffer.from(k))
+  return ks.map((_, i) => i).sort((a, b) => Buffer.compare(bytes[a]!, bytes[b]!) || a - b)
+}
 
 function sorted (ks: string[], room = 1 << 16): number[] {
   const arena = new KeyArena(room, 1 << 24)

@@ -12,6 +12,7 @@ import { INDEX_KEY_BYTES, readFooter } from '../../dist/lib/runs/run-format.js'
 import { RunWriter } from '../../dist/lib/runs/run-writer.js'
 import { chooseSplitters } from '../../dist/lib/exec/plan.js'
 import { decodeKey, encodeKey } from '../../dist/lib/codec/keys.js'
+import { deepSame } from '../helpers/same.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'mrstream-test-merge-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -90,7 +91,7 @@ t.test('a merge over a key range gives its keys in order, values in run order', 
       const lo = loKey === null ? null : encodeKey(loKey)
       const hi = hiKey === null ? null : encodeKey(hiKey)
       try {
-        t.same(merged(paths, lo, hi), grouped(all.filter(p => (lo === null || p.ekey >= lo) && (hi === null || p.ekey < hi))))
+        deepSame(t, merged(paths, lo, hi), grouped(all.filter(p => (lo === null || p.ekey >= lo) && (hi === null || p.ekey < hi))))
       } finally {
         for (const p of paths) rmSync(p)
       }
@@ -119,7 +120,7 @@ t.test('keys longer than a block index keeps: ranges cut at index keys give ever
         const got: Array<[unknown, number[]]> = []
         const bounds = [null, ...splitters, null]
         for (let i = 1; i < bounds.length; i++) got.push(...merged(paths, bounds[i - 1]!, bounds[i]!, filler))
-        t.same(got, grouped(all))
+        deepSame(t, got, grouped(all))
       } finally {
         for (const p of paths) rmSync(p)
       }
