@@ -3,7 +3,7 @@
 // collection, in each thread, and a thread at rest never collects: a record of 60 MB left its
 // bytes and its line behind through the reduce, 1 MB records at --memory 1MB took the run to
 // twice its bound. The copies of large records are counted here where they become garbage,
-// and collected once they add up to GARBAGE_BYTES, and before a task when any are left.
+// and collected once they add up to GARBAGE_BYTES, and after a task when 1 MB or more are left.
 // Small records never call this.
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -22,9 +22,15 @@ export function largeGarbage (bytes: number, later = false): void {
   if (!later && pending >= GARBAGE_BYTES) collect()
 }
 
-/** Collects what largeGarbage counted, if anything (between tasks). */
+// Less than this left at the end of a task is not collected then: a full collection marks the
+// whole heap (15-40 ms a worker, which starts its next task only after), and a sort buffer's
+// last spill leaves a small key index's slots (128 KB) as garbage. A large record's copies
+// alone count at least 512 KB (2 x 256 KB).
+const SETTLE_BYTES = 1 << 20
+
+/** Collects what largeGarbage counted, if it is SETTLE_BYTES or more (between tasks). */
 export function settleGarbage (): void {
-  if (pending > 0) collect()
+  if (pending >= SETTLE_BYTES) collect()
 }
 
 function collect (): void {
