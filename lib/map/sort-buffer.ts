@@ -17,7 +17,8 @@
 // how many more times it came (`repeats`); a key's values while they are all numbers are kept
 // in a NumberLog (number-log.ts), outside the heap, its slot LOGGED.
 //
-// A Multi and LOGGED are in multi.ts, short arrays of numbers in tuples.ts, the spill in
+// A Multi and LOGGED are in multi.ts, short arrays of numbers in tuples.ts, the values that
+// pend under a job's combine (a count's 1s, counted a key) in pending.ts, the spill in
 // spill.ts; whether to append or index in append-or-index.ts, pairs held for a large index in
 // held-pairs.ts, a combine's result kept in place in combined.ts, keys of other types in
 // other-keys.ts. What stays here is adding pairs, in one class: its hot path (add, addFound,
@@ -30,7 +31,8 @@ import { NumberLog } from './number-log.js'
 import { sum, type Context, type ReduceFn } from '../job/job.js'
 import { Partials, exactAdd, sumCombine } from '../job/sum.js'
 import { TUPLE, Tuples } from './tuples.js'
-import { callCombine, collectInto } from './combine.js'
+import { CombineError, callCombine, collectInto } from './combine.js'
+import { PendingValues } from './pending.js'
 import { keepCombined, untuple } from './combined.js'
 import { addOtherKey } from './other-keys.js'
 import { COMBINE_AT, LOGGED, MULTI_BYTES, Multi, combineMulti } from './multi.js'
@@ -45,6 +47,22 @@ const MAX_REPEATS = 2 ** 30
 // the key arena's and the number log's sizes: the budget (their pages are only resident once
 // written), up to this (more grows them by copying)
 const ARENA_BYTES = 256 << 20
+// combines of a key made at once before its pairs of pendValue pend: a settle costs a few
+// (the key as a string, a call over one-pass values), and most keys of a word count come a
+// few times only
+const EAGER = 8
+// keys whose values may pend: the first ones a buffer met (a word count's most frequent), whose
+// pending counts stay in the cache; for a key past them, reading its count too would be a
+// cache miss of its own beside its value's
+const PEND_KEYS = 1 << 16
+const NONE: readonly unknown[] = []
+const NO_REPEATS = new Int32Array(0)
+
+/** Whether a key's stored value can have values pending (see SortBuffer.settle). */
+function pendable (v: unknown): boolean {
+  return v === TUPLE || isPairable(v)
+}
+
 /**
  * The last finished sort buffer's key arena and index. A worker's map tasks run one after
  * another, and the next task's sort buffer takes them: their pages are resident already, where
@@ -96,11 +114,21 @@ export class SortBuffer {
   private readonly collectEmit = collectInto(this.emitted)
   /** Pairs held until the map call returns (held-pairs.ts). */
   private readonly held = new HeldPairs()
+  /**
+   * With the job's own combine, the value whose pairs pend (pending.ts): the first value of
+   * the buffer's first key that came with a non-zero integer (integers add up the same in any
+   * grouping); NaN for none. Then repeats[i] is 0 before key i's first combine in the buffer,
+   * then how many combines it had, up to EAGER, then EAGER + its pending pairs.
+   */
+  private pendValue = NaN
+  /** Whether pairs may pend: the combine is the job's own (the built-in sums add in place). */
+  private readonly pends: boolean
 
   constructor (opts: { budget: number, combine?: ReduceFn | undefined, ctx: Context, nextRunPath: () => string, counters: SpillCounters, append?: boolean }) {
     this.appending = opts.append ?? false
     this.budget = opts.budget
     this.combine = opts.combine
+    this.pends = opts.combine !== undefined && opts.combine !== sum && opts.combine !== sumCombine
     this.ctx = opts.ctx
     this.nextRunPath = opts.nextRunPath
     this.counters = opts.counters
@@ -224,6 +252,85 @@ export class SortBuffer {
    */
   private addFound (key: string, i: number, value: unknown): void {
     if (i === -1) return this.insert(value)
+    if (value === this.pendValue && i < PEND_KEYS) {
+      const repeats = this.repeats
+      const n = i < repeats.length ? repeats[i]! : 0
+      if (n >= EAGER && n !== MAX_REPEATS) {
+        repeats[i] = n + 1
+        return
+      }
+      return this.pendFirst(key, i, value as number)
+    }
+    // (pendValue is NaN while nothing pends)
+    if (i < this.repeats.length && this.repeats[i] !== 0 && !Number.isNaN(this.pendValue)) {
+      const n = this.repeats[i]!
+      if (n > EAGER) return this.settle(key, i, [value], true)
+      return this.addThenPend(key, i, value, n)
+    }
+    this.addNow(key, i, value)
+  }
+
+  /**
+   * A value equal to pendValue for key i that does not pend yet: the key's first EAGER
+   * combines in this buffer are made at once, at their records (a combine that fails on the
+   * key names it; and keys that come a few times never pay for a settle); or its pending
+   * count is full.
+   */
+  private pendFirst (key: string, i: number, value: number): void {
+    if (i >= this.repeats.length) this.growRepeats(i)
+    const n = this.repeats[i]!
+    if (n === MAX_REPEATS) return this.settle(key, i, [value], true)
+    this.addThenPend(key, i, value, n + 1)
+  }
+
+  /**
+   * addNow for key i, which has nothing pending; then repeats[i] is `combined` (capped at
+   * EAGER), if its value is one that settle can take (repeats[i] is not 0 only for such a value).
+   */
+  private addThenPend (key: string, i: number, value: unknown, combined: number): void {
+    this.repeats[i] = 0
+    this.addNow(key, i, value)
+    // (unless the buffer spilled)
+    if (i < this.arena.size && pendable(this.values[i])) this.repeats[i] = Math.min(combined, EAGER)
+  }
+
+  /**
+   * Combines key i's stored value, `more` values and its pending ones (repeats[i] - EAGER
+   * times pendValue) in one combine call; with `full`, spills if the buffer is full then.
+   */
+  private settle (key: string, i: number, more: readonly unknown[], full: boolean): void {
+    const n = this.repeats[i]! - EAGER
+    this.repeats[i] = 0
+    const values = this.values
+    const cur = values[i] === TUPLE ? this.tuples.get(i) : values[i]
+    const emitted = this.emitted
+    if (emitted.length !== 0) emitted.length = 0
+    const r = callCombine(this.combine!, key, new PendingValues(cur, more, this.pendValue, n), this.collectEmit, this.ctx)
+    if (typeof r === 'number' && typeof cur === 'number' && emitted.length === 0) values[i] = r // (a count's)
+    else this.bytes += keepCombined(values, this.tuples, emitted, i, key, cur, r)
+    if (pendable(values[i])) this.repeats[i] = EAGER
+    if (full && this.bytes >= this.budget) this.spill()
+  }
+
+  /** Combines every key's pending values, for a spill (which reads no pending counts). */
+  private settleAll (): void {
+    if (Number.isNaN(this.pendValue)) return
+    const repeats = this.repeats
+    const n = Math.min(this.arena.size, repeats.length)
+    try {
+      for (let i = 0; i < n; i++) {
+        if (repeats[i]! > EAGER) this.settle(this.arena.key(i), i, NONE, false)
+        repeats[i] = 0
+      }
+    } catch (e) {
+      if (e instanceof CombineError) e.inSpill = true
+      throw e
+    }
+    this.pendValue = NaN
+  }
+
+  /** addFound's general case: key i's stored value and `value`, combined now or kept. */
+  private addNow (key: string, i: number, value: unknown): void {
     const values = this.values
     let cur = values[i]
     const combine = this.combine
@@ -327,6 +434,7 @@ export class SortBuffer {
   /** A new string key (the one the index just missed) with its first value. */
   private insert (value: unknown): void {
     const keyBytes = this.arena.staged
+    if (Number.isNaN(this.pendValue) && this.pends && typeof value === 'number' && value !== 0 && Number.isSafeInteger(value)) this.pendValue = value
     if (this.combine !== undefined && this.tuples.fits(value)) {
       const i = this.index.insert()
       this.setValue(i, TUPLE)
@@ -417,6 +525,7 @@ export class SortBuffer {
   /** Sorts what is buffered by key and writes it as one run (spill.ts). */
   spill (): void {
     if (this.empty) return
+    this.settleAll()
     const { run, distinct } = spill(this.contents(), this.nextRunPath(), this.counters)
     this.runs.push(run)
     const arena = this.arena
@@ -443,7 +552,8 @@ export class SortBuffer {
       arena: this.arena,
       log: this.log,
       values: this.values,
-      repeats: this.repeats,
+      // (with a combine, no key has repeats: settleAll combined the pending ones)
+      repeats: this.combine === undefined ? this.repeats : NO_REPEATS,
       shared: this.shared,
       sharedFrom: this.sharedFrom,
       appending: this.appending,
