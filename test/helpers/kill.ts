@@ -151,6 +151,9 @@ export function siblings (dir: string, target: Target): string[] {
   return readdirSync(dir).filter(n => n.startsWith(prefix))
 }
 
+/** The jobs' outputs over the fixture's input (the same for every target): made once, 72 MB. */
+let outputs: Promise<{ small: string, big: string }> | undefined
+
 /**
  * The matrix for one target: each phase, SIGKILL then SIGTERM or SIGINT (the run after a SIGKILL
  * is the one that must find what it left), then a run to the end.
@@ -163,7 +166,8 @@ export async function faultMatrix (t: Test, target: Target, opts: { sigkill: boo
   const tmp = join(dir, 'tmp')
   mkdirSync(tmp)
   const wanted = async (name: string): Promise<string> => (await oracle(await loadJob(join(dir, name)), readInputs([join(dir, 'in.txt')]))).toString('utf8')
-  const wants = { small: await wanted(JOBS.small), big: await wanted(JOBS.big) }
+  outputs ??= (async () => ({ small: await wanted(JOBS.small), big: await wanted(JOBS.big) }))()
+  const wants = await outputs
   const targetArgs = target === 'file' ? ['-o', OUT.file] : target === 'dir' ? ['-o', OUT.dir, '--reducers', '3'] : []
   const filePath = join(dir, OUT.file)
   const dirPath = join(dir, OUT.dir)
