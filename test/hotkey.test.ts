@@ -2,11 +2,9 @@
 // the runs (they never sit in memory together), and they arrive in input order.
 import t from 'tap'
 import { spawn } from './helpers/children.js'
+import { cliArgv } from './helpers/cli.js'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-
-const bin = fileURLToPath(new URL('../dist/bin/mrstream.js', import.meta.url))
 const N = Number(process.env.MRSTREAM_HOTKEY_VALUES ?? 3_000_000)
 
 t.test(`one key with ${N} values under --memory 32MB`, async t => {
@@ -21,7 +19,9 @@ export function reduce (key, values) {
   return { n, ordered }
 }
 `)
-  const child = spawn(process.execPath, [bin, '--job', job, '--memory', '32MB', '--tmp-dir', dir, '--stats', join(dir, 'stats.json'), '-q'], { stdio: ['pipe', 'pipe', 'pipe'] })
+  // (without tap's NODE_OPTIONS, which would load its hooks and source maps into the run, as a user's has none)
+  const [cmd, argv] = cliArgv(['--job', job, '--memory', '32MB', '--tmp-dir', dir, '--stats', join(dir, 'stats.json'), '-q'])
+  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] })
   const out: Buffer[] = []
   const err: Buffer[] = []
   child.stdout.on('data', (b: Buffer) => out.push(b))
