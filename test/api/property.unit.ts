@@ -3,7 +3,7 @@
 // of random sizes) or its lines as records, run() over the files. Every output equals the
 // sequential oracle's, and mapReduce()'s bytes equal the command line's over the same stdin.
 //
-// Reproduce a failure with the seed it prints: MRS_SEED=<seed> npx tap test/api/property.test.ts
+// Reproduce a failure with the seed it prints: MRS_SEED=<seed> node test/api/property.unit.js
 import t from 'tap'
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
