@@ -57,6 +57,11 @@ t.test('a partial output a killed run left beside the target is removed by the n
   t.notOk(existsSync(join(dir, left.file)), '-q: removed all the same')
 })
 
+// The large output's run with two workers: two reduce tasks, so that the commit copies (the
+// first fragment of a file becomes it, linked, the others are copied after it) and a run can
+// be killed mid-copy.
+const COPYING_RUN = BIG_RUN.map((a, k) => (BIG_RUN[k - 1] === '--workers' ? '2' : a))
+
 t.test('the temp file beside a private target is private from its first byte, also when a killed run leaves it', async t => {
   const dir = t.testdir(killFixture())
   const tmp = mkdtempSync(join(dir, 'tmp-'))
@@ -68,7 +73,7 @@ t.test('the temp file beside a private target is private from its first byte, al
   let left: string[] = []
   for (let attempt = 0; attempt < 4 && left.length === 0; attempt++) {
     const seen = (path: string): void => { try { modes.push(statSync(path).mode & 0o777) } catch {} }
-    const r = await runAndStop(dir, tmp, [...BIG_RUN, '-o', OUT.file], 'file', { phase: 'commit', sig: 'SIGKILL', delayMs: 0, seen })
+    const r = await runAndStop(dir, tmp, [...COPYING_RUN, '-o', OUT.file], 'file', { phase: 'commit', sig: 'SIGKILL', delayMs: 0, seen })
     t.equal(r.signal, 'SIGKILL')
     left = siblings(dir, 'file')
   }
@@ -88,7 +93,7 @@ t.test('the temp directory of -o DIR is private until it is whole', async t => {
   const tmp = mkdtempSync(join(dir, 'tmp-'))
   let left: string[] = []
   for (let attempt = 0; attempt < 4 && left.length === 0; attempt++) {
-    const r = await runAndStop(dir, tmp, [...BIG_RUN, '-o', OUT.dir, '--reducers', '2'], 'dir', { phase: 'commit', sig: 'SIGKILL', delayMs: 0 })
+    const r = await runAndStop(dir, tmp, [...COPYING_RUN, '-o', OUT.dir, '--reducers', '2'], 'dir', { phase: 'commit', sig: 'SIGKILL', delayMs: 0 })
     t.equal(r.signal, 'SIGKILL')
     left = siblings(dir, 'dir')
   }
