@@ -1,8 +1,9 @@
 // The worker pool: runs tasks on worker threads, one task per worker at a time, and retries a
 // task on a fresh worker when its worker dies (crash, process.exit, out of memory) or goes
 // silent for the task timeout. Workers start as tasks wait for them, up to the pool's size: a
-// small input that makes one task starts one worker. An attempt's results count only once it reports done, so a
-// failed attempt leaves nothing behind but files the engine ignores (exactly-once).
+// small input that makes one task starts one worker. An attempt's results count only once it
+// reports done, so a failed attempt leaves nothing behind but files the engine ignores
+// (exactly-once).
 // A job error inside a task (map threw, bad key) is not retried: it fails the job.
 import { availableParallelism } from 'node:os'
 import { setFlagsFromString } from 'node:v8'
