@@ -15,9 +15,10 @@ export function plan (memory: number, workers: number, held: boolean): Plan {
   // workers and 256 MB splits spilled 4 times instead of 24).
   const budget = Math.max(16 * 1024, Math.floor((memory * (held ? 0.4 : 0.6)) / workers))
   const taskBytes = Math.min(16 << 20, Math.max(64 * 1024, Math.floor(memory / (8 * workers))))
-  // a chunk's records are all live while the map runs over them: with 1 MB chunks, scavenges
-  // kept copying and promoting them (64 KB chunks were no better than 256 KB)
-  const chunkBytes = Math.min(1 << 18, taskBytes)
+  // a chunk's records not yet mapped are live while the map runs (map-task.ts drops the ones
+  // it took): scavenges copy and promote them. 64 KB against 256 KB chunks, 64 MB inputs: CPU
+  // 0.89x on 11-byte lines (hotkey), 0.96x sorting lines, 0.97x word count; peaks 16 MB lower
+  const chunkBytes = Math.min(64 << 10, taskBytes)
   const bufferBytes = Math.min(256 * 1024, Math.max(16 * 1024, Math.floor(memory / (64 * workers))))
   // V8 lets an unlimited heap grow far past what is live before it collects (measured: 525 MB
   // RSS for --memory 256MB on a 1.3M-key sum, 300 MB with this limit, at the same speed).

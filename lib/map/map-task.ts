@@ -177,6 +177,10 @@ export class MapTask {
     const summed = sums(this.opts.job)
     for (; i < records.length; i++) {
       record = records[i]
+      // A record the loop took is garbage once mapped: the array would keep every line of the
+      // chunk alive through each scavenge, to be copied and promoted (hotkey's 11-byte lines,
+      // 64 MB: CPU 0.91x; word count 0.95x)
+      records[i] = undefined
       ctx.at = lines === null ? chunk.firstLine + i : lines[i]!
       ctx.base = base // (again each record: a job may have set ctx.line)
       c.records++
