@@ -24,8 +24,15 @@ const PHASES: Phase[] = ['map', 'merge', 'reduce', 'commit']
 
 // A reduce that returns copies of its key. To stop the output commit, 2000 copies: 72 MB of
 // output from 45 KB of input, a commit of tens of milliseconds, written in more than one slice.
-const job = (copies: number): string => `export function map (line, emit) { emit(line, 1) }
-export function reduce (key) { return key.repeat(${copies}) }
+// The small job sleeps 1 ms every 50 keys, so that its reduce lasts 60 ms at least, past the
+// signal's delay (on a busy machine the reduce of 3000 keys ended before it)
+const job = (copies: number, napEvery = 0): string => `const nap = new Int32Array(new SharedArrayBuffer(4))
+let keys = 0
+export function map (line, emit) { emit(line, 1) }
+export function reduce (key) {
+  if (${napEvery} > 0 && ++keys % ${napEvery || 1} === 0) Atomics.wait(nap, 0, 0, 1)
+  return key.repeat(${copies})
+}
 `
 const JOBS = { small: 'small.mjs', big: 'big.mjs' }
 // one worker, 64 KB of memory: six spills, so merge passes at a fan-in of 2
@@ -43,7 +50,7 @@ function input (): string {
 
 /** The files of a run directory (for t.testdir): the input and the jobs. */
 export function killFixture (): Record<string, string> {
-  return { 'in.txt': input(), [JOBS.small]: job(20), [JOBS.big]: job(2000) }
+  return { 'in.txt': input(), [JOBS.small]: job(20, 50), [JOBS.big]: job(2000) }
 }
 
 /** Calls `found` with the first entry of `dir` that `match` accepts, as soon as it exists. */
