@@ -14,7 +14,7 @@ import type { LineBase } from './line-base.js'
  */
 export type Format = 'lines' | 'ndjson' | 'csv' | 'file' | 'pairs' | 'records'
 
-/** Chunks are 256 KB at most, unless they hold a line longer than that: past this, they do (see garbage.ts). */
+/** Chunks are 64 KB at most (plan.ts), unless they hold a line longer than that: past this, they do (see garbage.ts). */
 export const LARGE_CHUNK = 1 << 20
 
 /** A chunk of one input file, as sent from the reader to a map task. */
