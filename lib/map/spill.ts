@@ -131,7 +131,7 @@ class Spill {
       b.log.write(k, writer)
       this.counters.spilledPairs += n
     } else if (j - i === 1 && !(v instanceof Multi)) {
-      const n = 1 + (k < b.repeats.length ? b.repeats[k]! : 0)
+      const n = 1 + this.repeats(k)
       writer.startBytesGroup(bytes, s, e, n)
       if (n === 1) writeStored(writer, v)
       else writer.repeated(v, n)
@@ -148,7 +148,7 @@ class Spill {
         // a key indexed before the buffer turned to appending has its values in a Multi
         if (x instanceof Multi) for (const y of x.values) group.push(y)
         else if (x === LOGGED) for (const y of b.log.values(order[g]!)) group.push(y)
-        else for (let r = order[g]! < b.repeats.length ? b.repeats[order[g]!]! : 0; r >= 0; r--) group.push(x)
+        else for (let r = this.repeats(order[g]!); r >= 0; r--) group.push(x)
         numbers &&= typeof x === 'number'
       }
       if (numbers && b.combine !== undefined) this.combineNumbers(group as number[], bytes, s, e)
@@ -170,7 +170,7 @@ class Spill {
     for (let g = i; g < j; g++) {
       const k = order[g]!
       const x = b.stored(k)
-      n += x === LOGGED ? b.log.count(k) : x instanceof Multi ? x.values.length : 1 + (k < b.repeats.length ? b.repeats[k]! : 0)
+      n += x === LOGGED ? b.log.count(k) : x instanceof Multi ? x.values.length : 1 + this.repeats(k)
     }
     writer.startBytesGroup(bytes, s, e, n)
     for (let g = i; g < j; g++) {
@@ -179,12 +179,18 @@ class Spill {
       if (x === LOGGED) b.log.write(k, writer)
       else if (x instanceof Multi) for (const y of x.values) writeStored(writer, y)
       else {
-        const r = k < b.repeats.length ? b.repeats[k]! : 0
+        const r = this.repeats(k)
         if (r === 0) writeStored(writer, x)
         else writer.repeated(x, r + 1)
       }
     }
     this.counters.spilledPairs += n
+  }
+
+  /** How many more times string key k has its one stored value (see Buffered.repeats). */
+  private repeats (k: number): number {
+    const repeats = this.b.repeats
+    return k < repeats.length ? repeats[k]! : 0
   }
 
   /**

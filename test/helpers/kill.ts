@@ -26,14 +26,15 @@ const PHASES: Phase[] = ['map', 'merge', 'reduce', 'commit']
 // output from 45 KB of input, a commit of tens of milliseconds, written in more than one slice.
 // The small job sleeps 1 ms every 50 keys, so that its reduce lasts 60 ms at least, past the
 // signal's delay (on a busy machine the reduce of 3000 keys ended before it)
-const job = (copies: number, napEvery = 0): string => `const nap = new Int32Array(new SharedArrayBuffer(4))
-let keys = 0
-export function map (line, emit) { emit(line, 1) }
+const job = (copies: number, napEvery?: number): string => {
+  const head = napEvery === undefined ? '' : 'const nap = new Int32Array(new SharedArrayBuffer(4))\nlet keys = 0\n'
+  const sleep = napEvery === undefined ? '' : `  if (++keys % ${napEvery} === 0) Atomics.wait(nap, 0, 0, 1)\n`
+  return `${head}export function map (line, emit) { emit(line, 1) }
 export function reduce (key) {
-  if (${napEvery} > 0 && ++keys % ${napEvery || 1} === 0) Atomics.wait(nap, 0, 0, 1)
-  return key.repeat(${copies})
+${sleep}  return key.repeat(${copies})
 }
 `
+}
 const JOBS = { small: 'small.mjs', big: 'big.mjs' }
 // one worker, 64 KB of memory: six spills, so merge passes at a fan-in of 2
 const SETTINGS = ['--workers', '1', '--memory', '64KB', '--fan-in', '2']
