@@ -211,8 +211,16 @@ if (existsSync(MARKER)) {
 }
 export function map (line, emit) { for (const w of line.split(' ')) if (w) emit(w, 1) }
 let calls = 0
+let crashed = existsSync(MARKER)
 export function reduce (word, counts) {
-  if (!existsSync(MARKER)) { writeFileSync(MARKER, ''); process.exit(1) }
+  if (!crashed) {
+    crashed = true
+    // One worker dies: the marker is made exclusively, so two reduce tasks that start at once
+    // cannot both see it missing.
+    let first = true
+    try { writeFileSync(MARKER, '', { flag: 'wx' }) } catch { first = false }
+    if (first) process.exit(1)
+  }
   if (calls++ < 50) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2)
   let n = 0
   for (const c of counts) n += c
