@@ -77,19 +77,29 @@ export class Merger {
   next (): boolean {
     tick()
     const current = this.current
-    if (!this.started) {
-      this.started = true
-      for (let i = 0; i < this.readers.length; i++) this.advance(i)
+    const heap = this.heap
+    let first: number
+    if (this.size === 1) {
+      // The common case, a key in one run: that reader moves on and, unless it is still the
+      // least, takes the top's place in the heap (one pass down, where a push then a pop took two)
+      const c = current[0]!
+      if (!this.move(c)) first = this.pop()
+      else if (heap.length === 0 || this.less(c, heap[0]!)) first = c
+      else first = this.replaceTop(c)
     } else {
-      for (let i = 0; i < this.size; i++) this.advance(current[i]!)
+      if (!this.started) {
+        this.started = true
+        for (let i = 0; i < this.readers.length; i++) this.advance(i)
+      } else {
+        for (let i = 0; i < this.size; i++) this.advance(current[i]!)
+      }
+      first = this.pop()
     }
     this.size = 0
-    if (this.heap.length === 0) return false
-    const first = this.pop()
+    if (first === -1) return false
     current[this.size++] = first
     const top = this.readers[first]!
     const prefix = this.prefix
-    const heap = this.heap
     while (heap.length > 0 && prefix[heap[0]!] === prefix[first] && this.readers[heap[0]!]!.compareKey(top) === 0) current[this.size++] = this.pop()
     return true
   }
@@ -126,18 +136,22 @@ export class Merger {
   }
 
   private advance (i: number): void {
+    if (this.move(i)) this.push(i)
+  }
+
+  /** Moves reader i to its next group in the range (its prefix set); false when it has none. */
+  private move (i: number): boolean {
     const r = this.readers[i]!
     for (;;) {
-      if (!r.nextGroup()) return
+      if (!r.nextGroup()) return false
       if (this.pastLo[i] === 0) {
         if (this.lo !== null && r.compareKeyTo(this.lo) < 0) continue
         this.pastLo[i] = 1
       }
       const p = r.keyPrefix(this.anchor)
-      if (p > this.hiPrefix || (p === this.hiPrefix && r.compareKeyTo(this.hi!) >= 0)) return
+      if (p > this.hiPrefix || (p === this.hiPrefix && r.compareKeyTo(this.hi!) >= 0)) return false
       this.prefix[i] = p
-      this.push(i)
-      return
+      return true
     }
   }
 
@@ -162,17 +176,23 @@ export class Merger {
     }
   }
 
-  /**
-   * Removes the least reader. Bottom-up: the hole at the root goes down to a leaf along the
-   * lesser children (one comparison a level, not two), then the heap's last reader fills it
-   * and moves up, which is rarely far.
-   */
+  /** Removes the least reader; -1 when there is none. */
   private pop (): number {
     const h = this.heap
-    const top = h[0]!
+    if (h.length === 0) return -1
     const last = h.pop()!
+    return h.length === 0 ? last : this.replaceTop(last)
+  }
+
+  /**
+   * Removes the least reader and puts reader x in the heap. Bottom-up: the hole at the root
+   * goes down to a leaf along the lesser children (one comparison a level, not two), then x
+   * fills it and moves up, which is rarely far.
+   */
+  private replaceTop (x: number): number {
+    const h = this.heap
+    const top = h[0]!
     const n = h.length
-    if (n === 0) return top
     let p = 0
     for (;;) {
       const l = 2 * p + 1
@@ -183,11 +203,11 @@ export class Merger {
     }
     while (p > 0) {
       const q = (p - 1) >> 1
-      if (!this.less(last, h[q]!)) break
+      if (!this.less(x, h[q]!)) break
       h[p] = h[q]!
       p = q
     }
-    h[p] = last
+    h[p] = x
     return top
   }
 }
