@@ -1,7 +1,7 @@
 // The reduce phase: the key space cut into ranges, one reduce task each, whose output
 // fragments are the step's output in key order.
 import { join } from 'node:path'
-import { chooseSplitters, groupSplitters } from './plan.js'
+import { blockWork, chooseSplitters, groupSplitters } from './plan.js'
 import type { RunInfo } from '../runs/run-format.js'
 import type { OutputTarget } from '../output/commit.js'
 import type { EngineView } from './engine-view.js'
@@ -15,7 +15,7 @@ export async function reducePhase (e: EngineView, runInfos: RunInfo[], target: O
   // (the runs' block indexes as their writers reported them: no footer is read again)
   const runs = runInfos.map(r => r.path)
   const blocks = runInfos.flatMap(r => r.blocks)
-  const splitters = groupSplitters(chooseSplitters(blocks.map(b => b[1]), e.opts.workers, blocks.map(b => b[2])), e.step.groupBy)
+  const splitters = groupSplitters(chooseSplitters(blocks.map(b => b[1]), e.opts.workers, blocks.map(blockWork)), e.step.groupBy)
   const bounds: Array<[string | null, string | null]> = []
   for (let i = 0; i <= splitters.length; i++) bounds.push([i === 0 ? null : splitters[i - 1]!, i === splitters.length ? null : splitters[i]!])
   const { bufferBytes } = e.plan

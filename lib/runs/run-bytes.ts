@@ -30,6 +30,7 @@ export class RunBytes {
   protected crcFrom = 0 // buf index up to which the current block's crc is computed
   protected crc = 0
   protected blocks: Block[] = []
+  protected groups = 0
 
   constructor (path: string, phase: 'spill' | 'merge') {
     this.path = path
@@ -48,7 +49,7 @@ export class RunBytes {
     const at = this.flushed + this.pos
     const current = this.blocks[this.blocks.length - 1]
     if (current !== undefined) this.closeBlock(current, at)
-    this.blocks.push([at, key, 0, 0])
+    this.blocks.push([at, key, 0, 0, this.groups]) // (groups so far: closeBlock makes it the block's)
   }
 
   /** Bytes into the file: through the buffer, or when more than LARGE, straight after what it holds. */
@@ -95,6 +96,7 @@ export class RunBytes {
     this.crcFrom = this.pos
     block[2] = end - block[0]
     block[3] = this.crc
+    block[4] = this.groups - block[4]
     this.crc = 0
   }
 

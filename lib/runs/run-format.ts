@@ -20,7 +20,8 @@ export const WRITE_BUFFER = 1 << 20
 // RunWriter.largeKey); the footer's sizes name the longest ones.
 export const LARGE = WRITE_BUFFER / 4
 
-export type Block = [offset: number, firstEkey: string, length: number, crc: number]
+/** A block of a run: where it starts, its first ekey (see indexKey), its bytes, their crc32, and how many groups start in it. */
+export type Block = [offset: number, firstEkey: string, length: number, crc: number, groups: number]
 
 /**
  * The most bytes of a block's first key that its index keeps. Whole keys, a key for every 64 KB

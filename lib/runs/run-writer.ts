@@ -18,7 +18,6 @@ export class RunWriter extends RunBytes {
   // the last source of startBytesGroup (a sort buffer's key arena) and its view
   private src: Buffer | undefined
   private srcView: DataView | undefined
-  private groups = 0
   private values = 0
   private readonly sizes: Sizes = { key: 0, value: 0 }
 

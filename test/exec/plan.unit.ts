@@ -3,7 +3,8 @@
 // enough, it merges only as many runs as needed to leave exactly fan-in.
 import t from 'tap'
 import fc from 'fast-check'
-import { chooseSplitters, mergeFanIn, mergeGroups, recordHeapMb } from '../../dist/lib/exec/plan.js'
+import { blockWork, chooseSplitters, mergeFanIn, mergeGroups, recordHeapMb } from '../../dist/lib/exec/plan.js'
+import type { Block } from '../../dist/lib/runs/run-format.js'
 
 t.test('merge groups', async t => {
   fc.assert(fc.property(fc.integer({ min: 2, max: 300 }), fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 1, max: 8 }), (fanIn, extra, workers) => {
@@ -64,4 +65,22 @@ t.test('key ranges: even keys split evenly; a key holding most of the bytes gets
   const hot = [...az, ...Array.from({ length: 100 }, () => 'm')]
   t.same(chooseSplitters(hot, 2), ['m', 'n'], 'a..l, m alone, n..z')
   t.same(chooseSplitters(['a', 'b', 'b', 'b', 'b', 'b', 'b', 'b', 'b', 'c'], 2, [1, 1, 1, 1, 1, 1, 1, 1, 1, 40]), ['c'], 'by bytes: the heavy last block alone')
+})
+
+t.test('key ranges weigh a block by its groups too: a hot key\'s range takes a share of the keys of few values each', async t => {
+  // 4 runs, each with the hot key h in one block of 8 MB (one group), and the keys k00..k99 in
+  // blocks of 64 KB of 4000 groups each
+  const blocks: Block[] = []
+  for (let r = 0; r < 4; r++) {
+    blocks.push([0, 'h', 8 << 20, 0, 1])
+    for (let k = 0; k < 100; k++) blocks.push([0, `k${String(k).padStart(2, '0')}`, 64 << 10, 0, 4000])
+  }
+  const keys = blocks.map(b => b[1])
+  t.same(chooseSplitters(keys, 2, blocks.map(b => b[2])), ['k00'], 'by bytes alone, the hot key is a range of its own')
+  const cuts = chooseSplitters(keys, 2, blocks.map(blockWork))
+  t.equal(cuts.length, 1, 'two ranges')
+  const work = (from: string, to: string): number => blocks.filter(b => b[1] >= from && b[1] < to).reduce((n, b) => n + blockWork(b), 0)
+  const first = work('', cuts[0]!)
+  const second = work(cuts[0]!, '\uffff')
+  t.ok(cuts[0]! > 'k00' && Math.abs(first - second) < 0.05 * (first + second), `h and k00..${cuts[0]} against the rest: ${first} and ${second}`)
 })

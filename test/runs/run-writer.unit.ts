@@ -41,6 +41,27 @@ t.test('string and byte-range keys are written as their encoding, NULs escaped, 
   t.pass()
 })
 
+t.test('each block counts the groups that start in it', async t => {
+  let most = 0
+  fc.assert(fc.property(fc.array(fc.nat({ max: 600 }), { minLength: 1, maxLength: 400, size: 'max' }), sizes => {
+    const p = path()
+    const w = new RunWriter(p, 'spill')
+    sizes.forEach((s, i) => { w.startStringGroup(`k${String(i).padStart(4, '0')}`, 1); w.value('v'.repeat(10 * s)) })
+    const info = w.close()
+    if (info.blocks.reduce((n, b) => n + b[4], 0) !== sizes.length) return false
+    for (let i = 0; i < info.blocks.length; i++) {
+      // the groups read from block i on are those of blocks i and after
+      const r = new RunReader(p, readFooter(p), i)
+      let n = 0
+      try { while (r.nextGroup()) n++ } finally { r.close() }
+      if (n !== info.blocks.slice(i).reduce((m, b) => m + b[4], 0)) return false
+    }
+    most = Math.max(most, info.blocks.length)
+    return true
+  }), { numRuns: 30, seed: 3 })
+  t.ok(most > 3, `runs of up to ${most} blocks`)
+})
+
 t.test('keys and values over 256 KB are written from where they are, read back exactly, and sized in the footer', async t => {
   // a key's characters: NULs (escaped), non-ASCII, ASCII; long enough to pass 256 KB
   const big = (c: string, n: number): string => c.repeat(n)
