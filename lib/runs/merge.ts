@@ -79,9 +79,10 @@ export class Merger {
     const current = this.current
     const heap = this.heap
     let first: number
-    if (this.size === 1) {
-      // The common case, a key in one run: that reader moves on and, unless it is still the
-      // least, takes the top's place in the heap (one pass down, where a push then a pop took two)
+    if (this.size > 0) {
+      // The readers of the last key move on; the first of them, unless it is still the least,
+      // takes the top's place in the heap (one pass down, where a push then a pop took two)
+      for (let i = 1; i < this.size; i++) this.advance(current[i]!)
       const c = current[0]!
       if (!this.move(c)) first = this.pop()
       else if (heap.length === 0 || this.less(c, heap[0]!)) first = c
@@ -90,8 +91,6 @@ export class Merger {
       if (!this.started) {
         this.started = true
         for (let i = 0; i < this.readers.length; i++) this.advance(i)
-      } else {
-        for (let i = 0; i < this.size; i++) this.advance(current[i]!)
       }
       first = this.pop()
     }
