@@ -218,7 +218,7 @@ export function reduce (word, counts) {
     // One worker dies: the marker is made exclusively, so two reduce tasks that start at once
     // cannot both see it missing.
     let first = true
-    try { writeFileSync(MARKER, '', { flag: 'wx' }) } catch { first = false }
+    try { writeFileSync(MARKER, '', { flag: 'wx' }) } catch (e) { if (e.code !== 'EEXIST') throw e; first = false }
     if (first) process.exit(1)
   }
   if (calls++ < 50) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2)

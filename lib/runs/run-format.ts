@@ -1,7 +1,7 @@
 // The run format: what a run holds and how its end is read. One run: a sorted sequence
 // of groups, each a key and its values, as written by a spill or a merge pass. Layout:
 //   body:    group*   group = varint keyLen, ekey bytes, varint valueCount, (varint len, msgpack)*
-//   footer:  msgpack { groups, values, blocks: [offset, firstEkey, length, crc32][], sizes }
+//   footer:  msgpack { groups, values, blocks: [offset, firstEkey, length, crc32, groups][], sizes }
 //   trailer: u32 footer length, magic "MRSRUN01"
 // Blocks (about BLOCK_BYTES each, always starting at a group) index the run for range reads
 // and carry a CRC each, so a reader notices truncation or corruption in what it reads. A

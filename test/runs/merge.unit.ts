@@ -75,6 +75,7 @@ function merged (paths: string[], lo: string | null, hi: string | null, filler?:
   const m = new Merger(paths, { lo, hi })
   try {
     while (m.next()) got.push([m.decodedKey(), [...m.values()].filter(v => v !== filler) as number[]])
+    if (m.next()) throw new Error('next() after the end found a key') // (and stays at the end)
   } finally {
     m.close()
   }

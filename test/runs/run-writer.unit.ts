@@ -43,10 +43,21 @@ t.test('string and byte-range keys are written as their encoding, NULs escaped, 
 
 t.test('each block counts the groups that start in it', async t => {
   let most = 0
-  fc.assert(fc.property(fc.array(fc.nat({ max: 600 }), { minLength: 1, maxLength: 400, size: 'max' }), sizes => {
+  // groups started each way: by string, by UTF-8 bytes, by ekey bytes (a merge's), by ekey
+  fc.assert(fc.property(fc.array(fc.tuple(fc.nat({ max: 600 }), fc.nat({ max: 3 })), { minLength: 1, maxLength: 400, size: 'max' }), groups => {
+    const sizes = groups.map(([s]) => s)
     const p = path()
     const w = new RunWriter(p, 'spill')
-    sizes.forEach((s, i) => { w.startStringGroup(`k${String(i).padStart(4, '0')}`, 1); w.value('v'.repeat(10 * s)) })
+    groups.forEach(([s, how], i) => {
+      const key = `k${String(i).padStart(4, '0')}`
+      const utf8 = Buffer.from(key)
+      const ekey = Buffer.from(encodeKey(key), 'latin1')
+      if (how === 0) w.startStringGroup(key, 1)
+      else if (how === 1) w.startBytesGroup(utf8, 0, utf8.length, 1)
+      else if (how === 2) w.startEkeyGroup(ekey, 0, ekey.length, 1)
+      else w.startGroup(encodeKey(key), 1)
+      w.value('v'.repeat(10 * s))
+    })
     const info = w.close()
     if (info.blocks.reduce((n, b) => n + b[4], 0) !== sizes.length) return false
     for (let i = 0; i < info.blocks.length; i++) {
