@@ -151,7 +151,7 @@ class Spill {
         else for (let r = this.repeats(order[g]!); r >= 0; r--) group.push(x)
         numbers &&= typeof x === 'number'
       }
-      if (numbers && b.combine !== undefined) this.combineNumbers(group as number[], bytes, s, e)
+      if (numbers) this.combineNumbers(group as number[], bytes, s, e)
       else this.writeGroup(undefined, utf8Slice(bytes, s, e), new Multi(group, 0, COMBINE_AT))
     }
   }
