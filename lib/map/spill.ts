@@ -122,69 +122,57 @@ class Spill {
   /** The group of the equal keys order[i, j), whose bytes are bytes[s, e). */
   private writeKeyGroup (order: Uint32Array, i: number, j: number, bytes: Buffer, s: number, e: number): void {
     const b = this.b
-    const writer = this.writer
-    const k = order[i]!
-    const v = b.stored(k)
-    if (j - i === 1 && v === LOGGED) {
-      const n = b.log.count(k)
-      writer.startBytesGroup(bytes, s, e, n)
-      b.log.write(k, writer)
-      this.counters.spilledPairs += n
-    } else if (j - i === 1 && !(v instanceof Multi)) {
-      const n = 1 + this.repeats(k)
-      writer.startBytesGroup(bytes, s, e, n)
-      if (n === 1) writeStored(writer, v)
-      else writer.repeated(v, n)
-      this.counters.spilledPairs += n
-    } else if (j - i === 1) {
-      this.writeGroup(undefined, utf8Slice(bytes, s, e), v)
-    } else if (b.combine === undefined) {
-      this.writeApart(order, i, j, bytes, s, e)
-    } else {
-      const group: unknown[] = []
-      let numbers = true
-      for (let g = i; g < j; g++) {
-        const x = b.stored(order[g]!)
-        // a key indexed before the buffer turned to appending has its values in a Multi
-        if (x instanceof Multi) for (const y of x.values) group.push(y)
-        else if (x === LOGGED) for (const y of b.log.values(order[g]!)) group.push(y)
-        else for (let r = this.repeats(order[g]!); r >= 0; r--) group.push(x)
-        numbers &&= typeof x === 'number'
-      }
-      if (numbers) this.combineNumbers(group as number[], bytes, s, e)
-      else this.writeGroup(undefined, utf8Slice(bytes, s, e), new Multi(group, 0, COMBINE_AT))
+    const v = b.stored(order[i]!)
+    if (b.combine === undefined || (j - i === 1 && !(v instanceof Multi))) return this.writeApart(order, i, j, bytes, s, e, v)
+    if (j - i === 1) return this.writeGroup(undefined, utf8Slice(bytes, s, e), v)
+    const group: unknown[] = []
+    let numbers = true
+    for (let g = i; g < j; g++) {
+      const x = b.stored(order[g]!)
+      // a key indexed before the buffer turned to appending has its values in a Multi
+      if (x instanceof Multi) for (const y of x.values) group.push(y)
+      else if (x === LOGGED) for (const y of b.log.values(order[g]!)) group.push(y)
+      else for (let r = this.repeats(order[g]!); r >= 0; r--) group.push(x)
+      numbers &&= typeof x === 'number'
     }
+    if (numbers) this.combineNumbers(group as number[], bytes, s, e)
+    else this.writeGroup(undefined, utf8Slice(bytes, s, e), new Multi(group, 0, COMBINE_AT))
   }
 
   /**
-   * The group of the equal keys order[i, j), whose bytes are bytes[s, e), without a combiner:
-   * each key's values written where they lie, in emit order, not gathered into one array
-   * first. A hot key indexed before its buffer turned to appending has its values logged: as
-   * an array they took 8-16 bytes a value beside the log's 8, past the memory bound (2 workers
-   * peaked at 561 MB on a 1 GiB hot key at --memory 256MB, where the bound is 456 MB).
+   * The group of the equal keys order[i, j), whose bytes are bytes[s, e), as stored (no
+   * combine on it: the job has none, or the group is one key with one value): each key's values
+   * written where they lie, in emit order, not gathered into one array first. `first` is
+   * order[i]'s stored value. A hot key indexed before its buffer turned to appending has its
+   * values logged: as an array they took 8-16 bytes a value beside the log's 8, past the memory
+   * bound (2 workers peaked at 561 MB on a 1 GiB hot key at --memory 256MB, where the bound is
+   * 456 MB).
    */
-  private writeApart (order: Uint32Array, i: number, j: number, bytes: Buffer, s: number, e: number): void {
+  private writeApart (order: Uint32Array, i: number, j: number, bytes: Buffer, s: number, e: number, first: unknown): void {
     const b = this.b
-    const writer = this.writer
-    let n = 0
-    for (let g = i; g < j; g++) {
-      const k = order[g]!
-      const x = b.stored(k)
-      n += x === LOGGED ? b.log.count(k) : x instanceof Multi ? x.values.length : 1 + this.repeats(k)
-    }
-    writer.startBytesGroup(bytes, s, e, n)
-    for (let g = i; g < j; g++) {
-      const k = order[g]!
-      const x = b.stored(k)
-      if (x === LOGGED) b.log.write(k, writer)
-      else if (x instanceof Multi) for (const y of x.values) writeStored(writer, y)
-      else {
-        const r = this.repeats(k)
-        if (r === 0) writeStored(writer, x)
-        else writer.repeated(x, r + 1)
-      }
-    }
+    let n = this.valueCount(order[i]!, first)
+    for (let g = i + 1; g < j; g++) n += this.valueCount(order[g]!, b.stored(order[g]!))
+    this.writer.startBytesGroup(bytes, s, e, n)
+    this.writeValues(order[i]!, first)
+    for (let g = i + 1; g < j; g++) this.writeValues(order[g]!, b.stored(order[g]!))
     this.counters.spilledPairs += n
+  }
+
+  /** How many values string key k has, whose stored value is x. */
+  private valueCount (k: number, x: unknown): number {
+    return x === LOGGED ? this.b.log.count(k) : x instanceof Multi ? x.values.length : 1 + this.repeats(k)
+  }
+
+  /** String key k's values, whose stored value is x, into the run. */
+  private writeValues (k: number, x: unknown): void {
+    const writer = this.writer
+    if (x === LOGGED) this.b.log.write(k, writer)
+    else if (x instanceof Multi) for (const y of x.values) writeStored(writer, y)
+    else {
+      const r = this.repeats(k)
+      if (r === 0) writeStored(writer, x)
+      else writer.repeated(x, r + 1)
+    }
   }
 
   /** How many more times string key k has its one stored value (see Buffered.repeats). */
